@@ -1,0 +1,439 @@
+"""Case JSON in, canonical JSON out (SPEC sections 3 and 7).
+
+``decode_case`` accepts bytes or text and either returns a ``Case`` or raises
+``InvalidCase`` whose ``path`` names the offending field the way a user would write
+it: ``block.txs[3].outputs[0].amount``, ``genesis.accounts["a.0"].nonce``. Map keys
+are quoted because addresses may contain dots.
+
+Readings where SPEC.md leaves room:
+
+- ``genesis.accounts``, ``genesis.contracts`` and every transaction field are
+  required; only ``config`` and each of its keys may be omitted.
+- ``NaN``, ``Infinity`` and numbers with a fraction or exponent are not integers.
+- Inside a deploy's code object anything goes (that is well-formedness, not shape),
+  except a key repeated within one JSON object, which makes the case invalid wherever
+  it appears.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from executors.code import ADDRESS_PATTERN, CodeNotWellFormed, is_canonical_decimal, parse_code
+from executors.errors import InvalidCase
+from executors.model import (
+    NATIVE_ASSET,
+    U64_LIMIT,
+    Account,
+    Block,
+    Burn,
+    Case,
+    Code,
+    Config,
+    Contract,
+    Deploy,
+    Genesis,
+    Invoke,
+    MalformedCode,
+    Network,
+    Output,
+    Receipt,
+    Transaction,
+    Transfer,
+)
+
+__all__ = [
+    "CASE_FORMAT",
+    "RESULT_FORMAT",
+    "canonical_json",
+    "decode_case",
+    "encode_case",
+    "encode_result",
+]
+
+CASE_FORMAT = "txparity.case/1"
+RESULT_FORMAT = "txparity.result/1"
+
+ASSET_PATTERN = re.compile(r"[A-Z][A-Z0-9]{0,7}")
+T = TypeVar("T")
+T2 = TypeVar("T2")
+
+
+# ---------------------------------------------------------------- canonical out
+
+
+def canonical_json(value: object) -> str:
+    """SPEC 7's byte form: keys sorted by code point, no insignificant whitespace."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_result(state: Mapping[str, object], receipts: list[Receipt]) -> str:
+    """The canonical result line for a canonical state dump and the block's receipts."""
+    return canonical_json(
+        {
+            "format": RESULT_FORMAT,
+            "state": state,
+            "receipts": [receipt.to_json() for receipt in receipts],
+        }
+    )
+
+
+def encode_case(case: Case) -> dict[str, object]:
+    """The case as a JSON value; ``decode_case(canonical_json(...))`` gives it back."""
+    genesis = case.genesis
+    return {
+        "format": CASE_FORMAT,
+        "genesis": {
+            "accounts": {
+                address: {"nonce": account.nonce, "balances": dict(account.balances)}
+                for address, account in genesis.accounts.items()
+            },
+            "contracts": {
+                address: {
+                    "code": contract.code.to_json(),
+                    "balances": dict(contract.balances),
+                    "storage": {str(slot): v for slot, v in contract.storage.items()},
+                }
+                for address, contract in genesis.contracts.items()
+            },
+        },
+        "block": {
+            "miner": case.block.miner,
+            "reward": case.block.reward,
+            "txs": [encode_transaction(tx) for tx in case.block.txs],
+        },
+        "config": {
+            "network": case.config.network.value,
+            "threads": case.config.threads,
+            "schedule_seed": case.config.schedule_seed,
+        },
+    }
+
+
+def encode_transaction(tx: Transaction) -> dict[str, object]:
+    head: dict[str, object] = {"source": tx.source, "nonce": tx.nonce, "fee": tx.fee}
+    match tx:
+        case Transfer(outputs=outputs):
+            body: dict[str, object] = {
+                "kind": "transfer",
+                "outputs": [
+                    {"dest": o.dest, "asset": o.asset, "amount": o.amount} for o in outputs
+                ],
+            }
+        case Burn(asset=asset, amount=amount):
+            body = {"kind": "burn", "asset": asset, "amount": amount}
+        case Deploy(code=code):
+            raw = json.loads(code.raw_json) if isinstance(code, MalformedCode) else code.to_json()
+            body = {"kind": "deploy", "code": raw}
+        case Invoke():
+            body = {
+                "kind": "invoke",
+                "contract": tx.contract,
+                "entry": tx.entry,
+                "args": list(tx.args),
+                "deposits": dict(tx.deposits),
+                "max_gas": tx.max_gas,
+            }
+    return {**body, **head}
+
+
+# ---------------------------------------------------------------- JSON in
+
+
+class _RepeatedKeys(dict[str, object]):
+    """A decoded JSON object in which some key appeared more than once."""
+
+    repeated: str = ""
+
+
+def _object_hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result = _RepeatedKeys() if len({k for k, _ in pairs}) < len(pairs) else {}
+    seen: set[str] = set()
+    for key, value in pairs:
+        if key in seen and isinstance(result, _RepeatedKeys) and not result.repeated:
+            result.repeated = key
+        seen.add(key)
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(data: bytes | str) -> object:
+    """Parse strict JSON; a repeated key is recorded for ``_find_repeated_key``."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as error:
+        raise InvalidCase("case", f"not UTF-8 text (byte {error.start})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_object_hook, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        raise InvalidCase("case", f"not valid JSON ({error})") from None
+
+
+def _find_repeated_key(value: object, path: str) -> None:
+    if isinstance(value, _RepeatedKeys):
+        raise InvalidCase(path or "case", f"key {value.repeated!r} repeated in one object")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _find_repeated_key(item, _key_path(path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _find_repeated_key(item, f"{path}[{index}]")
+
+
+def _key_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _map_path(path: str, key: str) -> str:
+    return f"{path}[{json.dumps(key)}]"
+
+
+# ---------------------------------------------------------------- shape and range
+
+
+def _fields(
+    value: object, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> dict[str, object]:
+    """An object with exactly the ``required`` keys and perhaps some ``optional`` ones."""
+    if not isinstance(value, dict):
+        raise InvalidCase(path or "case", "must be an object")
+    for name in value:
+        if name not in required and name not in optional:
+            raise InvalidCase(_key_path(path, name), "unknown field")
+    for name in required:
+        if name not in value:
+            raise InvalidCase(_key_path(path, name), "missing field")
+    return value
+
+
+def _integer(value: object, path: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidCase(path, "must be an integer")
+    if value < 0:
+        raise InvalidCase(path, "must be >= 0")
+    if value >= U64_LIMIT:
+        raise InvalidCase(path, "must be < 2**64")
+    return value
+
+
+def _string(value: object, path: str, pattern: re.Pattern[str], what: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidCase(path, "must be a string")
+    if pattern.fullmatch(value) is None:
+        raise InvalidCase(path, f"{value!r} is not {what}")
+    return value
+
+
+def _address(value: object, path: str) -> str:
+    return _string(value, path, ADDRESS_PATTERN, "an address (1-64 of a-z 0-9 _ .)")
+
+
+def _asset(value: object, path: str) -> str:
+    return _string(value, path, ASSET_PATTERN, "an asset (1-8 of A-Z 0-9, a letter first)")
+
+
+def _list(value: object, path: str) -> list[object]:
+    if not isinstance(value, list):
+        raise InvalidCase(path, "must be a list")
+    return value
+
+
+def _mapping(
+    value: object, path: str, key: Callable[[str, str], T], item: Callable[[object, str], T2]
+) -> dict[T, T2]:
+    if not isinstance(value, dict):
+        raise InvalidCase(path, "must be an object")
+    return {
+        key(name, _map_path(path, name)): item(entry, _map_path(path, name))
+        for name, entry in value.items()
+    }
+
+
+def _balances(value: object, path: str) -> dict[str, int]:
+    return _mapping(value, path, _asset, _integer)
+
+
+def _storage_slot(name: str, path: str) -> int:
+    if not is_canonical_decimal(name):
+        raise InvalidCase(path, "storage key must be a canonical decimal below 2**64")
+    return int(name)
+
+
+def _code_object(value: object, path: str) -> dict[str, list[object]]:
+    """The shape of code: an object whose values are lists (SPEC 3)."""
+    if not isinstance(value, dict):
+        raise InvalidCase(path, "code must be an object of lists")
+    for name, program in value.items():
+        if not isinstance(program, list):
+            raise InvalidCase(_map_path(path, name), "code must be an object of lists")
+    return value
+
+
+# ---------------------------------------------------------------- the case
+
+
+def decode_case(data: bytes | str) -> Case:
+    """Decode and validate a case (SPEC 3); raise ``InvalidCase`` naming the field."""
+    return case_from_json(parse_json(data))
+
+
+def case_from_json(value: object) -> Case:
+    """Validate an already parsed JSON value as a case."""
+    _find_repeated_key(value, "")
+    top = _fields(value, "", ("format", "genesis", "block"), ("config",))
+    if top["format"] != CASE_FORMAT:
+        raise InvalidCase("format", f"must be {CASE_FORMAT!r}")
+    genesis = _genesis(top["genesis"], "genesis")
+    block = _block(top["block"], "block")
+    config = _config(top.get("config", {}), "config")
+    case = Case(genesis, block, config)
+    _check_cross_rules(case)
+    return case
+
+
+def _genesis(value: object, path: str) -> Genesis:
+    fields = _fields(value, path, ("accounts", "contracts"))
+    accounts = _mapping(fields["accounts"], f"{path}.accounts", _address, _account)
+    contracts = _mapping(fields["contracts"], f"{path}.contracts", _address, _contract)
+    return Genesis(accounts, contracts)
+
+
+def _account(value: object, path: str) -> Account:
+    fields = _fields(value, path, ("nonce", "balances"))
+    return Account(
+        _integer(fields["nonce"], f"{path}.nonce"),
+        _balances(fields["balances"], f"{path}.balances"),
+    )
+
+
+def _contract(value: object, path: str) -> Contract:
+    fields = _fields(value, path, ("code", "balances", "storage"))
+    raw_code = _code_object(fields["code"], f"{path}.code")
+    try:
+        code = parse_code(raw_code)
+    except CodeNotWellFormed as error:
+        raise InvalidCase(f"{path}.code{error.path}", error.message) from None
+    storage_path = f"{path}.storage"
+    storage = _mapping(fields["storage"], storage_path, _storage_slot, _integer)
+    return Contract(code, _balances(fields["balances"], f"{path}.balances"), storage)
+
+
+def _block(value: object, path: str) -> Block:
+    fields = _fields(value, path, ("miner", "reward", "txs"))
+    txs = _list(fields["txs"], f"{path}.txs")
+    return Block(
+        _address(fields["miner"], f"{path}.miner"),
+        _integer(fields["reward"], f"{path}.reward"),
+        tuple(_transaction(tx, f"{path}.txs[{index}]") for index, tx in enumerate(txs)),
+    )
+
+
+_COMMON = ("kind", "source", "nonce", "fee")
+_KIND_FIELDS = {
+    "transfer": ("outputs",),
+    "burn": ("asset", "amount"),
+    "deploy": ("code",),
+    "invoke": ("contract", "entry", "args", "deposits", "max_gas"),
+}
+
+
+def _transaction(value: object, path: str) -> Transaction:
+    if not isinstance(value, dict):
+        raise InvalidCase(path, "must be an object")
+    kind = value.get("kind")
+    if kind not in _KIND_FIELDS:
+        if "kind" not in value:
+            raise InvalidCase(f"{path}.kind", "missing field")
+        raise InvalidCase(f"{path}.kind", f"unknown kind {kind!r}")
+    assert isinstance(kind, str)
+    fields = _fields(value, path, _COMMON + _KIND_FIELDS[kind])
+    source = _address(fields["source"], f"{path}.source")
+    nonce = _integer(fields["nonce"], f"{path}.nonce")
+    fee = _integer(fields["fee"], f"{path}.fee")
+    match kind:
+        case "transfer":
+            outputs = _list(fields["outputs"], f"{path}.outputs")
+            return Transfer(source, nonce, fee, tuple(
+                _output(o, f"{path}.outputs[{i}]") for i, o in enumerate(outputs)
+            ))  # fmt: skip
+        case "burn":
+            asset = _asset(fields["asset"], f"{path}.asset")
+            return Burn(source, nonce, fee, asset, _integer(fields["amount"], f"{path}.amount"))
+        case "deploy":
+            return Deploy(source, nonce, fee, _deploy_code(fields["code"], f"{path}.code"))
+        case _:
+            return _invoke(fields, path, source, nonce, fee)
+
+
+def _output(value: object, path: str) -> Output:
+    fields = _fields(value, path, ("dest", "asset", "amount"))
+    return Output(
+        _address(fields["dest"], f"{path}.dest"),
+        _asset(fields["asset"], f"{path}.asset"),
+        _integer(fields["amount"], f"{path}.amount"),
+    )
+
+
+def _deploy_code(value: object, path: str) -> Code | MalformedCode:
+    raw = _code_object(value, path)
+    try:
+        return parse_code(raw)
+    except CodeNotWellFormed as error:
+        return MalformedCode(canonical_json(raw), str(error))
+
+
+def _invoke(fields: dict[str, object], path: str, source: str, nonce: int, fee: int) -> Invoke:
+    args = _list(fields["args"], f"{path}.args")
+    return Invoke(
+        source,
+        nonce,
+        fee,
+        _address(fields["contract"], f"{path}.contract"),
+        _integer(fields["entry"], f"{path}.entry"),
+        tuple(_integer(arg, f"{path}.args[{i}]") for i, arg in enumerate(args)),
+        _balances(fields["deposits"], f"{path}.deposits"),
+        _integer(fields["max_gas"], f"{path}.max_gas"),
+    )
+
+
+def _config(value: object, path: str) -> Config:
+    fields = _fields(value, path, (), ("network", "threads", "schedule_seed"))
+    defaults = Config()
+    network = fields.get("network", defaults.network.value)
+    if not isinstance(network, str) or network not in {n.value for n in Network}:
+        raise InvalidCase(f"{path}.network", f"must be one of {', '.join(Network)}")
+    threads = _integer(fields.get("threads", defaults.threads), f"{path}.threads")
+    if threads < 1:
+        raise InvalidCase(f"{path}.threads", "must be >= 1")
+    seed = _integer(fields.get("schedule_seed", defaults.schedule_seed), f"{path}.schedule_seed")
+    return Config(Network(network), threads, seed)
+
+
+def _check_cross_rules(case: Case) -> None:
+    """The rules of SPEC 3 that relate one part of the case to another."""
+    genesis = case.genesis
+    for address in genesis.accounts:
+        if address in genesis.contracts:
+            raise InvalidCase(
+                _map_path("genesis.contracts", address), "address is also a genesis account"
+            )
+    if case.block.miner in genesis.contracts:
+        raise InvalidCase("block.miner", "is a genesis contract")
+    totals: dict[str, int] = {NATIVE_ASSET: case.block.reward}
+    holdings = [a.balances for a in genesis.accounts.values()]
+    holdings += [c.balances for c in genesis.contracts.values()]
+    for balances in holdings:
+        for asset, amount in balances.items():
+            totals[asset] = totals.get(asset, 0) + amount
+    for asset, total in sorted(totals.items()):
+        if total >= U64_LIMIT:
+            raise InvalidCase(
+                "genesis", f"total supply of {asset} (with the reward) must be < 2**64"
+            )

@@ -1,0 +1,50 @@
+"""Exceptions of the executors package.
+
+Expected failures are data (a rejected or reverted transaction is a receipt). These
+exceptions are for everything else: input that is not a case, names that mean
+nothing, and executors that break their own invariants or stop making progress.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ExecutorError",
+    "ExecutorHang",
+    "InvalidCase",
+    "InvariantViolation",
+    "UnknownExecutor",
+]
+
+
+class ExecutorError(Exception):
+    """Root of every error raised by the executors package."""
+
+
+class InvalidCase(ExecutorError):
+    """A case refused before execution (SPEC 3); ``path`` names the offending field."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+class UnknownExecutor(ExecutorError):
+    """An executor or backend name that the registry does not know."""
+
+
+class InvariantViolation(ExecutorError):
+    """An executor reached a state its own algorithm says is impossible."""
+
+
+class ExecutorHang(ExecutorError):
+    """A parallel run stopped making progress within its watchdog limit."""
+
+    def __init__(self, executor: str, case_id: str, seed: int, seconds: float) -> None:
+        super().__init__(
+            f"{executor} made no progress for {seconds:g} s (case {case_id}, schedule seed {seed})"
+        )
+        self.executor = executor
+        self.case_id = case_id
+        self.seed = seed
+        self.seconds = seconds

@@ -1,0 +1,278 @@
+"""The transaction rules: the one place SPEC section 5 lives.
+
+``apply_transaction(view, tx)`` is a pure function from a read view of state and a
+transaction to its receipt and write set. It never mutates the view; every executor,
+whatever its schedule, calls it and commits the write set it returns. The block-level
+steps around the transactions, the miner's reward before them and the fees after
+them, are ``reward_writes`` and ``fee_writes``.
+
+Readings where SPEC.md leaves room, chosen here and applied by every executor:
+
+- Validation checks run in the table's order over the whole transaction: every
+  output is checked for ``self_transfer`` before any is checked for
+  ``not_an_account``.
+- ``insufficient_funds`` sums, per asset, everything the transaction may spend, with
+  unbounded integers: a sum of 2**64 or more is simply more than any balance.
+- A deploy's ``contract_exists`` also applies when the new address names an account
+  created earlier in the same block (the miner included, created by the reward).
+- ``PAY`` of 0 succeeds and moves nothing; ``BALANCE`` and ``PAY`` see the
+  transaction's deposits and this run's earlier payments.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+
+from executors.code import ADDRESS_PATTERN
+from executors.model import (
+    NATIVE_ASSET,
+    U64_LIMIT,
+    Block,
+    Burn,
+    Deploy,
+    Invoke,
+    MalformedCode,
+    Receipt,
+    RejectReason,
+    Transaction,
+    Transfer,
+    WriteSet,
+)
+from executors.view import Scratch, StateView
+from executors.vm import run
+
+__all__ = [
+    "MAX_ARGS",
+    "MAX_GAS_LIMIT",
+    "MAX_OUTPUTS",
+    "Outcome",
+    "apply_transaction",
+    "fee_writes",
+    "reward_writes",
+    "validate",
+]
+
+MAX_OUTPUTS = 16
+MAX_ARGS = 8
+MAX_GAS_LIMIT = 1_000_000
+
+
+class Outcome:
+    """A transaction's receipt and the write set that including it produces."""
+
+    __slots__ = ("receipt", "write_set")
+
+    def __init__(self, receipt: Receipt, write_set: WriteSet) -> None:
+        self.receipt = receipt
+        self.write_set = write_set
+
+
+# ---------------------------------------------------------------- block steps
+
+
+def reward_writes(view: StateView, block: Block) -> WriteSet:
+    """Step 1: credit ``reward`` TOS to the miner, creating the account even for 0."""
+    scratch = Scratch(view)
+    scratch.credit_account(block.miner, NATIVE_ASSET, block.reward)
+    return WriteSet(scratch.writes)
+
+
+def fee_writes(view: StateView, miner: str, fees: int) -> WriteSet:
+    """Step 3: credit the miner the sum of ``fee + gas_used`` of included transactions."""
+    scratch = Scratch(view)
+    scratch.credit_account(miner, NATIVE_ASSET, fees)
+    return WriteSet(scratch.writes)
+
+
+def apply_transaction(view: StateView, tx: Transaction) -> Outcome:
+    """Step 2 for one transaction: validate it, then include it or reject it.
+
+    A rejected transaction changes nothing: its write set is empty and it pays no fee.
+    An included one bumps the nonce, runs its kind's effect and pays ``fee +
+    gas_used``, which the write set carries as ``fee`` for the miner.
+    """
+    scratch = Scratch(view)
+    reason = validate(scratch, tx)
+    if reason is not None:
+        return Outcome(Receipt.rejected(reason), WriteSet({}))
+    scratch.set_nonce(tx.source, tx.nonce + 1)
+    receipt = _run_effect(scratch, tx)
+    paid = tx.fee + receipt.gas_used
+    scratch.debit_account(tx.source, NATIVE_ASSET, paid)
+    return Outcome(receipt, WriteSet(scratch.writes, paid, scratch.burned))
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate(scratch: Scratch, tx: Transaction) -> RejectReason | None:
+    """Run the checks of SPEC 5.1 in order; return the first failing check's reason."""
+    for reason, check in _CHECKS:
+        if not check(scratch, tx):
+            return reason
+    return None
+
+
+def is_well_formed(scratch: Scratch, tx: Transaction) -> bool:
+    """``malformed``: the rules of form, which need no state."""
+    if tx.nonce >= U64_LIMIT - 1:
+        return False
+    match tx:
+        case Transfer(outputs=outputs):
+            return 1 <= len(outputs) <= MAX_OUTPUTS and all(o.amount >= 1 for o in outputs)
+        case Burn(amount=amount):
+            return amount >= 1
+        case Invoke(args=args, deposits=deposits, max_gas=max_gas):
+            return (
+                len(args) <= MAX_ARGS
+                and all(amount >= 1 for amount in deposits.values())
+                and max_gas <= MAX_GAS_LIMIT
+            )
+        case Deploy(code=code):
+            return (
+                not isinstance(code, MalformedCode)
+                and ADDRESS_PATTERN.fullmatch(tx.new_address) is not None
+            )
+
+
+def sender_exists(scratch: Scratch, tx: Transaction) -> bool:
+    """``unknown_sender``: the source must be an account (not a contract, not absent)."""
+    return scratch.nonce(tx.source) is not None
+
+
+def nonce_matches(scratch: Scratch, tx: Transaction) -> bool:
+    """``bad_nonce``: the nonce must equal the account's; no gaps, no replays."""
+    return scratch.nonce(tx.source) == tx.nonce
+
+
+def not_to_self(scratch: Scratch, tx: Transaction) -> bool:
+    """``self_transfer``: no transfer output may pay the source."""
+    return not isinstance(tx, Transfer) or all(o.dest != tx.source for o in tx.outputs)
+
+
+def destinations_are_accounts(scratch: Scratch, tx: Transaction) -> bool:
+    """``not_an_account``: no transfer output may pay a contract."""
+    if not isinstance(tx, Transfer):
+        return True
+    return all(scratch.code(o.dest) is None for o in tx.outputs)
+
+
+def contract_exists(scratch: Scratch, tx: Transaction) -> bool:
+    """``no_contract``: an invoke must name a contract."""
+    return not isinstance(tx, Invoke) or scratch.code(tx.contract) is not None
+
+
+def entry_exists(scratch: Scratch, tx: Transaction) -> bool:
+    """``no_entry``: an invoke must name an entry of that contract's code."""
+    if not isinstance(tx, Invoke):
+        return True
+    code = scratch.code(tx.contract)
+    return code is not None and tx.entry in code.entries
+
+
+def deploy_address_free(scratch: Scratch, tx: Transaction) -> bool:
+    """``contract_exists``: a deploy's new address must name no account and no contract."""
+    if not isinstance(tx, Deploy):
+        return True
+    address = tx.new_address
+    return scratch.nonce(address) is None and scratch.code(address) is None
+
+
+def funds_suffice(scratch: Scratch, tx: Transaction) -> bool:
+    """``insufficient_funds``: per asset, the balance covers all the tx may spend."""
+    return all(
+        scratch.balance(tx.source, asset) >= amount for asset, amount in maximum_spend(tx).items()
+    )
+
+
+def maximum_spend(tx: Transaction) -> dict[str, int]:
+    """Per asset: ``fee`` + outputs + burn + deposits + ``max_gas`` (SPEC 5.1)."""
+    spend: defaultdict[str, int] = defaultdict(int)
+    spend[NATIVE_ASSET] += tx.fee
+    for asset, amount in _spent_by_kind(tx):
+        spend[asset] += amount
+    return dict(spend)
+
+
+def _spent_by_kind(tx: Transaction) -> Iterator[tuple[str, int]]:
+    match tx:
+        case Transfer(outputs=outputs):
+            yield from ((o.asset, o.amount) for o in outputs)
+        case Burn(asset=asset, amount=amount):
+            yield asset, amount
+        case Invoke(deposits=deposits, max_gas=max_gas):
+            yield from deposits.items()
+            yield NATIVE_ASSET, max_gas
+        case Deploy():
+            pass
+
+
+_CHECKS: tuple[tuple[RejectReason, Callable[[Scratch, Transaction], bool]], ...] = (
+    (RejectReason.MALFORMED, is_well_formed),
+    (RejectReason.UNKNOWN_SENDER, sender_exists),
+    (RejectReason.BAD_NONCE, nonce_matches),
+    (RejectReason.SELF_TRANSFER, not_to_self),
+    (RejectReason.NOT_AN_ACCOUNT, destinations_are_accounts),
+    (RejectReason.NO_CONTRACT, contract_exists),
+    (RejectReason.NO_ENTRY, entry_exists),
+    (RejectReason.CONTRACT_EXISTS, deploy_address_free),
+    (RejectReason.INSUFFICIENT_FUNDS, funds_suffice),
+)
+
+
+# ---------------------------------------------------------------- effects
+
+
+def _run_effect(scratch: Scratch, tx: Transaction) -> Receipt:
+    match tx:
+        case Transfer():
+            return transfer(scratch, tx)
+        case Burn():
+            return burn(scratch, tx)
+        case Deploy():
+            return deploy(scratch, tx)
+        case Invoke():
+            return invoke(scratch, tx)
+
+
+def transfer(scratch: Scratch, tx: Transfer) -> Receipt:
+    """Move each output's amount from the source to its dest, creating the dest."""
+    for output in tx.outputs:
+        scratch.debit_account(tx.source, output.asset, output.amount)
+        scratch.credit_account(output.dest, output.asset, output.amount)
+    return Receipt.applied(0)
+
+
+def burn(scratch: Scratch, tx: Burn) -> Receipt:
+    """Debit the amount from the source and add it to the block's burn total."""
+    scratch.debit_account(tx.source, tx.asset, tx.amount)
+    scratch.burn(tx.asset, tx.amount)
+    return Receipt.applied(0)
+
+
+def deploy(scratch: Scratch, tx: Deploy) -> Receipt:
+    """Create ``<source>.<nonce>`` with the code, no balances and empty storage."""
+    assert not isinstance(tx.code, MalformedCode), "validation rejects malformed code"
+    scratch.create_contract(tx.new_address, tx.code)
+    return Receipt.applied(0)
+
+
+def invoke(scratch: Scratch, tx: Invoke) -> Receipt:
+    """Move the deposits in, run the entry; a failed run undoes itself and the deposits.
+
+    The run works in a child scratch holding the deposits: on success it is merged,
+    on failure dropped, so only the nonce bump and the fee stay.
+    """
+    run_scratch = scratch.child()
+    for asset, amount in tx.deposits.items():
+        run_scratch.debit_account(tx.source, asset, amount)
+        run_scratch.credit_contract(tx.contract, asset, amount)
+    code = scratch.code(tx.contract)
+    assert code is not None, "validation checked the contract exists"
+    program = code.entries[tx.entry]
+    outcome = run(run_scratch, tx.contract, program, tx.args, tx.source, tx.max_gas)
+    if outcome.failure is not None:
+        return Receipt.reverted(outcome.failure, outcome.gas_used)
+    scratch.merge(run_scratch)
+    return Receipt.applied(outcome.gas_used)

@@ -1,0 +1,271 @@
+"""The SQLite backend, built with sqlite-utils: one table per kind of state item.
+
+Every run gets a fresh database: by default a file in a new temporary directory
+(WAL journal, removed on ``close``), or ``:memory:``. Tables:
+
+    accounts(address, nonce)                 balances(address, asset, amount)
+    contracts(address, code)                 contract_balances(address, asset, amount)
+    storage(address, slot, value)            burned(asset, amount)
+
+SQLite's INTEGER is a signed 64-bit number, so every u64 is stored as its signed
+reinterpretation (``x - 2**64`` for ``x >= 2**63``): integers stay integers, every
+value up to ``2**64 - 1`` round-trips, and no column needs text arithmetic. Code is
+stored as its canonical JSON text.
+
+Concurrency: one connection writes. ``reader()`` gives parallel workers a view with
+one read-only connection per thread on a file database (WAL lets them read while
+nothing is being written), or, for ``:memory:``, the writer's connection behind a
+lock, since an in-memory database cannot be opened twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from executors.code import parse_code
+from executors.model import (
+    BalanceKey,
+    BurnedKey,
+    Code,
+    CodeKey,
+    ContractBalanceKey,
+    NonceKey,
+    StateKey,
+    StateValue,
+    StorageKey,
+    WriteSet,
+)
+from executors.state.base import CanonicalState, canonical_state, is_absent
+from executors.view import StateView
+
+__all__ = ["SqliteState", "from_sqlite_integer", "to_sqlite_integer"]
+
+_SIGN_BIT = 2**63
+_U64 = 2**64
+
+
+def to_sqlite_integer(value: int) -> int:
+    """A u64 as the signed 64-bit integer with the same bits."""
+    return value - _U64 if value >= _SIGN_BIT else value
+
+
+def from_sqlite_integer(value: int) -> int:
+    return value + _U64 if value < 0 else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_from_text(text: str) -> Code:
+    return parse_code(json.loads(text))
+
+
+def _encode(value: StateValue) -> int | str:
+    if isinstance(value, Code):
+        return json.dumps(value.to_json(), sort_keys=True, separators=(",", ":"))
+    assert value is not None
+    return to_sqlite_integer(value)
+
+
+def _decode_integer(value: int | str) -> StateValue:
+    assert isinstance(value, int)
+    return from_sqlite_integer(value)
+
+
+def _decode_code(value: int | str) -> StateValue:
+    assert isinstance(value, str)
+    return _code_from_text(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """How one kind of state item maps onto one table."""
+
+    name: str
+    keys: tuple[str, ...]
+    value: str
+    value_type: type
+    decode: Callable[[int | str], StateValue]
+    make_key: Callable[..., StateKey]
+
+    @property
+    def select_sql(self) -> str:
+        where = " AND ".join(f"{column} = ?" for column in self.keys)
+        return f"SELECT {self.value} FROM {self.name} WHERE {where}"
+
+    @property
+    def upsert_sql(self) -> str:
+        columns = ", ".join((*self.keys, self.value))
+        marks = ", ".join("?" * (len(self.keys) + 1))
+        conflict = ", ".join(self.keys)
+        return (
+            f"INSERT INTO {self.name} ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {self.value} = excluded.{self.value}"
+        )
+
+    @property
+    def delete_sql(self) -> str:
+        where = " AND ".join(f"{column} = ?" for column in self.keys)
+        return f"DELETE FROM {self.name} WHERE {where}"
+
+
+def _integer_key(value: int | str) -> int:
+    assert isinstance(value, int)
+    return from_sqlite_integer(value)
+
+
+_TABLES: dict[type, _Table] = {
+    NonceKey: _Table("accounts", ("address",), "nonce", int, _decode_integer, NonceKey),
+    BalanceKey: _Table(
+        "balances", ("address", "asset"), "amount", int, _decode_integer, BalanceKey
+    ),
+    CodeKey: _Table("contracts", ("address",), "code", str, _decode_code, CodeKey),
+    ContractBalanceKey: _Table(
+        "contract_balances", ("address", "asset"), "amount", int, _decode_integer,
+        ContractBalanceKey,
+    ),
+    StorageKey: _Table(
+        "storage", ("address", "slot"), "value", int, _decode_integer,
+        lambda address, slot: StorageKey(address, _integer_key(slot)),
+    ),
+    BurnedKey: _Table("burned", ("asset",), "amount", int, _decode_integer, BurnedKey),
+}  # fmt: skip
+
+
+def _key_params(key: StateKey) -> tuple[str | int, ...]:
+    match key:
+        case NonceKey(address) | CodeKey(address):
+            return (address,)
+        case BalanceKey(address, asset) | ContractBalanceKey(address, asset):
+            return (address, asset)
+        case StorageKey(address, slot):
+            return (address, to_sqlite_integer(slot))
+        case BurnedKey(asset):
+            return (asset,)
+
+
+def _select(connection: sqlite3.Connection, key: StateKey) -> StateValue:
+    table = _TABLES[type(key)]
+    row = connection.execute(table.select_sql, _key_params(key)).fetchone()
+    return key.default if row is None else table.decode(row[0])
+
+
+class SqliteState:
+    """State in a fresh SQLite database (a temporary file, or ``:memory:``)."""
+
+    name = "sqlite"
+
+    def __init__(self, path: str | None = None) -> None:
+        self._directory: Path | None = None
+        if path is None:
+            self._directory = Path(tempfile.mkdtemp(prefix="txparity-"))
+            path = str(self._directory / "state.db")
+        self.path = path
+        self._connection = sqlite3.connect(path, check_same_thread=False)
+        self.db = sqlite_utils.Database(self._connection)
+        if path != ":memory:":
+            self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self._create_tables()
+        self._reader: _LockedReader | _ThreadReaders | None = None
+
+    def _create_tables(self) -> None:
+        for table in _TABLES.values():
+            columns: dict[str, type] = {column: str for column in table.keys}
+            if table.name == "storage":
+                columns["slot"] = int
+            columns[table.value] = table.value_type
+            self.db.table(table.name).create(columns, pk=table.keys, not_null=set(columns))
+
+    def read(self, key: StateKey) -> StateValue:
+        return _select(self._connection, key)
+
+    def commit(self, write_set: WriteSet) -> None:
+        connection = self._connection
+        for key, value in write_set.writes.items():
+            table = _TABLES[type(key)]
+            if is_absent(key, value):
+                connection.execute(table.delete_sql, _key_params(key))
+            else:
+                connection.execute(table.upsert_sql, (*_key_params(key), _encode(value)))
+        for asset, amount in write_set.burned.items():
+            total = self.read(BurnedKey(asset))
+            assert isinstance(total, int)
+            table = _TABLES[BurnedKey]
+            connection.execute(table.upsert_sql, (asset, to_sqlite_integer(total + amount)))
+        connection.commit()
+
+    def reader(self) -> StateView:
+        if self._reader is None:
+            if self.path == ":memory:":
+                self._reader = _LockedReader(self._connection)
+            else:
+                self._reader = _ThreadReaders(self.path)
+        return self._reader
+
+    def items(self) -> Iterator[tuple[StateKey, StateValue]]:
+        for table in _TABLES.values():
+            for row in self.db.table(table.name).rows:
+                key = table.make_key(*(row[column] for column in table.keys))
+                yield key, table.decode(row[table.value])
+
+    def dump(self) -> CanonicalState:
+        return canonical_state(self.items())
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        self._connection.close()
+        if self._directory is not None:
+            shutil.rmtree(self._directory, ignore_errors=True)
+
+
+class _LockedReader:
+    """Reads through the one connection of an in-memory database, one at a time."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()
+
+    def read(self, key: StateKey) -> StateValue:
+        with self._lock:
+            return _select(self._connection, key)
+
+    def close(self) -> None:
+        pass
+
+
+class _ThreadReaders:
+    """One read-only connection per reading thread, on a WAL file database."""
+
+    def __init__(self, path: str) -> None:
+        self._uri = f"{Path(path).absolute().as_uri()}?mode=ro"
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+            self._local.connection = connection
+            with self._lock:
+                self._opened.append(connection)
+        return connection
+
+    def read(self, key: StateKey) -> StateValue:
+        return _select(self._connection(), key)
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()

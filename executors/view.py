@@ -1,0 +1,106 @@
+"""Reading state, and a transaction's private scratch space on top of it.
+
+Every executor hands the transaction rules a ``StateView``: the sequential executor
+hands it the state backend itself, the batched executor a snapshot, Block-STM its
+multi-version memory. The rules never write to a view; they write to a ``Scratch``
+layered on it and return the scratch's writes as a write set. A contract run gets a
+child scratch of its own, so a failed run is undone by dropping the child.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, cast
+
+from executors.model import (
+    BalanceKey,
+    Code,
+    CodeKey,
+    ContractBalanceKey,
+    NonceKey,
+    StateKey,
+    StateValue,
+    StorageKey,
+)
+
+__all__ = ["Scratch", "StateView"]
+
+
+class StateView(Protocol):
+    """Answers reads of state items; an absent item reads as its key's default."""
+
+    def read(self, key: StateKey) -> StateValue: ...
+
+
+class Scratch:
+    """Buffered writes over a base view, with typed accessors for the rules."""
+
+    __slots__ = ("_base", "burned", "writes")
+
+    def __init__(self, base: StateView) -> None:
+        self._base = base
+        self.writes: dict[StateKey, StateValue] = {}
+        self.burned: dict[str, int] = {}
+
+    def read(self, key: StateKey) -> StateValue:
+        if key in self.writes:
+            return self.writes[key]
+        return self._base.read(key)
+
+    def child(self) -> Scratch:
+        """A nested scratch whose writes reach this one only through ``merge``."""
+        return Scratch(self)
+
+    def merge(self, child: Scratch) -> None:
+        self.writes.update(child.writes)
+        for asset, amount in child.burned.items():
+            self.burned[asset] = self.burned.get(asset, 0) + amount
+
+    # Typed reads. The casts hold because each key kind has one value type.
+
+    def nonce(self, address: str) -> int | None:
+        return cast(int | None, self.read(NonceKey(address)))
+
+    def balance(self, address: str, asset: str) -> int:
+        return cast(int, self.read(BalanceKey(address, asset)))
+
+    def code(self, address: str) -> Code | None:
+        return cast(Code | None, self.read(CodeKey(address)))
+
+    def contract_balance(self, address: str, asset: str) -> int:
+        return cast(int, self.read(ContractBalanceKey(address, asset)))
+
+    def storage(self, address: str, slot: int) -> int:
+        return cast(int, self.read(StorageKey(address, slot)))
+
+    # Writes.
+
+    def set_nonce(self, address: str, nonce: int) -> None:
+        self.writes[NonceKey(address)] = nonce
+
+    def create_contract(self, address: str, code: Code) -> None:
+        self.writes[CodeKey(address)] = code
+
+    def set_storage(self, address: str, slot: int, value: int) -> None:
+        self.writes[StorageKey(address, slot)] = value
+
+    def credit_account(self, address: str, asset: str, amount: int) -> None:
+        """Add to an account's balance, creating the account if absent (SPEC 2)."""
+        if self.nonce(address) is None:
+            self.set_nonce(address, 0)
+        key = BalanceKey(address, asset)
+        self.writes[key] = self.balance(address, asset) + amount
+
+    def debit_account(self, address: str, asset: str, amount: int) -> None:
+        key = BalanceKey(address, asset)
+        self.writes[key] = self.balance(address, asset) - amount
+
+    def credit_contract(self, address: str, asset: str, amount: int) -> None:
+        key = ContractBalanceKey(address, asset)
+        self.writes[key] = self.contract_balance(address, asset) + amount
+
+    def debit_contract(self, address: str, asset: str, amount: int) -> None:
+        key = ContractBalanceKey(address, asset)
+        self.writes[key] = self.contract_balance(address, asset) - amount
+
+    def burn(self, asset: str, amount: int) -> None:
+        self.burned[asset] = self.burned.get(asset, 0) + amount

@@ -1,0 +1,1 @@
+"""Finding and keeping divergences between executors."""
