@@ -42,7 +42,11 @@ class State(StateView, Protocol):
         """
 
     def reader(self) -> StateView:
-        """A view that any thread may read while no commit is running."""
+        """A view that any thread may read while no commit runs.
+
+        It sees everything committed before this call; executors call it again at
+        the start of each parallel phase.
+        """
 
     def dump(self) -> CanonicalState:
         """The canonical state of SPEC 7 (``accounts``, ``contracts``, ``burned``)."""

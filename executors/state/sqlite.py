@@ -12,10 +12,13 @@ reinterpretation (``x - 2**64`` for ``x >= 2**63``): integers stay integers, eve
 value up to ``2**64 - 1`` round-trips, and no column needs text arithmetic. Code is
 stored as its canonical JSON text.
 
-Concurrency: one connection writes. ``reader()`` gives parallel workers a view with
-one read-only connection per thread on a file database (WAL lets them read while
-nothing is being written), or, for ``:memory:``, the writer's connection behind a
-lock, since an in-memory database cannot be opened twice.
+Concurrency: one connection writes, and its writes stay in one open SQLite
+transaction until ``reader()`` or ``dump()`` commits them (committing after every
+transaction of a block halves throughput and nobody else looks in between).
+``reader()`` gives parallel workers a view with one read-only connection per
+thread on a file database (WAL lets them read a committed snapshot), or, for
+``:memory:``, the writer's connection behind a lock, since an in-memory database
+cannot be opened twice.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -87,7 +90,7 @@ def _decode_code(value: int | str) -> StateValue:
 
 @dataclass(frozen=True, slots=True)
 class _Table:
-    """How one kind of state item maps onto one table."""
+    """How one kind of state item maps onto one table, with its statements."""
 
     name: str
     keys: tuple[str, ...]
@@ -95,26 +98,24 @@ class _Table:
     value_type: type
     decode: Callable[[int | str], StateValue]
     make_key: Callable[..., StateKey]
+    select_sql: str = field(init=False)
+    upsert_sql: str = field(init=False)
+    delete_sql: str = field(init=False)
 
-    @property
-    def select_sql(self) -> str:
+    def __post_init__(self) -> None:
         where = " AND ".join(f"{column} = ?" for column in self.keys)
-        return f"SELECT {self.value} FROM {self.name} WHERE {where}"
-
-    @property
-    def upsert_sql(self) -> str:
         columns = ", ".join((*self.keys, self.value))
         marks = ", ".join("?" * (len(self.keys) + 1))
-        conflict = ", ".join(self.keys)
-        return (
+        upsert = (
             f"INSERT INTO {self.name} ({columns}) VALUES ({marks}) "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {self.value} = excluded.{self.value}"
+            f"ON CONFLICT ({', '.join(self.keys)}) "
+            f"DO UPDATE SET {self.value} = excluded.{self.value}"
         )
-
-    @property
-    def delete_sql(self) -> str:
-        where = " AND ".join(f"{column} = ?" for column in self.keys)
-        return f"DELETE FROM {self.name} WHERE {where}"
+        object.__setattr__(
+            self, "select_sql", f"SELECT {self.value} FROM {self.name} WHERE {where}"
+        )
+        object.__setattr__(self, "upsert_sql", upsert)
+        object.__setattr__(self, "delete_sql", f"DELETE FROM {self.name} WHERE {where}")
 
 
 def _integer_key(value: int | str) -> int:
@@ -201,9 +202,9 @@ class SqliteState:
             assert isinstance(total, int)
             table = _TABLES[BurnedKey]
             connection.execute(table.upsert_sql, (asset, to_sqlite_integer(total + amount)))
-        connection.commit()
 
     def reader(self) -> StateView:
+        self._connection.commit()
         if self._reader is None:
             if self.path == ":memory:":
                 self._reader = _LockedReader(self._connection)
@@ -218,6 +219,7 @@ class SqliteState:
                 yield key, table.decode(row[table.value])
 
     def dump(self) -> CanonicalState:
+        self._connection.commit()
         return canonical_state(self.items())
 
     def close(self) -> None:

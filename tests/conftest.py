@@ -1,0 +1,23 @@
+"""Shared fixtures: the scenario vectors, and Hypothesis profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+VECTORS_DIR = Path(__file__).parent / "vectors"
+VECTOR_PATHS = sorted(VECTORS_DIR.glob("*.json"))
+
+
+def load_vector(path: Path) -> tuple[dict[str, object], str]:
+    """A vector's case (as JSON) and its expected canonical result line."""
+    document = json.loads(path.read_text())
+    expected = json.dumps(document["expected"], sort_keys=True, separators=(",", ":"))
+    return document["case"], expected
+
+
+@pytest.fixture(params=VECTOR_PATHS, ids=[path.stem for path in VECTOR_PATHS])
+def vector(request: pytest.FixtureRequest) -> tuple[dict[str, object], str]:
+    return load_vector(request.param)

@@ -1,0 +1,120 @@
+"""``txparity run``: results on stdout, one-line errors with exit 2, the line protocol."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import VECTORS_DIR, load_vector
+
+SIMPLE = VECTORS_DIR / "simple_transfer.json"
+
+
+def txparity(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_run_prints_the_expected_result_of_a_vector(backend: str) -> None:
+    _, expected = load_vector(SIMPLE)
+    done = txparity("run", str(SIMPLE), "--backend", backend)
+    assert (done.returncode, done.stdout, done.stderr) == (0, expected + "\n", "")
+
+
+def test_run_reads_standard_input() -> None:
+    case, expected = load_vector(SIMPLE)
+    done = txparity("run", "-", stdin=json.dumps(case))
+    assert (done.returncode, done.stdout) == (0, expected + "\n")
+
+
+def test_executor_name_may_carry_the_backend() -> None:
+    _, expected = load_vector(SIMPLE)
+    done = txparity("run", str(SIMPLE), "--executor", "sequential@sqlite")
+    assert (done.returncode, done.stdout) == (0, expected + "\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["run", "missing.json"], "", "cannot read missing.json: No such file or directory"),
+        (["run", "-"], "{not json", "case: not valid JSON"),
+        (["run", "-"], '{"format": "txparity.case/1"}', "genesis: missing field"),
+        (["run", "-", "--executor", "nope"], "", "unknown executor 'nope'"),
+        (["run", "-", "--executor", "sequential@disk"], "", "unknown backend 'disk'"),
+        (["run", "-", "--backend", "tape"], "", "invalid choice: 'tape'"),
+        (["frobnicate"], "", "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], stdin: str, message: str) -> None:
+    done = txparity(*args, stdin=stdin)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("txparity: error: ")
+    assert message in lines[0]
+
+
+def test_invalid_bytes_are_refused_without_a_traceback(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\xff\xfe\x00garbage")
+    done = txparity("run", str(garbage))
+    assert done.returncode == 2
+    assert done.stderr == "txparity: error: case: not UTF-8 text (byte 0)\n"
+
+
+def test_jsonl_answers_each_line_in_order_and_skips_blank_lines() -> None:
+    case, expected = load_vector(SIMPLE)
+    empty_case, empty_expected = load_vector(VECTORS_DIR / "empty_block.json")
+    lines = [json.dumps(case), "", "   ", "not json", json.dumps(empty_case), '{"format": 2}']
+    done = txparity("run", "--jsonl", "-", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0
+    answers = done.stdout.splitlines()
+    assert answers[0] == expected
+    assert json.loads(answers[1])["error"].startswith("case: not valid JSON")
+    assert answers[2] == empty_expected
+    assert answers[3] == '{"error":"genesis: missing field"}'
+    assert len(answers) == 4
+
+
+def test_jsonl_answers_before_its_input_ends() -> None:
+    """Each answer is flushed as soon as it is computed: the protocol is interactive."""
+    case, expected = load_vector(SIMPLE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "run", "--jsonl", "-", "--backend", "sqlite"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        for _ in range(3):
+            process.stdin.write(json.dumps(case) + "\n")
+            process.stdin.flush()
+            assert process.stdout.readline() == expected + "\n"
+    finally:
+        process.stdin.close()
+        assert process.wait(timeout=30) == 0
+
+
+def test_stats_go_to_standard_error() -> None:
+    done = txparity("run", str(SIMPLE), "--stats")
+    assert done.returncode == 0
+    label, _, payload = done.stderr.strip().partition(" ")
+    stats = json.loads(payload)
+    assert label == "stats:"
+    assert (stats["executor"], stats["path"], stats["transactions"]) == (
+        "sequential@memory",
+        "sequential",
+        1,
+    )
