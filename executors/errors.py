@@ -38,13 +38,11 @@ class InvariantViolation(ExecutorError):
 
 
 class ExecutorHang(ExecutorError):
-    """A parallel run stopped making progress within its watchdog limit."""
+    """A parallel run stopped making progress: its watchdog fired, or it deadlocked."""
 
-    def __init__(self, executor: str, case_id: str, seed: int, seconds: float) -> None:
-        super().__init__(
-            f"{executor} made no progress for {seconds:g} s (case {case_id}, schedule seed {seed})"
-        )
+    def __init__(self, executor: str, case_id: str, seed: int, why: str) -> None:
+        super().__init__(f"{executor} hung on case {case_id} (schedule seed {seed}): {why}")
         self.executor = executor
         self.case_id = case_id
         self.seed = seed
-        self.seconds = seconds
+        self.why = why

@@ -9,7 +9,7 @@ canonical result and closes the backend, whatever the executor.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -64,6 +64,7 @@ class BlockRun:
 
     receipts: list[Receipt]
     stats: Stats
+    trace: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class Execution:
     receipts: list[Receipt] = field(repr=False)
     state: CanonicalState = field(repr=False)
     stats: Stats
+    trace: tuple[str, ...] = field(default=(), repr=False)
 
 
 class Executor(Protocol):
@@ -98,10 +100,10 @@ def run_case(executor: Executor, case: Case, backend: str) -> Execution:
         state.close()
     stats = _with_duration(block_run.stats, elapsed)
     result = encode_result(dump, block_run.receipts)
-    return Execution(executor.name, backend, result, block_run.receipts, dump, stats)
+    return Execution(
+        executor.name, backend, result, block_run.receipts, dump, stats, block_run.trace
+    )
 
 
 def _with_duration(stats: Stats, seconds: float) -> Stats:
-    from dataclasses import replace
-
     return replace(stats, duration_s=seconds)

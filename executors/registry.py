@@ -1,6 +1,9 @@
-"""Executor names: ``NAME`` or ``NAME@BACKEND`` to an executor and a backend.
+"""Executor names to executor objects; the only module that knows every executor.
 
-Only this module knows every executor; the harness asks it by name.
+A name is ``NAME``, ``NAME@BACKEND``, ``NAME/SCHEDULE`` or ``NAME@BACKEND/SCHEDULE``
+(``blockstm@sqlite/pct``). The schedule only matters to parallel executors.
+Planted-bug variants are selectable by name like any executor but are never among
+the defaults.
 """
 
 from __future__ import annotations
@@ -8,43 +11,63 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from executors.batched import BatchedExecutor
 from executors.errors import UnknownExecutor
 from executors.execution import Executor
+from executors.parallel import DEFAULT_WATCHDOG_S
+from executors.schedule import SCHEDULES
 from executors.sequential import SequentialExecutor
 from executors.state import BACKENDS
 
-__all__ = ["EXECUTORS", "ExecutorName", "make_executor", "parse_name"]
+__all__ = [
+    "CORRECT_PARALLEL",
+    "EXECUTORS",
+    "ExecutorName",
+    "make_executor",
+    "parse_name",
+]
 
-EXECUTORS: dict[str, Callable[[], Executor]] = {
-    "sequential": SequentialExecutor,
+Factory = Callable[[str, float], Executor]
+
+EXECUTORS: dict[str, Factory] = {
+    "sequential": lambda schedule, watchdog_s: SequentialExecutor(),
+    "batched": BatchedExecutor,
 }
+CORRECT_PARALLEL = ("batched",)
 
 
 @dataclass(frozen=True, slots=True)
 class ExecutorName:
-    """A parsed ``NAME@BACKEND``."""
+    """A parsed executor name."""
 
     executor: str
     backend: str
+    schedule: str
 
     def __str__(self) -> str:
-        return f"{self.executor}@{self.backend}"
+        return f"{self.executor}@{self.backend}/{self.schedule}"
 
 
-def parse_name(text: str, default_backend: str = "memory") -> ExecutorName:
-    """Parse ``NAME`` or ``NAME@BACKEND``; raise ``UnknownExecutor`` for unknown parts."""
-    name, _, backend = text.partition("@")
-    backend = backend or default_backend
+def parse_name(
+    text: str, default_backend: str = "memory", default_schedule: str = "threads"
+) -> ExecutorName:
+    """Parse an executor name; raise ``UnknownExecutor`` naming the unknown part."""
+    rest, _, schedule = text.partition("/")
+    name, _, backend = rest.partition("@")
+    backend, schedule = backend or default_backend, schedule or default_schedule
     if name not in EXECUTORS:
-        known = ", ".join(sorted(EXECUTORS))
-        raise UnknownExecutor(f"unknown executor {name!r} (known: {known})")
+        raise UnknownExecutor(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")
     if backend not in BACKENDS:
         raise UnknownExecutor(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
-    return ExecutorName(name, backend)
+    if schedule not in SCHEDULES:
+        raise UnknownExecutor(f"unknown schedule {schedule!r} (known: {', '.join(SCHEDULES)})")
+    return ExecutorName(name, backend, schedule)
 
 
-def make_executor(name: str) -> Executor:
+def make_executor(
+    name: str, schedule: str = "threads", watchdog_s: float = DEFAULT_WATCHDOG_S
+) -> Executor:
     """A new executor object for a known name."""
     if name not in EXECUTORS:
         raise UnknownExecutor(f"unknown executor {name!r}")
-    return EXECUTORS[name]()
+    return EXECUTORS[name](schedule, watchdog_s)

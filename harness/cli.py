@@ -18,7 +18,9 @@ from executors.codec import canonical_json, decode_case
 from executors.errors import ExecutorError
 from executors.execution import Execution, run_case
 from executors.model import Case
-from executors.registry import make_executor, parse_name
+from executors.parallel import DEFAULT_WATCHDOG_S
+from executors.registry import ExecutorName, make_executor, parse_name
+from executors.schedule import SCHEDULES
 from executors.state import BACKENDS
 from harness.casefile import read_case
 from harness.errors import HarnessError, InputError
@@ -44,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("case", help="a case file, or - for standard input")
     run.add_argument("--executor", default="sequential", help="NAME or NAME@BACKEND")
     run.add_argument("--backend", choices=BACKENDS, default=None)
+    run.add_argument("--schedule", choices=SCHEDULES, default=None)
+    run.add_argument("--watchdog", type=float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
     run.add_argument("--stats", action="store_true", help="print run statistics to stderr")
     run.add_argument(
         "--jsonl", action="store_true", help="one case per line in, one result per line out"
@@ -83,25 +87,39 @@ def _run_command(arguments: argparse.Namespace) -> int:
 
 
 def command_run(arguments: argparse.Namespace) -> int:
-    name = parse_name(arguments.executor, arguments.backend or "memory")
-    if arguments.backend and "@" in arguments.executor and name.backend != arguments.backend:
-        raise InputError(f"--backend {arguments.backend} contradicts {arguments.executor}")
+    name = _executor_name(arguments)
     if arguments.jsonl:
-        return _run_lines(arguments, name.executor, name.backend)
+        return _run_lines(arguments, name)
     case = read_case(_read_input(arguments.case))
-    execution = run_case(make_executor(name.executor), case, name.backend)
+    executor = make_executor(name.executor, name.schedule, arguments.watchdog)
+    execution = run_case(executor, case, name.backend)
     print(execution.result_json, flush=True)
     _print_stats(arguments, execution)
     return EXIT_OK
 
 
-def _run_lines(arguments: argparse.Namespace, executor: str, backend: str) -> int:
+def _executor_name(arguments: argparse.Namespace) -> ExecutorName:
+    """``--executor`` with ``--backend`` and ``--schedule`` filling what it leaves out."""
+    name = parse_name(
+        arguments.executor, arguments.backend or "memory", arguments.schedule or "threads"
+    )
+    for flag, given, parsed in (
+        ("--backend", arguments.backend, name.backend),
+        ("--schedule", arguments.schedule, name.schedule),
+    ):
+        if given and given != parsed:
+            raise InputError(f"{flag} {given} contradicts --executor {arguments.executor}")
+    return name
+
+
+def _run_lines(arguments: argparse.Namespace, name: ExecutorName) -> int:
     """SPEC 8's protocol: a result or ``{"error": ...}`` per non-blank line, flushed."""
+    executor = make_executor(name.executor, name.schedule, arguments.watchdog)
     with _open_input(arguments.case) as stream:
         for line in _lines(stream):
             try:
                 case: Case = decode_case(line)
-                execution = run_case(make_executor(executor), case, backend)
+                execution = run_case(executor, case, name.backend)
             except ExecutorError as error:
                 print(canonical_json({"error": str(error)}), flush=True)
                 continue

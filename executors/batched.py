@@ -1,0 +1,226 @@
+"""Conflict batching: the TOS chain's parallel executor, with complete conflict keys.
+
+Algorithm. Walk the block's transactions in order, keeping the set of keys locked
+by the current batch. A transaction whose conflict keys intersect that set closes
+the batch (if it is not empty) and starts a new one; otherwise it joins the batch
+and locks its keys. Batches are therefore greedy, contiguous and order-preserving.
+Batches run one after another; inside a batch the transactions run concurrently
+against the state as it stood when the batch began, then their write sets are
+committed in block order by one writer.
+
+Invariant. Two transactions in one batch touch disjoint state, so each one reads,
+from the batch's starting state, exactly what it would read after its predecessors
+in the block: the parallel result equals the sequential one. That holds only if
+the keys cover every item a transaction may read or write:
+
+- its source, and every transfer destination (their existence, nonce and balances);
+- for an invoke, the contract and every contract reachable from it through ``CALL``
+  operands, transitively, through the code that exists at that point of the block
+  (genesis contracts and every earlier deploy, rejected or not: more keys is safe);
+- for a deploy, the new address ``<source>.<nonce>``.
+
+Keys are addresses: one address covers all of its items. The miner's fee credit and
+the ``burned`` totals are block-level accumulators, not keys: workers add each
+included transaction's fee to an atomic counter and burns travel as deltas in the
+write sets, so they never serialize the block. (The TOS chain keyed only sources and
+transfer destinations, which made contract calls race; that is the planted bug
+``batched-contract-blind``.)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from executors.execution import BlockRun, ExecutionPath, Stats
+from executors.model import (
+    Burn,
+    Case,
+    Code,
+    Deploy,
+    Invoke,
+    Op,
+    Receipt,
+    Transaction,
+    Transfer,
+    WriteSet,
+)
+from executors.parallel import ParallelExecutor, ScheduledView
+from executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
+from executors.schedule import Schedule
+from executors.state import State
+from executors.view import StateView
+
+__all__ = ["BatchPlan", "BatchedExecutor", "FeeCounter", "call_closure", "plan_batches"]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPlan:
+    """Batches as lists of transaction indices, and how many conflicts closed one."""
+
+    batches: tuple[tuple[int, ...], ...]
+    conflicts: int
+
+
+CodeAt = Mapping[str, list[Code]]
+
+
+def call_closure(contract: str, code_at: CodeAt) -> frozenset[str]:
+    """``contract`` and every address reachable from it through ``CALL`` operands.
+
+    ``code_at`` lists every code an address may hold at this point of the block.
+    """
+    reached = {contract}
+    frontier = [contract]
+    while frontier:
+        for callee in _callees(code_at.get(frontier.pop(), [])):
+            if callee not in reached:
+                reached.add(callee)
+                frontier.append(callee)
+    return frozenset(reached)
+
+
+def _callees(codes: list[Code]) -> list[str]:
+    return [
+        str(instruction.operands[0])
+        for code in codes
+        for program in code.entries.values()
+        for instruction in program
+        if instruction.op is Op.CALL
+    ]
+
+
+def plan_batches(keys_per_tx: list[frozenset[str]]) -> BatchPlan:
+    """Greedy, contiguous, order-preserving batches from each transaction's keys."""
+    batches: list[tuple[int, ...]] = []
+    current: list[int] = []
+    locked: set[str] = set()
+    conflicts = 0
+    for index, keys in enumerate(keys_per_tx):
+        if current and not locked.isdisjoint(keys):
+            batches.append(tuple(current))
+            current, locked = [], set()
+            conflicts += 1
+        current.append(index)
+        locked |= keys
+    if current:
+        batches.append(tuple(current))
+    return BatchPlan(tuple(batches), conflicts)
+
+
+class FeeCounter:
+    """A batch's fee accumulator: an atomic counter shared by its workers."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def add(self, amount: int, schedule: Schedule) -> None:
+        with self._lock:
+            self.total += amount
+
+
+class BatchedExecutor(ParallelExecutor):
+    """Greedy conflict batches, each run concurrently on the schedule's workers."""
+
+    name = "batched"
+
+    # ------------------------------------------------------------ conflict keys
+
+    def conflict_keys(self, tx: Transaction, code_at: CodeAt) -> frozenset[str]:
+        """Every address whose items ``tx`` may read or write (see the module text)."""
+        keys = {tx.source}
+        match tx:
+            case Transfer(outputs=outputs):
+                keys.update(output.dest for output in outputs)
+            case Invoke(contract=contract):
+                keys |= call_closure(contract, code_at)
+            case Deploy():
+                keys.add(tx.new_address)
+            case Burn():
+                pass
+        return frozenset(keys)
+
+    def keys_per_transaction(self, case: Case) -> list[frozenset[str]]:
+        """Each transaction's keys, with code as it may exist at its point in the block."""
+        code_at: dict[str, list[Code]] = {
+            address: [contract.code] for address, contract in case.genesis.contracts.items()
+        }
+        keys: list[frozenset[str]] = []
+        for tx in case.block.txs:
+            keys.append(self.conflict_keys(tx, code_at))
+            if isinstance(tx, Deploy) and isinstance(tx.code, Code):
+                code_at.setdefault(tx.new_address, []).append(tx.code)
+        return keys
+
+    # ------------------------------------------------------------ execution
+
+    def execute_parallel(self, case: Case, state: State, schedule: Schedule) -> BlockRun:
+        block = case.block
+        state.commit(reward_writes(state, block))
+        plan = plan_batches(self.keys_per_transaction(case))
+        fees = 0
+        receipts: list[Receipt] = []
+        tasks = 0
+        for batch in plan.batches:
+            batch_fees = FeeCounter()
+            outcomes, workers = self.run_batch(case, batch, state.reader(), schedule, batch_fees)
+            tasks += workers
+            for index in batch:
+                state.commit(self.merge(block.txs[index], outcomes[index].write_set))
+                receipts.append(outcomes[index].receipt)
+            fees = self.merge_fees(fees, batch_fees.total)
+        state.commit(fee_writes(state, block.miner, fees))
+        stats = Stats(
+            ExecutionPath.PARALLEL,
+            self.parallel_reason(len(block.txs), case.config.network.parallel_threshold),
+            len(block.txs),
+            batch_sizes=tuple(len(batch) for batch in plan.batches),
+            conflicts=plan.conflicts,
+            tasks=tasks,
+        )
+        return BlockRun(receipts, stats, tuple(schedule.trace))
+
+    def run_batch(
+        self,
+        case: Case,
+        batch: tuple[int, ...],
+        snapshot: StateView,
+        schedule: Schedule,
+        fees: FeeCounter,
+    ) -> tuple[dict[int, Outcome], int]:
+        """Run one batch's transactions concurrently against ``snapshot``.
+
+        Workers take the next transaction index from a shared queue until it is empty.
+        Returns the outcomes by index and the number of workers started.
+        """
+        queue = list(reversed(batch))
+        outcomes: dict[int, Outcome] = {}
+        lock = threading.Lock()
+
+        def worker() -> None:
+            while True:
+                schedule.point("take")
+                with lock:
+                    if not queue:
+                        return
+                    index = queue.pop()
+                view = ScheduledView(snapshot, schedule, f"tx{index}")
+                outcome = apply_transaction(view, case.block.txs[index])
+                fees.add(outcome.write_set.fee, schedule)
+                schedule.point(f"tx{index} done")
+                with lock:
+                    outcomes[index] = outcome
+
+        count = min(case.config.threads, len(batch))
+        schedule.run([worker] * count)
+        return outcomes, count
+
+    def merge(self, tx: Transaction, write_set: WriteSet) -> WriteSet:
+        """The write set committed for ``tx`` (planted bugs corrupt it here)."""
+        return write_set
+
+    def merge_fees(self, block_total: int, batch_total: int) -> int:
+        """Fold a batch's fee counter into the block's (planted bugs lose some)."""
+        return block_total + batch_total

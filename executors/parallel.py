@@ -1,0 +1,96 @@
+"""What every parallel executor shares: the threshold decision, the schedule, the
+watchdog, and the view that turns each state read into an interleaving point.
+
+A parallel executor subclasses ``ParallelExecutor`` and implements
+``execute_parallel``; blocks below the network's parallel threshold (SPEC 9) take
+the sequential path, and the decision is logged at INFO in the form the TOS chain
+used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from abc import ABC, abstractmethod
+
+from executors.codec import canonical_json, encode_case
+from executors.errors import ExecutorHang
+from executors.execution import BlockRun, ExecutionPath, Stats
+from executors.model import Case, StateKey, StateValue
+from executors.schedule import SCHEDULES, Schedule, Stalled, make_schedule
+from executors.sequential import execute_sequentially
+from executors.state import State
+from executors.view import StateView
+
+__all__ = ["DEFAULT_WATCHDOG_S", "ParallelExecutor", "ScheduledView", "case_id"]
+
+DEFAULT_WATCHDOG_S = 10.0
+log = logging.getLogger("txparity.executors")
+
+
+def case_id(case: Case) -> str:
+    """A short content hash of the case, for messages that must name it."""
+    text = canonical_json(encode_case(case)).encode("utf-8")
+    return hashlib.sha256(text).hexdigest()[:12]
+
+
+class ScheduledView:
+    """A view whose every read is an interleaving point labelled with the reader."""
+
+    __slots__ = ("_base", "_label", "_schedule")
+
+    def __init__(self, base: StateView, schedule: Schedule, label: str) -> None:
+        self._base = base
+        self._schedule = schedule
+        self._label = label
+
+    def read(self, key: StateKey) -> StateValue:
+        self._schedule.point(f"{self._label} read {key}")
+        return self._base.read(key)
+
+
+class ParallelExecutor(ABC):
+    """Base of the batched and Block-STM executors and their planted-bug variants."""
+
+    name = "parallel"
+
+    def __init__(self, schedule: str = "threads", watchdog_s: float = DEFAULT_WATCHDOG_S):
+        if schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {schedule!r}")
+        self.schedule = schedule
+        self.watchdog_s = watchdog_s
+
+    def execute(self, case: Case, state: State) -> BlockRun:
+        count, threshold = len(case.block.txs), case.config.network.parallel_threshold
+        if count < threshold:
+            log.info(
+                "Sequential execution: block has %d transactions (threshold: %d)"
+                " - below parallel threshold", count, threshold,
+            )  # fmt: skip
+            receipts = execute_sequentially(state, case.block)
+            reason = f"{count} transactions, below the threshold of {threshold}"
+            return BlockRun(receipts, Stats(ExecutionPath.SEQUENTIAL, reason, count))
+        log.info(
+            "Parallel execution ENABLED: block has %d transactions (threshold: %d)"
+            " - using parallel path", count, threshold,
+        )  # fmt: skip
+        config = case.config
+        schedule = make_schedule(
+            self.schedule, config.threads, config.schedule_seed, self.watchdog_s
+        )
+        try:
+            return self.execute_parallel(case, state, schedule)
+        except Stalled as stall:
+            raise ExecutorHang(
+                f"{self.name}/{self.schedule}", case_id(case), config.schedule_seed, stall.why
+            ) from None
+        finally:
+            schedule.close()
+
+    @abstractmethod
+    def execute_parallel(self, case: Case, state: State, schedule: Schedule) -> BlockRun:
+        """Execute a block at or above the threshold, with workers on ``schedule``."""
+
+    @staticmethod
+    def parallel_reason(count: int, threshold: int) -> str:
+        return f"{count} transactions, at or above the threshold of {threshold}"

@@ -1,0 +1,336 @@
+"""Schedules: who runs when, inside a parallel executor.
+
+A parallel executor expresses its parallel phase as a list of worker functions and
+hands them to ``Schedule.run``. Inside, workers call three things, and nothing else
+about the schedule:
+
+- ``point(label)``: an interleaving point. Executors place one at every state read,
+  write, validation and commit step, always outside their own locks.
+- ``idle(label)``: this worker has nothing to do until another worker changes
+  something; it returns after the next ``notify`` (or at once, spuriously).
+- ``notify()``: this worker changed something another worker may be idle for.
+
+The executor code is the same whatever the schedule; only the schedule differs:
+
+``ThreadSchedule``
+    A real pool of ``threads`` worker threads, as in production. ``point`` is free;
+    interleavings are whatever the interpreter and the OS make them.
+
+``SeededSchedule``
+    The same real threads, but exactly one of them runs at a time: it holds the
+    baton, and at every ``point`` a seeded strategy picks which worker gets the baton
+    next. Every interleaving decision therefore comes from ``schedule_seed``, and the
+    same case and seed give the same interleaving and the same trace, byte for byte,
+    in any process. Two strategies: ``RandomStrategy`` (uniform among the runnable
+    workers) and ``PctStrategy`` (probabilistic concurrency testing, Burckhardt et al.,
+    ASPLOS'10: random worker priorities, always run the highest-priority runnable
+    worker, and lower the running worker's priority at d - 1 random steps, which
+    finds any bug of depth d with probability at least 1 / (n * k**(d-1))).
+
+    A worker is *runnable* unless it has finished or is idle since the last
+    ``notify``. When no worker is runnable and some have not finished, nobody can
+    ever wake them: the run is deadlocked, and that is reported at once rather than
+    at the watchdog.
+
+Both bound a run with a watchdog: if the workers have not all finished within
+``watchdog_s`` seconds, ``run`` abandons them (each raises ``Abandoned`` at its next
+``point`` or ``idle``) and raises ``Stalled``. A worker that raises makes the others
+abandon too, and ``run`` re-raises its exception.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import Protocol
+
+__all__ = [
+    "SCHEDULES",
+    "Abandoned",
+    "PctStrategy",
+    "RandomStrategy",
+    "Schedule",
+    "SeededSchedule",
+    "Stalled",
+    "Strategy",
+    "ThreadSchedule",
+    "make_schedule",
+]
+
+SCHEDULES = ("threads", "seeded", "pct")
+
+Worker = Callable[[], None]
+
+
+class Stalled(Exception):
+    """The workers did not finish: the watchdog fired, or they deadlocked."""
+
+    def __init__(self, seconds: float, why: str) -> None:
+        super().__init__(why)
+        self.seconds = seconds
+        self.why = why
+
+
+class Abandoned(BaseException):
+    """Raised inside a worker to unwind it once its run is given up.
+
+    A BaseException so that no executor code catching ``Exception`` swallows it.
+    """
+
+
+class Schedule(Protocol):
+    name: str
+    trace: list[str]
+
+    def run(self, workers: Sequence[Worker]) -> None: ...
+
+    def point(self, label: str) -> None: ...
+
+    def idle(self, label: str) -> None: ...
+
+    def notify(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# ---------------------------------------------------------------- real threads
+
+
+class ThreadSchedule:
+    """Workers on a real thread pool, interleaved however the machine does it."""
+
+    name = "threads"
+
+    def __init__(self, threads: int, watchdog_s: float) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="txparity")
+        self._watchdog_s = watchdog_s
+        self._changed = threading.Condition()
+        self._abandoned = False
+        self.trace: list[str] = []
+
+    def run(self, workers: Sequence[Worker]) -> None:
+        self._abandoned = False
+        futures = [self._pool.submit(worker) for worker in workers]
+        _, late = wait(futures, timeout=self._watchdog_s, return_when=FIRST_EXCEPTION)
+        if late or any(future.exception() is not None for future in futures if future.done()):
+            self._abandon()
+        _drain(futures)
+        if late:
+            raise Stalled(self._watchdog_s, f"workers did not finish within {self._watchdog_s:g} s")
+
+    def _abandon(self) -> None:
+        with self._changed:
+            self._abandoned = True
+            self._changed.notify_all()
+
+    def point(self, label: str) -> None:
+        if self._abandoned:
+            raise Abandoned
+
+    def idle(self, label: str) -> None:
+        with self._changed:
+            if self._abandoned:
+                raise Abandoned
+            # The timeout covers a notify that lands between the caller's check and
+            # this wait; it costs a spurious wake-up at worst.
+            self._changed.wait(timeout=0.002)
+
+    def notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=not self._abandoned, cancel_futures=True)
+
+
+_GRACE_S = 1.0
+
+
+def _drain(futures: list[Future[None]]) -> None:
+    """Give abandoned workers a moment to unwind; re-raise the first real failure."""
+    wait(futures, timeout=_GRACE_S)
+    for future in futures:
+        if future.done() and not future.cancelled():
+            error = future.exception()
+            if error is not None and not isinstance(error, Abandoned):
+                raise error
+
+
+# ---------------------------------------------------------------- seeded
+
+
+class Strategy(Protocol):
+    """Picks the next worker to run among the runnable ones (sorted ids)."""
+
+    name: str
+
+    def choose(self, runnable: Sequence[int], current: int | None, step: int) -> int: ...
+
+
+class RandomStrategy:
+    """Uniform choice among runnable workers at every point."""
+
+    name = "seeded"
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+
+    def choose(self, runnable: Sequence[int], current: int | None, step: int) -> int:
+        return runnable[self._random.randrange(len(runnable))]
+
+
+class PctStrategy:
+    """PCT: random priorities, d - 1 priority change points among the first k steps."""
+
+    name = "pct"
+
+    def __init__(self, seed: int, workers: int, depth: int = 3, steps: int = 2000) -> None:
+        chooser = random.Random(seed)
+        ranks = list(range(depth, depth + workers))
+        chooser.shuffle(ranks)
+        self._priority = dict(enumerate(ranks))
+        points = chooser.sample(range(1, steps + 1), depth - 1)
+        # The i-th change point lowers the running worker to priority depth - 1 - i,
+        # below every initial priority and below earlier change points.
+        self._change_at = {step: depth - 1 - i for i, step in enumerate(sorted(points))}
+
+    def choose(self, runnable: Sequence[int], current: int | None, step: int) -> int:
+        if current is not None and step in self._change_at:
+            self._priority[current] = self._change_at[step]
+        return max(runnable, key=lambda worker: self._priority.get(worker, 0))
+
+
+class SeededSchedule:
+    """Real threads passing one baton; a seeded strategy decides every hand-over."""
+
+    def __init__(self, threads: int, watchdog_s: float, strategy: Strategy) -> None:
+        self.name = strategy.name
+        self._strategy = strategy
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="txparity")
+        self._watchdog_s = watchdog_s
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._step = 0
+        self._epoch = 0
+        self.trace: list[str] = []
+        self._reset(0)
+
+    def _reset(self, count: int) -> None:
+        self._batons = [threading.Semaphore(0) for _ in range(count)]
+        self._finished = [False] * count
+        self._idle_since: dict[int, int] = {}
+        self._all_done = threading.Event()
+        self._abandoned = False
+        self._deadlocked = False
+
+    def run(self, workers: Sequence[Worker]) -> None:
+        if not workers:
+            return
+        self._reset(len(workers))
+        futures = [self._pool.submit(self._worker, i, w) for i, w in enumerate(workers)]
+        with self._lock:
+            self._hand_over(None)
+        in_time = self._all_done.wait(self._watchdog_s)
+        if not in_time:
+            self._give_up()
+        _drain(futures)
+        if self._deadlocked:
+            raise Stalled(0.0, "every unfinished worker is idle: deadlock")
+        if not in_time:
+            raise Stalled(self._watchdog_s, f"workers did not finish within {self._watchdog_s:g} s")
+
+    def _worker(self, index: int, worker: Worker) -> None:
+        self._local.index = index
+        self._batons[index].acquire()
+        try:
+            if self._abandoned:
+                raise Abandoned
+            worker()
+        except BaseException:
+            self._abandoned = True
+            raise
+        finally:
+            with self._lock:
+                self._finished[index] = True
+                self._epoch += 1
+                self._hand_over(None)
+
+    def _runnable(self) -> list[int]:
+        """Unfinished workers that are not idle since the last ``notify``."""
+        return [
+            index
+            for index, finished in enumerate(self._finished)
+            if not finished and self._idle_since.get(index) != self._epoch
+        ]
+
+    def _hand_over(self, current: int | None) -> int | None:
+        """Under ``_lock``: pick the next baton holder and wake it; None if nobody runs."""
+        if all(self._finished):
+            self._all_done.set()
+            return None
+        if self._abandoned:
+            self._abandon_all()
+            return None
+        runnable = self._runnable()
+        if not runnable:
+            self._deadlocked = True
+            self._abandon_all()
+            return None
+        self._step += 1
+        chosen = self._strategy.choose(runnable, current, self._step)
+        self._idle_since.pop(chosen, None)
+        if chosen != current:
+            self._batons[chosen].release()
+        return chosen
+
+    def _yield(self, label: str, idle: bool) -> None:
+        index: int = self._local.index
+        if self._abandoned:
+            raise Abandoned
+        with self._lock:
+            self.trace.append(f"{self._step} w{index} {label}")
+            if idle:
+                self._idle_since[index] = self._epoch
+            chosen = self._hand_over(index)
+        if chosen != index:
+            self._batons[index].acquire()
+            if self._abandoned:
+                raise Abandoned
+
+    def point(self, label: str) -> None:
+        self._yield(label, idle=False)
+
+    def idle(self, label: str) -> None:
+        self._yield(label, idle=True)
+
+    def notify(self) -> None:
+        with self._lock:
+            self._epoch += 1
+
+    def _give_up(self) -> None:
+        with self._lock:
+            self._abandon_all()
+
+    def _abandon_all(self) -> None:
+        """Wake every unfinished worker so that it raises ``Abandoned``."""
+        self._abandoned = True
+        for index, finished in enumerate(self._finished):
+            if not finished:
+                self._batons[index].release()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def make_schedule(kind: str, threads: int, seed: int, watchdog_s: float) -> Schedule:
+    """The schedule named ``kind`` (one of ``SCHEDULES``) for one block run."""
+    match kind:
+        case "threads":
+            return ThreadSchedule(threads, watchdog_s)
+        case "seeded":
+            return SeededSchedule(threads, watchdog_s, RandomStrategy(seed))
+        case "pct":
+            return SeededSchedule(threads, watchdog_s, PctStrategy(seed, threads))
+    raise ValueError(f"unknown schedule {kind!r}")
