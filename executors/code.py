@@ -11,6 +11,7 @@ Whether ill-formed code makes a case invalid (genesis) or a transaction
 
 from __future__ import annotations
 
+import json
 import re
 from enum import Enum
 
@@ -78,10 +79,12 @@ def is_canonical_decimal(text: str) -> bool:
 def parse_code(raw: dict[str, list[object]]) -> Code:
     """Parse a code object whose values are lists; raise ``CodeNotWellFormed``."""
     entries: dict[int, Program] = {}
-    for entry_id, program in raw.items():
+    # Sorted, so that the problem reported does not depend on the input's key order.
+    for entry_id, program in sorted(raw.items()):
+        path = f"[{json.dumps(entry_id)}]"
         if not is_canonical_decimal(entry_id):
-            raise CodeNotWellFormed(f"[{entry_id!r}]", "entry id must be a canonical decimal")
-        entries[int(entry_id)] = _parse_program(program, f"[{entry_id!r}]")
+            raise CodeNotWellFormed(path, "entry id must be a canonical decimal")
+        entries[int(entry_id)] = _parse_program(program, path)
     return Code(entries)
 
 

@@ -176,12 +176,17 @@ def parse_json(data: bytes | str) -> object:
         raise InvalidCase("case", f"not valid JSON ({error})") from None
 
 
-def _find_repeated_key(value: object, path: str) -> None:
+# Fields whose value is a map keyed by data (addresses, assets, slots, entry ids).
+_MAP_FIELDS = frozenset({"accounts", "contracts", "balances", "storage", "deposits", "code"})
+
+
+def _find_repeated_key(value: object, path: str, is_map: bool = False) -> None:
     if isinstance(value, _RepeatedKeys):
         raise InvalidCase(path or "case", f"key {value.repeated!r} repeated in one object")
     if isinstance(value, dict):
         for key, item in value.items():
-            _find_repeated_key(item, _key_path(path, key))
+            item_path = _map_path(path, key) if is_map else _key_path(path, key)
+            _find_repeated_key(item, item_path, not is_map and key in _MAP_FIELDS)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _find_repeated_key(item, f"{path}[{index}]")
@@ -348,11 +353,10 @@ def _transaction(value: object, path: str) -> Transaction:
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
     kind = value.get("kind")
-    if kind not in _KIND_FIELDS:
+    if not isinstance(kind, str) or kind not in _KIND_FIELDS:
         if "kind" not in value:
             raise InvalidCase(f"{path}.kind", "missing field")
         raise InvalidCase(f"{path}.kind", f"unknown kind {kind!r}")
-    assert isinstance(kind, str)
     fields = _fields(value, path, _COMMON + _KIND_FIELDS[kind])
     source = _address(fields["source"], f"{path}.source")
     nonce = _integer(fields["nonce"], f"{path}.nonce")
