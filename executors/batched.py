@@ -164,7 +164,7 @@ class BatchedExecutor(ParallelExecutor):
         receipts: list[Receipt] = []
         tasks = 0
         for batch in plan.batches:
-            batch_fees = FeeCounter()
+            batch_fees = self.make_fee_counter()
             outcomes, workers = self.run_batch(case, batch, state.reader(), schedule, batch_fees)
             tasks += workers
             for index in batch:
@@ -216,6 +216,9 @@ class BatchedExecutor(ParallelExecutor):
         count = min(case.config.threads, len(batch))
         schedule.run([worker] * count)
         return outcomes, count
+
+    def make_fee_counter(self) -> FeeCounter:
+        return FeeCounter()
 
     def merge(self, tx: Transaction, write_set: WriteSet) -> WriteSet:
         """The write set committed for ``tx`` (planted bugs corrupt it here)."""

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from executors.batched import BatchedExecutor
+from executors.blockstm import BlockStmExecutor
 from executors.errors import UnknownExecutor
 from executors.execution import Executor
+from executors.mutants import MUTANTS
 from executors.parallel import DEFAULT_WATCHDOG_S
 from executors.schedule import SCHEDULES
 from executors.sequential import SequentialExecutor
@@ -22,6 +24,7 @@ from executors.state import BACKENDS
 __all__ = [
     "CORRECT_PARALLEL",
     "EXECUTORS",
+    "MUTANTS",
     "ExecutorName",
     "make_executor",
     "parse_name",
@@ -32,8 +35,10 @@ Factory = Callable[[str, float], Executor]
 EXECUTORS: dict[str, Factory] = {
     "sequential": lambda schedule, watchdog_s: SequentialExecutor(),
     "batched": BatchedExecutor,
+    "blockstm": BlockStmExecutor,
 }
-CORRECT_PARALLEL = ("batched",)
+EXECUTORS.update(MUTANTS)
+CORRECT_PARALLEL = ("batched", "blockstm")
 
 
 @dataclass(frozen=True, slots=True)

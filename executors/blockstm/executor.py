@@ -1,0 +1,211 @@
+"""The Block-STM executor: the worker loop (the paper's Algorithm 1) and the view
+through which an incarnation reads.
+
+Each worker repeatedly takes a task from the scheduler and either executes an
+incarnation (``try_execute``) or validates one (``needs_reexecution``). Executing
+calls the one transaction-rules function with an ``IncarnationView``: the view
+reads through multi-version memory, falls back to the pre-block state, records the
+version of every item read, and stops the incarnation with ``_Suspend`` when it
+meets an ESTIMATE. ``_Suspend`` is control flow private to this module, the only
+exception that crosses the rules function: the rules are pure, so abandoning them
+half-way loses nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound, Version
+from executors.blockstm.scheduler import Scheduler, Task, TaskKind
+from executors.errors import InvariantViolation
+from executors.execution import BlockRun, ExecutionPath, Stats
+from executors.model import Case, Receipt, StateKey, StateValue, Transaction
+from executors.parallel import ParallelExecutor
+from executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
+from executors.schedule import Schedule
+from executors.state import State
+from executors.view import StateView
+
+__all__ = ["BlockStmExecutor", "IncarnationView"]
+
+
+class _Suspend(Exception):
+    """An incarnation read an ESTIMATE written by ``blocking_tx``."""
+
+    def __init__(self, blocking_tx: int) -> None:
+        super().__init__(blocking_tx)
+        self.blocking_tx = blocking_tx
+
+
+class IncarnationView:
+    """What one incarnation of tx ``tx`` reads: its read set, one value per item."""
+
+    __slots__ = ("_memory", "_schedule", "_storage", "reads", "tx", "values")
+
+    def __init__(self, tx: int, memory: MVMemory, storage: StateView, schedule: Schedule):
+        self.tx = tx
+        self._memory = memory
+        self._storage = storage
+        self._schedule = schedule
+        self.reads: dict[StateKey, Version | None] = {}
+        self.values: dict[StateKey, StateValue] = {}
+
+    def read(self, key: StateKey) -> StateValue:
+        if key in self.values:
+            return self.values[key]
+        self._schedule.point(f"tx{self.tx} read {key}")
+        match self._memory.read(key, self.tx):
+            case Estimate(blocking_tx=blocking):
+                raise _Suspend(blocking)
+            case Found(version=version, value=value):
+                self.reads[key] = version
+            case NotFound():
+                value = self._storage.read(key)
+                self.reads[key] = None
+        self.values[key] = value
+        return value
+
+
+@dataclass
+class _Counters:
+    incarnations: int = 0
+    aborts: int = 0
+    validations: int = 0
+    suspensions: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+
+class _BlockRun:
+    """One block's parallel phase: shared by every worker of the run."""
+
+    def __init__(self, executor: BlockStmExecutor, txs: tuple[Transaction, ...],
+                 storage: StateView, schedule: Schedule) -> None:  # fmt: skip
+        self.executor = executor
+        self.txs = txs
+        self.storage = storage
+        self.schedule = schedule
+        self.memory = executor.make_memory(len(txs))
+        self.scheduler = Scheduler(len(txs))
+        self.outcomes: list[Outcome | None] = [None] * len(txs)
+        self.counters = _Counters()
+
+    def worker(self) -> None:
+        """Algorithm 1: take tasks until the scheduler says the block is done."""
+        task: Task | None = None
+        while not self.scheduler.done():
+            if task is not None and task.kind is TaskKind.EXECUTION:
+                task = self.try_execute(task.version)
+            if task is not None and task.kind is TaskKind.VALIDATION:
+                task = self.needs_reexecution(task.version)
+            if task is None:
+                task = self.next_task()
+
+    def next_task(self) -> Task | None:
+        """Ask for a task; with none to give, stay idle until another worker acts.
+
+        Only taking a task or concluding ``done`` notifies: a worker that found
+        nothing changed nothing another idle worker waits for, and notifying then
+        would let two idle workers wake each other forever under PCT.
+        """
+        self.schedule.point("next_task")
+        task = self.scheduler.next_task()
+        if task is not None or self.scheduler.done():
+            self.schedule.notify()
+        else:
+            self.schedule.idle("idle")
+        return task
+
+    def try_execute(self, version: Version) -> Task | None:
+        tx = version[0]
+        while True:
+            self.counters.add("incarnations")
+            view = IncarnationView(tx, self.memory, self.storage, self.schedule)
+            try:
+                outcome = apply_transaction(view, self.txs[tx])
+            except _Suspend as suspend:
+                self.schedule.point(f"tx{tx} depends on tx{suspend.blocking_tx}")
+                if self.scheduler.add_dependency(tx, suspend.blocking_tx):
+                    self.counters.add("suspensions")
+                    self.schedule.notify()
+                    return None
+                continue  # the blocking transaction finished meanwhile: run again
+            return self.finish(version, view, outcome)
+
+    def finish(self, version: Version, view: IncarnationView, outcome: Outcome) -> Task | None:
+        tx, incarnation = version
+        self.schedule.point(f"tx{tx} record")
+        self.outcomes[tx] = outcome
+        wrote_new_item = self.memory.record(version, view.reads, outcome.write_set.writes)
+        self.schedule.point(f"tx{tx} finish execution")
+        task = self.scheduler.finish_execution(tx, incarnation, wrote_new_item)
+        self.schedule.notify()
+        return task
+
+    def needs_reexecution(self, version: Version) -> Task | None:
+        tx, incarnation = version
+        self.schedule.point(f"tx{tx} validate")
+        self.counters.add("validations")
+        valid = self.executor.validate(self.memory, tx, self.schedule)
+        aborted = not valid and self.scheduler.try_validation_abort(tx, incarnation)
+        if aborted:
+            self.counters.add("aborts")
+            self.memory.convert_writes_to_estimates(tx)
+        self.schedule.point(f"tx{tx} finish validation")
+        task = self.scheduler.finish_validation(tx, aborted)
+        self.schedule.notify()
+        return task
+
+
+class BlockStmExecutor(ParallelExecutor):
+    """Optimistic execution with validation, after Block-STM (see the package text)."""
+
+    name = "blockstm"
+
+    def make_memory(self, size: int) -> MVMemory:
+        return MVMemory(size)
+
+    def validate(self, memory: MVMemory, tx: int, schedule: Schedule) -> bool:
+        """Re-read ``tx``'s last read set; False if any item's version changed."""
+        for key, version in memory.last_reads(tx).items():
+            schedule.point(f"tx{tx} revalidate {key}")
+            if not memory.still_reads(key, tx, version):
+                return False
+        return True
+
+    def execute_parallel(self, case: Case, state: State, schedule: Schedule) -> BlockRun:
+        block = case.block
+        state.commit(reward_writes(state, block))
+        run = _BlockRun(self, block.txs, state.reader(), schedule)
+        schedule.run([run.worker] * case.config.threads)
+        receipts = self.commit_in_order(run, state, block.miner)
+        counters = run.counters
+        stats = Stats(
+            ExecutionPath.PARALLEL,
+            self.parallel_reason(len(block.txs), case.config.network.parallel_threshold),
+            len(block.txs),
+            tasks=case.config.threads,
+            incarnations=counters.incarnations,
+            aborts=counters.aborts,
+            validations=counters.validations,
+            suspensions=counters.suspensions,
+        )
+        return BlockRun(receipts, stats, tuple(schedule.trace))
+
+    def commit_in_order(self, run: _BlockRun, state: State, miner: str) -> list[Receipt]:
+        """The single writer: each transaction's last write set, in block order, then
+        the fee deltas summed for the miner."""
+        receipts: list[Receipt] = []
+        fees = 0
+        for tx, outcome in enumerate(run.outcomes):
+            if outcome is None:
+                raise InvariantViolation(f"Block-STM finished with tx {tx} never executed")
+            state.commit(outcome.write_set)
+            receipts.append(outcome.receipt)
+            fees += outcome.write_set.fee
+        state.commit(fee_writes(state, miner, fees))
+        return receipts

@@ -1,0 +1,34 @@
+"""Planted-bug variants of the parallel executors, for the harness's self-test.
+
+Each module holds one variant with one realistic bug, and says which real bug it
+mirrors. They are selectable by name like any executor and are never among the
+defaults: they exist so that the harness can prove it finds and shrinks them.
+"""
+
+from __future__ import annotations
+
+from executors.mutants.callee_blind import CalleeBlindBatched
+from executors.mutants.contract_blind import ContractBlindBatched
+from executors.mutants.lost_fees import LostFeesBatched
+from executors.mutants.no_sender_debit import NoSenderDebitBatched
+from executors.mutants.no_validation import NoValidationBlockStm
+from executors.mutants.racy_fees import RacyFeesBatched
+from executors.mutants.receiver_blind import ReceiverBlindBatched
+from executors.mutants.stale_read import StaleReadBlockStm
+from executors.parallel import ParallelExecutor
+
+__all__ = ["MUTANTS"]
+
+MUTANTS: dict[str, type[ParallelExecutor]] = {
+    mutant.name: mutant
+    for mutant in (
+        ContractBlindBatched,
+        NoSenderDebitBatched,
+        ReceiverBlindBatched,
+        CalleeBlindBatched,
+        LostFeesBatched,
+        RacyFeesBatched,
+        NoValidationBlockStm,
+        StaleReadBlockStm,
+    )
+}

@@ -1,0 +1,30 @@
+"""``batched-no-sender-debit``: the parallel path never debits transfer senders.
+
+Mirrors the bug in the TOS chain's last parallel branch: the adapter that turned a
+parallel worker's result into state changes dropped the sender's output sums, so
+a transfer credited its receivers and charged its fee but left the sender's
+balance otherwise untouched. The sequential path, used below the threshold, was
+right, which is why small-block tests never showed it.
+"""
+
+from __future__ import annotations
+
+from executors.batched import BatchedExecutor
+from executors.model import BalanceKey, StateKey, StateValue, Transaction, Transfer, WriteSet
+
+__all__ = ["NoSenderDebitBatched"]
+
+
+class NoSenderDebitBatched(BatchedExecutor):
+    name = "batched-no-sender-debit"
+
+    def merge(self, tx: Transaction, write_set: WriteSet) -> WriteSet:
+        if not isinstance(tx, Transfer) or not write_set.writes:
+            return write_set
+        writes: dict[StateKey, StateValue] = dict(write_set.writes)
+        for output in tx.outputs:
+            key = BalanceKey(tx.source, output.asset)
+            balance = writes[key]
+            assert isinstance(balance, int)
+            writes[key] = balance + output.amount
+        return WriteSet(writes, write_set.fee, write_set.burned)

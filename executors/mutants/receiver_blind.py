@@ -1,0 +1,22 @@
+"""``batched-receiver-blind``: conflict keys without transfer destinations.
+
+Mirrors the classic account-model batching bug of locking only the accounts a
+transaction debits: two transfers paying one receiver, or a receiver spending in
+the same batch what it is being paid, race on the receiver's balance.
+"""
+
+from __future__ import annotations
+
+from executors.batched import BatchedExecutor, CodeAt
+from executors.model import Transaction, Transfer
+
+__all__ = ["ReceiverBlindBatched"]
+
+
+class ReceiverBlindBatched(BatchedExecutor):
+    name = "batched-receiver-blind"
+
+    def conflict_keys(self, tx: Transaction, code_at: CodeAt) -> frozenset[str]:
+        if isinstance(tx, Transfer):
+            return frozenset({tx.source})
+        return super().conflict_keys(tx, code_at)
