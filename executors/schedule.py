@@ -17,15 +17,19 @@ The executor code is the same whatever the schedule; only the schedule differs:
     interleavings are whatever the interpreter and the OS make them.
 
 ``SeededSchedule``
-    The same real threads, but exactly one of them runs at a time: it holds the
-    baton, and at every ``point`` a seeded strategy picks which worker gets the baton
-    next. Every interleaving decision therefore comes from ``schedule_seed``, and the
-    same case and seed give the same interleaving and the same trace, byte for byte,
-    in any process. Two strategies: ``RandomStrategy`` (uniform among the runnable
-    workers) and ``PctStrategy`` (probabilistic concurrency testing, Burckhardt et al.,
-    ASPLOS'10: random worker priorities, always run the highest-priority runnable
-    worker, and lower the running worker's priority at d - 1 random steps, which
-    finds any bug of depth d with probability at least 1 / (n * k**(d-1))).
+    The workers are greenlets on the calling thread, and exactly one runs at a time:
+    at every ``point`` it hands control back, and a seeded strategy picks which
+    worker runs next. Every interleaving decision therefore comes from
+    ``schedule_seed``, and the same case and seed give the same interleaving and the
+    same trace, byte for byte, in any process. (Greenlets rather than threads
+    passing a baton: a hand-over costs under a microsecond instead of an OS context
+    switch, which keeps a seeded run within a small factor of a threaded one.)
+
+    Two strategies: ``RandomStrategy`` (uniform among the runnable workers) and
+    ``PctStrategy`` (probabilistic concurrency testing, Burckhardt et al., ASPLOS'10:
+    random worker priorities, always run the highest-priority runnable worker, and
+    lower the running worker's priority at d - 1 random steps, which finds any bug
+    of depth d with probability at least 1 / (n * k**(d-1))).
 
     A worker is *runnable* unless it has finished or is idle since the last
     ``notify``. When no worker is runnable and some have not finished, nobody can
@@ -35,16 +39,22 @@ The executor code is the same whatever the schedule; only the schedule differs:
 Both bound a run with a watchdog: if the workers have not all finished within
 ``watchdog_s`` seconds, ``run`` abandons them (each raises ``Abandoned`` at its next
 ``point`` or ``idle``) and raises ``Stalled``. A worker that raises makes the others
-abandon too, and ``run`` re-raises its exception.
+abandon too, and ``run`` re-raises its exception. Executors never hold one of their
+own locks across a ``point``: under a seeded schedule that would deadlock the one
+running worker against a suspended one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import Protocol
+
+import greenlet
 
 __all__ = [
     "SCHEDULES",
@@ -203,125 +213,97 @@ class PctStrategy:
 
 
 class SeededSchedule:
-    """Real threads passing one baton; a seeded strategy decides every hand-over."""
+    """Workers as greenlets on the calling thread; a seeded strategy picks who runs.
+
+    The calling greenlet is the controller: it switches to the chosen worker, which
+    runs until its next ``point`` or ``idle`` switches back (or it finishes). So
+    exactly one worker runs at a time and every hand-over is the strategy's choice.
+    The watchdog is checked at every interleaving point; code between two points
+    always terminates (executor loops contain points, contract runs are bounded by
+    gas), so a stalled run is always caught.
+    """
 
     def __init__(self, threads: int, watchdog_s: float, strategy: Strategy) -> None:
         self.name = strategy.name
         self._strategy = strategy
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="txparity")
         self._watchdog_s = watchdog_s
-        self._lock = threading.Lock()
-        self._local = threading.local()
         self._step = 0
         self._epoch = 0
-        self.trace: list[str] = []
-        self._reset(0)
-
-    def _reset(self, count: int) -> None:
-        self._batons = [threading.Semaphore(0) for _ in range(count)]
-        self._finished = [False] * count
+        self._current = 0
         self._idle_since: dict[int, int] = {}
-        self._all_done = threading.Event()
-        self._abandoned = False
-        self._deadlocked = False
+        self._controller: greenlet.greenlet | None = None
+        self.trace: list[str] = []
 
     def run(self, workers: Sequence[Worker]) -> None:
-        if not workers:
-            return
-        self._reset(len(workers))
-        futures = [self._pool.submit(self._worker, i, w) for i, w in enumerate(workers)]
-        with self._lock:
-            self._hand_over(None)
-        in_time = self._all_done.wait(self._watchdog_s)
-        if not in_time:
-            self._give_up()
-        _drain(futures)
-        if self._deadlocked:
-            raise Stalled(0.0, "every unfinished worker is idle: deadlock")
-        if not in_time:
-            raise Stalled(self._watchdog_s, f"workers did not finish within {self._watchdog_s:g} s")
+        self._controller = greenlet.getcurrent()
+        self._idle_since = {}
+        tasks = [greenlet.greenlet(worker) for worker in workers]
+        deadline = time.monotonic() + self._watchdog_s
+        current: int | None = None
+        while True:
+            runnable = self._runnable(tasks)
+            if not runnable:
+                if any(not task.dead for task in tasks):
+                    _unwind(tasks)
+                    raise Stalled(0.0, "every unfinished worker is idle: deadlock")
+                return
+            if time.monotonic() > deadline:
+                _unwind(tasks)
+                raise Stalled(
+                    self._watchdog_s, f"workers did not finish within {self._watchdog_s:g} s"
+                )
+            current = self._switch_to(tasks, runnable, current)
 
-    def _worker(self, index: int, worker: Worker) -> None:
-        self._local.index = index
-        self._batons[index].acquire()
-        try:
-            if self._abandoned:
-                raise Abandoned
-            worker()
-        except BaseException:
-            self._abandoned = True
-            raise
-        finally:
-            with self._lock:
-                self._finished[index] = True
-                self._epoch += 1
-                self._hand_over(None)
-
-    def _runnable(self) -> list[int]:
-        """Unfinished workers that are not idle since the last ``notify``."""
-        return [
-            index
-            for index, finished in enumerate(self._finished)
-            if not finished and self._idle_since.get(index) != self._epoch
-        ]
-
-    def _hand_over(self, current: int | None) -> int | None:
-        """Under ``_lock``: pick the next baton holder and wake it; None if nobody runs."""
-        if all(self._finished):
-            self._all_done.set()
-            return None
-        if self._abandoned:
-            self._abandon_all()
-            return None
-        runnable = self._runnable()
-        if not runnable:
-            self._deadlocked = True
-            self._abandon_all()
-            return None
+    def _switch_to(
+        self, tasks: list[greenlet.greenlet], runnable: list[int], current: int | None
+    ) -> int:
         self._step += 1
         chosen = self._strategy.choose(runnable, current, self._step)
         self._idle_since.pop(chosen, None)
-        if chosen != current:
-            self._batons[chosen].release()
+        self._current = chosen
+        try:
+            tasks[chosen].switch()
+        except BaseException:
+            _unwind(tasks)
+            raise
+        if tasks[chosen].dead:
+            self._epoch += 1  # a finished worker may be what the idle ones wait for
         return chosen
 
-    def _yield(self, label: str, idle: bool) -> None:
-        index: int = self._local.index
-        if self._abandoned:
-            raise Abandoned
-        with self._lock:
-            self.trace.append(f"{self._step} w{index} {label}")
-            if idle:
-                self._idle_since[index] = self._epoch
-            chosen = self._hand_over(index)
-        if chosen != index:
-            self._batons[index].acquire()
-            if self._abandoned:
-                raise Abandoned
+    def _runnable(self, tasks: list[greenlet.greenlet]) -> list[int]:
+        """Unfinished workers that are not idle since the last ``notify``."""
+        return [
+            index
+            for index, task in enumerate(tasks)
+            if not task.dead and self._idle_since.get(index) != self._epoch
+        ]
 
     def point(self, label: str) -> None:
-        self._yield(label, idle=False)
+        self.trace.append(f"{self._step} w{self._current} {label}")
+        self._yield()
 
     def idle(self, label: str) -> None:
-        self._yield(label, idle=True)
+        self.trace.append(f"{self._step} w{self._current} {label}")
+        self._idle_since[self._current] = self._epoch
+        self._yield()
+
+    def _yield(self) -> None:
+        assert self._controller is not None, "point() outside run()"
+        self._controller.switch()
 
     def notify(self) -> None:
-        with self._lock:
-            self._epoch += 1
-
-    def _give_up(self) -> None:
-        with self._lock:
-            self._abandon_all()
-
-    def _abandon_all(self) -> None:
-        """Wake every unfinished worker so that it raises ``Abandoned``."""
-        self._abandoned = True
-        for index, finished in enumerate(self._finished):
-            if not finished:
-                self._batons[index].release()
+        self._epoch += 1
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._controller = None
+
+
+def _unwind(tasks: list[greenlet.greenlet]) -> None:
+    """Raise ``Abandoned`` inside every started, unfinished worker."""
+    for task in tasks:
+        if task and not task.dead:
+            with contextlib.suppress(Abandoned):
+                task.throw(Abandoned)
 
 
 def make_schedule(kind: str, threads: int, seed: int, watchdog_s: float) -> Schedule:
