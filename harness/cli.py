@@ -23,7 +23,10 @@ from executors.registry import ExecutorName, make_executor, parse_name
 from executors.schedule import SCHEDULES
 from executors.state import BACKENDS
 from harness.casefile import read_case
+from harness.corpus import CorpusError, corpus_files, load_entry, replay_entry, save_and_shrink
+from harness.differential import Equivalence, Runner, default_specs
 from harness.errors import HarnessError, InputError
+from harness.report import build_report
 
 __all__ = ["main"]
 
@@ -53,7 +56,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--jsonl", action="store_true", help="one case per line in, one result per line out"
     )
     run.add_argument("-v", "--verbose", action="store_true", help="log executor decisions")
+
+    check = commands.add_parser("check", help="run a case differentially and report")
+    check.add_argument("case", help="a case file (or vector, or corpus file), or -")
+    _add_differential_options(check)
+    check.add_argument("--markdown", type=Path, metavar="FILE", help="also write a Markdown report")
+
+    shrink = commands.add_parser("shrink", help="shrink a divergent case and save it")
+    shrink.add_argument("case", help="a case file (or vector, or corpus file), or -")
+    _add_differential_options(shrink)
+    shrink.add_argument("--seconds", type=float, default=60.0, help="time budget (default 60)")
+    shrink.add_argument("--corpus", type=Path, default=Path("corpus"), help="default corpus/")
+
+    replay = commands.add_parser("replay", help="re-run saved counterexamples")
+    replay.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    replay.add_argument("--seeds", type=_positive_int, default=1, metavar="N")
     return parser
+
+
+def _add_differential_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--executor", action="append", default=None, metavar="SPEC",
+        help="NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; repeatable (default: every "
+        "in-tree parallel executor on both backends and both schedules)",
+    )  # fmt: skip
+    parser.add_argument("--seeds", type=_positive_int, default=3, metavar="N",
+                        help="schedule seeds per parallel executor (default 3)")  # fmt: skip
+    parser.add_argument("--equivalence", choices=[e.value for e in Equivalence], default="strict")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="per-case limit for cmd: executors (default 10)")  # fmt: skip
+    parser.add_argument("--watchdog", type=float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,6 +122,12 @@ def _run_command(arguments: argparse.Namespace) -> int:
     match arguments.command:
         case "run":
             return command_run(arguments)
+        case "check":
+            return command_check(arguments)
+        case "shrink":
+            return command_shrink(arguments)
+        case "replay":
+            return command_replay(arguments)
     raise InputError(f"unknown command {arguments.command!r}")
 
 
@@ -152,3 +200,84 @@ def _open_input(path: str) -> IO[bytes]:
         return Path(path).open("rb")
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from None
+
+
+# ---------------------------------------------------------------- check, shrink, replay
+
+
+def _runner(arguments: argparse.Namespace) -> Runner:
+    return Runner(
+        arguments.executor or default_specs(),
+        seeds=arguments.seeds,
+        equivalence=Equivalence(arguments.equivalence),
+        timeout_s=arguments.timeout,
+        watchdog_s=arguments.watchdog,
+    )
+
+
+def command_check(arguments: argparse.Namespace) -> int:
+    case = read_case(_read_input(arguments.case))
+    with _runner(arguments) as runner:
+        result = runner.check(case)
+        targets = len(runner.targets)
+    reports = [build_report(divergence) for divergence in result.divergences]
+    for report in reports:
+        print(report.text())
+    if arguments.markdown is not None:
+        _write_text(
+            arguments.markdown, "\n".join(r.markdown() for r in reports) or "No divergence.\n"
+        )
+    if reports:
+        return EXIT_DIVERGENCE
+    print(f"agree: {targets} executor(s), {sum(result.runs.values())} run(s)")
+    return EXIT_OK
+
+
+def command_shrink(arguments: argparse.Namespace) -> int:
+    case = read_case(_read_input(arguments.case))
+    equivalence = Equivalence(arguments.equivalence)
+    with _runner(arguments) as runner:
+        divergences = runner.check(case).divergences
+        if not divergences:
+            print("no divergence: nothing to shrink")
+            return EXIT_OK
+        kept = save_and_shrink(
+            divergences[0], runner, arguments.corpus, arguments.seconds, equivalence
+        )
+    print(build_report(kept.divergence).text())
+    shrunk = len(kept.divergence.case.block.txs)
+    print(f"shrunk {kept.original_txs} -> {shrunk} transaction(s) in {kept.shrink_seconds:.1f} s")
+    print(f"replay: txparity replay {kept.path}")
+    print(kept.path)
+    return EXIT_DIVERGENCE
+
+
+def command_replay(arguments: argparse.Namespace) -> int:
+    for path in arguments.paths:
+        if not path.exists():
+            raise InputError(f"no such file or directory: {path}")
+    diverging = agreeing = skipped = 0
+    for path in corpus_files(arguments.paths):
+        try:
+            entry = load_entry(path)
+        except CorpusError as error:
+            print(f"SKIP {error}", file=sys.stderr)
+            skipped += 1
+            continue
+        divergences = replay_entry(entry, arguments.seeds)
+        if divergences:
+            diverging += 1
+            print(f"DIVERGES {path}: {divergences[0].executor}: {divergences[0].detail}")
+        else:
+            agreeing += 1
+            print(f"agrees   {path}")
+    print(f"replayed {diverging + agreeing}: {diverging} still diverge, {agreeing} agree, "
+          f"{skipped} unreadable")  # fmt: skip
+    return EXIT_DIVERGENCE if diverging else EXIT_OK
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}") from None

@@ -1,0 +1,204 @@
+"""The corpus: counterexamples saved as canonical JSON, replayable forever.
+
+Layout: ``<corpus>/<fingerprint>/<hash>.json``, one directory per fingerprint and
+one file per case, named by the SHA-256 of the case's canonical JSON. A file holds
+the case (with the schedule seed that showed the divergence), the executor specs
+that diverged, the fingerprint, kind, expected and actual results, and the format
+version, so that replaying it needs nothing else.
+
+Every file is written to a temporary name in its directory and renamed into place,
+so a run killed at any moment leaves either the whole file or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from executors.codec import canonical_json, case_from_json, encode_case
+from executors.errors import InvalidCase
+from executors.model import Case
+from harness.casefile import COUNTEREXAMPLE_FORMAT
+from harness.differential import Divergence, Equivalence, Runner
+from harness.errors import HarnessError
+from harness.shrink import shrink
+from harness.targets import REFERENCE_SPEC
+
+__all__ = [
+    "ENTRY_FORMAT",
+    "CorpusError",
+    "Entry",
+    "Kept",
+    "case_hash",
+    "corpus_files",
+    "entry_of",
+    "load_entry",
+    "replay_entry",
+    "save_and_shrink",
+    "save_entry",
+]
+
+ENTRY_FORMAT = COUNTEREXAMPLE_FORMAT
+
+
+class CorpusError(HarnessError):
+    """A corpus file that cannot be read as a counterexample."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    case: Case
+    executors: tuple[str, ...]
+    fingerprint: str
+    kind: str
+    expected: str
+    actual: str | None
+    detail: str
+    shrunk: bool
+    equivalence: Equivalence = Equivalence.STRICT
+    reference: str = REFERENCE_SPEC
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "format": ENTRY_FORMAT,
+            "fingerprint": self.fingerprint,
+            "kind": self.kind,
+            "executors": list(self.executors),
+            "reference": self.reference,
+            "equivalence": self.equivalence.value,
+            "shrunk": self.shrunk,
+            "detail": self.detail,
+            "case": encode_case(self.case),
+            "expected": json.loads(self.expected),
+            "actual": None if self.actual is None else json.loads(self.actual),
+        }
+
+
+def entry_of(divergence: Divergence, shrunk: bool, equivalence: Equivalence) -> Entry:
+    return Entry(
+        case=divergence.case,
+        executors=(divergence.executor,),
+        fingerprint=divergence.fingerprint,
+        kind=divergence.kind.value,
+        expected=divergence.expected,
+        actual=divergence.actual,
+        detail=divergence.detail,
+        shrunk=shrunk,
+        equivalence=equivalence,
+    )
+
+
+def case_hash(case: Case) -> str:
+    return hashlib.sha256(canonical_json(encode_case(case)).encode("utf-8")).hexdigest()[:16]
+
+
+def save_entry(entry: Entry, corpus: Path) -> Path:
+    """Write ``entry`` atomically; return its path (unchanged if already there)."""
+    directory = corpus / entry.fingerprint
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{case_hash(entry.case)}.json"
+    text = canonical_json(entry.to_json()) + "\n"
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_entry(path: Path) -> Entry:
+    """Read a corpus file; raise ``CorpusError`` naming the file and the problem."""
+    try:
+        document = json.loads(path.read_bytes())
+    except OSError as error:
+        raise CorpusError(f"{path}: cannot read ({error.strerror})") from None
+    except ValueError as error:
+        raise CorpusError(f"{path}: not JSON ({error})") from None
+    try:
+        return _entry_from_json(document)
+    except InvalidCase as error:
+        raise CorpusError(f"{path}: case.{error}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise CorpusError(
+            f"{path}: not a counterexample ({type(error).__name__}: {error})"
+        ) from None
+
+
+def _entry_from_json(document: dict[str, object]) -> Entry:
+    if not isinstance(document, dict) or document.get("format") != ENTRY_FORMAT:
+        raise ValueError(f"format must be {ENTRY_FORMAT!r}")
+    executors = document["executors"]
+    if not isinstance(executors, list) or not all(isinstance(e, str) for e in executors):
+        raise TypeError("executors must be a list of executor specs")
+    actual = document.get("actual")
+    return Entry(
+        case=case_from_json(document["case"]),
+        executors=tuple(executors),
+        fingerprint=str(document["fingerprint"]),
+        kind=str(document["kind"]),
+        expected=canonical_json(document["expected"]),
+        actual=None if actual is None else canonical_json(actual),
+        detail=str(document.get("detail", "")),
+        shrunk=bool(document.get("shrunk", False)),
+        equivalence=Equivalence(str(document.get("equivalence", "strict"))),
+        reference=str(document.get("reference", REFERENCE_SPEC)),
+    )
+
+
+def corpus_files(paths: list[Path]) -> Iterator[Path]:
+    """The ``.json`` files named, and those under the directories named, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*.json") if not p.name.startswith(".tmp-"))
+        else:
+            yield path
+
+
+# ---------------------------------------------------------------- keeping and replaying
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A divergence saved in the corpus, shrunk as far as the budget allowed."""
+
+    path: Path
+    divergence: Divergence
+    original_txs: int
+    shrink_seconds: float
+
+
+def save_and_shrink(
+    divergence: Divergence,
+    runner: Runner,
+    corpus: Path,
+    seconds: float,
+    equivalence: Equivalence = Equivalence.STRICT,
+) -> Kept:
+    """Save the divergence as found, shrink it, save the result, drop the original.
+
+    The unshrunk file is on disk before shrinking starts and is removed only after
+    the shrunk one has been renamed into place, so a kill at any moment keeps one.
+    """
+    first = save_entry(entry_of(divergence, False, equivalence), corpus)
+    target = next(t for t in runner.targets if t.spec == divergence.executor)
+    result = shrink(divergence, runner, target, seconds)
+    final = save_entry(entry_of(result.divergence, True, equivalence), corpus)
+    if final != first:
+        first.unlink(missing_ok=True)
+    return Kept(final, result.divergence, len(divergence.case.block.txs), result.seconds)
+
+
+def replay_entry(entry: Entry, seeds: int = 1) -> list[Divergence]:
+    """Re-run a saved counterexample on the executors it records."""
+    with Runner(list(entry.executors), seeds=seeds, equivalence=entry.equivalence) as runner:
+        return runner.check(entry.case).divergences

@@ -1,0 +1,333 @@
+"""The differential runner: one case, the reference and every target, compared.
+
+For each case the reference (``sequential@memory``) runs once; each target runs
+once, or, if its schedule seed matters, once per seed in ``seeds`` consecutive
+seeds from the case's own, stopping at the first divergence. Canonical results are
+compared as bytes; only a mismatch is analysed further.
+
+A ``Divergence`` records the target, the exact case that shows it (with the
+schedule seed that did), both answers, the first transaction whose receipt
+differs (or, when receipts agree, the state items that differ), and a stable
+fingerprint: the kind of difference, the target's family and the first differing
+field path with its indices and map keys replaced by ``*``. Shrinking keeps a
+candidate only when its fingerprint is unchanged, so it never slides onto another
+bug.
+
+Before a divergence is reported, the reference is checked against itself (twice
+in memory, once on SQLite): if it disagrees with itself the finding is reported as
+``reference`` nondeterminism, not blamed on the target.
+
+Equivalence profiles: ``strict`` compares the whole canonical result; ``state``
+compares the post-state and the receipt statuses only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from executors.model import U64_LIMIT, Case
+from executors.registry import CORRECT_PARALLEL
+from executors.state import BACKENDS
+from harness.targets import REFERENCE_SPEC, Answer, AnswerKind, Target, make_target
+
+__all__ = [
+    "DEFAULT_SCHEDULES",
+    "CheckResult",
+    "Divergence",
+    "DivergenceKind",
+    "Equivalence",
+    "Runner",
+    "compare",
+    "default_specs",
+]
+
+
+DEFAULT_SCHEDULES = ("threads", "seeded")
+
+
+def default_specs() -> list[str]:
+    """Every correct in-tree parallel executor on both backends and both schedules."""
+    return [
+        f"{name}@{backend}/{schedule}"
+        for name in CORRECT_PARALLEL
+        for backend in BACKENDS
+        for schedule in DEFAULT_SCHEDULES
+    ]
+
+
+class DivergenceKind(StrEnum):
+    RECEIPTS = "receipts"
+    STATE = "state"
+    ERROR = "error"
+    HANG = "hang"
+    CRASH = "crash"
+    PROTOCOL = "protocol"
+    EXCEPTION = "exception"
+    REFERENCE = "reference"
+
+
+class Equivalence(StrEnum):
+    STRICT = "strict"
+    STATE = "state"
+
+
+_KIND_OF_ANSWER = {
+    AnswerKind.ERROR: DivergenceKind.ERROR,
+    AnswerKind.HANG: DivergenceKind.HANG,
+    AnswerKind.CRASH: DivergenceKind.CRASH,
+    AnswerKind.PROTOCOL: DivergenceKind.PROTOCOL,
+    AnswerKind.EXCEPTION: DivergenceKind.EXCEPTION,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """How two answers differ, before it is attached to a case and a target."""
+
+    kind: DivergenceKind
+    detail: str
+    first_tx: int | None = None
+    paths: tuple[str, ...] = ()
+    signature: str = ""  # the fingerprint's path part
+
+    def fingerprint(self, family: str) -> str:
+        text = f"{self.kind}|{family}|{self.signature}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Divergence:
+    kind: DivergenceKind
+    executor: str
+    family: str
+    case: Case
+    expected: str
+    actual: str | None
+    detail: str
+    first_tx: int | None
+    paths: tuple[str, ...]
+    fingerprint: str
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """What checking one case found, and where the time went."""
+
+    divergences: list[Divergence] = field(default_factory=list)
+    runs: dict[str, int] = field(default_factory=dict)
+    executor_seconds: float = 0.0
+    aborts: int = 0
+    paths: dict[str, str] = field(default_factory=dict)  # target spec -> path taken
+
+
+# ---------------------------------------------------------------- comparing
+
+
+def compare(expected: str, answer: Answer, equivalence: Equivalence) -> Difference | None:
+    """None when ``answer`` agrees with the reference result ``expected``."""
+    if answer.kind is not AnswerKind.RESULT:
+        return _failed_answer(answer)
+    assert answer.result is not None
+    if answer.result == expected:
+        return None
+    want, got = json.loads(expected), json.loads(answer.result)
+    if equivalence is Equivalence.STATE:
+        want, got = _state_view(want), _state_view(got)
+        if want == got:
+            return None
+    return _receipt_difference(want, got) or _state_difference(want, got)
+
+
+def _failed_answer(answer: Answer) -> Difference:
+    kind = _KIND_OF_ANSWER[answer.kind]
+    signature = answer.detail.split(":", 1)[0] if kind is DivergenceKind.EXCEPTION else ""
+    return Difference(kind, answer.detail, signature=signature)
+
+
+def _state_view(result: dict[str, Any]) -> dict[str, Any]:
+    receipts = [{"status": receipt["status"]} for receipt in result.get("receipts", [])]
+    return {"state": result.get("state"), "receipts": receipts}
+
+
+_RECEIPT_FIELDS = ("status", "reason", "gas_used")
+
+
+def _receipt_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference | None:
+    expected, actual = want.get("receipts", []), got.get("receipts", [])
+    for index, (a, b) in enumerate(zip(expected, actual, strict=False)):
+        if a != b:
+            name = next((f for f in _RECEIPT_FIELDS if a.get(f) != b.get(f)), "status")
+            detail = f"tx {index}: expected {_receipt_text(a)}, actual {_receipt_text(b)}"
+            path = f"receipts[{index}].{name}"
+            return Difference(
+                DivergenceKind.RECEIPTS, detail, index, (path,), f"receipts[*].{name}"
+            )
+    if len(expected) != len(actual):
+        detail = f"expected {len(expected)} receipts, actual {len(actual)}"
+        return Difference(DivergenceKind.RECEIPTS, detail, min(len(expected), len(actual)),
+                          ("receipts",), "receipts")  # fmt: skip
+    return None
+
+
+def _receipt_text(receipt: dict[str, Any]) -> str:
+    reason = receipt.get("reason")
+    status = receipt.get("status")
+    return f"{status}" + (f"/{reason}" if reason else "") + f" gas {receipt.get('gas_used')}"
+
+
+def _state_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference:
+    expected, actual = flatten(want.get("state", {})), flatten(got.get("state", {}))
+    paths = sorted(
+        path for path in expected.keys() | actual.keys() if expected.get(path) != actual.get(path)
+    )
+    if not paths:  # only the format field can be left
+        return Difference(DivergenceKind.STATE, "results differ outside the state", None,
+                          ("format",), "format")  # fmt: skip
+    first = paths[0]
+    detail = f"{len(paths)} state item(s) differ, first {first}: " \
+             f"expected {expected.get(first)!r}, actual {actual.get(first)!r}"  # fmt: skip
+    return Difference(DivergenceKind.STATE, detail, None, tuple(paths), _normalize(first))
+
+
+def flatten(state: dict[str, Any]) -> dict[str, object]:
+    """Canonical state as ``path -> value``; an existing holder is ``path -> "exists"``."""
+    items: dict[str, object] = {}
+    for holder in ("accounts", "contracts"):
+        for address, body in state.get(holder, {}).items():
+            base = f"state.{holder}[{json.dumps(address)}]"
+            items[base] = "exists"
+            for name, value in body.items():
+                if isinstance(value, dict) and name != "code":
+                    for key, item in value.items():
+                        items[f"{base}.{name}[{json.dumps(key)}]"] = item
+                else:
+                    items[f"{base}.{name}"] = json.dumps(value, sort_keys=True)
+    for asset, amount in state.get("burned", {}).items():
+        items[f"state.burned[{json.dumps(asset)}]"] = amount
+    return items
+
+
+def _normalize(path: str) -> str:
+    """Replace every bracketed index or map key with ``*``."""
+    out, depth = [], 0
+    for char in path:
+        if char == "[":
+            depth += 1
+            if depth == 1:
+                out.append("[*]")
+        elif char == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- running
+
+
+class Runner:
+    """Checks cases against a set of targets; owns the targets' lifetimes."""
+
+    def __init__(
+        self,
+        specs: list[str],
+        seeds: int = 3,
+        equivalence: Equivalence = Equivalence.STRICT,
+        timeout_s: float = 10.0,
+        watchdog_s: float = 10.0,
+    ) -> None:
+        self.reference = make_target(REFERENCE_SPEC)
+        self.targets: list[Target] = []
+        try:
+            for spec in specs:
+                self.targets.append(make_target(spec, timeout_s, watchdog_s))
+        except BaseException:
+            self.close()
+            raise
+        self.seeds = seeds
+        self.equivalence = equivalence
+
+    def close(self) -> None:
+        for target in self.targets:
+            target.close()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def reference_result(self, case: Case) -> str:
+        answer = self.reference.answer(case)
+        if answer.kind is not AnswerKind.RESULT or answer.result is None:
+            raise RuntimeError(f"the reference executor failed: {answer.detail}")
+        return answer.result
+
+    def check(self, case: Case, only: Target | None = None) -> CheckResult:
+        """Run ``case`` on the reference and the targets (or only ``only``)."""
+        outcome = CheckResult()
+        expected = self.reference_result(case)
+        for target in [only] if only is not None else self.targets:
+            divergence = self._check_target(case, expected, target, outcome)
+            if divergence is not None:
+                outcome.divergences.append(self._confirm(divergence))
+        return outcome
+
+    def _check_target(
+        self, case: Case, expected: str, target: Target, outcome: CheckResult
+    ) -> Divergence | None:
+        for seeded_case in self._seed_variants(case, target):
+            started = time.perf_counter()
+            answer = target.answer(seeded_case)
+            outcome.executor_seconds += time.perf_counter() - started
+            outcome.runs[target.spec] = outcome.runs.get(target.spec, 0) + 1
+            if answer.stats is not None:
+                outcome.aborts += answer.stats.aborts
+                outcome.paths[target.spec] = answer.stats.path.value
+            difference = compare(expected, answer, self.equivalence)
+            if difference is not None:
+                return _divergence(difference, target, seeded_case, expected, answer)
+        return None
+
+    def _seed_variants(self, case: Case, target: Target) -> list[Case]:
+        if not target.seeded:
+            return [case]
+        first = case.config.schedule_seed
+        seeds = [(first + offset) % U64_LIMIT for offset in range(max(1, self.seeds))]
+        return [replace(case, config=replace(case.config, schedule_seed=s)) for s in seeds]
+
+    def _confirm(self, divergence: Divergence) -> Divergence:
+        """Blame the target only if the reference agrees with itself on this case."""
+        case = divergence.case
+        results = {self.reference_result(case), self.reference_result(case)}
+        sqlite = make_target("sequential@sqlite").answer(case)
+        results.add(sqlite.result or sqlite.detail)
+        if len(results) == 1:
+            return divergence
+        detail = "the reference executor disagrees with itself on this case"
+        return replace(
+            divergence, kind=DivergenceKind.REFERENCE, family="sequential", detail=detail,
+            fingerprint=Difference(DivergenceKind.REFERENCE, detail).fingerprint("sequential"),
+        )  # fmt: skip
+
+
+def _divergence(
+    difference: Difference, target: Target, case: Case, expected: str, answer: Answer
+) -> Divergence:
+    return Divergence(
+        kind=difference.kind,
+        executor=target.spec,
+        family=target.family,
+        case=case,
+        expected=expected,
+        actual=answer.result,
+        detail=difference.detail,
+        first_tx=difference.first_tx,
+        paths=difference.paths,
+        fingerprint=difference.fingerprint(target.family),
+    )
