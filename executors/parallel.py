@@ -25,6 +25,9 @@ from executors.view import StateView
 __all__ = ["DEFAULT_WATCHDOG_S", "ParallelExecutor", "ScheduledView", "case_id"]
 
 DEFAULT_WATCHDOG_S = 10.0
+# Interleaving points a transaction takes on average (reads, record, validation,
+# scheduler steps); measured on the benchmark workloads, 9 to 14.
+POINTS_PER_TRANSACTION = 12
 log = logging.getLogger("txparity.executors")
 
 
@@ -76,8 +79,9 @@ class ParallelExecutor(ABC):
         )  # fmt: skip
         config = case.config
         schedule = make_schedule(
-            self.schedule, config.threads, config.schedule_seed, self.watchdog_s
-        )
+            self.schedule, config.threads, config.schedule_seed, self.watchdog_s,
+            expected_steps=POINTS_PER_TRANSACTION * count,
+        )  # fmt: skip
         try:
             return self.execute_parallel(case, state, schedule)
         except Stalled as stall:

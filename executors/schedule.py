@@ -306,13 +306,21 @@ def _unwind(tasks: list[greenlet.greenlet]) -> None:
                 task.throw(Abandoned)
 
 
-def make_schedule(kind: str, threads: int, seed: int, watchdog_s: float) -> Schedule:
-    """The schedule named ``kind`` (one of ``SCHEDULES``) for one block run."""
+def make_schedule(
+    kind: str, threads: int, seed: int, watchdog_s: float, expected_steps: int = 2000
+) -> Schedule:
+    """The schedule named ``kind`` (one of ``SCHEDULES``) for one block run.
+
+    ``expected_steps`` estimates the run's interleaving points: PCT draws its
+    priority change points among them, and change points past the end of a run
+    would never fire.
+    """
     match kind:
         case "threads":
             return ThreadSchedule(threads, watchdog_s)
         case "seeded":
             return SeededSchedule(threads, watchdog_s, RandomStrategy(seed))
         case "pct":
-            return SeededSchedule(threads, watchdog_s, PctStrategy(seed, threads))
+            strategy = PctStrategy(seed, threads, steps=max(2, expected_steps))
+            return SeededSchedule(threads, watchdog_s, strategy)
     raise ValueError(f"unknown schedule {kind!r}")

@@ -1,0 +1,570 @@
+"""Unit tests of the batched executor's planning and of Block-STM's building blocks.
+
+- ``plan_batches``, ``call_closure`` and ``BatchedExecutor.keys_per_transaction``:
+  exact batches and exact key sets, the latter on cases written as JSON dicts and
+  decoded with ``decode_case``.
+- ``MVMemory``: what a read returns, what ``record`` reports, ESTIMATE markers and
+  ``still_reads``.
+- ``Scheduler``: driven by hand, one call at a time, on a three-transaction block.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from executors.batched import BatchedExecutor, BatchPlan, call_closure, plan_batches
+from executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound
+from executors.blockstm.scheduler import Scheduler, Status, Task, TaskKind
+from executors.code import parse_code
+from executors.codec import decode_case
+from executors.errors import InvariantViolation
+from executors.model import BalanceKey, Code, NonceKey, StorageKey
+
+# ---------------------------------------------------------------- helpers
+
+
+def keys(*groups: str) -> list[frozenset[str]]:
+    """``keys("ab", "c")`` is ``[{"a", "b"}, {"c"}]``: one letter, one address."""
+    return [frozenset(group) for group in groups]
+
+
+def calls(*callees: str) -> Code:
+    """Code whose entry 0 calls each of ``callees`` in turn."""
+    return parse_code({"0": [["CALL", callee, 0, 0] for callee in callees]})
+
+
+def transfer(source: str, nonce: int, *dests: str) -> dict[str, Any]:
+    return {
+        "kind": "transfer",
+        "source": source,
+        "nonce": nonce,
+        "fee": 0,
+        "outputs": [{"dest": dest, "asset": "TOS", "amount": 1} for dest in dests],
+    }
+
+
+def invoke(source: str, nonce: int, contract: str, entry: int = 0) -> dict[str, Any]:
+    return {
+        "kind": "invoke",
+        "source": source,
+        "nonce": nonce,
+        "fee": 0,
+        "contract": contract,
+        "entry": entry,
+        "args": [],
+        "deposits": {},
+        "max_gas": 100,
+    }
+
+
+def deploy(source: str, nonce: int, code: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "deploy", "source": source, "nonce": nonce, "fee": 0, "code": code}
+
+
+def burn(source: str, nonce: int) -> dict[str, Any]:
+    return {"kind": "burn", "source": source, "nonce": nonce, "fee": 0, "asset": "TOS", "amount": 1}
+
+
+def contract(code: dict[str, Any]) -> dict[str, Any]:
+    return {"code": code, "balances": {}, "storage": {}}
+
+
+def case_keys(
+    txs: list[dict[str, Any]],
+    contracts: dict[str, Any] | None = None,
+    accounts: tuple[str, ...] = ("a", "b"),
+) -> list[frozenset[str]]:
+    """``keys_per_transaction`` of a decoded case with miner ``m`` (not in genesis)."""
+    document = {
+        "format": "txparity.case/1",
+        "genesis": {
+            "accounts": {name: {"nonce": 0, "balances": {"TOS": 1000}} for name in accounts},
+            "contracts": contracts or {},
+        },
+        "block": {"miner": "m", "reward": 50, "txs": txs},
+    }
+    return BatchedExecutor().keys_per_transaction(decode_case(json.dumps(document)))
+
+
+# ---------------------------------------------------------------- plan_batches
+
+
+def test_plan_of_an_empty_block_has_no_batches() -> None:
+    assert plan_batches([]) == BatchPlan((), 0)
+
+
+def test_plan_of_disjoint_transactions_is_one_batch() -> None:
+    assert plan_batches(keys("ab", "cd", "e", "fg")) == BatchPlan(((0, 1, 2, 3),), 0)
+
+
+def test_plan_of_a_single_transaction() -> None:
+    assert plan_batches(keys("a")) == BatchPlan(((0,),), 0)
+
+
+def test_plan_of_a_conflict_chain_closes_a_batch_at_each_link() -> None:
+    # Each transaction shares one key with the one before it.
+    assert plan_batches(keys("ab", "bc", "cd", "de")) == BatchPlan(((0,), (1,), (2,), (3,)), 3)
+
+
+def test_plan_of_repeated_identical_keys_is_one_batch_each() -> None:
+    assert plan_batches(keys("a", "a", "a")) == BatchPlan(((0,), (1,), (2,)), 2)
+
+
+def test_conflict_with_an_earlier_closed_batch_does_not_split() -> None:
+    # tx 1 conflicts with tx 0 and starts batch 2; tx 2 shares "a" only with tx 0,
+    # whose batch is closed, so it joins tx 1's batch.
+    assert plan_batches(keys("ab", "bc", "ad")) == BatchPlan(((0,), (1, 2)), 1)
+
+
+def test_plan_is_greedy_and_contiguous() -> None:
+    # tx 3 is disjoint from tx 2's batch but may not jump back into batch 1: batches
+    # keep block order, and a transaction joins the current batch or opens the next.
+    plan = plan_batches(keys("a", "b", "ac", "d", "bd", "e"))
+    assert plan == BatchPlan(((0, 1), (2, 3), (4, 5)), 2)
+
+
+def test_plan_locks_the_union_of_a_batch_keys() -> None:
+    # tx 2 is disjoint from tx 1 but meets tx 0, which is in the same open batch.
+    assert plan_batches(keys("ab", "c", "bx")) == BatchPlan(((0, 1), (2,)), 1)
+
+
+def test_transactions_without_keys_never_conflict() -> None:
+    assert plan_batches([frozenset(), frozenset(), frozenset("a")]) == BatchPlan(((0, 1, 2),), 0)
+
+
+# ---------------------------------------------------------------- call_closure
+
+
+def test_call_closure_of_a_contract_without_calls_is_itself() -> None:
+    assert call_closure("a", {"a": [parse_code({"0": [["PUSH", 1]]})]}) == frozenset({"a"})
+
+
+def test_call_closure_is_transitive() -> None:
+    code_at = {"a": [calls("b")], "b": [calls("c")], "c": [calls("d")], "d": [calls()]}
+    assert call_closure("a", code_at) == frozenset("abcd")
+    assert call_closure("c", code_at) == frozenset("cd")
+
+
+def test_call_closure_terminates_on_cycles() -> None:
+    code_at = {"a": [calls("b")], "b": [calls("c")], "c": [calls("a")]}
+    assert call_closure("a", code_at) == frozenset("abc")
+    assert call_closure("b", code_at) == frozenset("abc")
+    assert call_closure("s", {"s": [calls("s")]}) == frozenset("s")
+
+
+def test_call_closure_includes_a_callee_without_code_and_stops_there() -> None:
+    assert call_closure("a", {"a": [calls("ghost")]}) == frozenset({"a", "ghost"})
+    assert call_closure("ghost", {}) == frozenset({"ghost"})
+
+
+def test_call_closure_covers_every_entry_and_every_code_of_an_address() -> None:
+    two_entries = parse_code({"0": [["CALL", "b", 0, 0]], "7": [["PUSH", 1], ["CALL", "c", 3, 1]]})
+    code_at = {"a": [two_entries, calls("d")], "d": [calls("e")]}
+    assert call_closure("a", code_at) == frozenset("abcde")
+
+
+# ---------------------------------------------------------------- keys_per_transaction
+
+
+def test_keys_of_a_transfer_are_its_source_and_every_destination() -> None:
+    assert case_keys([transfer("a", 0, "b", "x", "y"), transfer("b", 0, "a")]) == [
+        frozenset({"a", "b", "x", "y"}),
+        frozenset({"a", "b"}),
+    ]
+
+
+def test_keys_of_a_burn_are_its_source_only() -> None:
+    assert case_keys([burn("a", 0), burn("b", 0)]) == [frozenset({"a"}), frozenset({"b"})]
+
+
+def test_keys_of_a_deploy_are_its_source_and_new_address() -> None:
+    code = {"0": [["CALL", "elsewhere", 0, 0]]}
+    assert case_keys([deploy("a", 0, code), deploy("b", 3, code)]) == [
+        frozenset({"a", "a.0"}),
+        frozenset({"b", "b.3"}),  # the tx's own nonce, even one that will be rejected
+    ]
+
+
+def test_keys_of_an_invoke_follow_calls_through_genesis_code() -> None:
+    contracts = {
+        "c": contract({"0": [["CALL", "lib", 0, 0]], "1": []}),
+        "lib": contract({"0": [["CALL", "leaf", 0, 0]]}),
+        "leaf": contract({"0": []}),
+        "other": contract({"0": []}),
+    }
+    # The closure is per contract, not per entry: entry 1 makes no call, yet the
+    # keys cover what entry 0 reaches. The unrelated contract is no key.
+    assert case_keys([invoke("a", 0, "c", entry=1), invoke("b", 0, "lib")], contracts) == [
+        frozenset({"a", "c", "lib", "leaf"}),
+        frozenset({"b", "lib", "leaf"}),
+    ]
+
+
+def test_keys_of_an_invoke_follow_calls_through_code_deployed_earlier_in_the_block() -> None:
+    """g calls x.0 and y.7. x deploys x.0 (calling lib) at nonce 0; y's deploy of y.7
+    (calling lib2) has a bad nonce and is rejected at run time, yet its code still
+    counts: more keys is safe. An invoke before the deploys sees none of their code."""
+    contracts = {"g": contract({"0": [["CALL", "x.0", 0, 0], ["CALL", "y.7", 0, 0]]})}
+    txs = [
+        invoke("a", 0, "g"),
+        deploy("x", 0, {"0": [["CALL", "lib", 0, 0]]}),
+        deploy("y", 7, {"0": [["CALL", "lib2", 0, 0]]}),
+        invoke("a", 1, "g"),
+        invoke("b", 0, "x.0"),
+    ]
+    assert case_keys(txs, contracts, accounts=("a", "b", "x", "y")) == [
+        frozenset({"a", "g", "x.0", "y.7"}),
+        frozenset({"x", "x.0"}),
+        frozenset({"y", "y.7"}),
+        frozenset({"a", "g", "x.0", "y.7", "lib", "lib2"}),
+        frozenset({"b", "x.0", "lib"}),
+    ]
+
+
+def test_keys_ignore_code_a_deploy_could_never_create() -> None:
+    # Malformed code is rejected as malformed: it never exists at x.0, so its CALL
+    # operands are no keys (the deploy itself still locks its new address).
+    txs = [deploy("x", 0, {"0": [["CALL", "lib", 0, 9]]}), invoke("a", 0, "x.0")]
+    assert case_keys(txs, accounts=("a", "x")) == [
+        frozenset({"x", "x.0"}),
+        frozenset({"a", "x.0"}),
+    ]
+
+
+def test_keys_of_a_redeploy_over_genesis_code_cover_both_codes() -> None:
+    # x.0 is a genesis contract; a deploy to x.0 is rejected (contract_exists), but
+    # the planner does not know that and unions both codes' callees.
+    contracts = {"x.0": contract({"0": [["CALL", "old", 0, 0]]})}
+    txs = [deploy("x", 0, {"0": [["CALL", "new", 0, 0]]}), invoke("a", 0, "x.0")]
+    assert case_keys(txs, contracts, accounts=("a", "x")) == [
+        frozenset({"x", "x.0"}),
+        frozenset({"a", "x.0", "old", "new"}),
+    ]
+
+
+def test_the_miner_is_never_a_key_unless_a_transaction_names_it() -> None:
+    contracts = {"c": contract({"0": []})}
+    txs = [transfer("a", 0, "b"), burn("b", 0), invoke("a", 1, "c"), deploy("b", 1, {})]
+    all_keys = case_keys(txs, contracts)
+    assert all_keys == [
+        frozenset({"a", "b"}),
+        frozenset({"b"}),
+        frozenset({"a", "c"}),
+        frozenset({"b", "b.1"}),
+    ]
+    assert not any("m" in tx_keys for tx_keys in all_keys)
+    # Paid by a transfer, or spending its reward, the miner is a key like any address.
+    assert case_keys([transfer("a", 0, "m"), burn("m", 0)]) == [
+        frozenset({"a", "m"}),
+        frozenset({"m"}),
+    ]
+
+
+def test_planned_batches_of_a_decoded_block() -> None:
+    contracts = {"c": contract({"0": [["CALL", "lib", 0, 0]]}), "lib": contract({"0": []})}
+    txs = [
+        transfer("a", 0, "x"),
+        invoke("b", 0, "c"),
+        invoke("y", 0, "lib"),  # meets tx 1 through lib, reached from c
+        transfer("x", 0, "a"),  # meets nothing in the open batch (tx 2's)
+        burn("a", 1),  # meets tx 3
+    ]
+    plan = plan_batches(case_keys(txs, contracts, accounts=("a", "b", "x", "y")))
+    assert plan == BatchPlan(((0, 1), (2, 3), (4,)), 2)
+
+
+# ---------------------------------------------------------------- MVMemory
+
+K = StorageKey("c", 0)
+K2 = StorageKey("c", 1)
+N = NonceKey("a")
+
+
+def test_mvmemory_read_of_an_unwritten_item_is_not_found() -> None:
+    memory = MVMemory(3)
+    assert memory.read(K, 0) == NotFound()
+    assert memory.read(K, 2) == NotFound()
+    assert memory.last_reads(1) == {}
+    assert set(memory.written(1)) == set()
+
+
+def test_mvmemory_read_sees_the_highest_lower_writer() -> None:
+    memory = MVMemory(5)
+    assert memory.record((0, 0), {}, {K: 5}) is True
+    assert memory.record((2, 0), {}, {K: 7, N: 1}) is True
+    assert memory.read(K, 0) == NotFound()  # a tx never reads its own or higher writes
+    assert memory.read(K, 1) == Found((0, 0), 5)
+    assert memory.read(K, 2) == Found((0, 0), 5)
+    assert memory.read(K, 3) == Found((2, 0), 7)
+    assert memory.read(K, 4) == Found((2, 0), 7)
+    assert memory.read(N, 2) == NotFound()
+    assert memory.read(N, 3) == Found((2, 0), 1)
+    assert set(memory.written(2)) == {K, N}
+
+
+def test_mvmemory_record_reports_only_new_items() -> None:
+    memory = MVMemory(3)
+    assert memory.record((1, 0), {}, {K: 1}) is True
+    assert memory.record((1, 1), {}, {K: 2}) is False  # same item, new incarnation
+    assert memory.read(K, 2) == Found((1, 1), 2)
+    assert memory.record((1, 2), {}, {K: 3, K2: 3}) is True  # K2 is new
+    assert memory.record((1, 3), {}, {K2: 4}) is False  # fewer items: nothing new
+    assert memory.record((1, 4), {}, {}) is False
+    assert memory.record((1, 5), {}, {K: 6}) is True  # K again, after it was dropped
+
+
+def test_mvmemory_record_removes_what_an_older_incarnation_wrote() -> None:
+    memory = MVMemory(4)
+    memory.record((0, 0), {}, {K: 5})
+    memory.record((1, 0), {}, {K: 9, K2: 1})
+    assert memory.read(K, 3) == Found((1, 0), 9)
+    memory.record((1, 1), {}, {K2: 2})  # incarnation 1 no longer writes K
+    assert memory.read(K, 3) == Found((0, 0), 5)
+    assert memory.read(K2, 3) == Found((1, 1), 2)
+    assert set(memory.written(1)) == {K2}
+    memory.record((0, 1), {}, {})
+    assert memory.read(K, 3) == NotFound()
+
+
+def test_mvmemory_estimates_replace_an_aborted_incarnation_writes() -> None:
+    memory = MVMemory(4)
+    memory.record((0, 0), {}, {K: 5})
+    memory.record((1, 0), {}, {K: 9, K2: 1})
+    memory.convert_writes_to_estimates(1)
+    assert memory.read(K, 2) == Estimate(1)
+    assert memory.read(K2, 3) == Estimate(1)
+    assert memory.read(K, 1) == Found((0, 0), 5)  # below the aborted tx: unaffected
+    assert set(memory.written(1)) == {K, K2}
+    # The next incarnation's record replaces the markers (and drops K2).
+    assert memory.record((1, 1), {}, {K: 10}) is False
+    assert memory.read(K, 2) == Found((1, 1), 10)
+    assert memory.read(K2, 3) == NotFound()
+
+
+def test_mvmemory_keeps_each_transaction_last_read_set() -> None:
+    memory = MVMemory(3)
+    memory.record((2, 0), {K: None, N: (0, 0)}, {})
+    assert memory.last_reads(2) == {K: None, N: (0, 0)}
+    memory.record((2, 1), {K2: (1, 3)}, {})
+    assert memory.last_reads(2) == {K2: (1, 3)}
+
+
+def test_mvmemory_still_reads() -> None:
+    memory = MVMemory(4)
+    # Nothing written: a read of the pre-block state (None) still holds.
+    assert memory.still_reads(K, 3, None) is True
+    assert memory.still_reads(K, 3, (0, 0)) is False
+    memory.record((0, 0), {}, {K: 5})
+    assert memory.still_reads(K, 3, None) is False  # tx 0 wrote K since
+    assert memory.still_reads(K, 3, (0, 0)) is True
+    assert memory.still_reads(K, 0, None) is True  # tx 0's own write is not below it
+    memory.record((0, 1), {}, {K: 6})
+    assert memory.still_reads(K, 3, (0, 0)) is False  # same writer, newer incarnation
+    assert memory.still_reads(K, 3, (0, 1)) is True
+    memory.record((2, 0), {}, {K: 7})
+    assert memory.still_reads(K, 3, (0, 1)) is False  # a closer writer appeared
+    assert memory.still_reads(K, 2, (0, 1)) is True
+    memory.convert_writes_to_estimates(2)
+    assert memory.still_reads(K, 3, (2, 0)) is False  # an ESTIMATE never validates
+    assert memory.still_reads(K, 2, (0, 1)) is True
+
+
+def test_mvmemory_items_are_compared_by_value() -> None:
+    memory = MVMemory(2)
+    memory.record((0, 0), {}, {BalanceKey("a", "TOS"): 3})
+    assert memory.read(BalanceKey("a", "TOS"), 1) == Found((0, 0), 3)
+    assert memory.read(BalanceKey("a", "GOLD"), 1) == NotFound()
+
+
+# ---------------------------------------------------------------- Scheduler
+
+
+def status_of(scheduler: Scheduler, tx: int) -> Status:
+    """``tx``'s status, read afresh (a helper, so that type checkers do not narrow it)."""
+    return scheduler.status[tx]
+
+
+def execution(tx: int, incarnation: int = 0) -> Task:
+    return Task((tx, incarnation), TaskKind.EXECUTION)
+
+
+def validation(tx: int, incarnation: int = 0) -> Task:
+    return Task((tx, incarnation), TaskKind.VALIDATION)
+
+
+def test_scheduler_single_thread_without_conflicts() -> None:
+    """One thread takes every task: validation goes first whenever it lags, so the
+    sequence alternates execute, validate; then the block is done."""
+    scheduler = Scheduler(3)
+    assert scheduler.status == [Status.READY_TO_EXECUTE] * 3
+    sequence: list[Task] = []
+    while not scheduler.done():
+        task = scheduler.next_task()
+        if task is None:
+            continue
+        sequence.append(task)
+        tx, incarnation = task.version
+        if task.kind is TaskKind.EXECUTION:
+            assert status_of(scheduler, tx) is Status.EXECUTING
+            assert scheduler.finish_execution(tx, incarnation, wrote_new_item=True) is None
+            assert status_of(scheduler, tx) is Status.EXECUTED
+        else:
+            assert scheduler.try_validation_abort(tx, incarnation + 1) is False
+            assert scheduler.finish_validation(tx, aborted=False) is None
+    assert sequence == [
+        execution(0),
+        validation(0),
+        execution(1),
+        validation(1),
+        execution(2),
+        validation(2),
+    ]
+    assert scheduler.done()
+    assert scheduler.next_task() is None
+    assert scheduler.status == [Status.EXECUTED] * 3
+    assert scheduler.incarnation == [0, 0, 0]
+    assert scheduler.num_active_tasks == 0
+    assert (scheduler.execution_idx, scheduler.validation_idx) == (3, 3)
+
+
+def test_scheduler_is_not_done_while_a_task_is_active() -> None:
+    scheduler = Scheduler(1)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.next_task() is None  # tx 0 is executing: nothing to validate
+    assert not scheduler.done()
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    # validation_idx passed tx 0 while it executed, so it was pulled back.
+    assert scheduler.validation_idx == 0
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.next_task() is None
+    assert not scheduler.done()
+    assert scheduler.finish_validation(0, aborted=False) is None
+    assert scheduler.next_task() is None
+    assert scheduler.done()
+
+
+def test_finish_execution_returns_the_validation_task_when_no_new_item_was_written() -> None:
+    scheduler = Scheduler(2)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.next_task() is None  # passes validation_idx over executing tx 0
+    assert scheduler.validation_idx == 1
+    assert scheduler.finish_execution(0, 0, wrote_new_item=False) == validation(0)
+    assert scheduler.validation_idx == 1
+
+
+def test_add_dependency_suspends_until_the_blocker_finishes_executing() -> None:
+    scheduler = Scheduler(3)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.next_task() is None  # tx 0 is not executed yet: nothing to validate
+    assert scheduler.next_task() == execution(1)
+    # tx 1 read an ESTIMATE of tx 0, which is still executing: suspend tx 1.
+    assert scheduler.add_dependency(1, 0) is True
+    assert status_of(scheduler, 1) is Status.ABORTING
+    assert scheduler.incarnation[1] == 0
+    assert scheduler.dependents[0] == {1}
+    # tx 0 finishes: tx 1 is ready again, one incarnation later, and the execution
+    # index is pulled back so that someone takes it.
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert status_of(scheduler, 1) is Status.READY_TO_EXECUTE
+    assert scheduler.incarnation[1] == 1
+    assert scheduler.dependents[0] == set()
+    assert scheduler.execution_idx == 1
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.finish_validation(0, aborted=False) is None
+    assert scheduler.next_task() == execution(1, 1)
+    assert status_of(scheduler, 1) is Status.EXECUTING
+
+
+def test_add_dependency_on_an_executed_transaction_returns_false() -> None:
+    scheduler = Scheduler(3)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.next_task() == execution(1)
+    # tx 0 has executed meanwhile: no suspension, tx 1 just re-runs.
+    assert scheduler.add_dependency(1, 0) is False
+    assert status_of(scheduler, 1) is Status.EXECUTING
+    assert scheduler.dependents[0] == set()
+    assert scheduler.incarnation[1] == 0
+
+
+def test_add_dependency_on_an_aborting_transaction_suspends() -> None:
+    scheduler = Scheduler(2)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.try_validation_abort(0, 0) is True
+    assert status_of(scheduler, 0) is Status.ABORTING
+    assert scheduler.next_task() == execution(1)
+    assert scheduler.add_dependency(1, 0) is True
+    assert status_of(scheduler, 1) is Status.ABORTING
+
+
+def test_try_validation_abort_only_for_the_matching_executed_incarnation() -> None:
+    scheduler = Scheduler(3)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.try_validation_abort(0, 0) is False  # still executing
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.try_validation_abort(0, 1) is False  # no such incarnation yet
+    assert status_of(scheduler, 0) is Status.EXECUTED
+    assert scheduler.try_validation_abort(0, 0) is True
+    assert status_of(scheduler, 0) is Status.ABORTING
+    assert scheduler.try_validation_abort(0, 0) is False  # only once
+    # The aborting validator re-executes tx 0 itself, as incarnation 1.
+    assert scheduler.finish_validation(0, aborted=True) == execution(0, 1)
+    assert status_of(scheduler, 0) is Status.EXECUTING
+    assert scheduler.incarnation[0] == 1
+    assert scheduler.validation_idx == 1
+    assert scheduler.try_validation_abort(0, 0) is False  # a stale validation
+    # validation_idx is past tx 0 and it wrote no new item: validate it right away.
+    assert scheduler.finish_execution(0, 1, wrote_new_item=False) == validation(0, 1)
+    assert scheduler.try_validation_abort(0, 0) is False
+    assert scheduler.try_validation_abort(0, 1) is True
+
+
+def test_an_abort_pulls_validation_back_over_higher_transactions() -> None:
+    scheduler = Scheduler(3)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.finish_validation(0, aborted=False) is None
+    assert scheduler.next_task() == execution(1)
+    assert scheduler.finish_execution(1, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(1)  # held open below
+    assert scheduler.next_task() == execution(2)
+    assert scheduler.finish_execution(2, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(2)  # held open below
+    assert scheduler.num_active_tasks == 2
+    # tx 1's read set turns out stale: abort it; its validator re-executes it.
+    assert scheduler.try_validation_abort(1, 0) is True
+    assert scheduler.finish_validation(1, aborted=True) == execution(1, 1)
+    assert scheduler.validation_idx == 2  # tx 2 must be validated again
+    assert scheduler.finish_validation(2, aborted=False) is None
+    assert not scheduler.done()
+    assert scheduler.finish_execution(1, 1, wrote_new_item=False) == validation(1, 1)
+    assert scheduler.finish_validation(1, aborted=False) is None
+    assert scheduler.next_task() == validation(2)
+    assert scheduler.finish_validation(2, aborted=False) is None
+    assert scheduler.next_task() is None
+    assert scheduler.done()
+    assert scheduler.incarnation == [0, 1, 0]
+
+
+def test_illegal_transitions_raise_invariant_violation() -> None:
+    scheduler = Scheduler(3)
+    with pytest.raises(InvariantViolation, match="tx 0 is ready_to_execute, expected executing"):
+        scheduler.finish_execution(0, 0, wrote_new_item=True)
+    assert scheduler.next_task() == execution(0)
+    with pytest.raises(InvariantViolation, match="tx 0 is executing, expected aborting"):
+        scheduler.finish_validation(0, aborted=True)
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    with pytest.raises(InvariantViolation, match="tx 0 is executed, expected executing"):
+        scheduler.finish_execution(0, 0, wrote_new_item=True)
+    # Only an executing transaction can be suspended (tx 2 is not executed either).
+    with pytest.raises(InvariantViolation, match="tx 1 is ready_to_execute, expected executing"):
+        scheduler.add_dependency(1, 2)
+    assert scheduler.status == [Status.EXECUTED, Status.READY_TO_EXECUTE, Status.READY_TO_EXECUTE]
