@@ -5,3 +5,6 @@ cd "$(dirname "$0")/.."
 ruff check .
 ruff format --check .
 mypy --strict executors harness
+# The workflows: structure against the GitHub schema, then security (offline).
+check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+zizmor --offline --quiet .github/workflows/
