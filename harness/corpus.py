@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from executors.codec import canonical_json, case_from_json, encode_case
+from executors.codec import canonical_json, case_from_json, encode_case, parse_json
 from executors.errors import InvalidCase
 from executors.model import Case
 from harness.casefile import COUNTEREXAMPLE_FORMAT
@@ -109,6 +109,7 @@ def save_entry(entry: Entry, corpus: Path) -> Path:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; corpus files are shared
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -119,22 +120,26 @@ def save_entry(entry: Entry, corpus: Path) -> Path:
 def load_entry(path: Path) -> Entry:
     """Read a corpus file; raise ``CorpusError`` naming the file and the problem."""
     try:
-        document = json.loads(path.read_bytes())
+        data = path.read_bytes()
     except OSError as error:
         raise CorpusError(f"{path}: cannot read ({error.strerror})") from None
-    except ValueError as error:
-        raise CorpusError(f"{path}: not JSON ({error})") from None
+    try:
+        # The strict reader, so that a repeated key is refused here as everywhere.
+        document = parse_json(data)
+    except InvalidCase as error:
+        raise CorpusError(f"{path}: {error.message}") from None
     try:
         return _entry_from_json(document)
     except InvalidCase as error:
-        raise CorpusError(f"{path}: case.{error}") from None
+        where = "case" if error.path == "case" else f"case.{error.path}"
+        raise CorpusError(f"{path}: {where}: {error.message}") from None
     except (KeyError, TypeError, ValueError) as error:
         raise CorpusError(
             f"{path}: not a counterexample ({type(error).__name__}: {error})"
         ) from None
 
 
-def _entry_from_json(document: dict[str, object]) -> Entry:
+def _entry_from_json(document: object) -> Entry:
     if not isinstance(document, dict) or document.get("format") != ENTRY_FORMAT:
         raise ValueError(f"format must be {ENTRY_FORMAT!r}")
     executors = document["executors"]

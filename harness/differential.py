@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from executors.execution import ExecutionPath
 from executors.model import U64_LIMIT, Case
 from executors.registry import CORRECT_PARALLEL
 from executors.state import BACKENDS
@@ -42,6 +43,7 @@ __all__ = [
     "DivergenceKind",
     "Equivalence",
     "Runner",
+    "TargetTally",
     "compare",
     "default_specs",
 ]
@@ -115,14 +117,26 @@ class Divergence:
 
 
 @dataclass(slots=True)
+class TargetTally:
+    """One target's share of checking a case."""
+
+    runs: int = 0
+    parallel: int = 0  # runs that took the parallel path
+    aborts: int = 0  # Block-STM aborts over the runs
+    divergences: int = 0
+
+
+@dataclass(slots=True)
 class CheckResult:
     """What checking one case found, and where the time went."""
 
     divergences: list[Divergence] = field(default_factory=list)
-    runs: dict[str, int] = field(default_factory=dict)
+    tallies: dict[str, TargetTally] = field(default_factory=dict)
     executor_seconds: float = 0.0
-    aborts: int = 0
-    paths: dict[str, str] = field(default_factory=dict)  # target spec -> path taken
+
+    @property
+    def runs(self) -> int:
+        return sum(tally.runs for tally in self.tallies.values())
 
 
 # ---------------------------------------------------------------- comparing
@@ -136,11 +150,10 @@ def compare(expected: str, answer: Answer, equivalence: Equivalence) -> Differen
     if answer.result == expected:
         return None
     want, got = json.loads(expected), json.loads(answer.result)
-    if equivalence is Equivalence.STATE:
-        want, got = _state_view(want), _state_view(got)
-        if want == got:
-            return None
-    return _receipt_difference(want, got) or _state_difference(want, got)
+    fields = _RECEIPT_FIELDS if equivalence is Equivalence.STRICT else ("status",)
+    if equivalence is Equivalence.STATE and _state_view(want) == _state_view(got):
+        return None
+    return _receipt_difference(want, got, fields) or _state_difference(want, got)
 
 
 def _failed_answer(answer: Answer) -> Difference:
@@ -157,11 +170,14 @@ def _state_view(result: dict[str, Any]) -> dict[str, Any]:
 _RECEIPT_FIELDS = ("status", "reason", "gas_used")
 
 
-def _receipt_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference | None:
+def _receipt_difference(
+    want: dict[str, Any], got: dict[str, Any], fields: tuple[str, ...]
+) -> Difference | None:
+    """The first receipt differing in one of ``fields`` (the details show all)."""
     expected, actual = want.get("receipts", []), got.get("receipts", [])
     for index, (a, b) in enumerate(zip(expected, actual, strict=False)):
-        if a != b:
-            name = next((f for f in _RECEIPT_FIELDS if a.get(f) != b.get(f)), "status")
+        name = next((f for f in fields if a.get(f) != b.get(f)), None)
+        if name is not None:
             detail = f"tx {index}: expected {_receipt_text(a)}, actual {_receipt_text(b)}"
             path = f"receipts[{index}].{name}"
             return Difference(
@@ -188,10 +204,18 @@ def _state_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference:
     if not paths:  # only the format field can be left
         return Difference(DivergenceKind.STATE, "results differ outside the state", None,
                           ("format",), "format")  # fmt: skip
-    first = paths[0]
-    detail = f"{len(paths)} state item(s) differ, first {first}: " \
-             f"expected {expected.get(first)!r}, actual {actual.get(first)!r}"  # fmt: skip
+    # The signature is the least path once keys are starred, so that which address
+    # happens to sort first cannot change the fingerprint.
+    first = min(paths, key=lambda path: (_normalize(path), path))
+    detail = (
+        f"{len(paths)} state item(s) differ, first {first}: "
+        f"expected {_shown(expected.get(first))}, actual {_shown(actual.get(first))}"
+    )
     return Difference(DivergenceKind.STATE, detail, None, tuple(paths), _normalize(first))
+
+
+def _shown(value: object) -> str:
+    return "(absent)" if value is None else str(value)
 
 
 def flatten(state: dict[str, Any]) -> dict[str, object]:
@@ -202,11 +226,13 @@ def flatten(state: dict[str, Any]) -> dict[str, object]:
             base = f"state.{holder}[{json.dumps(address)}]"
             items[base] = "exists"
             for name, value in body.items():
-                if isinstance(value, dict) and name != "code":
+                if name == "code":
+                    items[f"{base}.code"] = json.dumps(value, sort_keys=True)
+                elif isinstance(value, dict):
                     for key, item in value.items():
                         items[f"{base}.{name}[{json.dumps(key)}]"] = item
                 else:
-                    items[f"{base}.{name}"] = json.dumps(value, sort_keys=True)
+                    items[f"{base}.{name}"] = value
     for asset, amount in state.get("burned", {}).items():
         items[f"state.burned[{json.dumps(asset)}]"] = amount
     return items
@@ -268,14 +294,18 @@ class Runner:
             raise RuntimeError(f"the reference executor failed: {answer.detail}")
         return answer.result
 
-    def check(self, case: Case, only: Target | None = None) -> CheckResult:
-        """Run ``case`` on the reference and the targets (or only ``only``)."""
+    def check(self, case: Case, only: Target | None = None, confirm: bool = True) -> CheckResult:
+        """Run ``case`` on the reference and the targets (or only ``only``).
+
+        ``confirm`` re-checks the reference against itself before blaming a target;
+        the shrinker turns it off, having confirmed the case it started from.
+        """
         outcome = CheckResult()
         expected = self.reference_result(case)
         for target in [only] if only is not None else self.targets:
             divergence = self._check_target(case, expected, target, outcome)
             if divergence is not None:
-                outcome.divergences.append(self._confirm(divergence))
+                outcome.divergences.append(self._confirm(divergence) if confirm else divergence)
         return outcome
 
     def _check_target(
@@ -285,12 +315,14 @@ class Runner:
             started = time.perf_counter()
             answer = target.answer(seeded_case)
             outcome.executor_seconds += time.perf_counter() - started
-            outcome.runs[target.spec] = outcome.runs.get(target.spec, 0) + 1
+            tally = outcome.tallies.setdefault(target.spec, TargetTally())
+            tally.runs += 1
             if answer.stats is not None:
-                outcome.aborts += answer.stats.aborts
-                outcome.paths[target.spec] = answer.stats.path.value
+                tally.aborts += answer.stats.aborts
+                tally.parallel += answer.stats.path is ExecutionPath.PARALLEL
             difference = compare(expected, answer, self.equivalence)
             if difference is not None:
+                tally.divergences += 1
                 return _divergence(difference, target, seeded_case, expected, answer)
         return None
 

@@ -6,18 +6,45 @@ file under the directories named by the ``txparity_corpus`` ini option (default
 counterexample on the executors it records and fails while any still diverges.
 A failure names the file and the one command that replays it. Files elsewhere are
 never touched, so the plugin is inert in projects without a corpus.
+
+``assert_agree`` is the assertion for property tests: on a divergence it saves the
+counterexample (under ``$TXPARITY_FAILURES``, default ``.txparity/failures``) and
+fails with its path and the command that replays it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness.corpus import CorpusError, load_entry, replay_entry
+from executors.model import Case
+from harness.corpus import CorpusError, entry_of, load_entry, replay_entry, save_entry
+from harness.differential import Runner
 
-__all__ = ["CorpusFile", "CorpusItem"]
+__all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir"]
+
+
+def failures_dir() -> Path:
+    """Where property tests save the counterexamples they find."""
+    return Path(os.environ.get("TXPARITY_FAILURES", ".txparity/failures"))
+
+
+def assert_agree(case: Case, runner: Runner) -> None:
+    """Fail, with a saved and replayable counterexample, if any target diverges."""
+    divergences = runner.check(case).divergences
+    if not divergences:
+        return
+    first = divergences[0]
+    path = save_entry(entry_of(first, False, runner.equivalence), failures_dir())
+    raise AssertionError(
+        f"{first.executor} diverges ({first.kind}): {first.detail}\n"
+        f"  saved: {path}\n"
+        f"  replay: txparity replay {path}\n"
+        f"  shrink: txparity shrink {path} --executor {first.executor}"
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -103,21 +103,28 @@ def _entries(change: str, entries: Any) -> list[tuple[str, tuple[object, object]
     return pairs
 
 
+# Fields whose value is keyed by data (addresses, assets, slots, entry ids).
+_MAPS = frozenset({"accounts", "contracts", "balances", "storage", "burned", "code"})
+
+
 def _path(deepdiff_path: str) -> str:
-    """``root['state']['accounts']['a']`` -> ``state.accounts["a"]``."""
+    """``root['state']['accounts']['a']`` -> ``state.accounts["a"]``.
+
+    Whether a part is a field or a map key depends on what holds it, not on its
+    name: an account may well be called ``nonce``.
+    """
     parts = deepdiff_path.removeprefix("root").strip("[]").split("][")
-    out = ""
+    out, previous = "", ""
     for part in parts:
         key = part.strip("'")
-        if part.isdigit():
+        if part.isdigit() and previous not in _MAPS:
             out += f"[{part}]"
-        elif out.count(".") < 1 and key in ("state", "receipts", "format"):
-            out += ("." if out else "") + key
-        elif key in ("accounts", "contracts", "burned", "balances", "storage", "nonce",
-                     "code", "status", "reason", "gas_used"):  # fmt: skip
-            out += f".{key}"
-        else:
+        elif previous in _MAPS:
             out += f"[{json.dumps(key)}]"
+            key = ""  # a map key never opens another map
+        else:
+            out += f".{key}" if out else key
+        previous = key
     return out
 
 

@@ -4,9 +4,9 @@ For a case from anywhere (a corpus file, an atheris find, an external executor's
 divergence) the shrinker looks for a smaller case with the same fingerprint. Each
 *pass* proposes candidates derived from the current case; a candidate is kept when
 it is a valid case (SPEC 3), is smaller, and the target still diverges on it with
-the same fingerprint. A kept candidate becomes the current case and its pass starts
-again from it; the passes run round after round until a whole round keeps nothing
-(a fixed point) or the time budget runs out. As in Hypothesis, cheap, big steps
+the same fingerprint. A kept candidate becomes the current case and its pass goes
+on from it, at the position it had reached; the passes run round after round until
+a whole round keeps nothing (a fixed point) or the time budget runs out. As in Hypothesis, cheap, big steps
 come first: deleting chunks of transactions before single ones, then dropping
 parts, then lowering numbers.
 
@@ -21,7 +21,8 @@ Passes:
 - ``drop_outputs``, ``drop_deposits_and_args``: parts of transactions.
 - ``drop_genesis``: accounts, contracts, balances and storage entries.
 - ``simplify_code``: code entries, then single instructions, in genesis and deploys.
-- ``lower_numbers``: every integer of the case towards 0: 0, 1, half, minus one.
+- ``lower_numbers``: every integer of the case towards 0: 0, 1, then the value less
+  a half, a quarter, ... and less one.
 - ``simplify_config``: the schedule seed towards 0, fewer threads, devnet.
 """
 
@@ -116,16 +117,26 @@ class _State:
         return time.monotonic() >= self.deadline
 
     def run_pass(self, shrink_pass: Pass) -> bool:
-        """Run one pass, restarting it after every kept candidate; True if any kept."""
+        """Run one pass over the current case; True if it kept any candidate.
+
+        After a kept candidate the pass starts again from the new case, but resumes
+        at the position it had reached: a pass's candidates go position by position
+        (transaction by transaction, number by number), so the positions before the
+        one that just shrank were tried already and are left for the next round.
+        """
         kept_any = False
-        restart = True
-        while restart and not self.out_of_time():
-            restart = False
-            for candidate in shrink_pass(self.document):
+        position = 0
+        resume = True
+        while resume and not self.out_of_time():
+            resume = False
+            for index, candidate in enumerate(shrink_pass(self.document)):
+                if index < position:
+                    continue
                 if self.out_of_time():
                     break
                 if self.try_candidate(candidate):
-                    kept_any = restart = True
+                    kept_any = resume = True
+                    position = index
                     break
         return kept_any
 
@@ -140,7 +151,7 @@ class _State:
         if case is None:
             return False
         self.tried += 1
-        found = self.runner.check(case, only=self.target).divergences
+        found = self.runner.check(case, only=self.target, confirm=False).divergences
         same = [d for d in found if d.fingerprint == self.best.fingerprint]
         if not same:
             return False
@@ -281,8 +292,17 @@ def _integers(value: Json, path: tuple[object, ...]) -> Iterator[tuple[tuple[obj
 
 
 def _smaller_values(value: int) -> list[int]:
-    """0, 1, half and one less, smallest first: the big jumps are tried first."""
-    return sorted({0, 1, value // 2, value - 1} - {value}) if value > 0 else []
+    """0, 1, then ``value`` less a half, a quarter, ... one: big jumps first.
+
+    Each kept candidate at least halves the distance still to go towards the
+    smallest value that keeps the bug, so a number shrinks in about log2(value)**2
+    checks, not ``value``.
+    """
+    if value <= 0:
+        return []
+    steps = [value - (value >> shift) for shift in range(1, value.bit_length() + 1)]
+    candidates = [0, 1, *steps, value - 1]
+    return sorted(set(candidates) - {value}, key=candidates.index)
 
 
 def simplify_config(document: Json) -> Iterator[Json]:
