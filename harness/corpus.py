@@ -145,6 +145,8 @@ def _entry_from_json(document: object) -> Entry:
     executors = document["executors"]
     if not isinstance(executors, list) or not all(isinstance(e, str) for e in executors):
         raise TypeError("executors must be a list of executor specs")
+    if not executors:
+        raise ValueError("executors is empty: the entry could never fail")
     actual = document.get("actual")
     return Entry(
         case=case_from_json(document["case"]),

@@ -132,7 +132,7 @@ class CheckResult:
 
     divergences: list[Divergence] = field(default_factory=list)
     tallies: dict[str, TargetTally] = field(default_factory=dict)
-    executor_seconds: float = 0.0
+    executor_seconds: float = 0.0  # the reference's run and every target's
 
     @property
     def runs(self) -> int:
@@ -301,7 +301,9 @@ class Runner:
         the shrinker turns it off, having confirmed the case it started from.
         """
         outcome = CheckResult()
+        started = time.perf_counter()
         expected = self.reference_result(case)
+        outcome.executor_seconds += time.perf_counter() - started
         for target in [only] if only is not None else self.targets:
             divergence = self._check_target(case, expected, target, outcome)
             if divergence is not None:

@@ -21,6 +21,7 @@ import queue
 import shlex
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from typing import IO
 
@@ -55,24 +56,30 @@ class ExternalTarget:
         self._process: subprocess.Popen[bytes] | None = None
         self._lines: queue.Queue[bytes] = queue.Queue()
         self._log: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
+        self._log_pump: threading.Thread | None = None
         self._start()
 
     # ------------------------------------------------------------ the process
 
     def _start(self) -> None:
         try:
+            # Buffered, so that a line already in the pipe reaches the queue at once
+            # after the one before it (an extra answer line is caught in time).
             process = subprocess.Popen(
-                self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, bufsize=0,
-            )  # fmt: skip
+                self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
         except OSError as error:
             reason = error.strerror or str(error)
             raise InputError(f"cannot start external executor {self.command!r}: {reason}") from None
         self._process = process
         self._lines = queue.Queue()
+        log: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
+        self._log = log  # each process its own: a crash reports only its own stderr
         assert process.stdout is not None and process.stderr is not None
         _pump(process.stdout, self._lines.put)
-        _pump(process.stderr, lambda line: self._log.append(line.decode(errors="replace")))
+        self._log_pump = _pump(
+            process.stderr, lambda line: log.append(line.decode(errors="replace"))
+        )
 
     def _stop(self) -> None:
         process, self._process = self._process, None
@@ -119,6 +126,7 @@ class ExternalTarget:
 
     def _unasked_line(self) -> bytes | None:
         """A line written before this case was sent: the previous answer had two."""
+        time.sleep(0)  # let the reader thread queue what is already in the pipe
         try:
             line = self._lines.get_nowait()
         except queue.Empty:
@@ -131,6 +139,8 @@ class ExternalTarget:
     def _crashed(self) -> Answer:
         process = self._process
         code = None if process is None else process.wait()
+        if self._log_pump is not None:
+            self._log_pump.join(timeout=1.0)  # the last words on stderr come after the exit
         self._stop()
         log = "".join(self._log).strip()
         detail = f"the executor exited (status {code})"
@@ -147,12 +157,17 @@ class ExternalTarget:
         self._stop()
 
 
-def _pump(stream: IO[bytes], sink: Callable[[bytes], object]) -> None:
+def _pump(stream: IO[bytes], sink: Callable[[bytes], object]) -> threading.Thread:
     """Copy lines from ``stream`` into ``sink`` on a daemon thread, then ``_EOF``."""
 
     def copy() -> None:
-        for line in iter(stream.readline, b""):
-            sink(line)
+        try:
+            for line in iter(stream.readline, b""):
+                sink(line)
+        except (OSError, ValueError):  # the stream was closed under us: the process is gone
+            pass
         sink(_EOF)
 
-    threading.Thread(target=copy, daemon=True, name="txparity-external").start()
+    thread = threading.Thread(target=copy, daemon=True, name="txparity-external")
+    thread.start()
+    return thread

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from executors.errors import ExecutorError
 from executors.model import Case
 from harness.corpus import CorpusError, entry_of, load_entry, replay_entry, save_entry
 from harness.differential import Runner
+from harness.errors import HarnessError
 
 __all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir"]
 
@@ -81,7 +83,10 @@ class CorpusItem(pytest.Item):
             entry = load_entry(self.path)
         except CorpusError as error:
             raise CorpusReplayFailure(f"unreadable counterexample: {error}") from None
-        divergences = replay_entry(entry)
+        try:
+            divergences = replay_entry(entry)
+        except (ExecutorError, HarnessError) as error:
+            raise CorpusReplayFailure(f"cannot replay: {error}") from None
         if divergences:
             first = divergences[0]
             raise CorpusReplayFailure(

@@ -6,9 +6,9 @@ divergence) the shrinker looks for a smaller case with the same fingerprint. Eac
 it is a valid case (SPEC 3), is smaller, and the target still diverges on it with
 the same fingerprint. A kept candidate becomes the current case and its pass goes
 on from it, at the position it had reached; the passes run round after round until
-a whole round keeps nothing (a fixed point) or the time budget runs out. As in Hypothesis, cheap, big steps
-come first: deleting chunks of transactions before single ones, then dropping
-parts, then lowering numbers.
+a whole round keeps nothing (a fixed point) or the time budget runs out. As in
+Hypothesis, cheap, big steps come first: deleting chunks of transactions before
+single ones, then dropping parts, then lowering numbers.
 
 "Smaller" is the tuple (transactions, length of the canonical JSON, sum of every
 integer in it): fewer transactions first, then less text, then smaller numbers.
