@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import random
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,11 +24,14 @@ from executors.parallel import DEFAULT_WATCHDOG_S
 from executors.registry import ExecutorName, make_executor, parse_name
 from executors.schedule import SCHEDULES
 from executors.state import BACKENDS
+from harness.campaign import CampaignConfig, Progress, Summary, run_campaign
 from harness.casefile import read_case
 from harness.corpus import CorpusError, corpus_files, load_entry, replay_entry, save_and_shrink
 from harness.differential import Equivalence, Runner, default_specs
 from harness.errors import HarnessError, InputError
 from harness.report import build_report
+from harness.strategies import PROFILES
+from harness.targets import make_target
 
 __all__ = ["main"]
 
@@ -68,23 +73,58 @@ def build_parser() -> argparse.ArgumentParser:
     shrink.add_argument("--seconds", type=float, default=60.0, help="time budget (default 60)")
     shrink.add_argument("--corpus", type=Path, default=Path("corpus"), help="default corpus/")
 
+    fuzz = commands.add_parser("fuzz", help="run a fuzz campaign (the main job)")
+    _add_differential_options(fuzz, default_seeds=1)
+    fuzz.add_argument("--profile", default="mixed", help="case profile (default mixed)")
+    fuzz.add_argument("--seconds", type=float, default=None, help="time limit (default 60)")
+    fuzz.add_argument("--cases", type=_positive_int, default=None, help="case limit")
+    fuzz.add_argument("--seed", type=int, default=None, help="campaign seed (default random)")
+    fuzz.add_argument("--corpus", type=Path, default=Path("corpus"), help="default corpus/")
+    fuzz.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: every core)",
+    )
+    fuzz.add_argument(
+        "--shrink-seconds",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="shrink budget per new fingerprint (default 30)",
+    )
+    fuzz.add_argument("--json", action="store_true", help="end with a JSON summary line")
+
     replay = commands.add_parser("replay", help="re-run saved counterexamples")
     replay.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     replay.add_argument("--seeds", type=_positive_int, default=1, metavar="N")
     return parser
 
 
-def _add_differential_options(parser: argparse.ArgumentParser) -> None:
+def _add_differential_options(parser: argparse.ArgumentParser, default_seeds: int = 3) -> None:
     parser.add_argument(
-        "--executor", action="append", default=None, metavar="SPEC",
+        "--executor",
+        action="append",
+        default=None,
+        metavar="SPEC",
         help="NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; repeatable (default: every "
         "in-tree parallel executor on both backends and both schedules)",
-    )  # fmt: skip
-    parser.add_argument("--seeds", type=_positive_int, default=3, metavar="N",
-                        help="schedule seeds per parallel executor (default 3)")  # fmt: skip
+    )
+    parser.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=default_seeds,
+        metavar="N",
+        help=f"schedule seeds per parallel executor (default {default_seeds})",
+    )
     parser.add_argument("--equivalence", choices=[e.value for e in Equivalence], default="strict")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                        help="per-case limit for cmd: executors (default 10)")  # fmt: skip
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="per-case limit for cmd: executors (default 10)",
+    )
     parser.add_argument("--watchdog", type=float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
 
 
@@ -128,6 +168,8 @@ def _run_command(arguments: argparse.Namespace) -> int:
             return command_shrink(arguments)
         case "replay":
             return command_replay(arguments)
+        case "fuzz":
+            return command_fuzz(arguments)
     raise InputError(f"unknown command {arguments.command!r}")
 
 
@@ -229,7 +271,7 @@ def command_check(arguments: argparse.Namespace) -> int:
         )
     if reports:
         return EXIT_DIVERGENCE
-    print(f"agree: {targets} executor(s), {sum(result.runs.values())} run(s)")
+    print(f"agree: {targets} executor(s), {result.runs} run(s)")
     return EXIT_OK
 
 
@@ -264,15 +306,22 @@ def command_replay(arguments: argparse.Namespace) -> int:
             print(f"SKIP {error}", file=sys.stderr)
             skipped += 1
             continue
-        divergences = replay_entry(entry, arguments.seeds)
+        try:
+            divergences = replay_entry(entry, arguments.seeds)
+        except (ExecutorError, HarnessError) as error:
+            print(f"SKIP {path}: cannot replay ({error})", file=sys.stderr)
+            skipped += 1
+            continue
         if divergences:
             diverging += 1
             print(f"DIVERGES {path}: {divergences[0].executor}: {divergences[0].detail}")
         else:
             agreeing += 1
             print(f"agrees   {path}")
-    print(f"replayed {diverging + agreeing}: {diverging} still diverge, {agreeing} agree, "
-          f"{skipped} unreadable")  # fmt: skip
+    print(
+        f"replayed {diverging + agreeing}: {diverging} still diverge, {agreeing} agree, "
+        f"{skipped} unreadable"
+    )
     return EXIT_DIVERGENCE if diverging else EXIT_OK
 
 
@@ -281,3 +330,108 @@ def _write_text(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror}") from None
+
+
+# ---------------------------------------------------------------- fuzz
+
+
+def command_fuzz(arguments: argparse.Namespace) -> int:
+    if arguments.profile not in PROFILES:
+        raise InputError(f"unknown profile {arguments.profile!r} (known: {', '.join(PROFILES)})")
+    seconds = arguments.seconds
+    if seconds is None and arguments.cases is None:
+        seconds = 60.0
+    seed = arguments.seed if arguments.seed is not None else random.randrange(2**32)
+    specs = tuple(arguments.executor or default_specs())
+    for spec in specs:  # fail on a bad spec now, with one line, not in a worker
+        make_target(spec, arguments.timeout, arguments.watchdog).close()
+    config = CampaignConfig(
+        specs=specs,
+        profile=arguments.profile,
+        seconds=seconds,
+        cases=arguments.cases,
+        seed=seed,
+        corpus=arguments.corpus,
+        workers=arguments.workers,
+        shrink_seconds=arguments.shrink_seconds,
+        seeds=arguments.seeds,
+        timeout_s=arguments.timeout,
+        watchdog_s=arguments.watchdog,
+        equivalence=Equivalence(arguments.equivalence),
+    )
+    print(
+        f"fuzzing {len(specs)} executor(s), profile {config.profile}, seed {seed}, "
+        f"{config.workers} worker(s); reproduce with --seed {seed}",
+        file=sys.stderr,
+    )
+    display = ProgressDisplay(sys.stderr)
+    summary = run_campaign(config, display.update)
+    display.finish()
+    print(summary_table(summary))
+    if arguments.json:
+        print(canonical_json(summary.to_json()))
+    return EXIT_DIVERGENCE if summary.found_anything else EXIT_OK
+
+
+class ProgressDisplay:
+    """A live block of lines on a terminal; a plain line every few seconds otherwise."""
+
+    def __init__(self, stream: IO[str], plain_every_s: float = 5.0) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self.plain_every_s = plain_every_s
+        self._last_plain = 0.0
+        self._lines = 0
+
+    def update(self, progress: Progress) -> None:
+        lines = _progress_lines(progress, per_executor=self.live)
+        if self.live:
+            if self._lines:
+                self.stream.write(f"\x1b[{self._lines}F")
+            self.stream.write("".join(f"\x1b[2K{line}\n" for line in lines))
+            self._lines = len(lines)
+        elif progress.elapsed - self._last_plain >= self.plain_every_s:
+            self._last_plain = progress.elapsed
+            self.stream.write(lines[0] + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        self._lines = 0
+
+
+def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
+    summary = progress.summary
+    rate = summary.cases / progress.elapsed if progress.elapsed > 0 else 0.0
+    remaining = "" if progress.remaining is None else f"  remaining {progress.remaining:.0f}s"
+    head = (
+        f"cases {summary.cases}  {rate:.1f}/s  divergences {summary.divergences}  "
+        f"fingerprints {len(summary.fingerprints)}  "
+        f"elapsed {progress.elapsed:.0f}s{remaining}"
+    )
+    if not per_executor:
+        return [head]
+    rows = [
+        f"  {spec:40} cases {t.cases:6}  divergences {t.divergences:4}"
+        for spec, t in summary.executors.items()
+    ]
+    return [head, *rows]
+
+
+def summary_table(summary: Summary) -> str:
+    header = (
+        f"{'executor':40} {'cases':>7} {'runs':>7} {'diverged':>8} {'parallel':>8} {'aborts':>7}"
+    )
+    rows = [header, "-" * len(header)]
+    for spec, t in summary.executors.items():
+        share = f"{100 * t.parallel / t.runs:.0f}%" if t.runs else "-"
+        rows.append(f"{spec:40} {t.cases:7} {t.runs:7} {t.divergences:8} {share:>8} {t.aborts:7}")
+    rate = summary.cases / summary.seconds if summary.seconds else 0.0
+    rows.append(
+        f"{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
+        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s); "
+        f"corpus replayed {summary.replayed}"
+    )
+    rows += [f"saved {path}" for path in summary.saved]
+    rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
+    rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
+    return "\n".join(rows)

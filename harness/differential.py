@@ -294,26 +294,33 @@ class Runner:
             raise RuntimeError(f"the reference executor failed: {answer.detail}")
         return answer.result
 
-    def check(self, case: Case, only: Target | None = None, confirm: bool = True) -> CheckResult:
+    def check(
+        self,
+        case: Case,
+        only: Target | None = None,
+        confirm: bool = True,
+        seeds: int | None = None,
+    ) -> CheckResult:
         """Run ``case`` on the reference and the targets (or only ``only``).
 
         ``confirm`` re-checks the reference against itself before blaming a target;
         the shrinker turns it off, having confirmed the case it started from.
+        ``seeds`` overrides how many schedule seeds a seeded target is tried with.
         """
         outcome = CheckResult()
         started = time.perf_counter()
         expected = self.reference_result(case)
         outcome.executor_seconds += time.perf_counter() - started
         for target in [only] if only is not None else self.targets:
-            divergence = self._check_target(case, expected, target, outcome)
+            divergence = self._check_target(case, expected, target, outcome, seeds)
             if divergence is not None:
                 outcome.divergences.append(self._confirm(divergence) if confirm else divergence)
         return outcome
 
     def _check_target(
-        self, case: Case, expected: str, target: Target, outcome: CheckResult
+        self, case: Case, expected: str, target: Target, outcome: CheckResult, seeds: int | None
     ) -> Divergence | None:
-        for seeded_case in self._seed_variants(case, target):
+        for seeded_case in self._seed_variants(case, target, seeds or self.seeds):
             started = time.perf_counter()
             answer = target.answer(seeded_case)
             outcome.executor_seconds += time.perf_counter() - started
@@ -328,11 +335,11 @@ class Runner:
                 return _divergence(difference, target, seeded_case, expected, answer)
         return None
 
-    def _seed_variants(self, case: Case, target: Target) -> list[Case]:
+    def _seed_variants(self, case: Case, target: Target, count: int) -> list[Case]:
         if not target.seeded:
             return [case]
         first = case.config.schedule_seed
-        seeds = [(first + offset) % U64_LIMIT for offset in range(max(1, self.seeds))]
+        seeds = [(first + offset) % U64_LIMIT for offset in range(max(1, count))]
         return [replace(case, config=replace(case.config, schedule_seed=s)) for s in seeds]
 
     def _confirm(self, divergence: Divergence) -> Divergence:

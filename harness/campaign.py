@@ -1,0 +1,354 @@
+"""Fuzz campaigns: time- or count-bounded, on every core, never losing a finding.
+
+A campaign first replays the corpus, then generates cases and checks each one
+differentially. Case ``i`` of a campaign with seed ``S`` is drawn from the case
+strategy with the bytes of ``Random(f"{S}:{i}")`` through Hypothesis's
+``fuzz_one_input``, so a case depends only on the seed and its index: the same
+``--seed`` and ``--cases`` give the same cases whatever the number of workers.
+Worker ``w`` of ``n`` takes the indices ``w, w + n, w + 2n, ...``.
+
+On a divergence whose fingerprint is new, the worker claims the fingerprint by
+creating its corpus directory (an atomic ``mkdir``: exactly one worker wins, and
+fingerprints already in the corpus from an earlier run are never redone), saves
+the case as found, shrinks it within the shrink budget, and saves the result.
+Workers report every event to the parent through a queue; the parent alone
+tallies and displays.
+
+A generated case that the project's own decoder refuses is a harness bug, not an
+executor's divergence, and is reported as such.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from executors.codec import canonical_json, case_from_json, encode_case
+from executors.errors import InvalidCase
+from executors.model import Case
+from harness.corpus import CorpusError, corpus_files, load_entry, replay_entry, save_and_shrink
+from harness.differential import CheckResult, Divergence, Equivalence, Runner
+from harness.strategies import cases
+
+__all__ = ["CampaignConfig", "ExecutorTally", "Progress", "Summary", "draw_case", "run_campaign"]
+
+_BUFFER_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignConfig:
+    specs: tuple[str, ...]
+    profile: str = "mixed"
+    seconds: float | None = 60.0
+    cases: int | None = None
+    seed: int = 0
+    corpus: Path = Path("corpus")
+    workers: int = 1
+    shrink_seconds: float = 30.0
+    seeds: int = 1
+    timeout_s: float = 10.0
+    watchdog_s: float = 10.0
+    equivalence: Equivalence = Equivalence.STRICT
+
+
+@dataclass(slots=True)
+class ExecutorTally:
+    cases: int = 0
+    runs: int = 0
+    divergences: int = 0
+    parallel: int = 0
+    aborts: int = 0
+
+
+@dataclass(slots=True)
+class Summary:
+    """What a campaign did; ``to_json`` is the ``--json`` line."""
+
+    cases: int = 0
+    seconds: float = 0.0
+    divergences: int = 0
+    fingerprints: set[str] = field(default_factory=set)
+    saved: list[str] = field(default_factory=list)
+    shrunk_txs: list[int] = field(default_factory=list)
+    first_divergence_s: float | None = None
+    replayed: int = 0
+    replay_divergences: int = 0
+    harness_bugs: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # unreadable corpus files
+    executor_seconds: float = 0.0
+    executors: dict[str, ExecutorTally] = field(default_factory=dict)
+
+    @property
+    def found_anything(self) -> bool:
+        return bool(self.divergences or self.harness_bugs)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "cases": self.cases,
+            "seconds": round(self.seconds, 3),
+            "divergences": self.divergences,
+            "fingerprints": len(self.fingerprints),
+            "fingerprint_ids": sorted(self.fingerprints),
+            "saved": sorted(self.saved),
+            "shrunk_txs": self.shrunk_txs,
+            "first_divergence_s": None
+            if self.first_divergence_s is None
+            else round(self.first_divergence_s, 3),
+            "replayed": self.replayed,
+            "harness_bugs": self.harness_bugs,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    summary: Summary
+    elapsed: float
+    remaining: float | None
+
+
+# ---------------------------------------------------------------- generation
+
+
+class _Drawer:
+    """Draws case ``i`` of a campaign from the case strategy, deterministically."""
+
+    def __init__(self, profile: str, seed: int) -> None:
+        self.seed = seed
+        self._drawn: list[Case] = []
+
+        @settings(database=None, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(cases(profile))
+        def generate(case: Case) -> None:
+            self._drawn.append(case)
+
+        self._generate: Any = generate
+
+    def draw(self, index: int) -> Case | None:
+        self._drawn.clear()
+        data = random.Random(f"{self.seed}:{index}").randbytes(_BUFFER_BYTES)
+        self._generate.hypothesis.fuzz_one_input(data)
+        return self._drawn[0] if self._drawn else None
+
+
+def draw_case(profile: str, seed: int, index: int) -> Case | None:
+    """Case ``index`` of a campaign with ``seed`` (None if the bytes ran out)."""
+    return _Drawer(profile, seed).draw(index)
+
+
+def _generator_bug(case: Case) -> str | None:
+    """Whether the project's own decoder refuses a generated case."""
+    try:
+        again = case_from_json(encode_case(case))
+    except InvalidCase as error:
+        return f"the generator produced an invalid case: {error}"
+    if again != case:
+        return "the generator produced a case that does not survive encoding"
+    return None
+
+
+# ---------------------------------------------------------------- a worker
+
+
+Event = tuple[str, Any]
+
+
+def _work(config: CampaignConfig, worker: int, deadline: float | None,
+          emit: Callable[[Event], None]) -> None:  # fmt: skip
+    """One worker's share of the campaign; every event goes to ``emit``."""
+    drawer = _Drawer(config.profile, config.seed)
+    index = worker
+    with Runner(list(config.specs), config.seeds, config.equivalence,
+                config.timeout_s, config.watchdog_s) as runner:  # fmt: skip
+        while config.cases is None or index < config.cases:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            case = drawer.draw(index)
+            index += config.workers
+            if case is None:
+                continue
+            bug = _generator_bug(case)
+            if bug is not None:
+                emit(("harness_bug", f"{bug}: {canonical_json(encode_case(case))}"))
+                continue
+            result = runner.check(case)
+            emit(("case", _tallies(result)))
+            for divergence in result.divergences:
+                _keep(divergence, runner, config, deadline, emit)
+
+
+def _tallies(result: CheckResult) -> tuple[dict[str, tuple[int, int, int, int]], float]:
+    """A case's tallies as plain tuples: cheap to send to the parent."""
+    per_spec = {
+        spec: (t.runs, t.divergences, t.parallel, t.aborts) for spec, t in result.tallies.items()
+    }
+    return per_spec, result.executor_seconds
+
+
+def _keep(divergence: Divergence, runner: Runner, config: CampaignConfig,
+          deadline: float | None, emit: Callable[[Event], None]) -> None:  # fmt: skip
+    emit(("divergence", divergence.fingerprint))
+    if not _claim(config.corpus, divergence.fingerprint):
+        return
+    budget = config.shrink_seconds
+    if deadline is not None:
+        budget = min(budget, max(1.0, deadline - time.monotonic()))
+    kept = save_and_shrink(divergence, runner, config.corpus, budget, config.equivalence)
+    emit(("saved", (str(kept.path), len(kept.divergence.case.block.txs))))
+
+
+def _claim(corpus: Path, fingerprint: str) -> bool:
+    corpus.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(corpus / fingerprint)
+    except FileExistsError:
+        return False
+    return True
+
+
+def _process_main(config: CampaignConfig, worker: int, deadline_s: float | None,
+                  events: multiprocessing.Queue[Event]) -> None:  # fmt: skip
+    deadline = None if deadline_s is None else time.monotonic() + deadline_s
+    try:
+        _work(config, worker, deadline, events.put)
+    except BaseException as error:  # the parent reports it; a worker never dies silently
+        events.put(("worker_error", f"{type(error).__name__}: {error}"))
+    finally:
+        events.put(("done", worker))
+
+
+# ---------------------------------------------------------------- the parent
+
+
+class _Tally:
+    def __init__(self, config: CampaignConfig, started: float) -> None:
+        self.summary = Summary()
+        self.started = started
+        self.config = config
+        for spec in config.specs:
+            self.summary.executors[spec] = ExecutorTally()
+
+    def apply(self, event: Event) -> None:
+        kind, payload = event
+        summary = self.summary
+        match kind:
+            case "case":
+                per_spec, executor_seconds = payload
+                summary.cases += 1
+                summary.executor_seconds += executor_seconds
+                for spec, (runs, divergences, parallel, aborts) in per_spec.items():
+                    self._add(spec, runs, divergences, parallel, aborts)
+            case "divergence":
+                summary.divergences += 1
+                summary.fingerprints.add(payload)
+                if summary.first_divergence_s is None:
+                    summary.first_divergence_s = time.monotonic() - self.started
+            case "saved":
+                path, txs = payload
+                summary.saved.append(path)
+                summary.shrunk_txs.append(txs)
+            case "harness_bug" | "worker_error":
+                summary.harness_bugs.append(payload)
+
+    def _add(self, spec: str, runs: int, divergences: int, parallel: int, aborts: int) -> None:
+        tally = self.summary.executors.setdefault(spec, ExecutorTally())
+        tally.cases += 1
+        tally.runs += runs
+        tally.divergences += divergences
+        tally.parallel += parallel
+        tally.aborts += aborts
+
+
+def run_campaign(
+    config: CampaignConfig,
+    progress: Callable[[Progress], None] | None = None,
+    every_s: float = 0.5,
+) -> Summary:
+    """Replay the corpus, then fuzz until the case count or the time is reached."""
+    started = time.monotonic()
+    tally = _Tally(config, started)
+    _replay_corpus(config, tally.summary)
+    deadline_s = (
+        None if config.seconds is None else max(0.0, config.seconds - (time.monotonic() - started))
+    )
+
+    def report() -> None:
+        if progress is not None:
+            elapsed = time.monotonic() - started
+            remaining = None if config.seconds is None else max(0.0, config.seconds - elapsed)
+            progress(Progress(tally.summary, elapsed, remaining))
+
+    if config.workers == 1:
+        deadline = None if deadline_s is None else time.monotonic() + deadline_s
+        last = [time.monotonic()]
+
+        def emit(event: Event) -> None:
+            tally.apply(event)
+            if time.monotonic() - last[0] >= every_s:
+                last[0] = time.monotonic()
+                report()
+
+        _work(config, 0, deadline, emit)
+    else:
+        _run_processes(config, deadline_s, tally, report, every_s)
+    tally.summary.seconds = time.monotonic() - started
+    report()
+    return tally.summary
+
+
+def _run_processes(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
+                   report: Callable[[], None], every_s: float) -> None:  # fmt: skip
+    context = multiprocessing.get_context("spawn")
+    events: multiprocessing.Queue[Event] = context.Queue()
+    processes = [
+        context.Process(
+            target=_process_main, args=(config, worker, deadline_s, events), daemon=True
+        )
+        for worker in range(config.workers)
+    ]
+    for process in processes:
+        process.start()
+    running = len(processes)
+    last = time.monotonic()
+    try:
+        while running:
+            try:
+                event = events.get(timeout=every_s)
+            except queue.Empty:
+                event = None
+            if event is not None and event[0] == "done":
+                running -= 1
+            elif event is not None:
+                tally.apply(event)
+            if time.monotonic() - last >= every_s:
+                last = time.monotonic()
+                report()
+    finally:
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+
+
+def _replay_corpus(config: CampaignConfig, summary: Summary) -> None:
+    if not config.corpus.is_dir():
+        return
+    for path in corpus_files([config.corpus]):
+        try:
+            entry = load_entry(path)
+        except CorpusError as error:
+            summary.skipped.append(str(error))
+            continue
+        summary.replayed += 1
+        if replay_entry(entry):
+            summary.replay_divergences += 1
+            summary.divergences += 1
+            summary.fingerprints.add(entry.fingerprint)

@@ -1,0 +1,79 @@
+"""Coverage-guided fuzzing with atheris, driving the same Hypothesis case strategy.
+
+    python -m harness.fuzz_atheris [--executor SPEC]... [--profile NAME]
+        [--corpus DIR] [--shrink-seconds N] [libFuzzer flags, e.g. -max_total_time=60]
+
+atheris (libFuzzer) mutates byte strings; each one is handed to the differential
+property through Hypothesis's ``fuzz_one_input``, which turns the bytes into a case
+with the project's strategy. Coverage guidance comes from the executors' code,
+which is instrumented on import. A divergence is saved and shrunk into the corpus
+like any other, then raised: libFuzzer stops on it and keeps the crashing input,
+and Hypothesis records the failing example in its database, so a later pytest run
+of the same property replays and shrinks it too. Linux only (atheris ships wheels
+for Linux x86-64).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="python -m harness.fuzz_atheris", description=__doc__)
+    parser.add_argument("--executor", action="append", default=None, metavar="SPEC")
+    parser.add_argument("--profile", default="mixed")
+    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--shrink-seconds", type=float, default=30.0)
+    return parser.parse_known_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        import atheris
+    except ImportError:
+        sys.exit("txparity: error: atheris is not installed (pip install 'txparity[fuzz]')")
+    arguments, fuzzer_flags = _arguments(sys.argv[1:] if argv is None else argv)
+    with atheris.instrument_imports(include=["executors"]):
+        import executors.batched
+        import executors.blockstm
+        import executors.rules
+        import executors.sequential
+        import executors.vm  # noqa: F401  (instrumented for coverage)
+    property_test = _property(arguments)
+    atheris.Setup([sys.argv[0], *fuzzer_flags], property_test.hypothesis.fuzz_one_input)
+    atheris.Fuzz()
+
+
+def _property(arguments: argparse.Namespace) -> Any:
+    """The differential property as a Hypothesis test (imported after instrumenting)."""
+    from hypothesis import HealthCheck, given, settings
+
+    from executors.model import Case
+    from harness.corpus import save_and_shrink
+    from harness.differential import Runner, default_specs
+    from harness.strategies import cases
+
+    runner = Runner(arguments.executor or default_specs(), seeds=1)
+
+    @settings(deadline=None, suppress_health_check=list(HealthCheck))
+    @given(cases(arguments.profile))
+    def executors_agree(case: Case) -> None:
+        divergences = runner.check(case).divergences
+        if divergences:
+            first = divergences[0]
+            kept = save_and_shrink(first, runner, arguments.corpus, arguments.shrink_seconds)
+            raise AssertionError(
+                f"{first.executor} diverges ({first.kind}); "
+                f"saved {kept.path}; replay: txparity replay {kept.path}"
+            )
+
+    return executors_agree
+
+
+if __name__ == "__main__":
+    main()

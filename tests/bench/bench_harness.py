@@ -1,0 +1,86 @@
+"""The harness: differential cases per second, and where the time goes.
+
+Not a test: run it and read the figures.
+
+    python -m tests.bench.bench_harness [--cases 200] [--profile mixed] [--runs 3]
+    python -m tests.bench.bench_harness --mutants [--budget 400]
+
+The first form checks ``cases`` generated cases against the default executor set
+(every correct parallel executor on both backends and both schedules) and splits
+the wall time into generation, executors (reference and targets) and the rest
+(comparing, bookkeeping). The share outside the executors is the harness's
+overhead. Medians over ``runs`` runs.
+
+The second form times, for each planted bug, the Hypothesis search that finds it
+and shrinks it (the quality tier's search), and reports the shrunk size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from hypothesis import HealthCheck, find, settings
+
+from harness.campaign import draw_case
+from harness.differential import Runner, default_specs
+from harness.strategies import cases
+
+
+def overhead(profile: str, count: int, seed: int) -> dict[str, float]:
+    generation = executors = 0.0
+    started = time.perf_counter()
+    with Runner(default_specs(), seeds=1) as runner:
+        for index in range(count):
+            drawn_at = time.perf_counter()
+            case = draw_case(profile, seed, index)
+            generation += time.perf_counter() - drawn_at
+            if case is None:
+                continue
+            executors += runner.check(case).executor_seconds
+    total = time.perf_counter() - started
+    return {
+        "cases_per_s": count / total,
+        "generation": generation / total,
+        "executors": executors / total,
+        "outside": 1 - executors / total,
+    }
+
+
+def mutants(budget: int) -> None:
+    from tests.test_quality import PLANTED
+
+    for mutant, (profile, schedule) in sorted(PLANTED.items()):
+        with Runner([f"{mutant}@memory/{schedule}"], seeds=1) as runner:
+            started = time.perf_counter()
+            minimal = find(
+                cases(profile),
+                lambda case, r=runner: bool(r.check(case).divergences),
+                settings=settings(max_examples=budget, derandomize=True, database=None,
+                                  deadline=None, suppress_health_check=list(HealthCheck)),
+            )  # fmt: skip
+            elapsed = time.perf_counter() - started
+        print(f"{mutant:26} found and shrunk in {elapsed:6.1f} s to {len(minimal.block.txs)} txs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--profile", default="mixed")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mutants", action="store_true")
+    parser.add_argument("--budget", type=int, default=400)
+    arguments = parser.parse_args()
+    if arguments.mutants:
+        mutants(arguments.budget)
+        return
+    runs = [overhead(arguments.profile, arguments.cases, seed) for seed in range(arguments.runs)]
+    for key in ("cases_per_s", "generation", "executors", "outside"):
+        value = statistics.median(run[key] for run in runs)
+        shown = f"{value:.1f}" if key == "cases_per_s" else f"{100 * value:.1f}%"
+        print(f"{key:12} {shown}")
+
+
+if __name__ == "__main__":
+    main()

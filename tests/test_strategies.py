@@ -1,0 +1,494 @@
+"""The case strategies of ``harness.strategies``: validity, coverage, profiles, shrinking.
+
+Coverage tests draw a fixed, derandomized sample of a profile (cached per test
+process) and run it through the sequential reference executor. Hypothesis mixes
+integer literals of the project's modules into what it draws, so a sample changes
+whenever such a literal does, or other tests import more modules: every assertion
+below holds with a wide margin for any sample, not only for today's.
+
+The two large samples (300 cases of ``mixed`` and of ``contracts``) are each used by
+one test only, so that parallel test workers do not both draw them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, find, given, settings
+
+from executors.code import CodeNotWellFormed, parse_code
+from executors.codec import canonical_json, decode_case, encode_case
+from executors.execution import Execution, run_case
+from executors.model import (
+    NATIVE_ASSET,
+    U64_LIMIT,
+    Burn,
+    Case,
+    Code,
+    Deploy,
+    Invoke,
+    MalformedCode,
+    Network,
+    Op,
+    RejectReason,
+    RevertReason,
+    Status,
+    Transaction,
+    Transfer,
+)
+from executors.rules import apply_transaction, maximum_spend, reward_writes
+from executors.sequential import SequentialExecutor
+from executors.state.base import genesis_write_set
+from executors.state.memory import MemoryState
+from executors.view import Scratch
+from harness.strategies import PROFILES, Knobs, cases
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE_NAMES = ("mixed", "contended", "wide", "contracts", "nonces")
+COVERAGE_SAMPLE = 300
+SAMPLE = {"mixed": 100, "contended": 100, "wide": 50, "contracts": 100, "nonces": 100}
+
+Run = tuple[Case, Execution]
+
+
+# ---------------------------------------------------------------- samples
+
+
+@functools.cache
+def sample(profile: str, count: int) -> tuple[Case, ...]:
+    """``count`` derandomized cases of ``profile``."""
+    found: list[Case] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(cases(profile))
+    def collect(case: Case) -> None:
+        found.append(case)
+
+    collect()
+    return tuple(found)
+
+
+@functools.cache
+def executed(profile: str, count: int) -> tuple[Run, ...]:
+    return tuple(
+        (case, run_case(SequentialExecutor(), case, "memory")) for case in sample(profile, count)
+    )
+
+
+def profile_sample(profile: str) -> tuple[Case, ...]:
+    """The smaller sample of ``profile`` that most tests share."""
+    return sample(profile, SAMPLE[profile])
+
+
+def profile_runs(profile: str) -> tuple[Run, ...]:
+    return executed(profile, SAMPLE[profile])
+
+
+def reasons(runs: Sequence[Run]) -> Counter[str]:
+    return Counter(str(receipt.reason) for _, execution in runs for receipt in execution.receipts)
+
+
+def transactions(runs: Sequence[Run]) -> list[Transaction]:
+    return [tx for case, _ in runs for tx in case.block.txs]
+
+
+def is_parallel(case: Case) -> bool:
+    return len(case.block.txs) >= case.config.network.parallel_threshold
+
+
+def busiest_sender(case: Case) -> int:
+    return max(Counter(tx.source for tx in case.block.txs).values(), default=0)
+
+
+def nonce_offsets(runs: Sequence[Run]) -> list[int]:
+    """Each transaction's nonce minus its sender's nonce at that point of the block."""
+    offsets: list[int] = []
+    for case, execution in runs:
+        included: Counter[str] = Counter()
+        for tx, receipt in zip(case.block.txs, execution.receipts, strict=True):
+            genesis = case.genesis.accounts.get(tx.source)
+            offsets.append(tx.nonce - (genesis.nonce if genesis else 0) - included[tx.source])
+            included[tx.source] += receipt.status is not Status.REJECTED
+    return offsets
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_profiles_are_the_documented_five() -> None:
+    assert tuple(PROFILES) == PROFILE_NAMES
+    assert all(isinstance(knobs, Knobs) for knobs in PROFILES.values())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PROFILES["mixed"].hot_pct = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        PROFILES["extra"] = Knobs()  # type: ignore[index]
+
+
+def test_unknown_profile_and_bad_knobs_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"unknown profile 'busy' \(known: mixed, contended"):
+        cases("busy")
+    with pytest.raises(ValueError, match=r"Knobs\.accounts must be a range"):
+        Knobs(accounts=(0, 3))
+    with pytest.raises(ValueError, match=r"Knobs\.block_sizes\[1\] must be a range"):
+        Knobs(block_sizes=((1, 10), (12, 8), (17, 26)))
+    with pytest.raises(ValueError, match="percentages"):
+        Knobs(hot_pct=100)
+
+
+def test_cases_accept_knobs_directly() -> None:
+    knobs = Knobs(accounts=(3, 3), contracts=(0, 0), kinds=(1, 0, 0, 0))
+
+    @settings(max_examples=20, database=None, deadline=None)
+    @given(cases(knobs))
+    def check(case: Case) -> None:
+        assert len(case.genesis.accounts) == 3
+        assert case.genesis.contracts == {}
+        assert all(isinstance(tx, Transfer) for tx in case.block.txs)
+
+    check()
+
+
+# ---------------------------------------------------------------- validity
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_generated_cases_round_trip_exactly(profile: str) -> None:
+    @settings(max_examples=40, database=None, deadline=None)
+    @given(cases(profile))
+    def check(case: Case) -> None:
+        text = canonical_json(encode_case(case))
+        decoded = decode_case(text)
+        assert decoded == case
+        assert canonical_json(encode_case(decoded)) == text
+
+    check()
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_derandomized_samples_round_trip_exactly(profile: str) -> None:
+    for case in profile_sample(profile):
+        assert decode_case(canonical_json(encode_case(case))) == case
+        supply: Counter[str] = Counter({NATIVE_ASSET: case.block.reward})
+        for account in case.genesis.accounts.values():
+            supply.update(account.balances)
+        for contract in case.genesis.contracts.values():
+            supply.update(contract.balances)
+        assert max(supply.values()) < U64_LIMIT
+
+
+# ---------------------------------------------------------------- coverage: mixed
+
+
+def check_kinds_reasons_and_paths(runs: Sequence[Run]) -> None:
+    kinds = Counter(type(tx).__name__ for tx in transactions(runs))
+    assert set(kinds) == {"Transfer", "Burn", "Deploy", "Invoke"}
+    seen = reasons(runs)
+    missing = {str(reason) for reason in RejectReason} - set(seen)
+    assert not missing, f"never rejected for {missing}"
+    assert {receipt.status for _, run in runs for receipt in run.receipts} == set(Status)
+    parallel = sum(is_parallel(case) for case, _ in runs)
+    assert 0.6 * len(runs) <= parallel < len(runs)  # mostly parallel, sometimes not
+    networks = Counter(case.config.network for case, _ in runs)
+    assert len(networks) >= 2
+    assert networks.most_common(1)[0][0] is Network.DEVNET
+
+
+def check_config(runs: Sequence[Run]) -> None:
+    configs = [case.config for case, _ in runs]
+    threads = {config.threads for config in configs}
+    assert {1, 8} <= threads <= set(range(1, 9))
+    assert len(threads) >= 6
+    assert all(0 <= config.schedule_seed < 2**32 for config in configs)
+    assert max(config.schedule_seed for config in configs) >= 2**16
+
+
+def check_transfers(runs: Sequence[Run]) -> None:
+    transfers = [(case, tx) for case, _ in runs for tx in case.block.txs
+                 if isinstance(tx, Transfer)]  # fmt: skip
+    counts = {len(tx.outputs) for _, tx in transfers}
+    assert {0, 1, 2, 17} <= counts  # 0 and 17 are malformed on purpose
+    assert max(n for n in counts if n <= 16) >= 8
+    held = [{a for acc in c.genesis.accounts.values() for a in acc.balances} for c, _ in runs]
+    assert all(NATIVE_ASSET in assets for assets in held)
+    assert {2, 3, 4} <= {len(assets) for assets in held} <= {1, 2, 3, 4}  # TOS and 1 to 3
+    kinds: Counter[str] = Counter()
+    for case, tx in transfers:
+        deploys = {d.new_address for d in case.block.txs if isinstance(d, Deploy)}
+        for output in tx.outputs:
+            if output.dest == tx.source:
+                kinds["self"] += 1
+            elif output.dest == case.block.miner:
+                kinds["miner"] += 1
+            elif output.dest in case.genesis.accounts:
+                kinds["existing"] += 1
+            elif output.dest in case.genesis.contracts or output.dest in deploys:
+                kinds["contract"] += 1
+            else:
+                kinds["new"] += 1
+            kinds["TOS" if output.asset == NATIVE_ASSET else "other asset"] += 1
+            kinds["zero"] += output.amount == 0
+    expected = ("self", "miner", "existing", "contract", "new", "TOS", "other asset", "zero")
+    assert {kind for kind in expected if kinds[kind] > 0} == set(expected)
+
+
+def check_burns_and_funding(runs: Sequence[Run]) -> None:
+    """Burns of TOS and other assets; transfers and burns that spend exactly the
+    sender's balance, or one more (replaying each block to know the balance)."""
+    burns = {tx.asset == NATIVE_ASSET for tx in transactions(runs) if isinstance(tx, Burn)}
+    assert burns == {True, False}
+    found: Counter[str] = Counter()
+    for case, _ in runs:
+        state = MemoryState()
+        state.commit(genesis_write_set(case.genesis))
+        state.commit(reward_writes(state, case.block))
+        for tx in case.block.txs:
+            view = Scratch(state)
+            if isinstance(tx, Transfer | Burn) and view.nonce(tx.source) == tx.nonce:
+                for asset, spend in maximum_spend(tx).items():
+                    balance = view.balance(tx.source, asset)
+                    found["exact"] += spend == balance > 0
+                    found["short"] += spend == balance + 1
+            state.commit(apply_transaction(state, tx).write_set)
+    assert found["exact"] > 0
+    assert found["short"] > 0
+
+
+def test_mixed_covers_the_spec() -> None:
+    runs = executed("mixed", COVERAGE_SAMPLE)
+    assert len(runs) == COVERAGE_SAMPLE
+    check_kinds_reasons_and_paths(runs)
+    check_config(runs)
+    check_transfers(runs)
+    check_burns_and_funding(runs)
+
+
+# ---------------------------------------------------------------- coverage: contracts
+
+
+def callees(code: Code) -> set[str]:
+    return {
+        str(instruction.operands[0])
+        for program in code.entries.values()
+        for instruction in program
+        if instruction.op is Op.CALL
+    }
+
+
+def check_reasons(runs: Sequence[Run]) -> None:
+    seen = reasons(runs)
+    missing = {str(reason) for reason in RevertReason} - set(seen)
+    assert not missing, f"never reverted for {missing}"
+
+
+def check_deploys(runs: Sequence[Run]) -> None:
+    deploys = [tx for tx in transactions(runs) if isinstance(tx, Deploy)]
+    assert any(isinstance(tx.code, Code) for tx in deploys)
+    malformed = [tx.code for tx in deploys if isinstance(tx.code, MalformedCode)]
+    assert malformed
+    for code in malformed:
+        raw = json.loads(code.raw_json)
+        assert isinstance(raw, dict)
+        assert all(isinstance(program, list) for program in raw.values())
+        with pytest.raises(CodeNotWellFormed) as problem:
+            parse_code(raw)
+        assert str(problem.value) == code.problem
+    # Invokes of contracts deployed earlier in the same block, run (not rejected).
+    same_block = 0
+    for case, execution in runs:
+        deployed: set[str] = set()
+        for tx, receipt in zip(case.block.txs, execution.receipts, strict=True):
+            if isinstance(tx, Deploy) and receipt.status is Status.APPLIED:
+                deployed.add(tx.new_address)
+            if isinstance(tx, Invoke) and tx.contract in deployed:
+                same_block += receipt.status is not Status.REJECTED
+    assert same_block > 0
+
+
+def check_invokes(runs: Sequence[Run]) -> None:
+    invokes = [tx for tx in transactions(runs) if isinstance(tx, Invoke)]
+    counts = {len(tx.args) for tx in invokes}
+    assert {0, 1, 2, 3, 9} <= counts <= set(range(10))  # 9 is malformed
+    assert len(counts & {4, 5, 6, 7, 8}) >= 4
+    assert any(tx.deposits for tx in invokes)
+    assert any(0 in tx.deposits.values() for tx in invokes)  # malformed
+    assert min(tx.max_gas for tx in invokes) <= 10
+    assert max(tx.max_gas for tx in invokes if tx.max_gas <= 1_000_000) >= 1500
+    assert any(tx.max_gas > 1_000_000 for tx in invokes)  # malformed
+
+
+def check_call_graphs(runs: Sequence[Run]) -> None:
+    """Some genesis contract calls another that calls a third (A -> B -> C), and some
+    calls itself; ``depth`` among the revert reasons shows such calls run."""
+    found: Counter[str] = Counter()
+    for case, _ in runs:
+        codes = {address: contract.code for address, contract in case.genesis.contracts.items()}
+        for a, code in codes.items():
+            found["self"] += a in callees(code)
+            for b in callees(code) & set(codes) - {a}:
+                found["chain"] += bool(callees(codes[b]) & set(codes) - {a, b})
+    assert found["self"] > 0
+    assert found["chain"] > 0
+
+
+def test_contracts_cover_the_spec() -> None:
+    runs = executed("contracts", COVERAGE_SAMPLE)
+    assert len(runs) == COVERAGE_SAMPLE
+    check_reasons(runs)
+    check_deploys(runs)
+    check_invokes(runs)
+    check_call_graphs(runs)
+
+
+# ---------------------------------------------------------------- every profile
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_every_profile_has_a_busy_sender_and_mostly_parallel_blocks(profile: str) -> None:
+    sample_ = profile_sample(profile)
+    assert max(busiest_sender(case) for case in sample_) >= 3
+    assert sum(is_parallel(case) for case in sample_) >= 0.5 * len(sample_)
+
+
+def test_nonce_races() -> None:
+    """Runs of consecutive nonces, replays, gaps, n+1 before n, a spending miner."""
+    found: Counter[str] = Counter()
+    for case, execution in profile_runs("nonces"):
+        included: dict[str, list[int]] = {}
+        sent: dict[str, list[int]] = {}
+        for tx, receipt in zip(case.block.txs, execution.receipts, strict=True):
+            genesis = case.genesis.accounts.get(tx.source)
+            expected = (genesis.nonce if genesis else 0) + len(included.get(tx.source, []))
+            if receipt.reason is RejectReason.BAD_NONCE:
+                found["gap" if tx.nonce > expected else "replay"] += 1
+            earlier = sent.setdefault(tx.source, [])
+            found["n+1 before n"] += tx.nonce + 1 in earlier
+            found["same nonce twice"] += tx.nonce in earlier
+            earlier.append(tx.nonce)
+            if receipt.status is not Status.REJECTED:
+                assert tx.nonce == expected
+                included.setdefault(tx.source, []).append(tx.nonce)
+                found["miner spends"] += tx.source == case.block.miner
+        found["run of 3"] += any(len(nonces) >= 3 for nonces in included.values())
+    kinds = ("gap", "replay", "n+1 before n", "same nonce twice", "miner spends", "run of 3")
+    assert {kind for kind in kinds if found[kind] > 0} == set(kinds)
+
+
+# ---------------------------------------------------------------- profiles differ
+
+
+def test_contended_pools_are_small_and_busy() -> None:
+    for case in profile_sample("contended"):
+        assert 2 <= len(case.genesis.accounts) <= 4
+        assert 1 <= len(case.genesis.contracts) <= 2
+    busy = [busiest_sender(c) / len(c.block.txs) for c in profile_sample("contended")]
+    spread = [busiest_sender(c) / len(c.block.txs) for c in profile_sample("wide")]
+    assert sum(busy) / len(busy) > 2 * sum(spread) / len(spread)
+
+
+def test_wide_pools_are_large() -> None:
+    pools = [len(case.genesis.accounts) for case in profile_sample("wide")]
+    assert min(pools) >= 40
+    assert max(pools) > 75
+    assert sum(pool > 50 for pool in pools) >= len(pools) // 10
+
+
+def test_contracts_profile_is_mostly_contract_work() -> None:
+    def share(profile: str) -> float:
+        txs = [tx for case in profile_sample(profile) for tx in case.block.txs]
+        return sum(isinstance(tx, Deploy | Invoke) for tx in txs) / len(txs)
+
+    assert share("contracts") > 0.6
+    assert share("mixed") < 0.55
+    assert share("contracts") > share("mixed") + 0.2
+    assert all(len(case.genesis.contracts) >= 2 for case in profile_sample("contracts"))
+
+
+def test_nonces_profile_races_more_than_mixed() -> None:
+    def off_share(profile: str) -> float:
+        offsets = nonce_offsets(profile_runs(profile))
+        return sum(offset != 0 for offset in offsets) / len(offsets)
+
+    assert off_share("nonces") > 1.5 * off_share("mixed")
+    assert all(len(case.genesis.accounts) <= 5 for case in profile_sample("nonces"))
+
+
+# ---------------------------------------------------------------- shrinking
+
+SHRINK = settings(database=None, derandomize=True, max_examples=1000, deadline=None)
+
+
+def test_shrinking_deletes_transactions() -> None:
+    def predicate(case: Case) -> bool:
+        return len(case.block.txs) >= 5 and any(isinstance(tx, Invoke) for tx in case.block.txs)
+
+    case = find(cases("mixed"), predicate, settings=SHRINK)
+    assert len(case.block.txs) == 5
+    assert sum(isinstance(tx, Invoke) for tx in case.block.txs) == 1
+    assert case.config.network is Network.DEVNET
+    assert case.config.schedule_seed == 0
+
+
+def test_shrinking_minimizes_amounts_and_outputs() -> None:
+    def big(tx: Transaction) -> bool:
+        return isinstance(tx, Transfer) and any(output.amount >= 10 for output in tx.outputs)
+
+    case = find(cases("mixed"), lambda c: any(big(tx) for tx in c.block.txs), settings=SHRINK)
+    (transfer,) = [tx for tx in case.block.txs if big(tx)]
+    assert isinstance(transfer, Transfer)
+    assert len(transfer.outputs) == 1
+    assert transfer.outputs[0].amount == 10
+    assert transfer.fee == 0
+    assert case.config.schedule_seed == 0
+    assert len(case.genesis.accounts) == 2
+
+
+# ---------------------------------------------------------------- settings profiles
+
+PROFILE_PROBE = """
+import json
+from hypothesis import settings
+from harness.strategies import load_settings_profile
+name = load_settings_profile()
+current = settings()
+print(json.dumps([name, current.max_examples, current.deadline is None, current.derandomize,
+                  sorted(h.name for h in current.suppress_health_check)]))
+"""
+
+
+def probe_profile(env: dict[str, str]) -> list[object]:
+    """The profile ``load_settings_profile`` loads in a fresh process with ``env``."""
+    base = {k: v for k, v in os.environ.items() if k not in ("CI", "TXPARITY_PROFILE")}
+    done = subprocess.run(
+        [sys.executable, "-c", PROFILE_PROBE], env=base | env, cwd=ROOT, capture_output=True,
+        text=True, check=True,
+    )  # fmt: skip
+    result = json.loads(done.stdout)
+    assert isinstance(result, list)
+    return result
+
+
+def test_settings_profiles_follow_the_environment() -> None:
+    everything = sorted(check.name for check in HealthCheck)
+    assert probe_profile({}) == ["dev", 30, True, False, []]
+    # With CI set, Hypothesis loads its own derandomized "ci" profile; ours replaces it.
+    assert probe_profile({"CI": "true"}) == ["ci", 100, True, False, ["too_slow"]]
+    assert probe_profile({"CI": "true", "TXPARITY_PROFILE": "nightly"}) == [
+        "nightly", 2000, True, False, everything,
+    ]  # fmt: skip
+    assert probe_profile({"TXPARITY_PROFILE": "ci"}) == ["ci", 100, True, False, ["too_slow"]]
