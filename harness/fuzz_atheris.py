@@ -16,11 +16,14 @@ for Linux x86-64).
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main"]
+__all__ = ["PADDED_BYTES", "main"]
+
+PADDED_BYTES = 8192
 
 
 def _arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -44,8 +47,18 @@ def main(argv: list[str] | None = None) -> None:
         import executors.rules
         import executors.sequential
         import executors.vm  # noqa: F401  (instrumented for coverage)
-    property_test = _property(arguments)
-    atheris.Setup([sys.argv[0], *fuzzer_flags], property_test.hypothesis.fuzz_one_input)
+    fuzz_one_input = _property(arguments).hypothesis.fuzz_one_input
+
+    def one_input(data: bytes) -> None:
+        # libFuzzer starts from short inputs, on which the strategy runs out of bytes
+        # and Hypothesis never calls the property. Each input is completed with bytes
+        # drawn from a generator seeded by the input itself: the case stays a pure
+        # function of the input (replayable), and the part libFuzzer has not shaped
+        # yet is an ordinary random case rather than the smallest one.
+        filler = random.Random(data).randbytes(max(0, PADDED_BYTES - len(data)))
+        fuzz_one_input(data + filler)
+
+    atheris.Setup([sys.argv[0], *fuzzer_flags], one_input)
     atheris.Fuzz()
 
 
