@@ -17,6 +17,14 @@ transaction spend exactly its sender's balance or one more, the addresses
 ``<source>.<nonce>`` of contracts deployed earlier in the block (invoked, or paid by
 mistake), and a deployed contract's own address in its code.
 
+Contracts. Genesis contracts and deploys hold templates (a counter, caller-keyed
+storage, a vault with deposits and PAY, a caller of the pool's library, a
+self-recursive call past the depth limit, REVERT after SSTORE, loops that run out of
+gas, arithmetic failures, a contract whose entries each fail in their own way), each
+with relay entries 8 and 9 that bump a slot and the next contract's (a chain of
+read-modify-writes across contracts), or freely generated well-formed programs; a
+deploy's code is sometimes not well-formed (``MalformedCode``).
+
 Shrinking. Because nonces, addresses and amounts are resolved from the plan,
 deleting a transaction is one step that keeps the others as valid as they were;
 merging two accounts is shrinking an index; amounts, fees, gas, pool sizes, threads

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 
-# Hypothesis loads its own derandomized "ci" profile whenever CI is set; ours are
-# chosen explicitly by TXPARITY_PROFILE (dev locally, ci under CI, nightly by hand).
-settings.register_profile("dev", max_examples=30, deadline=None)
-settings.register_profile(
-    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "nightly", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
-)
-settings.load_profile(os.environ.get("TXPARITY_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+from harness.strategies import load_settings_profile
+
+# Hypothesis loads its own derandomized "ci" profile whenever CI is set; ours replace
+# it, chosen by TXPARITY_PROFILE (default: ci under CI, dev elsewhere).
+load_settings_profile()
 
 VECTORS_DIR = Path(__file__).parent / "vectors"
 VECTOR_PATHS = sorted(VECTORS_DIR.glob("*.json"))
