@@ -39,7 +39,15 @@ from harness.corpus import CorpusError, corpus_files, load_entry, replay_entry, 
 from harness.differential import CheckResult, Divergence, Equivalence, Runner
 from harness.strategies import cases
 
-__all__ = ["CampaignConfig", "ExecutorTally", "Progress", "Summary", "draw_case", "run_campaign"]
+__all__ = [
+    "CampaignConfig",
+    "CaseDrawer",
+    "ExecutorTally",
+    "Progress",
+    "Summary",
+    "draw_case",
+    "run_campaign",
+]
 
 _BUFFER_BYTES = 8192
 
@@ -118,7 +126,7 @@ class Progress:
 # ---------------------------------------------------------------- generation
 
 
-class _Drawer:
+class CaseDrawer:
     """Draws case ``i`` of a campaign from the case strategy, deterministically."""
 
     def __init__(self, profile: str, seed: int) -> None:
@@ -141,7 +149,7 @@ class _Drawer:
 
 def draw_case(profile: str, seed: int, index: int) -> Case | None:
     """Case ``index`` of a campaign with ``seed`` (None if the bytes ran out)."""
-    return _Drawer(profile, seed).draw(index)
+    return CaseDrawer(profile, seed).draw(index)
 
 
 def _generator_bug(case: Case) -> str | None:
@@ -164,7 +172,7 @@ Event = tuple[str, Any]
 def _work(config: CampaignConfig, worker: int, deadline: float | None,
           emit: Callable[[Event], None]) -> None:  # fmt: skip
     """One worker's share of the campaign; every event goes to ``emit``."""
-    drawer = _Drawer(config.profile, config.seed)
+    drawer = CaseDrawer(config.profile, config.seed)
     index = worker
     with Runner(list(config.specs), config.seeds, config.equivalence,
                 config.timeout_s, config.watchdog_s) as runner:  # fmt: skip
@@ -217,12 +225,25 @@ def _claim(corpus: Path, fingerprint: str) -> bool:
 def _process_main(config: CampaignConfig, worker: int, deadline_s: float | None,
                   events: multiprocessing.Queue[Event]) -> None:  # fmt: skip
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
+    _pin_to_a_core(worker)
     try:
         _work(config, worker, deadline, events.put)
     except BaseException as error:  # the parent reports it; a worker never dies silently
         events.put(("worker_error", f"{type(error).__name__}: {error}"))
     finally:
         events.put(("done", worker))
+
+
+def _pin_to_a_core(worker: int) -> None:
+    """Keep each worker process, and all of its threads, on a core of its own.
+
+    The real-thread schedules hand the GIL from thread to thread thousands of times
+    a second; left to migrate, a woken thread of one worker lands on the core the
+    other worker is using and waits there while its own core idles.
+    """
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cores) > 1:
+        os.sched_setaffinity(0, {cores[worker % len(cores)]})
 
 
 # ---------------------------------------------------------------- the parent

@@ -21,20 +21,22 @@ import argparse
 import statistics
 import time
 
-from hypothesis import HealthCheck, find, settings
+from hypothesis import HealthCheck, Phase, find, settings
 
-from harness.campaign import draw_case
+from harness.campaign import CaseDrawer
 from harness.differential import Runner, default_specs
+from harness.shrink import shrink
 from harness.strategies import cases
 
 
 def overhead(profile: str, count: int, seed: int) -> dict[str, float]:
     generation = executors = 0.0
     started = time.perf_counter()
+    drawer = CaseDrawer(profile, seed)
     with Runner(default_specs(), seeds=1) as runner:
         for index in range(count):
             drawn_at = time.perf_counter()
-            case = draw_case(profile, seed, index)
+            case = drawer.draw(index)
             generation += time.perf_counter() - drawn_at
             if case is None:
                 continue
@@ -49,19 +51,23 @@ def overhead(profile: str, count: int, seed: int) -> dict[str, float]:
 
 
 def mutants(budget: int) -> None:
-    from tests.test_quality import PLANTED
+    """The quality tier's search and shrink, timed per planted bug."""
+    from tests.test_quality import PLANTED, SHRINK_SECONDS
 
-    for mutant, (profile, schedule) in sorted(PLANTED.items()):
-        with Runner([f"{mutant}@memory/{schedule}"], seeds=1) as runner:
+    search = settings(max_examples=budget, derandomize=True, database=None, deadline=None,
+                      phases=[Phase.generate], suppress_health_check=list(HealthCheck))  # fmt: skip
+    for mutant, profile in sorted(PLANTED.items()):
+        with Runner([f"{mutant}@memory/seeded"], seeds=1) as runner:
             started = time.perf_counter()
-            minimal = find(
-                cases(profile),
-                lambda case, r=runner: bool(r.check(case).divergences),
-                settings=settings(max_examples=budget, derandomize=True, database=None,
-                                  deadline=None, suppress_health_check=list(HealthCheck)),
-            )  # fmt: skip
-            elapsed = time.perf_counter() - started
-        print(f"{mutant:26} found and shrunk in {elapsed:6.1f} s to {len(minimal.block.txs)} txs")
+            found = find(cases(profile), lambda c, r=runner: bool(r.check(c).divergences),
+                         settings=search)  # fmt: skip
+            divergence = runner.check(found).divergences[0]
+            found_s = time.perf_counter() - started
+            result = shrink(divergence, runner, runner.targets[0], SHRINK_SECONDS)
+            total = time.perf_counter() - started
+        print(f"{mutant:26} found in {found_s:5.1f} s ({len(found.block.txs):2} txs), "
+              f"shrunk to {len(result.divergence.case.block.txs)} txs, "
+              f"{total:5.1f} s in all")  # fmt: skip
 
 
 def main() -> None:
