@@ -22,6 +22,8 @@ from executors.code import parse_code
 from executors.codec import decode_case
 from executors.errors import InvariantViolation
 from executors.model import BalanceKey, Code, NonceKey, StorageKey
+from tests import builders
+from tests.builders import Json, burn, deploy
 
 # ---------------------------------------------------------------- helpers
 
@@ -36,36 +38,13 @@ def calls(*callees: str) -> Code:
     return parse_code({"0": [["CALL", callee, 0, 0] for callee in callees]})
 
 
-def transfer(source: str, nonce: int, *dests: str) -> dict[str, Any]:
-    return {
-        "kind": "transfer",
-        "source": source,
-        "nonce": nonce,
-        "fee": 0,
-        "outputs": [{"dest": dest, "asset": "TOS", "amount": 1} for dest in dests],
-    }
+def transfer_to(source: str, nonce: int, *dests: str) -> Json:
+    """A transfer of 1 TOS to each of ``dests``: conflict keys care only for who."""
+    return builders.transfer_outputs(source, nonce, [(dest, "TOS", 1) for dest in dests])
 
 
-def invoke(source: str, nonce: int, contract: str, entry: int = 0) -> dict[str, Any]:
-    return {
-        "kind": "invoke",
-        "source": source,
-        "nonce": nonce,
-        "fee": 0,
-        "contract": contract,
-        "entry": entry,
-        "args": [],
-        "deposits": {},
-        "max_gas": 100,
-    }
-
-
-def deploy(source: str, nonce: int, code: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "deploy", "source": source, "nonce": nonce, "fee": 0, "code": code}
-
-
-def burn(source: str, nonce: int) -> dict[str, Any]:
-    return {"kind": "burn", "source": source, "nonce": nonce, "fee": 0, "asset": "TOS", "amount": 1}
+def invoke(source: str, nonce: int, contract: str, entry: int = 0) -> Json:
+    return builders.invoke(source, nonce, contract, entry=entry, max_gas=100)
 
 
 def contract(code: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +149,7 @@ def test_call_closure_covers_every_entry_and_every_code_of_an_address() -> None:
 
 
 def test_keys_of_a_transfer_are_its_source_and_every_destination() -> None:
-    assert case_keys([transfer("a", 0, "b", "x", "y"), transfer("b", 0, "a")]) == [
+    assert case_keys([transfer_to("a", 0, "b", "x", "y"), transfer_to("b", 0, "a")]) == [
         frozenset({"a", "b", "x", "y"}),
         frozenset({"a", "b"}),
     ]
@@ -247,7 +226,7 @@ def test_keys_of_a_redeploy_over_genesis_code_cover_both_codes() -> None:
 
 def test_the_miner_is_never_a_key_unless_a_transaction_names_it() -> None:
     contracts = {"c": contract({"0": []})}
-    txs = [transfer("a", 0, "b"), burn("b", 0), invoke("a", 1, "c"), deploy("b", 1, {})]
+    txs = [transfer_to("a", 0, "b"), burn("b", 0), invoke("a", 1, "c"), deploy("b", 1, {})]
     all_keys = case_keys(txs, contracts)
     assert all_keys == [
         frozenset({"a", "b"}),
@@ -257,7 +236,7 @@ def test_the_miner_is_never_a_key_unless_a_transaction_names_it() -> None:
     ]
     assert not any("m" in tx_keys for tx_keys in all_keys)
     # Paid by a transfer, or spending its reward, the miner is a key like any address.
-    assert case_keys([transfer("a", 0, "m"), burn("m", 0)]) == [
+    assert case_keys([transfer_to("a", 0, "m"), burn("m", 0)]) == [
         frozenset({"a", "m"}),
         frozenset({"m"}),
     ]
@@ -266,10 +245,10 @@ def test_the_miner_is_never_a_key_unless_a_transaction_names_it() -> None:
 def test_planned_batches_of_a_decoded_block() -> None:
     contracts = {"c": contract({"0": [["CALL", "lib", 0, 0]]}), "lib": contract({"0": []})}
     txs = [
-        transfer("a", 0, "x"),
+        transfer_to("a", 0, "x"),
         invoke("b", 0, "c"),
         invoke("y", 0, "lib"),  # meets tx 1 through lib, reached from c
-        transfer("x", 0, "a"),  # meets nothing in the open batch (tx 2's)
+        transfer_to("x", 0, "a"),  # meets nothing in the open batch (tx 2's)
         burn("a", 1),  # meets tx 3
     ]
     plan = plan_batches(case_keys(txs, contracts, accounts=("a", "b", "x", "y")))

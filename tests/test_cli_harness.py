@@ -19,6 +19,8 @@ import pytest
 from executors.codec import canonical_json, case_from_json
 from harness.corpus import ENTRY_FORMAT, entry_of, load_entry, save_entry
 from harness.differential import Equivalence, Runner
+from tests import builders
+from tests.builders import Json
 from tests.conftest import VECTORS_DIR
 
 SIMPLE = VECTORS_DIR / "simple_transfer.json"
@@ -43,18 +45,9 @@ def external(script: str) -> str:
     return "cmd:" + shlex.join([sys.executable, str(SCRIPTS / f"{script}.py")])
 
 
-def invoke(source: str, nonce: int) -> dict[str, object]:
-    return {
-        "kind": "invoke",
-        "source": source,
-        "nonce": nonce,
-        "fee": 1,
-        "contract": "counter",
-        "entry": 0,
-        "args": [],
-        "deposits": {},
-        "max_gas": 30,
-    }
+def invoke(source: str, nonce: int) -> Json:
+    """An invoke of the counter (gas 20 of 30), paying a fee of 1."""
+    return builders.invoke(source, nonce, "counter", max_gas=30, fee=1)
 
 
 # Two senders each invoke one counter twice: four transactions, so devnet runs them in

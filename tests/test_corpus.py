@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -34,23 +33,13 @@ from harness.corpus import (
 )
 from harness.differential import Divergence, Equivalence, Runner
 from harness.shrink import size
+from tests.builders import Json, transfer
 
 pytest_plugins = ["pytester"]
 
-Json = dict[str, Any]
 
 MUTANT = "batched-no-sender-debit@memory/seeded"
 CORRECT = "batched@memory/seeded"
-
-
-def transfer(source: str, nonce: int, dest: str, amount: int, fee: int = 0) -> Json:
-    return {
-        "kind": "transfer",
-        "source": source,
-        "nonce": nonce,
-        "fee": fee,
-        "outputs": [{"dest": dest, "asset": "TOS", "amount": amount}],
-    }
 
 
 # a pays b 10 four times; the mutant never debits a.

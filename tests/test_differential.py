@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 import pytest
 
@@ -33,8 +32,8 @@ from harness.differential import (
 )
 from harness.report import build_report
 from harness.targets import Answer, AnswerKind
-
-Json = dict[str, Any]
+from tests import builders
+from tests.builders import Json, account, transfer
 
 # ---------------------------------------------------------------- results by hand
 
@@ -390,28 +389,8 @@ def test_exceptions_share_a_fingerprint_per_exception_type() -> None:
 COUNTER = {"0": [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]]}
 
 
-def transfer(source: str, nonce: int, dest: str, amount: int) -> Json:
-    return {
-        "kind": "transfer",
-        "source": source,
-        "nonce": nonce,
-        "fee": 0,
-        "outputs": [{"dest": dest, "asset": "TOS", "amount": amount}],
-    }
-
-
 def invoke(source: str, nonce: int, contract: str) -> Json:
-    return {
-        "kind": "invoke",
-        "source": source,
-        "nonce": nonce,
-        "fee": 0,
-        "contract": contract,
-        "entry": 0,
-        "args": [],
-        "deposits": {},
-        "max_gas": 20,
-    }
+    return builders.invoke(source, nonce, contract, max_gas=20)
 
 
 def make_case(accounts: Json, contracts: Json, txs: list[Json], seed: int) -> Case:
@@ -424,26 +403,22 @@ def make_case(accounts: Json, contracts: Json, txs: list[Json], seed: int) -> Ca
     return decode_case(json.dumps(document))
 
 
-def account(tos: int) -> Json:
-    return {"nonce": 0, "balances": {"TOS": tos}}
-
-
 # a pays b 10 four times (one batch each): the mutant leaves a with all 100.
 PAYS_FOUR_TIMES = make_case(
-    {"a": account(100)}, {}, [transfer("a", n, "b", 10) for n in range(4)], 7
+    {"a": account(TOS=100)}, {}, [transfer("a", n, "b", 10) for n in range(4)], 7
 )
 # a can afford two of the four payments: the mutant applies all four.
-OVERSPENDS = make_case({"a": account(20)}, {}, [transfer("a", n, "b", 10) for n in range(4)], 7)
+OVERSPENDS = make_case({"a": account(TOS=20)}, {}, [transfer("a", n, "b", 10) for n in range(4)], 7)
 # a and b each increment the counter c twice: batches [0, 1], [2, 3] without contract keys.
 COUNTS_TO_FOUR = make_case(
-    {"a": account(40), "b": account(40)},
+    {"a": account(TOS=40), "b": account(TOS=40)},
     {"c": {"code": COUNTER, "balances": {}, "storage": {}}},
     [invoke("a", 0, "c"), invoke("b", 0, "c"), invoke("a", 1, "c"), invoke("b", 1, "c")],
     5,
 )
 # Four senders pay four receivers a fee of 1 each, in one batch.
 RACY = make_case(
-    {name: account(10) for name in "abde"},
+    {name: account(TOS=10) for name in "abde"},
     {},
     [{**transfer(name, 0, name + "r", 1), "fee": 1} for name in "abde"],
     1,
@@ -650,7 +625,7 @@ def test_report_paths_match_the_runner_for_any_address() -> None:
     ``state.accounts.nonce.balances["TOS"]`` while the runner's own path, in the
     detail line just above it, is ``state.accounts["nonce"].balances["TOS"]``."""
     case = make_case(
-        {"nonce": account(100)}, {}, [transfer("nonce", n, "code", 10) for n in range(4)], 7
+        {"nonce": account(TOS=100)}, {}, [transfer("nonce", n, "code", 10) for n in range(4)], 7
     )
     with Runner([NO_SENDER_DEBIT]) as runner:
         [divergence] = runner.check(case).divergences

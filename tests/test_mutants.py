@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
 
 import pytest
 
@@ -29,8 +28,7 @@ from executors.mutants import MUTANTS
 from executors.registry import CORRECT_PARALLEL, EXECUTORS, make_executor, parse_name
 from executors.schedule import SCHEDULES
 from executors.sequential import SequentialExecutor
-
-Json = dict[str, Any]
+from tests.builders import Json, account, invoke, transfer
 
 # Entry 0 increments storage slot 0: PUSH 0, SLOAD, PUSH 1, ADD, PUSH 0, SSTORE (gas 20).
 COUNTER = {"0": [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]]}
@@ -40,36 +38,8 @@ CALLS_LIB = {"0": [["CALL", "lib", 0, 0]]}
 # ---------------------------------------------------------------- case building
 
 
-def account(tos: int) -> Json:
-    return {"nonce": 0, "balances": {"TOS": tos}}
-
-
 def contract(code: Json) -> Json:
     return {"code": code, "balances": {}, "storage": {}}
-
-
-def transfer(source: str, nonce: int, dest: str, amount: int, fee: int = 0) -> Json:
-    return {
-        "kind": "transfer",
-        "source": source,
-        "nonce": nonce,
-        "fee": fee,
-        "outputs": [{"dest": dest, "asset": "TOS", "amount": amount}],
-    }
-
-
-def invoke(source: str, nonce: int, target: str, max_gas: int) -> Json:
-    return {
-        "kind": "invoke",
-        "source": source,
-        "nonce": nonce,
-        "fee": 0,
-        "contract": target,
-        "entry": 0,
-        "args": [],
-        "deposits": {},
-        "max_gas": max_gas,
-    }
 
 
 def make_case(accounts: Json, contracts: Json, txs: list[Json], seed: int = 0) -> Json:
@@ -117,26 +87,26 @@ def check_exposes(mutant: str, base: str, schedule: str, case: Json) -> tuple[Js
 
 # Two senders invoke one counter contract twice each.
 CONTRACT_BLIND = make_case(
-    {"a": account(40), "b": account(40)},
+    {"a": account(TOS=40), "b": account(TOS=40)},
     {"c": contract(COUNTER)},
     [
-        invoke("a", 0, "c", 20),
-        invoke("b", 0, "c", 20),
-        invoke("a", 1, "c", 20),
-        invoke("b", 1, "c", 20),
+        invoke("a", 0, "c", max_gas=20),
+        invoke("b", 0, "c", max_gas=20),
+        invoke("a", 1, "c", max_gas=20),
+        invoke("b", 1, "c", max_gas=20),
     ],
 )
 
 # One sender pays b four times.
 NO_SENDER_DEBIT = make_case(
-    {"a": account(100)},
+    {"a": account(TOS=100)},
     {},
     [transfer("a", nonce, "b", 10) for nonce in range(4)],
 )
 
 # Two senders pay one receiver r twice each.
 RECEIVER_BLIND = make_case(
-    {"a": account(20), "b": account(20)},
+    {"a": account(TOS=20), "b": account(TOS=20)},
     {},
     [transfer(source, nonce, "r", 10) for nonce in (0, 1) for source in ("a", "b")],
 )
@@ -144,14 +114,18 @@ RECEIVER_BLIND = make_case(
 TWO_CALLERS = (("a", "c1"), ("b", "c2"))
 # Two senders invoke two different contracts, both of which call the counter lib.
 CALLEE_BLIND = make_case(
-    {"a": account(80), "b": account(80)},
+    {"a": account(TOS=80), "b": account(TOS=80)},
     {"c1": contract(CALLS_LIB), "c2": contract(CALLS_LIB), "lib": contract(COUNTER)},
-    [invoke(source, nonce, target, 40) for nonce in (0, 1) for source, target in TWO_CALLERS],
+    [
+        invoke(source, nonce, target, max_gas=40)
+        for nonce in (0, 1)
+        for source, target in TWO_CALLERS
+    ],
 )
 
 # One sender makes four transfers with a fee of 1 each: four one-tx batches.
 LOST_FEES = make_case(
-    {"a": account(100)},
+    {"a": account(TOS=100)},
     {},
     [transfer("a", nonce, "b", 10, fee=1) for nonce in range(4)],
 )
@@ -160,7 +134,7 @@ LOST_FEES = make_case(
 RACY_FEES_SEED = 0
 RACY_FEES_CLEAN_SEED = 1
 RACY_FEES = make_case(
-    {name: account(10) for name in "abde"},
+    {name: account(TOS=10) for name in "abde"},
     {},
     [transfer(name, 0, name + "r", 1, fee=1) for name in "abde"],
     seed=RACY_FEES_SEED,
@@ -168,9 +142,9 @@ RACY_FEES = make_case(
 
 # Four senders each increment one counter contract once.
 COUNTER_BLOCK = make_case(
-    {name: account(20) for name in "abde"},
+    {name: account(TOS=20) for name in "abde"},
     {"c": contract(COUNTER)},
-    [invoke(name, 0, "c", 20) for name in "abde"],
+    [invoke(name, 0, "c", max_gas=20) for name in "abde"],
 )
 NO_VALIDATION_SEED = 0
 NO_VALIDATION = with_seed(COUNTER_BLOCK, NO_VALIDATION_SEED)

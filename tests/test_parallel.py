@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,6 +37,7 @@ from executors.registry import CORRECT_PARALLEL, make_executor
 from executors.schedule import Schedule
 from executors.sequential import SequentialExecutor
 from executors.state import BACKENDS, State
+from tests import builders
 from tests.conftest import VECTORS_DIR, load_vector
 
 SCHEDULES = ("threads", "seeded", "pct")
@@ -107,27 +109,10 @@ def account(tos: int, gold: int = 0, nonce: int = 0) -> Json:
     return {"nonce": nonce, "balances": balances}
 
 
-def transfer(source: str, nonce: int, dest: str, amount: int, asset: str = "TOS") -> Json:
-    outputs = [{"dest": dest, "asset": asset, "amount": amount}]
-    return {"kind": "transfer", "source": source, "nonce": nonce, "fee": 1, "outputs": outputs}
-
-
-def invoke(source: str, nonce: int, target: str, entry: int = 0, max_gas: int = 60) -> Json:
-    return {
-        "kind": "invoke",
-        "source": source,
-        "nonce": nonce,
-        "fee": 1,
-        "contract": target,
-        "entry": entry,
-        "args": [],
-        "deposits": {},
-        "max_gas": max_gas,
-    }
-
-
-def deploy(source: str, nonce: int, code: Json) -> Json:
-    return {"kind": "deploy", "source": source, "nonce": nonce, "fee": 1, "code": code}
+# Every transaction here pays a fee of 1, so the miner's fee credit is always in play.
+transfer = partial(builders.transfer, fee=1)
+invoke = partial(builders.invoke, fee=1, max_gas=60)
+deploy = partial(builders.deploy, fee=1)
 
 
 def decode(case_json: Json) -> Case:

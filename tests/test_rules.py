@@ -28,6 +28,8 @@ from executors.rules import apply_transaction
 from executors.sequential import SequentialExecutor
 from executors.state.base import genesis_write_set
 from executors.state.memory import MemoryState
+from tests import builders
+from tests.builders import Json, account, burn, deploy, transfer, transfer_outputs
 
 U64_MAX = 2**64 - 1
 
@@ -47,51 +49,9 @@ GENESIS_CONTRACTS: dict[str, Any] = {
 # ---------------------------------------------------------------- helpers
 
 
-def transfer(
-    source: str, nonce: int, outputs: list[tuple[str, str, int]], fee: int = 0
-) -> dict[str, Any]:
-    return {
-        "kind": "transfer",
-        "source": source,
-        "nonce": nonce,
-        "fee": fee,
-        "outputs": [{"dest": d, "asset": a, "amount": n} for d, a, n in outputs],
-    }
-
-
-def burn(source: str, nonce: int, asset: str, amount: int, fee: int = 0) -> dict[str, Any]:
-    return {
-        "kind": "burn", "source": source, "nonce": nonce, "fee": fee,
-        "asset": asset, "amount": amount,
-    }  # fmt: skip
-
-
-def deploy(source: str, nonce: int, code: object, fee: int = 0) -> dict[str, Any]:
-    return {"kind": "deploy", "source": source, "nonce": nonce, "fee": fee, "code": code}
-
-
-def invoke(
-    source: str,
-    nonce: int,
-    contract: str = "c",
-    *,
-    entry: int = 0,
-    args: list[int] | None = None,
-    deposits: dict[str, int] | None = None,
-    max_gas: int = 0,
-    fee: int = 0,
-) -> dict[str, Any]:
-    return {
-        "kind": "invoke",
-        "source": source,
-        "nonce": nonce,
-        "fee": fee,
-        "contract": contract,
-        "entry": entry,
-        "args": args or [],
-        "deposits": deposits or {},
-        "max_gas": max_gas,
-    }
+def invoke(source: str, nonce: int, contract: str = "c", **fields: Any) -> Json:
+    """An invoke, of contract ``c`` unless another is named."""
+    return builders.invoke(source, nonce, contract, **fields)
 
 
 def case_json(
@@ -179,10 +139,6 @@ def with_accounts(**changes: Any) -> dict[str, Any]:
     return {**GENESIS_ACCOUNTS, **changes}
 
 
-def account(nonce: int, **balances: int) -> dict[str, Any]:
-    return {"nonce": nonce, "balances": balances}
-
-
 # ---------------------------------------------------------------- rejections (SPEC 5.1)
 
 NONCE_MAX_ACCOUNTS = with_accounts(alice=account(U64_MAX, TOS=1000, GOLD=50))
@@ -192,7 +148,7 @@ LONG_ACCOUNTS = with_accounts(**{LONG_SOURCE: account(10, TOS=100)})
 
 REJECTION_CASES = [
     # malformed: nonce must be < 2**64 - 1, for every kind (the account's nonce matches)
-    pytest.param(NONCE_MAX_ACCOUNTS, transfer("alice", U64_MAX, [("bob", "TOS", 1)]),
+    pytest.param(NONCE_MAX_ACCOUNTS, transfer_outputs("alice", U64_MAX, [("bob", "TOS", 1)]),
                  "malformed", id="malformed-nonce-max-transfer"),
     pytest.param(NONCE_MAX_ACCOUNTS, burn("alice", U64_MAX, "TOS", 1),
                  "malformed", id="malformed-nonce-max-burn"),
@@ -201,10 +157,10 @@ REJECTION_CASES = [
     pytest.param(NONCE_MAX_ACCOUNTS, invoke("alice", U64_MAX),
                  "malformed", id="malformed-nonce-max-invoke"),
     # malformed: transfer outputs
-    pytest.param(None, transfer("alice", 0, []), "malformed", id="malformed-0-outputs"),
-    pytest.param(None, transfer("alice", 0, [("bob", "TOS", 1)] * 17),
+    pytest.param(None, transfer_outputs("alice", 0, []), "malformed", id="malformed-0-outputs"),
+    pytest.param(None, transfer_outputs("alice", 0, [("bob", "TOS", 1)] * 17),
                  "malformed", id="malformed-17-outputs"),
-    pytest.param(None, transfer("alice", 0, [("bob", "TOS", 1), ("bob", "GOLD", 0)]),
+    pytest.param(None, transfer_outputs("alice", 0, [("bob", "TOS", 1), ("bob", "GOLD", 0)]),
                  "malformed", id="malformed-zero-amount"),
     # malformed: burn, invoke
     pytest.param(None, burn("alice", 0, "GOLD", 0), "malformed", id="malformed-zero-burn"),
@@ -218,25 +174,25 @@ REJECTION_CASES = [
     pytest.param(LONG_ACCOUNTS, deploy(LONG_SOURCE, 10, {"0": []}),
                  "malformed", id="malformed-deploy-address-65-chars"),
     # unknown_sender
-    pytest.param(None, transfer("ghost", 0, [("bob", "TOS", 1)]),
+    pytest.param(None, transfer_outputs("ghost", 0, [("bob", "TOS", 1)]),
                  "unknown_sender", id="unknown-sender-absent"),
-    pytest.param(None, transfer("c", 0, [("bob", "TOS", 1)]),
+    pytest.param(None, transfer_outputs("c", 0, [("bob", "TOS", 1)]),
                  "unknown_sender", id="unknown-sender-contract"),
     pytest.param(None, invoke("c", 0), "unknown_sender", id="unknown-sender-contract-invoke"),
     # bad_nonce
-    pytest.param(None, transfer("alice", 1, [("bob", "TOS", 1)]), "bad_nonce", id="nonce-gap"),
-    pytest.param(ALICE_NONCE_3, transfer("alice", 2, [("bob", "TOS", 1)]),
+    pytest.param(None, transfer("alice", 1, "bob", 1), "bad_nonce", id="nonce-gap"),
+    pytest.param(ALICE_NONCE_3, transfer_outputs("alice", 2, [("bob", "TOS", 1)]),
                  "bad_nonce", id="nonce-below"),
     pytest.param(ALICE_NONCE_3, burn("alice", 0, "TOS", 1), "bad_nonce", id="nonce-zero-replay"),
     # self_transfer
-    pytest.param(None, transfer("alice", 0, [("alice", "TOS", 1)]),
+    pytest.param(None, transfer_outputs("alice", 0, [("alice", "TOS", 1)]),
                  "self_transfer", id="self-transfer"),
-    pytest.param(None, transfer("alice", 0, [("bob", "TOS", 1), ("alice", "GOLD", 1)]),
+    pytest.param(None, transfer_outputs("alice", 0, [("bob", "TOS", 1), ("alice", "GOLD", 1)]),
                  "self_transfer", id="self-transfer-second-output"),
     # not_an_account
-    pytest.param(None, transfer("alice", 0, [("c", "TOS", 1)]),
+    pytest.param(None, transfer_outputs("alice", 0, [("c", "TOS", 1)]),
                  "not_an_account", id="not-an-account"),
-    pytest.param(None, transfer("alice", 0, [("bob", "TOS", 1), ("c", "TOS", 1)]),
+    pytest.param(None, transfer_outputs("alice", 0, [("bob", "TOS", 1), ("c", "TOS", 1)]),
                  "not_an_account", id="not-an-account-second-output"),
     # no_contract
     pytest.param(None, invoke("alice", 0, "ghost"), "no_contract", id="no-contract-absent"),
@@ -305,7 +261,7 @@ def test_deploy_of_malformed_code_is_malformed(code: object) -> None:
 
 
 def test_replayed_nonce_is_rejected() -> None:
-    tx = transfer("alice", 0, [("bob", "TOS", 10)], fee=1)
+    tx = transfer_outputs("alice", 0, [("bob", "TOS", 10)], fee=1)
     execution = run_block([tx, tx])
     assert receipts(execution) == [applied(), rejected("bad_nonce")]
     expected = with_accounts(alice=account(1, TOS=989, GOLD=50), bob=account(0, TOS=15))
@@ -313,8 +269,8 @@ def test_replayed_nonce_is_rejected() -> None:
 
 
 def test_nonces_must_come_in_order() -> None:
-    first = transfer("alice", 0, [("bob", "TOS", 10)])
-    second = transfer("alice", 1, [("bob", "TOS", 20)])
+    first = transfer_outputs("alice", 0, [("bob", "TOS", 10)])
+    second = transfer_outputs("alice", 1, [("bob", "TOS", 20)])
     execution = run_block([second, first, second])
     assert receipts(execution) == [rejected("bad_nonce"), applied(), applied()]
     expected = with_accounts(alice=account(2, TOS=970, GOLD=50), bob=account(0, TOS=35))
@@ -322,7 +278,7 @@ def test_nonces_must_come_in_order() -> None:
 
 
 def test_contract_exists_for_account_created_in_block() -> None:
-    txs = [transfer("alice", 0, [("alice.1", "TOS", 3)]), deploy("alice", 1, {"0": []})]
+    txs = [transfer_outputs("alice", 0, [("alice.1", "TOS", 3)]), deploy("alice", 1, {"0": []})]
     execution = run_block(txs)
     assert receipts(execution) == [applied(), rejected("contract_exists")]
     expected = with_accounts(alice=account(1, TOS=997, GOLD=50), **{"alice.1": account(0, TOS=3)})
@@ -350,7 +306,7 @@ def test_nonce_just_below_max_is_accepted() -> None:
 
 def test_sixteen_outputs_are_accepted() -> None:
     outputs = [(f"r{i}", "TOS", i + 1) for i in range(16)]  # 1 + 2 + ... + 16 = 136
-    execution = run_block([transfer("alice", 0, outputs)])
+    execution = run_block([transfer_outputs("alice", 0, outputs)])
     assert receipts(execution) == [applied()]
     expected = with_accounts(
         alice=account(1, TOS=1000 - 136, GOLD=50),
@@ -361,7 +317,7 @@ def test_sixteen_outputs_are_accepted() -> None:
 
 def test_outputs_move_in_order_and_may_repeat_dest() -> None:
     outputs = [("bob", "TOS", 10), ("carol", "GOLD", 7), ("bob", "TOS", 5), ("bob", "GOLD", 1)]
-    execution = run_block([transfer("alice", 0, outputs, fee=2)])
+    execution = run_block([transfer_outputs("alice", 0, outputs, fee=2)])
     assert receipts(execution) == [applied()]
     expected = with_accounts(
         alice=account(1, TOS=1000 - 15 - 2, GOLD=50 - 8),
@@ -409,8 +365,8 @@ def test_deploy_creates_source_dot_nonce_and_can_be_invoked() -> None:
 
 def test_account_created_in_block_can_send() -> None:
     txs = [
-        transfer("alice", 0, [("carol", "TOS", 10)]),
-        transfer("carol", 0, [("bob", "TOS", 4)], fee=6),
+        transfer_outputs("alice", 0, [("carol", "TOS", 10)]),
+        transfer_outputs("carol", 0, [("bob", "TOS", 4)], fee=6),
     ]
     execution = run_block(txs)
     assert receipts(execution) == [applied(), applied()]
@@ -426,16 +382,16 @@ def test_account_created_in_block_can_send() -> None:
 # unit added (EXACT_CASES below) the same transaction is applied.
 SHORT_CASES = [
     pytest.param({"TOS": 6}, deploy("alice", 0, {"9": []}, fee=7), id="fee"),
-    pytest.param({"TOS": 12}, transfer("alice", 0, [("bob", "TOS", 10)], fee=3),
+    pytest.param({"TOS": 12}, transfer_outputs("alice", 0, [("bob", "TOS", 10)], fee=3),
                  id="transfer-TOS-plus-fee"),
     pytest.param({"TOS": 0, "GOLD": 9},
-                 transfer("alice", 0, [("bob", "GOLD", 4), ("carol", "GOLD", 6)]),
+                 transfer_outputs("alice", 0, [("bob", "GOLD", 4), ("carol", "GOLD", 6)]),
                  id="transfer-GOLD-sum"),
     pytest.param({"TOS": 6, "GOLD": 4},
-                 transfer("alice", 0, [("bob", "TOS", 5), ("bob", "GOLD", 5)], fee=1),
+                 transfer_outputs("alice", 0, [("bob", "TOS", 5), ("bob", "GOLD", 5)], fee=1),
                  id="transfer-GOLD-short-TOS-ok"),
     pytest.param({"TOS": 5, "GOLD": 5},
-                 transfer("alice", 0, [("bob", "TOS", 5), ("bob", "GOLD", 5)], fee=1),
+                 transfer_outputs("alice", 0, [("bob", "TOS", 5), ("bob", "GOLD", 5)], fee=1),
                  id="transfer-TOS-short-GOLD-ok"),
     pytest.param({"TOS": 2, "GOLD": 7}, burn("alice", 0, "GOLD", 8, fee=2), id="burn-GOLD"),
     pytest.param({"TOS": 9}, burn("alice", 0, "TOS", 8, fee=2), id="burn-TOS-plus-fee"),
@@ -445,7 +401,7 @@ SHORT_CASES = [
                  invoke("alice", 0, deposits={"TOS": 9}, max_gas=100, fee=1),
                  id="invoke-fee-deposit-max-gas"),
     pytest.param({"TOS": 49}, invoke("alice", 0, max_gas=50), id="invoke-max-gas"),
-    pytest.param({"TOS": 1000}, transfer("alice", 0, [("bob", "SILVER", 1)]),
+    pytest.param({"TOS": 1000}, transfer_outputs("alice", 0, [("bob", "SILVER", 1)]),
                  id="asset-not-held"),
 ]  # fmt: skip
 
@@ -468,19 +424,19 @@ EXACT_CASES = [
         7, {}, id="fee",
     ),
     pytest.param(
-        {"TOS": 13}, transfer("alice", 0, [("bob", "TOS", 10)], fee=3), applied(),
+        {"TOS": 13}, transfer_outputs("alice", 0, [("bob", "TOS", 10)], fee=3), applied(),
         {"alice": account(1), "bob": account(0, TOS=15)}, {}, 3, {},
         id="transfer-TOS-plus-fee",
     ),
     pytest.param(
-        {"GOLD": 10}, transfer("alice", 0, [("bob", "GOLD", 4), ("carol", "GOLD", 6)]),
+        {"GOLD": 10}, transfer_outputs("alice", 0, [("bob", "GOLD", 4), ("carol", "GOLD", 6)]),
         applied(),
         {"alice": account(1), "bob": account(0, TOS=5, GOLD=4), "carol": account(0, GOLD=6)},
         {}, 0, {}, id="transfer-GOLD-sum",
     ),
     pytest.param(
         {"TOS": 6, "GOLD": 5},
-        transfer("alice", 0, [("bob", "TOS", 5), ("bob", "GOLD", 5)], fee=1), applied(),
+        transfer_outputs("alice", 0, [("bob", "TOS", 5), ("bob", "GOLD", 5)], fee=1), applied(),
         {"alice": account(1), "bob": account(0, TOS=10, GOLD=5)}, {}, 1, {},
         id="transfer-two-assets",
     ),
@@ -539,24 +495,25 @@ def test_exact_balance_is_enough(
 ORDER_CASES = [
     pytest.param(None, burn("ghost", 7, "GOLD", 0), "malformed",
                  id="malformed-before-unknown-sender"),
-    pytest.param(None, transfer("alice", 9, []), "malformed", id="malformed-before-bad-nonce"),
+    pytest.param(None, transfer_outputs("alice", 9, []), "malformed",
+                 id="malformed-before-bad-nonce"),
     pytest.param(None, invoke("alice", 0, "ghost", max_gas=1_000_001), "malformed",
                  id="malformed-before-no-contract"),
-    pytest.param(None, transfer("ghost", 3, [("ghost", "TOS", 1)]), "unknown_sender",
+    pytest.param(None, transfer_outputs("ghost", 3, [("ghost", "TOS", 1)]), "unknown_sender",
                  id="unknown-sender-before-self-transfer"),
     pytest.param(None, invoke("c", 0, "ghost"), "unknown_sender",
                  id="unknown-sender-before-no-contract"),
-    pytest.param(None, transfer("alice", 1, [("alice", "TOS", 1)]), "bad_nonce",
+    pytest.param(None, transfer_outputs("alice", 1, [("alice", "TOS", 1)]), "bad_nonce",
                  id="bad-nonce-before-self-transfer"),
-    pytest.param(None, transfer("alice", 1, [("bob", "TOS", 10**6)]), "bad_nonce",
+    pytest.param(None, transfer_outputs("alice", 1, [("bob", "TOS", 10**6)]), "bad_nonce",
                  id="bad-nonce-before-insufficient-funds"),
     pytest.param(None, invoke("alice", 1, "ghost"), "bad_nonce",
                  id="bad-nonce-before-no-contract"),
-    pytest.param(None, transfer("alice", 0, [("c", "TOS", 1), ("alice", "TOS", 1)]),
+    pytest.param(None, transfer_outputs("alice", 0, [("c", "TOS", 1), ("alice", "TOS", 1)]),
                  "self_transfer", id="self-transfer-output-1-before-not-an-account-output-0"),
-    pytest.param(None, transfer("alice", 0, [("alice", "TOS", 10**6)]), "self_transfer",
+    pytest.param(None, transfer_outputs("alice", 0, [("alice", "TOS", 10**6)]), "self_transfer",
                  id="self-transfer-before-insufficient-funds"),
-    pytest.param(None, transfer("alice", 0, [("c", "TOS", 10**6)]), "not_an_account",
+    pytest.param(None, transfer_outputs("alice", 0, [("c", "TOS", 10**6)]), "not_an_account",
                  id="not-an-account-before-insufficient-funds"),
     pytest.param(None, invoke("alice", 0, "ghost", max_gas=10**6), "no_contract",
                  id="no-contract-before-insufficient-funds"),
@@ -594,7 +551,7 @@ def test_reward_is_added_to_existing_miner() -> None:
 
 
 def test_miner_can_spend_reward_in_the_block() -> None:
-    txs = [transfer("m", 0, [("carol", "TOS", 30)], fee=5)]
+    txs = [transfer_outputs("m", 0, [("carol", "TOS", 30)], fee=5)]
     execution = run_block(txs, reward=50)
     assert receipts(execution) == [applied()]
     # m: reward 50 - 30 - fee 5, then its own fee 5 back at the end
@@ -603,7 +560,7 @@ def test_miner_can_spend_reward_in_the_block() -> None:
 
 
 def test_miner_cannot_spend_more_than_reward() -> None:
-    txs = [transfer("m", 0, [("carol", "TOS", 46)], fee=5)]  # 51 > 50
+    txs = [transfer_outputs("m", 0, [("carol", "TOS", 46)], fee=5)]  # 51 > 50
     execution = run_block(txs, reward=50)
     assert receipts(execution) == [rejected("insufficient_funds")]
     assert execution.state == canonical(miner_tos=50)
@@ -611,8 +568,8 @@ def test_miner_cannot_spend_more_than_reward() -> None:
 
 def test_fees_reach_the_miner_only_at_the_end() -> None:
     txs = [
-        transfer("alice", 0, [("bob", "TOS", 100)], fee=10),
-        transfer("m", 0, [("bob", "TOS", 5)]),  # m holds 0 TOS until the block ends
+        transfer_outputs("alice", 0, [("bob", "TOS", 100)], fee=10),
+        transfer_outputs("m", 0, [("bob", "TOS", 5)]),  # m holds 0 TOS until the block ends
     ]
     execution = run_block(txs, reward=0)
     assert receipts(execution) == [applied(), rejected("insufficient_funds")]
@@ -672,7 +629,7 @@ def genesis_state(txs: list[dict[str, Any]]) -> tuple[MemoryState, Any]:
 
 
 def test_apply_transaction_rejection_writes_nothing() -> None:
-    state, (tx,) = genesis_state([transfer("alice", 0, [("bob", "TOS", 10**6)], fee=9)])
+    state, (tx,) = genesis_state([transfer_outputs("alice", 0, [("bob", "TOS", 10**6)], fee=9)])
     outcome = apply_transaction(state, tx)
     assert outcome.receipt == Receipt.rejected(RejectReason.INSUFFICIENT_FUNDS)
     assert dict(outcome.write_set.writes) == {}

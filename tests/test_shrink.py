@@ -22,7 +22,6 @@ they propose, in order.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -41,8 +40,7 @@ from harness.shrink import (
     simplify_config,
     size,
 )
-
-Json = dict[str, Any]
+from tests.builders import Json, account, burn, invoke, transfer_outputs
 
 # ---------------------------------------------------------------- building cases
 
@@ -51,55 +49,8 @@ COUNTER = [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]
 GUARDED_COUNTER = [*COUNTER, ["PUSH", 1], ["JUMPI", 9], ["REVERT"], ["STOP"]]
 
 
-def account(balances: Json, nonce: int = 0) -> Json:
-    return {"nonce": nonce, "balances": balances}
-
-
 def contract(code: Json, balances: Json, storage: Json) -> Json:
     return {"code": code, "balances": balances, "storage": storage}
-
-
-def transfer(source: str, nonce: int, outputs: list[tuple[str, str, int]], fee: int) -> Json:
-    return {
-        "kind": "transfer",
-        "source": source,
-        "nonce": nonce,
-        "fee": fee,
-        "outputs": [{"dest": d, "asset": a, "amount": amount} for d, a, amount in outputs],
-    }
-
-
-def invoke(
-    source: str,
-    nonce: int,
-    target: str,
-    max_gas: int,
-    fee: int,
-    args: tuple[int, ...] = (),
-    deposits: Json | None = None,
-) -> Json:
-    return {
-        "kind": "invoke",
-        "source": source,
-        "nonce": nonce,
-        "fee": fee,
-        "contract": target,
-        "entry": 0,
-        "args": list(args),
-        "deposits": deposits or {},
-        "max_gas": max_gas,
-    }
-
-
-def burn(source: str, nonce: int, asset: str, amount: int, fee: int) -> Json:
-    return {
-        "kind": "burn",
-        "source": source,
-        "nonce": nonce,
-        "fee": fee,
-        "asset": asset,
-        "amount": amount,
-    }
 
 
 def document(
@@ -117,23 +68,23 @@ def document(
 
 NO_SENDER_DEBIT_START = document(
     {
-        "alice": account({"TOS": 1_000_000, "GOLD": 5000}),
-        "bob": account({"TOS": 655_360}),
-        "carol": account({"TOS": 123_456, "SILVER": 99}),
-        "dave": account({}),
+        "alice": account(TOS=1_000_000, GOLD=5000),
+        "bob": account(TOS=655_360),
+        "carol": account(TOS=123_456, SILVER=99),
+        "dave": account(),
     },
     {"vault": contract({"0": COUNTER}, {"TOS": 4242}, {"0": 17, "5": 99})},
     [
-        transfer("alice", 0, [("bob", "TOS", 1000), ("carol", "GOLD", 250)], fee=13),
-        transfer("bob", 0, [("carol", "TOS", 5120)], fee=0),
-        invoke("carol", 0, "vault", 500, fee=3),
-        transfer("alice", 1, [("dave", "TOS", 31337)], fee=11),
-        transfer("bob", 1, [("dave", "TOS", 1), ("alice", "TOS", 2)], fee=1),
+        transfer_outputs("alice", 0, [("bob", "TOS", 1000), ("carol", "GOLD", 250)], fee=13),
+        transfer_outputs("bob", 0, [("carol", "TOS", 5120)], fee=0),
+        invoke("carol", 0, "vault", max_gas=500, fee=3),
+        transfer_outputs("alice", 1, [("dave", "TOS", 31337)], fee=11),
+        transfer_outputs("bob", 1, [("dave", "TOS", 1), ("alice", "TOS", 2)], fee=1),
         burn("alice", 2, "GOLD", 40, fee=2),
-        transfer("dave", 0, [("bob", "TOS", 100)], fee=0),
-        transfer("alice", 3, [("carol", "TOS", 424_242)], fee=21),
-        transfer("bob", 2, [("carol", "TOS", 2222)], fee=9),
-        transfer("alice", 4, [("bob", "GOLD", 4000)], fee=8),
+        transfer_outputs("dave", 0, [("bob", "TOS", 100)], fee=0),
+        transfer_outputs("alice", 3, [("carol", "TOS", 424_242)], fee=21),
+        transfer_outputs("bob", 2, [("carol", "TOS", 2222)], fee=9),
+        transfer_outputs("alice", 4, [("bob", "GOLD", 4000)], fee=8),
     ],
     seed=987_654_321,
     reward=5000,
@@ -141,10 +92,10 @@ NO_SENDER_DEBIT_START = document(
 
 CONTRACT_BLIND_START = document(
     {
-        "alice": account({"TOS": 90_112, "GOLD": 77}, nonce=2),
-        "bob": account({"TOS": 90_112}),
-        "carol": account({"TOS": 9999}),
-        "m": account({"TOS": 3}),
+        "alice": account(TOS=90_112, GOLD=77, nonce=2),
+        "bob": account(TOS=90_112),
+        "carol": account(TOS=9999),
+        "m": account(TOS=3),
     },
     {
         "counter": contract(
@@ -155,16 +106,16 @@ CONTRACT_BLIND_START = document(
         "other": contract({"0": [["PUSH", 7], ["POP"]], "3": [["REVERT"]]}, {}, {"1": 1}),
     },
     [
-        invoke("alice", 2, "counter", 352, fee=0, args=(5, 6)),
-        invoke("bob", 0, "counter", 352, fee=0, deposits={"TOS": 10}),
-        transfer("carol", 0, [("alice", "TOS", 500)], fee=3),
-        invoke("alice", 3, "counter", 99, fee=1),
-        invoke("bob", 1, "counter", 1000, fee=2),
-        invoke("carol", 1, "other", 50, fee=6),
-        transfer("alice", 4, [("bob", "GOLD", 7), ("carol", "TOS", 1)], fee=9),
-        invoke("carol", 2, "counter", 400, fee=5),
-        transfer("bob", 2, [("m", "TOS", 31)], fee=2),
-        invoke("alice", 5, "counter", 120, fee=3),
+        invoke("alice", 2, "counter", max_gas=352, fee=0, args=(5, 6)),
+        invoke("bob", 0, "counter", max_gas=352, fee=0, deposits={"TOS": 10}),
+        transfer_outputs("carol", 0, [("alice", "TOS", 500)], fee=3),
+        invoke("alice", 3, "counter", max_gas=99, fee=1),
+        invoke("bob", 1, "counter", max_gas=1000, fee=2),
+        invoke("carol", 1, "other", max_gas=50, fee=6),
+        transfer_outputs("alice", 4, [("bob", "GOLD", 7), ("carol", "TOS", 1)], fee=9),
+        invoke("carol", 2, "counter", max_gas=400, fee=5),
+        transfer_outputs("bob", 2, [("m", "TOS", 31)], fee=2),
+        invoke("alice", 5, "counter", max_gas=120, fee=3),
     ],
     seed=4_000_000_000,
     reward=1234,
@@ -173,24 +124,24 @@ CONTRACT_BLIND_START = document(
 
 LOST_FEES_START = document(
     {
-        "alice": account({"TOS": 1_000_000}),
-        "bob": account({"TOS": 500_000, "GOLD": 3}),
-        "carol": account({"TOS": 70_000}),
-        "erin": account({"SILVER": 12}),
+        "alice": account(TOS=1_000_000),
+        "bob": account(TOS=500_000, GOLD=3),
+        "carol": account(TOS=70_000),
+        "erin": account(SILVER=12),
     },
     {"box": contract({"0": COUNTER}, {"TOS": 99}, {"2": 2})},
     [
-        transfer("alice", 0, [("bob", "TOS", 100)], fee=25),
-        transfer("alice", 1, [("carol", "TOS", 200)], fee=30),
-        transfer("bob", 0, [("alice", "GOLD", 1)], fee=12),
-        invoke("carol", 0, "box", 100, fee=40),
-        transfer("alice", 2, [("erin", "TOS", 300)], fee=35),
-        transfer("bob", 1, [("carol", "TOS", 9)], fee=10),
-        transfer("carol", 1, [("bob", "TOS", 7)], fee=15),
-        transfer("alice", 3, [("bob", "TOS", 4)], fee=50),
-        transfer("erin", 0, [("alice", "SILVER", 2)], fee=0),
-        transfer("bob", 2, [("erin", "TOS", 1000)], fee=20),
-        transfer("alice", 4, [("carol", "TOS", 8888)], fee=45),
+        transfer_outputs("alice", 0, [("bob", "TOS", 100)], fee=25),
+        transfer_outputs("alice", 1, [("carol", "TOS", 200)], fee=30),
+        transfer_outputs("bob", 0, [("alice", "GOLD", 1)], fee=12),
+        invoke("carol", 0, "box", max_gas=100, fee=40),
+        transfer_outputs("alice", 2, [("erin", "TOS", 300)], fee=35),
+        transfer_outputs("bob", 1, [("carol", "TOS", 9)], fee=10),
+        transfer_outputs("carol", 1, [("bob", "TOS", 7)], fee=15),
+        transfer_outputs("alice", 3, [("bob", "TOS", 4)], fee=50),
+        transfer_outputs("erin", 0, [("alice", "SILVER", 2)], fee=0),
+        transfer_outputs("bob", 2, [("erin", "TOS", 1000)], fee=20),
+        transfer_outputs("alice", 4, [("carol", "TOS", 8888)], fee=45),
     ],
     seed=31_337,
     reward=600,
@@ -401,14 +352,14 @@ def test_invalid_candidates_are_never_kept() -> None:
 
 # ---------------------------------------------------------------- passes, one by one
 
-A0 = transfer("a", 0, [("b", "TOS", 1)], fee=0)
-B0 = transfer("b", 0, [("a", "TOS", 1)], fee=0)
-A1 = transfer("a", 1, [("c", "TOS", 1)], fee=0)
-A2 = transfer("a", 2, [("d", "TOS", 1)], fee=0)
+A0 = transfer_outputs("a", 0, [("b", "TOS", 1)], fee=0)
+B0 = transfer_outputs("b", 0, [("a", "TOS", 1)], fee=0)
+A1 = transfer_outputs("a", 1, [("c", "TOS", 1)], fee=0)
+A2 = transfer_outputs("a", 2, [("d", "TOS", 1)], fee=0)
 
 
 def with_txs(*txs: Json) -> Json:
-    return document({"a": account({"TOS": 9})}, {}, list(txs), seed=0, reward=0)
+    return document({"a": account(TOS=9)}, {}, list(txs), seed=0, reward=0)
 
 
 def txs_of(candidates: list[Json]) -> list[list[tuple[str, int]]]:
@@ -485,9 +436,9 @@ def test_lower_numbers_values(value: int, smaller: list[int]) -> None:
 
 def test_lower_numbers_walks_the_document_in_order() -> None:
     start = document(
-        {"a": account({"TOS": 3}, nonce=2)},
+        {"a": account(TOS=3, nonce=2)},
         {"c": contract({"0": [["PUSH", 6]]}, {}, {"1": 2})},
-        [transfer("a", 2, [("b", "TOS", 1)], fee=4)],
+        [transfer_outputs("a", 2, [("b", "TOS", 1)], fee=4)],
         seed=0,
         reward=0,
     )
@@ -554,7 +505,7 @@ def test_simplify_config_proposes_seed_then_threads_then_devnet() -> None:
 
 
 def test_drop_outputs_never_empties_a_transfer() -> None:
-    start = with_txs(A0, transfer("a", 1, [("b", "TOS", 1), ("c", "GOLD", 2)], fee=0))
+    start = with_txs(A0, transfer_outputs("a", 1, [("b", "TOS", 1), ("c", "GOLD", 2)], fee=0))
     outputs = [c["block"]["txs"][1]["outputs"] for c in drop_outputs(start)]
     assert outputs == [
         [{"dest": "c", "asset": "GOLD", "amount": 2}],
@@ -563,7 +514,7 @@ def test_drop_outputs_never_empties_a_transfer() -> None:
 
 
 def test_drop_deposits_and_args() -> None:
-    tx = invoke("a", 0, "c", 5, fee=0, args=(7, 8), deposits={"TOS": 1, "GOLD": 2})
+    tx = invoke("a", 0, "c", max_gas=5, fee=0, args=(7, 8), deposits={"TOS": 1, "GOLD": 2})
     parts = [
         (c["block"]["txs"][0]["deposits"], c["block"]["txs"][0]["args"])
         for c in drop_deposits_and_args(with_txs(tx))
@@ -578,7 +529,7 @@ def test_drop_deposits_and_args() -> None:
 
 def test_drop_genesis_holders_first_then_entries() -> None:
     start = document(
-        {"a": account({"TOS": 1, "GOLD": 2})},
+        {"a": account(TOS=1, GOLD=2)},
         {"c": contract({}, {"TOS": 3}, {"4": 5})},
         [],
         seed=0,
@@ -588,8 +539,8 @@ def test_drop_genesis_holders_first_then_entries() -> None:
     assert genesis == [
         {"accounts": {}, "contracts": start["genesis"]["contracts"]},
         {"accounts": start["genesis"]["accounts"], "contracts": {}},
-        {"accounts": {"a": account({"GOLD": 2})}, "contracts": start["genesis"]["contracts"]},
-        {"accounts": {"a": account({"TOS": 1})}, "contracts": start["genesis"]["contracts"]},
+        {"accounts": {"a": account(GOLD=2)}, "contracts": start["genesis"]["contracts"]},
+        {"accounts": {"a": account(TOS=1)}, "contracts": start["genesis"]["contracts"]},
         {"accounts": start["genesis"]["accounts"], "contracts": {"c": contract({}, {}, {"4": 5})}},
         {
             "accounts": start["genesis"]["accounts"],
@@ -619,14 +570,14 @@ def test_size_exact() -> None:
 
 
 def test_size_orders_transactions_then_text_then_numbers() -> None:
-    one_long = with_txs(transfer("a", 0, [("b" * 60, "TOS", 2**63)], fee=2**63))
+    one_long = with_txs(transfer_outputs("a", 0, [("b" * 60, "TOS", 2**63)], fee=2**63))
     two_short = with_txs(A0, B0)
     assert size(one_long) < size(two_short)  # fewer transactions first
-    shorter = with_txs(transfer("a", 0, [("b", "TOS", 9)], fee=0))
-    longer = with_txs(transfer("a", 0, [("b", "TOS", 10)], fee=0))
+    shorter = with_txs(transfer_outputs("a", 0, [("b", "TOS", 9)], fee=0))
+    longer = with_txs(transfer_outputs("a", 0, [("b", "TOS", 10)], fee=0))
     assert size(shorter) < size(longer)  # then less text (9 < 10 but also shorter)
-    low = with_txs(transfer("a", 0, [("b", "TOS", 1)], fee=2))
-    high = with_txs(transfer("a", 0, [("b", "TOS", 2)], fee=2))
+    low = with_txs(transfer_outputs("a", 0, [("b", "TOS", 1)], fee=2))
+    high = with_txs(transfer_outputs("a", 0, [("b", "TOS", 2)], fee=2))
     assert size(low)[:2] == size(high)[:2]
     assert size(low) < size(high)  # then smaller numbers
 
@@ -643,9 +594,9 @@ def test_size_ignores_booleans_and_counts_the_config() -> None:
 
 def lower_bounded(balance: int, amount: int) -> Json:
     """a pays b ``amount``, then 1 three times; a's balance must cover the amount."""
-    txs = [transfer("a", 0, [("b", "TOS", amount)], fee=0)]
-    txs += [transfer("a", nonce, [("b", "TOS", 1)], fee=0) for nonce in (1, 2, 3)]
-    return document({"a": account({"TOS": balance})}, {}, txs, seed=0, reward=0, threads=1)
+    txs = [transfer_outputs("a", 0, [("b", "TOS", amount)], fee=0)]
+    txs += [transfer_outputs("a", nonce, [("b", "TOS", 1)], fee=0) for nonce in (1, 2, 3)]
+    return document({"a": account(TOS=balance)}, {}, txs, seed=0, reward=0, threads=1)
 
 
 BOUNDED_MINIMAL = (
