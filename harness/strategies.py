@@ -46,6 +46,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Generic, TypeVar
 
@@ -236,14 +237,58 @@ def load_settings_profile(name: str | None = None) -> str:
 # index, so that any shrink of an index or of a pool stays meaningful.
 
 
+class _RefKind(StrEnum):
+    """Where an address comes from: a genesis account of the pool, the miner, an
+    address absent from genesis, the sender itself, a genesis contract, the
+    index-th latest deploy included so far, where the sender's next deploy would
+    go, or nothing at all."""
+
+    POOL = "pool"
+    MINER = "miner"
+    NEW = "new"
+    SELF = "self"
+    CONTRACT = "contract"
+    DEPLOYED = "deployed"
+    AHEAD = "ahead"
+    MISSING = "missing"
+
+
+class _Funding(StrEnum):
+    """How a transfer or burn is funded; see ``_fund``."""
+
+    NORMAL = "normal"
+    EXACT = "exact"  # spends all of the source's TOS
+    SHORT = "short"  # one TOS more than the source has
+    ZERO = "zero"  # the first amount is 0
+
+
+class _Extras(StrEnum):
+    """What an invoke carries besides its arguments."""
+
+    NONE = "none"
+    ONE_DEPOSIT = "one"
+    TWO_DEPOSITS = "two"
+    ZERO_DEPOSIT = "zero"
+    GAS_OVER_LIMIT = "gas"
+
+
+class _DeployMode(StrEnum):
+    PLAIN = "plain"
+    BROKEN = "broken"  # code that is not well-formed
+    CLASH = "clash"  # to an address already in use
+
+
+class _BreakageKind(StrEnum):
+    ITEM = "item"  # a bad instruction
+    ENTRY = "entry"  # a bad entry id
+    LONG = "long"  # 257 instructions
+
+
 @dataclass(frozen=True, slots=True)
 class _Ref:
-    """An address to resolve: ``pool`` (genesis account), ``miner``, ``new`` (absent
-    from genesis), ``self`` (the sender), ``contract`` (genesis contract),
-    ``deployed`` (the index-th latest deploy included so far), ``ahead`` (where the
-    sender's next deploy would go), ``missing`` (nothing)."""
+    """An address to resolve (see ``_RefKind``); ``index`` picks within the kind."""
 
-    kind: str
+    kind: _RefKind
     index: int = 0
 
 
@@ -253,10 +298,10 @@ _ProgramPlan = tuple[_InstrPlan, ...]
 
 @dataclass(frozen=True, slots=True)
 class _Breakage:
-    """How deploy code is made not well-formed: ``item`` (a bad instruction at
-    ``position``), ``entry`` (a bad entry id) or ``long`` (257 instructions)."""
+    """How deploy code is made not well-formed; ``position`` and ``choice`` place
+    and pick the bad instruction or entry id."""
 
-    kind: str
+    kind: _BreakageKind
     position: int
     choice: int
 
@@ -280,14 +325,14 @@ class _OutputPlan:
 @dataclass(frozen=True, slots=True)
 class _TransferPlan:
     outputs: tuple[_OutputPlan, ...]
-    funding: str  # normal, exact (spend all of output 0's asset), short (one more), zero
+    funding: _Funding
 
 
 @dataclass(frozen=True, slots=True)
 class _BurnPlan:
     asset: int
     amount: int
-    funding: str
+    funding: _Funding
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,50 +484,54 @@ class _Tables:
     """The tables a profile's draws use, built once per ``Knobs``."""
 
     def __init__(self, knobs: Knobs) -> None:
+        R, F, X = _RefKind, _Funding, _Extras  # short names keep the tables on a line
         odd, noise = knobs.odd_pct, knobs.nonce_noise_pct
         self.hot = knobs.hot_pct
-        self.sizes = {"pool": knobs.accounts[1], "contract": max(1, knobs.contracts[1]),
-                      "new": 4, "deployed": 4}  # fmt: skip
+        self.sizes = {R.POOL: knobs.accounts[1], R.CONTRACT: max(1, knobs.contracts[1]),
+                      R.NEW: 4, R.DEPLOYED: 4}  # fmt: skip
         self.network = _Table(zip(knobs.networks, range(3), strict=True))
         self.kind = _Table(zip(knobs.kinds, ("transfer", "burn", "deploy", "invoke"), strict=True))
         # Weights are in half percents (tables of about 200), so that each deliberate
         # oddity, weighted ``odd``, comes up odd_pct / 2 % of the time.
-        self.sender = _Table([(200, "pool"), (2 * knobs.miner_sends_pct, "miner"),
-                              (odd, "new"), (odd, "contract")])  # fmt: skip
+        self.sender = _Table([(200, R.POOL), (2 * knobs.miner_sends_pct, R.MINER),
+                              (odd, R.NEW), (odd, R.CONTRACT)])  # fmt: skip
         # Nonce offsets (a field of about 40) are packed with fees (0 to 4, or 250).
         off = 40 * noise // 100
         self.offset = _Table([(40 - off, 0), (2 * off // 5, -1), (2 * off // 5, 1),
                               (off - 4 * off // 5, 2)])  # fmt: skip
         self.shape = _Table([
-            (120, (2, "normal")), (36, (4, "normal")), (24, (16, "normal")), (8, (2, "exact")),
-            (8, (2, "short")), (odd, (2, "zero")), (odd, (0, "normal")), (odd, (17, "normal")),
+            (120, (2, F.NORMAL)), (36, (4, F.NORMAL)), (24, (16, F.NORMAL)), (8, (2, F.EXACT)),
+            (8, (2, F.SHORT)), (odd, (2, F.ZERO)), (odd, (0, F.NORMAL)), (odd, (17, F.NORMAL)),
         ])  # fmt: skip
-        self.funding = _Table([(180, "normal"), (8, "exact"), (8, "short"), (odd, "zero")])
-        self.dest = _Table([(120, "pool"), (30, "new"), (16, "miner"), (odd, "self"),
-                            (odd, "contract"), (odd, "deployed"), (odd, "ahead")])  # fmt: skip
-        self.target = _Table([(120, "contract"), (60, "deployed"), (odd, "pool"),
-                              (odd, "missing")])  # fmt: skip
+        self.funding = _Table([(180, F.NORMAL), (8, F.EXACT), (8, F.SHORT), (odd, F.ZERO)])
+        self.dest = _Table([(120, R.POOL), (30, R.NEW), (16, R.MINER), (odd, R.SELF),
+                            (odd, R.CONTRACT), (odd, R.DEPLOYED), (odd, R.AHEAD)])  # fmt: skip
+        self.target = _Table([(120, R.CONTRACT), (60, R.DEPLOYED), (odd, R.POOL),
+                              (odd, R.MISSING)])  # fmt: skip
         self.entries = 200
         self.missing_entry = 200 - odd  # entry fields from here on name no entry
         self.args = _Table([(50, 0), (60, 1), (50, 2), (20, 3), (6, 4), (6, 5), (6, 6),
                             (6, 7), (6, 8), (odd, 9)])  # fmt: skip
-        self.extras = _Table([(170, "none"), (20, "one"), (10, "two"), (odd, "zero"),
-                              (odd, "gas")])  # fmt: skip
+        self.extras = _Table([(170, X.NONE), (20, X.ONE_DEPOSIT), (10, X.TWO_DEPOSITS),
+                              (odd, X.ZERO_DEPOSIT), (odd, X.GAS_OVER_LIMIT)])  # fmt: skip
         free = knobs.free_code_pct
         self.template = _Table(
             [((100 - free) // 10, t) for t in range(len(_TEMPLATES))]
             + [(len(_TEMPLATES) * free // 10, -1)]
         )
         broken = knobs.malformed_code_pct
-        self.deploy = _Table([(100 - broken - 8 * odd, ""), (broken, "broken"), (8 * odd, "clash")])
+        self.deploy = _Table([(100 - broken - 8 * odd, _DeployMode.PLAIN),
+                              (broken, _DeployMode.BROKEN),
+                              (8 * odd, _DeployMode.CLASH)])  # fmt: skip
         self.named = _chance(5 * odd)
         self.odd = _chance(odd)
         self.miner = _chance(knobs.miner_in_pool_pct)
 
-    def ref(self, draw: st.DrawFn, table: _Table[str]) -> _Ref:
+    def ref(self, draw: st.DrawFn, table: _Table[_RefKind]) -> _Ref:
         kind = table.draw(draw)
         size = self.sizes.get(kind, 1)
-        return _Ref(kind, _index(draw, self.hot if kind in ("pool", "contract") else 0, size))
+        hot = self.hot if kind in (_RefKind.POOL, _RefKind.CONTRACT) else 0
+        return _Ref(kind, _index(draw, hot, size))
 
 
 _tables = functools.lru_cache(maxsize=64)(_Tables)
@@ -526,7 +575,7 @@ _BAD_ITEMS: tuple[object, ...] = (
     1, "PUSH", None,
 )  # fmt: skip
 _BAD_ENTRY_IDS = ("01", "-1", "x", str(U64_LIMIT), "", " 1")
-_BREAKAGES = ("item",) * 6 + ("entry",) * 3 + ("long",)
+_BREAKAGES = (_BreakageKind.ITEM,) * 6 + (_BreakageKind.ENTRY,) * 3 + (_BreakageKind.LONG,)
 
 
 def _code_plan(draw: st.DrawFn, t: _Tables, broken: bool) -> _CodePlan:
@@ -689,10 +738,10 @@ def _break(code: Code, breakage: _Breakage) -> MalformedCode:
     }
     first = min(raw)
     match breakage.kind:
-        case "item":
+        case _BreakageKind.ITEM:
             program = raw[first]
             program.insert(breakage.position % (len(program) + 1), _BAD_ITEMS[breakage.choice])
-        case "entry":
+        case _BreakageKind.ENTRY:
             raw[_BAD_ENTRY_IDS[breakage.choice % len(_BAD_ENTRY_IDS)]] = raw.pop(first)
         case _:
             raw[first] = [["STOP"]] * 257
@@ -718,13 +767,15 @@ def _invoke(draw: st.DrawFn, t: _Tables) -> _InvokePlan:
     entry = _field(draw, t.entries)
     args = tuple(draw(WORDS) for _ in range(t.args.draw(draw)))
     extras = t.extras.draw(draw)
-    count = {"one": 1, "two": 2, "zero": 1}.get(extras, 0)
+    count = {_Extras.ONE_DEPOSIT: 1, _Extras.TWO_DEPOSITS: 2, _Extras.ZERO_DEPOSIT: 1}.get(
+        extras, 0
+    )
     deposits = [_asset_amount(draw) for _ in range(count)]
-    if extras == "zero":
+    if extras is _Extras.ZERO_DEPOSIT:
         deposits[0] = (deposits[0][0], 0)
     gas = _field(draw, 256)  # tiny budgets (up to 31) an eighth of the time, else to 2000
     gas = gas if gas < 32 else (gas - 31) * 2000 // 224
-    max_gas = 1_000_000 + gas + 1 if extras == "gas" else gas
+    max_gas = 1_000_000 + gas + 1 if extras is _Extras.GAS_OVER_LIMIT else gas
     return _InvokePlan(target, entry, entry >= t.missing_entry, args, tuple(deposits), max_gas)
 
 
@@ -745,8 +796,9 @@ def _tx(draw: st.DrawFn, knobs: Knobs) -> _TxPlan:
         case "burn":
             body = _BurnPlan(*_asset_amount(draw), t.funding.draw(draw))
         case "deploy":
-            flag = t.deploy.draw(draw)
-            body = _DeployPlan(_code_plan(draw, t, flag == "broken"), flag == "clash")
+            mode = t.deploy.draw(draw)
+            code = _code_plan(draw, t, mode is _DeployMode.BROKEN)
+            body = _DeployPlan(code, mode is _DeployMode.CLASH)
         case _:
             body = _invoke(draw, t)
     return _TxPlan(sender, t.offset[offset], fee if fee < 5 else 250, body)
@@ -938,31 +990,31 @@ class _Builder:
 
     def sender(self, ref: _Ref) -> str:
         match ref.kind:
-            case "pool":
+            case _RefKind.POOL:
                 return self.accounts[ref.index % len(self.accounts)]
-            case "miner":
+            case _RefKind.MINER:
                 return self.miner
-            case "contract" if self.contracts:
+            case _RefKind.CONTRACT if self.contracts:
                 return self.contracts[ref.index % len(self.contracts)]
             case _:
                 return f"n{ref.index}"
 
     def dest(self, ref: _Ref, source: str, nonce: int) -> str:
         match ref.kind:
-            case "pool":
+            case _RefKind.POOL:
                 dest = self.accounts[ref.index % len(self.accounts)]
                 if dest == source:
                     dest = self.accounts[(ref.index + 1) % len(self.accounts)]
                 return dest
-            case "miner":
+            case _RefKind.MINER:
                 return self.miner
-            case "self":
+            case _RefKind.SELF:
                 return source
-            case "contract" if self.contracts:
+            case _RefKind.CONTRACT if self.contracts:
                 return self.contracts[ref.index % len(self.contracts)]
-            case "deployed" if self.deployed:
+            case _RefKind.DEPLOYED if self.deployed:
                 return self.deployed[-1 - ref.index % len(self.deployed)]
-            case "ahead" if ADDRESS_PATTERN.fullmatch(ahead := f"{source}.{nonce + 1}"):
+            case _RefKind.AHEAD if ADDRESS_PATTERN.fullmatch(ahead := f"{source}.{nonce + 1}"):
                 return ahead  # where the sender's next deploy would go
             case _:
                 return f"n{ref.index}"
@@ -970,11 +1022,11 @@ class _Builder:
     def target(self, ref: _Ref) -> str:
         """The invoked address: a contract, a deployed one, an account or nothing."""
         match ref.kind:
-            case "pool":
+            case _RefKind.POOL:
                 return self.accounts[ref.index % len(self.accounts)]
-            case "missing":
+            case _RefKind.MISSING:
                 return MISSING_CONTRACT
-        if self.deployed and (ref.kind == "deployed" or not self.contracts):
+        if self.deployed and (ref.kind is _RefKind.DEPLOYED or not self.contracts):
             return self.deployed[-1 - ref.index % len(self.deployed)]
         if self.contracts:
             return self.contracts[ref.index % len(self.contracts)]
@@ -994,21 +1046,21 @@ class _Builder:
         return entries[plan.entry % len(entries)]
 
 
-def _fund(tx: Transfer | Burn, funding: str, view: Scratch) -> Transaction:
+def _fund(tx: Transfer | Burn, funding: _Funding, view: Scratch) -> Transaction:
     """Apply a funding mode: a ``zero`` first amount, or the fee set so that the
     transaction spends ``exact``ly the source's TOS balance, or one more (``short``).
 
     The fee, not an amount, takes up the difference, so that the amounts a
     counterexample shrinks to are the ones drawn.
     """
-    if funding == "zero":
+    if funding is _Funding.ZERO:
         if isinstance(tx, Burn):
             return replace(tx, amount=0)
         if tx.outputs:
             return replace(tx, outputs=(replace(tx.outputs[0], amount=0), *tx.outputs[1:]))
         return tx
-    if funding == "normal":
+    if funding is _Funding.NORMAL:
         return tx
     fee = tx.fee + view.balance(tx.source, NATIVE_ASSET) - maximum_spend(tx)[NATIVE_ASSET]
-    fee += funding == "short"
+    fee += funding is _Funding.SHORT
     return replace(tx, fee=fee) if 0 <= fee < U64_LIMIT else tx
