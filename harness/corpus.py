@@ -24,7 +24,7 @@ from executors.codec import canonical_json, case_from_json, encode_case, parse_j
 from executors.errors import InvalidCase
 from executors.model import Case
 from harness.casefile import COUNTEREXAMPLE_FORMAT
-from harness.differential import Divergence, Equivalence, Runner
+from harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from harness.errors import HarnessError
 from harness.shrink import shrink
 from harness.targets import REFERENCE_SPEC
@@ -55,7 +55,7 @@ class Entry:
     case: Case
     executors: tuple[str, ...]
     fingerprint: str
-    kind: str
+    kind: DivergenceKind
     expected: str
     actual: str | None
     detail: str
@@ -67,7 +67,7 @@ class Entry:
         return {
             "format": ENTRY_FORMAT,
             "fingerprint": self.fingerprint,
-            "kind": self.kind,
+            "kind": self.kind.value,
             "executors": list(self.executors),
             "reference": self.reference,
             "equivalence": self.equivalence.value,
@@ -84,7 +84,7 @@ def entry_of(divergence: Divergence, shrunk: bool, equivalence: Equivalence) -> 
         case=divergence.case,
         executors=(divergence.executor,),
         fingerprint=divergence.fingerprint,
-        kind=divergence.kind.value,
+        kind=divergence.kind,
         expected=divergence.expected,
         actual=divergence.actual,
         detail=divergence.detail,
@@ -152,7 +152,7 @@ def _entry_from_json(document: object) -> Entry:
         case=case_from_json(document["case"]),
         executors=tuple(executors),
         fingerprint=str(document["fingerprint"]),
-        kind=str(document["kind"]),
+        kind=DivergenceKind(str(document["kind"])),
         expected=canonical_json(document["expected"]),
         actual=None if actual is None else canonical_json(actual),
         detail=str(document.get("detail", "")),

@@ -31,7 +31,7 @@ from harness.corpus import (
     save_and_shrink,
     save_entry,
 )
-from harness.differential import Divergence, Equivalence, Runner
+from harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from harness.shrink import size
 from tests.builders import Json, transfer
 
@@ -83,7 +83,7 @@ def correct_entry() -> Entry:
         case=CASE,
         executors=(CORRECT,),
         fingerprint=FINGERPRINT,
-        kind="state",
+        kind=DivergenceKind.STATE,
         expected=EXPECTED,
         actual=ACTUAL,
         detail="fixed",
@@ -99,7 +99,7 @@ def test_entry_of_a_divergence() -> None:
         case=CASE,
         executors=(MUTANT,),
         fingerprint=FINGERPRINT,
-        kind="state",
+        kind=DivergenceKind.STATE,
         expected=EXPECTED,
         actual=ACTUAL,
         detail=DETAIL,
@@ -147,7 +147,7 @@ def test_an_entry_without_an_actual_result_round_trips(tmp_path: Path) -> None:
         case=CASE,
         executors=("cmd:./executor", MUTANT),
         fingerprint="0123456789abcdef",
-        kind="hang",
+        kind=DivergenceKind.HANG,
         expected=EXPECTED,
         actual=None,
         detail="no answer within 10 s",
@@ -233,6 +233,7 @@ def test_load_json_that_is_not_a_counterexample(
         ("executors", MUTANT, "TypeError: executors must be a list of executor specs"),
         ("executors", [1], "TypeError: executors must be a list of executor specs"),
         ("equivalence", "loose", "ValueError: 'loose' is not a valid Equivalence"),
+        ("kind", "slow", "ValueError: 'slow' is not a valid DivergenceKind"),
     ],
 )
 def test_load_an_entry_with_a_bad_field(
