@@ -26,7 +26,14 @@ from executors.schedule import SCHEDULES
 from executors.state import BACKENDS
 from harness.campaign import CampaignConfig, Progress, Summary, run_campaign
 from harness.casefile import read_case
-from harness.corpus import CorpusError, corpus_files, load_entry, replay_entry, save_and_shrink
+from harness.corpus import (
+    CorpusError,
+    corpus_files,
+    load_entry,
+    replay_command,
+    replay_entry,
+    save_and_shrink,
+)
 from harness.differential import Equivalence, Runner, default_specs
 from harness.errors import HarnessError, InputError
 from harness.report import build_report
@@ -289,7 +296,7 @@ def command_shrink(arguments: argparse.Namespace) -> int:
     print(build_report(kept.divergence).text())
     shrunk = len(kept.divergence.case.block.txs)
     print(f"shrunk {kept.original_txs} -> {shrunk} transaction(s) in {kept.shrink_seconds:.1f} s")
-    print(f"replay: txparity replay {kept.path}")
+    print(f"replay: {replay_command(kept.path)}")
     print(kept.path)
     return EXIT_DIVERGENCE
 

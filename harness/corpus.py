@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,9 +39,11 @@ __all__ = [
     "corpus_files",
     "entry_of",
     "load_entry",
+    "replay_command",
     "replay_entry",
     "save_and_shrink",
     "save_entry",
+    "shrink_command",
 ]
 
 ENTRY_FORMAT = COUNTEREXAMPLE_FORMAT
@@ -91,6 +94,19 @@ def entry_of(divergence: Divergence, shrunk: bool, equivalence: Equivalence) -> 
         shrunk=shrunk,
         equivalence=equivalence,
     )
+
+
+def replay_command(path: Path) -> str:
+    """The shell command that replays the counterexample saved at ``path``."""
+    return shlex.join(["txparity", "replay", str(path)])
+
+
+def shrink_command(path: Path, executors: tuple[str, ...]) -> str:
+    """The shell command that shrinks it against ``executors`` (``cmd:`` specs quoted)."""
+    words = ["txparity", "shrink", str(path)]
+    for spec in executors:
+        words += ["--executor", spec]
+    return shlex.join(words)
 
 
 def case_hash(case: Case) -> str:

@@ -67,7 +67,7 @@ def _property(arguments: argparse.Namespace) -> Any:
     from hypothesis import HealthCheck, given, settings
 
     from executors.model import Case
-    from harness.corpus import save_and_shrink
+    from harness.corpus import replay_command, save_and_shrink
     from harness.differential import Runner, default_specs
     from harness.strategies import cases
 
@@ -82,7 +82,7 @@ def _property(arguments: argparse.Namespace) -> Any:
             kept = save_and_shrink(first, runner, arguments.corpus, arguments.shrink_seconds)
             raise AssertionError(
                 f"{first.executor} diverges ({first.kind}); "
-                f"saved {kept.path}; replay: txparity replay {kept.path}"
+                f"saved {kept.path}; replay: {replay_command(kept.path)}"
             )
 
     return executors_agree

@@ -22,7 +22,15 @@ import pytest
 
 from executors.errors import ExecutorError
 from executors.model import Case
-from harness.corpus import CorpusError, entry_of, load_entry, replay_entry, save_entry
+from harness.corpus import (
+    CorpusError,
+    entry_of,
+    load_entry,
+    replay_command,
+    replay_entry,
+    save_entry,
+    shrink_command,
+)
 from harness.differential import Runner
 from harness.errors import HarnessError
 
@@ -40,12 +48,13 @@ def assert_agree(case: Case, runner: Runner) -> None:
     if not divergences:
         return
     first = divergences[0]
-    path = save_entry(entry_of(first, False, runner.equivalence), failures_dir())
+    entry = entry_of(first, False, runner.equivalence)
+    path = save_entry(entry, failures_dir())
     raise AssertionError(
         f"{first.executor} diverges ({first.kind}): {first.detail}\n"
         f"  saved: {path}\n"
-        f"  replay: txparity replay {path}\n"
-        f"  shrink: txparity shrink {path} --executor {first.executor}"
+        f"  replay: {replay_command(path)}\n"
+        f"  shrink: {shrink_command(path, entry.executors)}"
     )
 
 
@@ -99,7 +108,7 @@ class CorpusItem(pytest.Item):
         style: object = None,
     ) -> str:
         if isinstance(excinfo.value, CorpusReplayFailure):
-            return f"{excinfo.value}\n  file: {self.path}\n  replay: txparity replay {self.path}"
+            return f"{excinfo.value}\n  file: {self.path}\n  replay: {replay_command(self.path)}"
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:

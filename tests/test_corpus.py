@@ -27,11 +27,14 @@ from harness.corpus import (
     corpus_files,
     entry_of,
     load_entry,
+    replay_command,
     replay_entry,
     save_and_shrink,
     save_entry,
+    shrink_command,
 )
 from harness.differential import Divergence, DivergenceKind, Equivalence, Runner
+from harness.pytest_plugin import assert_agree
 from harness.shrink import size
 from tests.builders import Json, transfer
 
@@ -482,3 +485,40 @@ def test_plugin_is_inert_without_a_corpus(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert os.path.exists(pytester.path / "data.json")
+
+
+# ---------------------------------------------------------------- property-test failures
+
+
+def test_replay_and_shrink_commands_quote_what_the_shell_would_split() -> None:
+    path = Path("my corpus/1addc2ca9191cb52/x.json")
+    assert replay_command(path) == "txparity replay 'my corpus/1addc2ca9191cb52/x.json'"
+    assert shrink_command(path, ("cmd:node ex.js", MUTANT)) == (
+        "txparity shrink 'my corpus/1addc2ca9191cb52/x.json' --executor 'cmd:node ex.js'"
+        f" --executor {MUTANT}"
+    )
+
+
+def test_assert_agree_saves_the_counterexample_and_names_the_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TXPARITY_FAILURES", str(tmp_path))
+    with Runner([MUTANT]) as runner, pytest.raises(AssertionError) as raised:
+        assert_agree(CASE, runner)
+    saved = tmp_path / FINGERPRINT / f"{CASE_HASH}.json"
+    assert str(raised.value).splitlines() == [
+        f"{MUTANT} diverges (state): {DETAIL}",
+        f"  saved: {saved}",
+        f"  replay: txparity replay {saved}",
+        f"  shrink: txparity shrink {saved} --executor {MUTANT}",
+    ]
+    assert load_entry(saved) == mutant_entry()
+
+
+def test_assert_agree_passes_quietly_when_the_executors_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TXPARITY_FAILURES", str(tmp_path))
+    with Runner([CORRECT]) as runner:
+        assert_agree(CASE, runner)
+    assert list(tmp_path.iterdir()) == []
