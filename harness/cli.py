@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import random
 import sys
@@ -28,6 +29,7 @@ from harness.campaign import CampaignConfig, Progress, Summary, run_campaign
 from harness.casefile import read_case
 from harness.corpus import (
     CorpusError,
+    check_writable,
     corpus_files,
     load_entry,
     replay_command,
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--executor", default="sequential", help="NAME or NAME@BACKEND")
     run.add_argument("--backend", choices=BACKENDS, default=None)
     run.add_argument("--schedule", choices=SCHEDULES, default=None)
-    run.add_argument("--watchdog", type=float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
+    run.add_argument("--watchdog", type=_seconds, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
     run.add_argument("--stats", action="store_true", help="print run statistics to stderr")
     run.add_argument(
         "--jsonl", action="store_true", help="one case per line in, one result per line out"
@@ -77,13 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     shrink = commands.add_parser("shrink", help="shrink a divergent case and save it")
     shrink.add_argument("case", help="a case file (or vector, or corpus file), or -")
     _add_differential_options(shrink)
-    shrink.add_argument("--seconds", type=float, default=60.0, help="time budget (default 60)")
+    shrink.add_argument("--seconds", type=_seconds, default=60.0, help="time budget (default 60)")
     shrink.add_argument("--corpus", type=Path, default=Path("corpus"), help="default corpus/")
 
     fuzz = commands.add_parser("fuzz", help="run a fuzz campaign (the main job)")
     _add_differential_options(fuzz, default_seeds=1)
     fuzz.add_argument("--profile", default="mixed", help="case profile (default mixed)")
-    fuzz.add_argument("--seconds", type=float, default=None, help="time limit (default 60)")
+    fuzz.add_argument("--seconds", type=_seconds, default=None, help="time limit (default 60)")
     fuzz.add_argument("--cases", type=_positive_int, default=None, help="case limit")
     fuzz.add_argument("--seed", type=int, default=None, help="campaign seed (default random)")
     fuzz.add_argument("--corpus", type=Path, default=Path("corpus"), help="default corpus/")
@@ -95,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fuzz.add_argument(
         "--shrink-seconds",
-        type=float,
+        type=_seconds_or_zero,
         default=30.0,
         metavar="SECONDS",
         help="shrink budget per new fingerprint (default 30)",
@@ -127,12 +129,12 @@ def _add_differential_options(parser: argparse.ArgumentParser, default_seeds: in
     parser.add_argument("--equivalence", choices=[e.value for e in Equivalence], default="strict")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="SECONDS",
         help="per-case limit for cmd: executors (default 10)",
     )
-    parser.add_argument("--watchdog", type=float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
+    parser.add_argument("--watchdog", type=_seconds, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
 
 
 def _positive_int(text: str) -> int:
@@ -142,6 +144,23 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = _seconds_or_zero(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def _seconds_or_zero(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0: {text}")
     return value
 
 
@@ -285,6 +304,7 @@ def command_check(arguments: argparse.Namespace) -> int:
 def command_shrink(arguments: argparse.Namespace) -> int:
     case = read_case(_read_input(arguments.case))
     equivalence = Equivalence(arguments.equivalence)
+    check_writable(arguments.corpus)
     with _runner(arguments) as runner:
         divergences = runner.check(case).divergences
         if not divergences:
@@ -352,6 +372,7 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     specs = tuple(arguments.executor or default_specs())
     for spec in specs:  # fail on a bad spec now, with one line, not in a worker
         make_target(spec, arguments.timeout, arguments.watchdog).close()
+    check_writable(arguments.corpus)
     config = CampaignConfig(
         specs=specs,
         profile=arguments.profile,

@@ -26,7 +26,7 @@ from executors.errors import InvalidCase
 from executors.model import Case
 from harness.casefile import COUNTEREXAMPLE_FORMAT
 from harness.differential import Divergence, DivergenceKind, Equivalence, Runner
-from harness.errors import HarnessError
+from harness.errors import HarnessError, InputError
 from harness.shrink import shrink
 from harness.targets import REFERENCE_SPEC
 
@@ -36,6 +36,7 @@ __all__ = [
     "Entry",
     "Kept",
     "case_hash",
+    "check_writable",
     "corpus_files",
     "entry_of",
     "load_entry",
@@ -107,6 +108,26 @@ def shrink_command(path: Path, executors: tuple[str, ...]) -> str:
     for spec in executors:
         words += ["--executor", spec]
     return shlex.join(words)
+
+
+def check_writable(corpus: Path) -> None:
+    """Raise ``InputError`` now if files could not be saved under ``corpus``, rather
+    than when a command first has something to save.
+
+    Nothing is left behind: a probe file is made and removed in ``corpus``, or, if
+    it does not exist yet, in its nearest existing ancestor (save_entry makes the
+    directories between)."""
+    existing = corpus.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(20, f"{existing} is not a directory")
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".tmp-probe-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InputError(f"cannot write to corpus directory {corpus}: {reason}") from None
 
 
 def case_hash(case: Case) -> str:

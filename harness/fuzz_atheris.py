@@ -19,7 +19,7 @@ import argparse
 import random
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["PADDED_BYTES", "main"]
 
@@ -31,23 +31,23 @@ def _arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--executor", action="append", default=None, metavar="SPEC")
     parser.add_argument("--profile", default="mixed")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
-    parser.add_argument("--shrink-seconds", type=float, default=30.0)
+    parser.add_argument("--shrink-seconds", type=float, default=30.0, metavar="SECONDS")
     return parser.parse_known_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
+    arguments, fuzzer_flags = _arguments(sys.argv[1:] if argv is None else argv)
     try:
         import atheris
     except ImportError:
-        sys.exit("txparity: error: atheris is not installed (pip install 'txparity[fuzz]')")
-    arguments, fuzzer_flags = _arguments(sys.argv[1:] if argv is None else argv)
+        _fail("atheris is not installed (pip install 'txparity[fuzz]')")
     with atheris.instrument_imports(include=["executors"]):
         import executors.batched
         import executors.blockstm
         import executors.rules
         import executors.sequential
         import executors.vm  # noqa: F401  (instrumented for coverage)
-    fuzz_one_input = _property(arguments).hypothesis.fuzz_one_input
+    fuzz_one_input = _checked_property(arguments).hypothesis.fuzz_one_input
 
     def one_input(data: bytes) -> None:
         # libFuzzer starts from short inputs, on which the strategy runs out of bytes
@@ -60,6 +60,29 @@ def main(argv: list[str] | None = None) -> None:
 
     atheris.Setup([sys.argv[0], *fuzzer_flags], one_input)
     atheris.Fuzz()
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"txparity: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _checked_property(arguments: argparse.Namespace) -> Any:
+    """The property, or one error line and exit 2 for a bad profile, executor or corpus.
+
+    Imported only now, after the executors were instrumented."""
+    from executors.errors import ExecutorError
+    from harness.corpus import check_writable
+    from harness.errors import HarnessError
+    from harness.strategies import PROFILES
+
+    if arguments.profile not in PROFILES:
+        _fail(f"unknown profile {arguments.profile!r} (known: {', '.join(PROFILES)})")
+    try:
+        check_writable(arguments.corpus)
+        return _property(arguments)
+    except (ExecutorError, HarnessError) as error:
+        _fail(str(error))
 
 
 def _property(arguments: argparse.Namespace) -> Any:

@@ -44,3 +44,27 @@ def test_a_divergence_it_finds_lands_in_the_corpus(tmp_path: Path) -> None:
     # atheris prints the uncaught exception on standard output
     assert f"replay: txparity replay {saved[0].relative_to(tmp_path)}" in done.stdout
     assert list(tmp_path.glob("crash-*")), "libFuzzer keeps the crashing input"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--profile", "bogus"], "unknown profile 'bogus' (known: mixed, contended, wide, "
+         "contracts, nonces)"),
+        (["--executor", "cmd:/no/such/cmd"], "cannot start external executor '/no/such/cmd': "
+         "No such file or directory"),
+        (["--corpus", "blocker/corpus"], "cannot write to corpus directory blocker/corpus: "
+         "{tmp}/blocker is not a directory"),
+    ],
+    ids=["profile", "executor", "corpus"],
+)  # fmt: skip
+def test_bad_input_is_one_error_line_and_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "blocker").write_text("")
+    done = fuzz(tmp_path, "-runs=1", *args)
+    assert done.returncode == 2, done.stderr[-2000:]
+    # Above it, atheris's own INFO lines about instrumenting the executors.
+    ours = [line for line in done.stderr.splitlines() if not line.startswith("INFO: ")]
+    assert ours == [f"txparity: error: {message.format(tmp=tmp_path)}"]
+    assert "Traceback" not in done.stderr

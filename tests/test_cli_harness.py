@@ -387,6 +387,23 @@ BAD_INPUT = [
         id="check-unknown-equivalence",
     ),
     pytest.param([], "", "the following arguments are required: command", id="no-command"),
+    # durations that are not a positive, finite number of seconds
+    pytest.param([*FUZZ, "--seconds", "-1"], "", "argument --seconds: must be a finite number "
+                 "of seconds >= 0: -1", id="fuzz-negative-seconds"),
+    pytest.param([*FUZZ, "--seconds", "nan"], "", "argument --seconds: must be a finite number "
+                 "of seconds >= 0: nan", id="fuzz-nan-seconds"),
+    pytest.param([*FUZZ, "--seconds", "soon"], "", "argument --seconds: not a number of "
+                 "seconds: 'soon'", id="fuzz-seconds-not-a-number"),
+    pytest.param([*FUZZ, "--timeout", "0"], "", "argument --timeout: must be more than 0 "
+                 "seconds", id="fuzz-timeout-0"),
+    pytest.param([*FUZZ, "--shrink-seconds", "inf"], "", "argument --shrink-seconds: must be "
+                 "a finite number of seconds >= 0: inf", id="fuzz-infinite-shrink"),
+    pytest.param(["shrink", SIMPLE_ARG, "--seconds", "0", *CORPUS], "", "argument --seconds: "
+                 "must be more than 0 seconds", id="shrink-seconds-0"),
+    pytest.param(["run", SIMPLE_ARG, "--watchdog", "0"], "", "argument --watchdog: must be "
+                 "more than 0 seconds", id="run-watchdog-0"),
+    pytest.param(["check", SIMPLE_ARG, "--watchdog", "-5"], "", "argument --watchdog: must be "
+                 "a finite number of seconds >= 0: -5", id="check-negative-watchdog"),
 ]  # fmt: skip
 
 
@@ -402,3 +419,20 @@ def test_bad_input_is_one_line_on_standard_error_and_exit_2(
     assert lines[0].startswith("txparity: error: ")
     assert message in lines[0]
     assert not (tmp_path / "corpus").exists()
+
+
+@pytest.mark.parametrize("command", ["fuzz", "shrink"])
+def test_a_corpus_that_cannot_be_written_is_bad_input_before_any_work(
+    command: str, tmp_path: Path
+) -> None:
+    """A file stands where the corpus directory would go: refused at once, by name."""
+    (tmp_path / "blocker").write_text("")
+    corpus = tmp_path / "blocker" / "corpus"
+    args = FUZZ[:-2] if command == "fuzz" else ["shrink", SIMPLE_ARG, "--executor", "batched"]
+    done = txparity(*args, "--corpus", corpus)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"txparity: error: cannot write to corpus directory {corpus}: "
+        f"{tmp_path / 'blocker'} is not a directory\n"
+    )
