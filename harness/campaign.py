@@ -16,18 +16,29 @@ tallies and displays.
 
 A generated case that the project's own decoder refuses is a harness bug, not an
 executor's divergence, and is reported as such.
+
+Ctrl-C stops a campaign in two steps. The first asks every worker to stop after
+its current case (worker processes ignore SIGINT themselves; the parent sets a
+shared flag) and the campaign ends with its summary, marked interrupted. A second
+Ctrl-C stops at once, killing the workers. Either way nothing found is lost: a
+case is saved before it is shrunk, and every file is written then renamed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
 import random
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -94,6 +105,7 @@ class Summary:
     skipped: list[str] = field(default_factory=list)  # unreadable corpus files
     executor_seconds: float = 0.0
     executors: dict[str, ExecutorTally] = field(default_factory=dict)
+    interrupted: bool = False
 
     @property
     def found_anything(self) -> bool:
@@ -113,6 +125,7 @@ class Summary:
             else round(self.first_divergence_s, 3),
             "replayed": self.replayed,
             "harness_bugs": self.harness_bugs,
+            "interrupted": self.interrupted,
         }
 
 
@@ -166,18 +179,31 @@ def _generator_bug(case: Case) -> str | None:
 # ---------------------------------------------------------------- a worker
 
 
-Event = tuple[str, Any]
+class EventKind(StrEnum):
+    """What a worker tells the parent."""
+
+    CASE = "case"  # a case was checked: its tallies
+    DIVERGENCE = "divergence"  # its fingerprint
+    SAVED = "saved"  # a counterexample's path and shrunk size
+    HARNESS_BUG = "harness_bug"
+    WORKER_ERROR = "worker_error"  # a worker died of an exception
+    DONE = "done"  # the worker has finished
+
+
+Event = tuple[EventKind, Any]
+StopFlag = Callable[[], bool]
 
 
 def _work(config: CampaignConfig, worker: int, deadline: float | None,
-          emit: Callable[[Event], None]) -> None:  # fmt: skip
-    """One worker's share of the campaign; every event goes to ``emit``."""
+          emit: Callable[[Event], None], stopping: StopFlag) -> None:  # fmt: skip
+    """One worker's share of the campaign, until done or ``stopping()``; every event
+    goes to ``emit``."""
     drawer = CaseDrawer(config.profile, config.seed)
     index = worker
     with Runner(list(config.specs), config.seeds, config.equivalence,
                 config.timeout_s, config.watchdog_s) as runner:  # fmt: skip
         while config.cases is None or index < config.cases:
-            if deadline is not None and time.monotonic() >= deadline:
+            if stopping() or (deadline is not None and time.monotonic() >= deadline):
                 break
             case = drawer.draw(index)
             index += config.workers
@@ -185,10 +211,10 @@ def _work(config: CampaignConfig, worker: int, deadline: float | None,
                 continue
             bug = _generator_bug(case)
             if bug is not None:
-                emit(("harness_bug", f"{bug}: {canonical_json(encode_case(case))}"))
+                emit((EventKind.HARNESS_BUG, f"{bug}: {canonical_json(encode_case(case))}"))
                 continue
             result = runner.check(case)
-            emit(("case", _tallies(result)))
+            emit((EventKind.CASE, _tallies(result)))
             for divergence in result.divergences:
                 _keep(divergence, runner, config, deadline, emit)
 
@@ -203,14 +229,14 @@ def _tallies(result: CheckResult) -> tuple[dict[str, tuple[int, int, int, int]],
 
 def _keep(divergence: Divergence, runner: Runner, config: CampaignConfig,
           deadline: float | None, emit: Callable[[Event], None]) -> None:  # fmt: skip
-    emit(("divergence", divergence.fingerprint))
+    emit((EventKind.DIVERGENCE, divergence.fingerprint))
     if not _claim(config.corpus, divergence.fingerprint):
         return
     budget = config.shrink_seconds
     if deadline is not None:
         budget = min(budget, max(1.0, deadline - time.monotonic()))
     kept = save_and_shrink(divergence, runner, config.corpus, budget, config.equivalence)
-    emit(("saved", (str(kept.path), len(kept.divergence.case.block.txs))))
+    emit((EventKind.SAVED, (str(kept.path), len(kept.divergence.case.block.txs))))
 
 
 def _claim(corpus: Path, fingerprint: str) -> bool:
@@ -223,15 +249,16 @@ def _claim(corpus: Path, fingerprint: str) -> bool:
 
 
 def _process_main(config: CampaignConfig, worker: int, deadline_s: float | None,
-                  events: multiprocessing.Queue[Event]) -> None:  # fmt: skip
+                  events: multiprocessing.Queue[Event], stop: Any) -> None:  # fmt: skip
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
     _pin_to_a_core(worker)
     try:
-        _work(config, worker, deadline, events.put)
+        _work(config, worker, deadline, events.put, stop.is_set)
     except BaseException as error:  # the parent reports it; a worker never dies silently
-        events.put(("worker_error", f"{type(error).__name__}: {error}"))
+        events.put((EventKind.WORKER_ERROR, f"{type(error).__name__}: {error}"))
     finally:
-        events.put(("done", worker))
+        events.put((EventKind.DONE, worker))
 
 
 def _pin_to_a_core(worker: int) -> None:
@@ -261,22 +288,22 @@ class _Tally:
         kind, payload = event
         summary = self.summary
         match kind:
-            case "case":
+            case EventKind.CASE:
                 per_spec, executor_seconds = payload
                 summary.cases += 1
                 summary.executor_seconds += executor_seconds
                 for spec, (runs, divergences, parallel, aborts) in per_spec.items():
                     self._add(spec, runs, divergences, parallel, aborts)
-            case "divergence":
+            case EventKind.DIVERGENCE:
                 summary.divergences += 1
                 summary.fingerprints.add(payload)
                 if summary.first_divergence_s is None:
                     summary.first_divergence_s = time.monotonic() - self.started
-            case "saved":
+            case EventKind.SAVED:
                 path, txs = payload
                 summary.saved.append(path)
                 summary.shrunk_txs.append(txs)
-            case "harness_bug" | "worker_error":
+            case EventKind.HARNESS_BUG | EventKind.WORKER_ERROR:
                 summary.harness_bugs.append(payload)
 
     def _add(self, spec: str, runs: int, divergences: int, parallel: int, aborts: int) -> None:
@@ -293,65 +320,89 @@ def run_campaign(
     progress: Callable[[Progress], None] | None = None,
     every_s: float = 0.5,
 ) -> Summary:
-    """Replay the corpus, then fuzz until the case count or the time is reached."""
+    """Replay the corpus, then fuzz until the case count or the time is reached, or
+    until interrupted (see the module text)."""
     started = time.monotonic()
     tally = _Tally(config, started)
-    _replay_corpus(config, tally.summary)
-    deadline_s = (
-        None if config.seconds is None else max(0.0, config.seconds - (time.monotonic() - started))
-    )
+    stop = multiprocessing.get_context("spawn").Event()
 
     def report() -> None:
+        tally.summary.interrupted = stop.is_set()
         if progress is not None:
             elapsed = time.monotonic() - started
             remaining = None if config.seconds is None else max(0.0, config.seconds - elapsed)
             progress(Progress(tally.summary, elapsed, remaining))
 
-    if config.workers == 1:
-        deadline = None if deadline_s is None else time.monotonic() + deadline_s
-        last = [time.monotonic()]
-
-        def emit(event: Event) -> None:
-            tally.apply(event)
-            if time.monotonic() - last[0] >= every_s:
-                last[0] = time.monotonic()
-                report()
-
-        _work(config, 0, deadline, emit)
-    else:
-        _run_processes(config, deadline_s, tally, report, every_s)
-    tally.summary.seconds = time.monotonic() - started
+    try:
+        with _first_interrupt_sets(stop):
+            _replay_corpus(config, tally.summary, stop.is_set)
+            deadline_s = None if config.seconds is None else config.seconds - _since(started)
+            if config.workers == 1:
+                _work_here(config, deadline_s, tally, report, every_s, stop.is_set)
+            else:
+                _run_processes(config, deadline_s, tally, report, every_s, stop)
+    except KeyboardInterrupt:
+        stop.set()  # the second Ctrl-C
+    tally.summary.interrupted = stop.is_set()
+    tally.summary.seconds = _since(started)
     report()
     return tally.summary
 
 
+def _since(started: float) -> float:
+    return time.monotonic() - started
+
+
+@contextlib.contextmanager
+def _first_interrupt_sets(stop: Any) -> Iterator[None]:
+    """While active, a first SIGINT sets ``stop`` instead of raising; a second raises
+    ``KeyboardInterrupt`` as usual. Inert off the main thread, where Python delivers
+    no signals anyway."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _work_here(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
+               report: Callable[[], None], every_s: float, stopping: StopFlag) -> None:  # fmt: skip
+    """The whole campaign in this process (one worker): no queue, no spawn."""
+    deadline = None if deadline_s is None else time.monotonic() + deadline_s
+    last = [time.monotonic()]
+
+    def emit(event: Event) -> None:
+        tally.apply(event)
+        if time.monotonic() - last[0] >= every_s:
+            last[0] = time.monotonic()
+            report()
+
+    _work(config, 0, deadline, emit, stopping)
+
+
 def _run_processes(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
-                   report: Callable[[], None], every_s: float) -> None:  # fmt: skip
+                   report: Callable[[], None], every_s: float, stop: Any) -> None:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
     processes = [
         context.Process(
-            target=_process_main, args=(config, worker, deadline_s, events), daemon=True
+            target=_process_main, args=(config, worker, deadline_s, events, stop), daemon=True
         )
         for worker in range(config.workers)
     ]
     for process in processes:
         process.start()
-    running = len(processes)
-    last = time.monotonic()
     try:
-        while running:
-            try:
-                event = events.get(timeout=every_s)
-            except queue.Empty:
-                event = None
-            if event is not None and event[0] == "done":
-                running -= 1
-            elif event is not None:
-                tally.apply(event)
-            if time.monotonic() - last >= every_s:
-                last = time.monotonic()
-                report()
+        _gather(events, len(processes), tally, report, every_s)
     finally:
         for process in processes:
             process.join(timeout=5)
@@ -359,10 +410,30 @@ def _run_processes(config: CampaignConfig, deadline_s: float | None, tally: _Tal
                 process.kill()
 
 
-def _replay_corpus(config: CampaignConfig, summary: Summary) -> None:
+def _gather(events: multiprocessing.Queue[Event], running: int, tally: _Tally,
+            report: Callable[[], None], every_s: float) -> None:  # fmt: skip
+    """Tally the workers' events until every worker is done."""
+    last = time.monotonic()
+    while running:
+        try:
+            event = events.get(timeout=every_s)
+        except queue.Empty:
+            event = None
+        if event is not None and event[0] is EventKind.DONE:
+            running -= 1
+        elif event is not None:
+            tally.apply(event)
+        if time.monotonic() - last >= every_s:
+            last = time.monotonic()
+            report()
+
+
+def _replay_corpus(config: CampaignConfig, summary: Summary, stopping: StopFlag) -> None:
     if not config.corpus.is_dir():
         return
     for path in corpus_files([config.corpus]):
+        if stopping():
+            return
         try:
             entry = load_entry(path)
         except CorpusError as error:

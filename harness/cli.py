@@ -47,6 +47,7 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_DIVERGENCE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell's code for SIGINT: the campaign did not run to its end
 
 
 class _Parser(argparse.ArgumentParser):
@@ -398,7 +399,9 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     print(summary_table(summary))
     if arguments.json:
         print(canonical_json(summary.to_json()))
-    return EXIT_DIVERGENCE if summary.found_anything else EXIT_OK
+    if summary.found_anything:
+        return EXIT_DIVERGENCE
+    return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK
 
 
 class ProgressDisplay:
@@ -436,6 +439,8 @@ def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
         f"fingerprints {len(summary.fingerprints)}  "
         f"elapsed {progress.elapsed:.0f}s{remaining}"
     )
+    if summary.interrupted:
+        head += "  stopping after the current cases (Ctrl-C again to stop now)"
     if not per_executor:
         return [head]
     rows = [
@@ -454,8 +459,9 @@ def summary_table(summary: Summary) -> str:
         share = f"{100 * t.parallel / t.runs:.0f}%" if t.runs else "-"
         rows.append(f"{spec:40} {t.cases:7} {t.runs:7} {t.divergences:8} {share:>8} {t.aborts:7}")
     rate = summary.cases / summary.seconds if summary.seconds else 0.0
+    stopped = "interrupted: " if summary.interrupted else ""
     rows.append(
-        f"{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
+        f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
         f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s); "
         f"corpus replayed {summary.replayed}"
     )

@@ -8,16 +8,28 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from executors.model import Account, Genesis
-from harness.campaign import CampaignConfig, Summary, _generator_bug, draw_case, run_campaign
+from harness.campaign import (
+    CampaignConfig,
+    Summary,
+    _first_interrupt_sets,
+    _generator_bug,
+    draw_case,
+    run_campaign,
+)
 from harness.corpus import corpus_files, load_entry
 from tests.test_quality import PLANTED
+
+Json = dict[str, Any]
 
 # Every planted bug shows within the first 14 cases of seed 0 in its profile.
 CASES = 40
@@ -172,3 +184,76 @@ def test_the_cli_exits_1_on_a_divergence(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert "saved " in done.stdout
+
+
+# ---------------------------------------------------------------- Ctrl-C
+
+
+def test_a_first_interrupt_sets_the_flag_and_a_second_raises() -> None:
+    stop = threading.Event()
+    with _first_interrupt_sets(stop):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert _signal_delivered(stop.is_set)
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            _signal_delivered(lambda: False)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def _signal_delivered(condition: Callable[[], bool]) -> bool:
+    """Python runs signal handlers between bytecodes: give it a moment."""
+    deadline = time.monotonic() + 5
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def interrupted_fuzz(tmp_path: Path, spec: str, workers: int, presses: int) -> tuple[int, Json]:
+    """Start a long campaign, let it run, press Ctrl-C ``presses`` times (to the whole
+    process group, as a terminal does), and return its exit code and JSON summary."""
+    command = [
+        sys.executable, "-m", "harness", "fuzz", "--executor", spec, "--seconds", "600",
+        "--seed", "0", "--workers", str(workers), "--shrink-seconds", "2", "--json",
+        "--corpus", str(tmp_path / "corpus"),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        assert process.stderr.readline().startswith("fuzzing ")
+        time.sleep(3)  # well into the campaign: workers spawned, cases checked
+        for _ in range(presses):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(0.2)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    return process.returncode, json.loads(out.splitlines()[-1])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_ends_the_campaign_with_its_summary(tmp_path: Path, workers: int) -> None:
+    code, summary = interrupted_fuzz(tmp_path, "batched@memory/seeded", workers, presses=1)
+    assert code == 130
+    assert summary["interrupted"] is True
+    assert (summary["divergences"], summary["saved"], summary["harness_bugs"]) == (0, [], [])
+    assert summary["cases"] > 0 and summary["seconds"] < 60
+
+
+def test_ctrl_c_after_a_find_exits_1_and_keeps_it(tmp_path: Path) -> None:
+    code, summary = interrupted_fuzz(tmp_path, "batched-lost-fees@memory/seeded", 2, presses=1)
+    assert code == 1
+    assert summary["interrupted"] is True and summary["divergences"] > 0
+    saved = [str(path) for path in corpus_files([tmp_path / "corpus"])]
+    assert saved and set(summary["saved"]) <= set(saved)
+    for path in saved:
+        assert load_entry(Path(path)).executors == ("batched-lost-fees@memory/seeded",)
+
+
+def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
+    code, summary = interrupted_fuzz(tmp_path, "batched@memory/seeded", 2, presses=2)
+    assert code == 130
+    assert summary["interrupted"] is True
