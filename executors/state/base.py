@@ -93,19 +93,22 @@ def canonical_state(items: Iterable[tuple[StateKey, StateValue]]) -> CanonicalSt
     for key, value in present:
         match key:
             case BalanceKey(address, asset):
-                _holder(accounts, address, key)["balances"][asset] = value  # type: ignore[index]
+                _part(accounts, address, key, "balances")[asset] = value
             case ContractBalanceKey(address, asset):
-                _holder(contracts, address, key)["balances"][asset] = value  # type: ignore[index]
+                _part(contracts, address, key, "balances")[asset] = value
             case StorageKey(address, slot):
-                _holder(contracts, address, key)["storage"][str(slot)] = value  # type: ignore[index]
+                _part(contracts, address, key, "storage")[str(slot)] = value
             case BurnedKey(asset):
                 burned[asset] = value
     return {"accounts": accounts, "contracts": contracts, "burned": burned}
 
 
-def _holder(
-    holders: dict[str, dict[str, object]], address: str, key: StateKey
+def _part(
+    holders: dict[str, dict[str, object]], address: str, key: StateKey, part: str
 ) -> dict[str, object]:
+    """The ``part`` map (balances or storage) of ``address``, which must exist."""
     if address not in holders:
         raise InvariantViolation(f"state holds {key} for {address!r}, which does not exist")
-    return holders[address]
+    inner = holders[address][part]
+    assert isinstance(inner, dict)
+    return inner

@@ -29,7 +29,9 @@ class MemoryState:
                 items[key] = value
         for asset, amount in write_set.burned.items():
             key = BurnedKey(asset)
-            items[key] = self.read(key) + amount  # type: ignore[operator]
+            burned = self.read(key)
+            assert isinstance(burned, int)
+            items[key] = burned + amount
 
     def reader(self) -> StateView:
         return self
