@@ -335,7 +335,7 @@ def run_campaign(
 
     try:
         with _first_interrupt_sets(stop):
-            _replay_corpus(config, tally.summary, stop.is_set)
+            _replay_corpus(config, tally, stop.is_set)
             deadline_s = None if config.seconds is None else config.seconds - _since(started)
             if config.workers == 1:
                 _work_here(config, deadline_s, tally, report, every_s, stop.is_set)
@@ -428,9 +428,12 @@ def _gather(events: multiprocessing.Queue[Event], running: int, tally: _Tally,
             report()
 
 
-def _replay_corpus(config: CampaignConfig, summary: Summary, stopping: StopFlag) -> None:
+def _replay_corpus(config: CampaignConfig, tally: _Tally, stopping: StopFlag) -> None:
+    """Replay every readable corpus file; one that still diverges counts as a
+    divergence found now (unreadable files are listed, never fatal)."""
     if not config.corpus.is_dir():
         return
+    summary = tally.summary
     for path in corpus_files([config.corpus]):
         if stopping():
             return
@@ -442,5 +445,4 @@ def _replay_corpus(config: CampaignConfig, summary: Summary, stopping: StopFlag)
         summary.replayed += 1
         if replay_entry(entry):
             summary.replay_divergences += 1
-            summary.divergences += 1
-            summary.fingerprints.add(entry.fingerprint)
+            tally.apply((EventKind.DIVERGENCE, entry.fingerprint))

@@ -109,6 +109,19 @@ def test_a_rerun_replays_the_corpus_and_does_not_save_a_known_fingerprint(
     assert again.fingerprints == first.fingerprints
 
 
+def test_a_corpus_entry_that_still_diverges_is_a_divergence_found_at_replay(
+    tmp_path: Path,
+) -> None:
+    """The entries are replayed on the executor they record (the mutant), while the
+    campaign's own cases run on the correct executor and find nothing."""
+    first = campaign(tmp_path, "batched-no-sender-debit@memory/seeded", profile="mixed")
+    again = campaign(tmp_path, "batched@memory/seeded", profile="mixed")
+    assert again.replay_divergences == again.divergences == len(first.saved) > 0
+    assert again.fingerprints == first.fingerprints
+    assert again.first_divergence_s is not None
+    assert again.first_divergence_s < again.seconds
+
+
 def test_drawing_is_deterministic_per_seed_and_index() -> None:
     assert draw_case("mixed", 3, 17) == draw_case("mixed", 3, 17)
     assert draw_case("mixed", 3, 17) != draw_case("mixed", 3, 18)
