@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from hypothesis import HealthCheck, given, settings
 
@@ -194,6 +194,14 @@ Event = tuple[EventKind, Any]
 StopFlag = Callable[[], bool]
 
 
+class _Flag(Protocol):
+    """A stop flag: a ``threading.Event`` or one shared with worker processes."""
+
+    def is_set(self) -> bool: ...
+
+    def set(self) -> None: ...
+
+
 def _work(config: CampaignConfig, worker: int, deadline: float | None,
           emit: Callable[[Event], None], stopping: StopFlag) -> None:  # fmt: skip
     """One worker's share of the campaign, until done or ``stopping()``; every event
@@ -249,7 +257,7 @@ def _claim(corpus: Path, fingerprint: str) -> bool:
 
 
 def _process_main(config: CampaignConfig, worker: int, deadline_s: float | None,
-                  events: multiprocessing.Queue[Event], stop: Any) -> None:  # fmt: skip
+                  events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
     _pin_to_a_core(worker)
@@ -343,9 +351,8 @@ def run_campaign(
                 _run_processes(config, deadline_s, tally, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
-    tally.summary.interrupted = stop.is_set()
     tally.summary.seconds = _since(started)
-    report()
+    report()  # also marks the summary interrupted if it was
     return tally.summary
 
 
@@ -354,7 +361,7 @@ def _since(started: float) -> float:
 
 
 @contextlib.contextmanager
-def _first_interrupt_sets(stop: Any) -> Iterator[None]:
+def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
     """While active, a first SIGINT sets ``stop`` instead of raising; a second raises
     ``KeyboardInterrupt`` as usual. Inert off the main thread, where Python delivers
     no signals anyway."""
@@ -390,7 +397,7 @@ def _work_here(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
 
 
 def _run_processes(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
-                   report: Callable[[], None], every_s: float, stop: Any) -> None:  # fmt: skip
+                   report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
     processes = [
