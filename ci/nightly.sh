@@ -16,13 +16,14 @@ tail -n 1 reports/fuzz.txt > reports/fuzz-summary.json
 
 # A Markdown report of every counterexample the campaign saved, for the run summary.
 python - <<'PY' > reports/divergences.md
-import json, pathlib, subprocess
+import json, pathlib
+from harness.corpus import replay_command
 summary = json.loads(pathlib.Path("reports/fuzz-summary.json").read_text())
 print(f"## txparity nightly: {summary['cases']} cases, {summary['divergences']} divergence(s)\n")
 for path in summary["saved"]:
     entry = json.loads(pathlib.Path(path).read_text())
     print(f"- `{path}`: {entry['executors'][0]} ({entry['kind']}): {entry['detail']}")
-    print(f"  replay: `txparity replay {path}`")
+    print(f"  replay: `{replay_command(pathlib.Path(path))}`")
 PY
 if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
   cat reports/divergences.md >> "$GITHUB_STEP_SUMMARY"
