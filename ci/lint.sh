@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ruff check .
 ruff format --check .
-mypy --strict executors harness
+mypy --strict -p txparity
 # The workflows: structure against the GitHub schema, then security (offline).
 check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 zizmor --offline --quiet .github/workflows/

@@ -17,7 +17,7 @@ tail -n 1 reports/fuzz.txt > reports/fuzz-summary.json
 # A Markdown report of every counterexample the campaign saved, for the run summary.
 python - <<'PY' > reports/divergences.md
 import json, pathlib
-from harness.corpus import replay_command
+from txparity.harness.corpus import replay_command
 summary = json.loads(pathlib.Path("reports/fuzz-summary.json").read_text())
 print(f"## txparity nightly: {summary['cases']} cases, {summary['divergences']} divergence(s)\n")
 for path in summary["saved"]:

@@ -33,8 +33,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from executors.execution import BlockRun, ExecutionPath, Stats
-from executors.model import (
+from txparity.executors.execution import BlockRun, ExecutionPath, Stats
+from txparity.executors.model import (
     Burn,
     Case,
     Code,
@@ -46,11 +46,11 @@ from executors.model import (
     Transfer,
     WriteSet,
 )
-from executors.parallel import ParallelExecutor, ScheduledView
-from executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
-from executors.schedule import Schedule
-from executors.state import State
-from executors.view import StateView
+from txparity.executors.parallel import ParallelExecutor, ScheduledView
+from txparity.executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
+from txparity.executors.schedule import Schedule
+from txparity.executors.state import State
+from txparity.executors.view import StateView
 
 __all__ = ["BatchPlan", "BatchedExecutor", "FeeCounter", "call_closure", "plan_batches"]
 

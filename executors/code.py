@@ -15,7 +15,7 @@ import json
 import re
 from enum import Enum
 
-from executors.model import U64_LIMIT, Code, Instruction, Op, Program
+from txparity.executors.model import U64_LIMIT, Code, Instruction, Op, Program
 
 __all__ = [
     "ADDRESS_PATTERN",

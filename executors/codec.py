@@ -22,9 +22,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from executors.code import ADDRESS_PATTERN, CodeNotWellFormed, is_canonical_decimal, parse_code
-from executors.errors import InvalidCase
-from executors.model import (
+from txparity.executors.code import (
+    ADDRESS_PATTERN,
+    CodeNotWellFormed,
+    is_canonical_decimal,
+    parse_code,
+)
+from txparity.executors.errors import InvalidCase
+from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,
     Account,

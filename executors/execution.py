@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
-from executors.codec import encode_result
-from executors.model import Case, Receipt
-from executors.state import CanonicalState, State, open_state
+from txparity.executors.codec import encode_result
+from txparity.executors.model import Case, Receipt
+from txparity.executors.state import CanonicalState, State, open_state
 
 __all__ = ["BlockRun", "Execution", "ExecutionPath", "Executor", "Stats", "run_case"]
 

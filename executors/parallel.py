@@ -13,14 +13,14 @@ import hashlib
 import logging
 from abc import ABC, abstractmethod
 
-from executors.codec import canonical_json, encode_case
-from executors.errors import ExecutorHang
-from executors.execution import BlockRun, ExecutionPath, Stats
-from executors.model import Case, StateKey, StateValue
-from executors.schedule import SCHEDULES, Schedule, Stalled, make_schedule
-from executors.sequential import execute_sequentially
-from executors.state import State
-from executors.view import StateView
+from txparity.executors.codec import canonical_json, encode_case
+from txparity.executors.errors import ExecutorHang
+from txparity.executors.execution import BlockRun, ExecutionPath, Stats
+from txparity.executors.model import Case, StateKey, StateValue
+from txparity.executors.schedule import SCHEDULES, Schedule, Stalled, make_schedule
+from txparity.executors.sequential import execute_sequentially
+from txparity.executors.state import State
+from txparity.executors.view import StateView
 
 __all__ = ["DEFAULT_WATCHDOG_S", "ParallelExecutor", "ScheduledView", "case_id"]
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from executors.batched import BatchedExecutor
-from executors.blockstm import BlockStmExecutor
-from executors.errors import UnknownExecutor
-from executors.execution import Executor
-from executors.mutants import MUTANTS
-from executors.parallel import DEFAULT_WATCHDOG_S
-from executors.schedule import SCHEDULES
-from executors.sequential import SequentialExecutor
-from executors.state import BACKENDS
+from txparity.executors.batched import BatchedExecutor
+from txparity.executors.blockstm import BlockStmExecutor
+from txparity.executors.errors import UnknownExecutor
+from txparity.executors.execution import Executor
+from txparity.executors.mutants import MUTANTS
+from txparity.executors.parallel import DEFAULT_WATCHDOG_S
+from txparity.executors.schedule import SCHEDULES
+from txparity.executors.sequential import SequentialExecutor
+from txparity.executors.state import BACKENDS
 
 __all__ = [
     "CORRECT_PARALLEL",

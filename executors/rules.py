@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
-from executors.code import ADDRESS_PATTERN
-from executors.model import (
+from txparity.executors.code import ADDRESS_PATTERN
+from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,
     Block,
@@ -39,8 +39,8 @@ from executors.model import (
     Transfer,
     WriteSet,
 )
-from executors.view import Scratch, StateView
-from executors.vm import run
+from txparity.executors.view import Scratch, StateView
+from txparity.executors.vm import run
 
 __all__ = [
     "MAX_ARGS",

@@ -8,10 +8,10 @@ produce it, and pays the miner at the end. Parallel executors reuse
 
 from __future__ import annotations
 
-from executors.execution import BlockRun, ExecutionPath, Stats
-from executors.model import Block, Case, Receipt
-from executors.rules import apply_transaction, fee_writes, reward_writes
-from executors.state import State
+from txparity.executors.execution import BlockRun, ExecutionPath, Stats
+from txparity.executors.model import Block, Case, Receipt
+from txparity.executors.rules import apply_transaction, fee_writes, reward_writes
+from txparity.executors.state import State
 
 __all__ = ["SequentialExecutor", "execute_sequentially"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol, cast
 
-from executors.model import (
+from txparity.executors.model import (
     BalanceKey,
     Code,
     CodeKey,

@@ -21,9 +21,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from executors.code import COST
-from executors.model import NATIVE_ASSET, U64_LIMIT, Instruction, Op, Program, RevertReason
-from executors.view import Scratch
+from txparity.executors.code import COST
+from txparity.executors.model import NATIVE_ASSET, U64_LIMIT, Instruction, Op, Program, RevertReason
+from txparity.executors.view import Scratch
 
 __all__ = ["MAX_FRAMES", "MAX_STACK", "RunOutcome", "caller_word", "run"]
 

@@ -43,12 +43,18 @@ from typing import Any, Protocol
 
 from hypothesis import HealthCheck, given, settings
 
-from executors.codec import canonical_json, case_from_json, encode_case
-from executors.errors import InvalidCase
-from executors.model import Case
-from harness.corpus import CorpusError, corpus_files, load_entry, replay_entry, save_and_shrink
-from harness.differential import CheckResult, Divergence, Equivalence, Runner
-from harness.strategies import cases
+from txparity.executors.codec import canonical_json, case_from_json, encode_case
+from txparity.executors.errors import InvalidCase
+from txparity.executors.model import Case
+from txparity.harness.corpus import (
+    CorpusError,
+    corpus_files,
+    load_entry,
+    replay_entry,
+    save_and_shrink,
+)
+from txparity.harness.differential import CheckResult, Divergence, Equivalence, Runner
+from txparity.harness.strategies import cases
 
 __all__ = [
     "CampaignConfig",

@@ -7,8 +7,8 @@ Field paths in errors are relative to the case in every form.
 
 from __future__ import annotations
 
-from executors.codec import case_from_json, parse_json
-from executors.model import Case
+from txparity.executors.codec import case_from_json, parse_json
+from txparity.executors.model import Case
 
 __all__ = ["COUNTEREXAMPLE_FORMAT", "read_case"]
 

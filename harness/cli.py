@@ -17,17 +17,17 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, NoReturn
 
-from executors.codec import canonical_json, decode_case
-from executors.errors import ExecutorError
-from executors.execution import Execution, run_case
-from executors.model import Case
-from executors.parallel import DEFAULT_WATCHDOG_S
-from executors.registry import ExecutorName, make_executor, parse_name
-from executors.schedule import SCHEDULES
-from executors.state import BACKENDS
-from harness.campaign import CampaignConfig, Progress, Summary, run_campaign
-from harness.casefile import read_case
-from harness.corpus import (
+from txparity.executors.codec import canonical_json, decode_case
+from txparity.executors.errors import ExecutorError
+from txparity.executors.execution import Execution, run_case
+from txparity.executors.model import Case
+from txparity.executors.parallel import DEFAULT_WATCHDOG_S
+from txparity.executors.registry import ExecutorName, make_executor, parse_name
+from txparity.executors.schedule import SCHEDULES
+from txparity.executors.state import BACKENDS
+from txparity.harness.campaign import CampaignConfig, Progress, Summary, run_campaign
+from txparity.harness.casefile import read_case
+from txparity.harness.corpus import (
     CorpusError,
     check_writable,
     corpus_files,
@@ -36,11 +36,11 @@ from harness.corpus import (
     replay_entry,
     save_and_shrink,
 )
-from harness.differential import Equivalence, Runner, default_specs
-from harness.errors import HarnessError, InputError
-from harness.report import build_report
-from harness.strategies import PROFILES
-from harness.targets import make_target
+from txparity.harness.differential import Equivalence, Runner, default_specs
+from txparity.harness.errors import HarnessError, InputError
+from txparity.harness.report import build_report
+from txparity.harness.strategies import PROFILES
+from txparity.harness.targets import make_target
 
 __all__ = ["main"]
 

@@ -21,14 +21,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from executors.codec import canonical_json, case_from_json, encode_case, parse_json
-from executors.errors import InvalidCase
-from executors.model import Case
-from harness.casefile import COUNTEREXAMPLE_FORMAT
-from harness.differential import Divergence, DivergenceKind, Equivalence, Runner
-from harness.errors import HarnessError, InputError
-from harness.shrink import shrink
-from harness.targets import REFERENCE_SPEC
+from txparity.executors.codec import canonical_json, case_from_json, encode_case, parse_json
+from txparity.executors.errors import InvalidCase
+from txparity.executors.model import Case
+from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT
+from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
+from txparity.harness.errors import HarnessError, InputError
+from txparity.harness.shrink import shrink
+from txparity.harness.targets import REFERENCE_SPEC
 
 __all__ = [
     "ENTRY_FORMAT",

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from executors.execution import ExecutionPath
-from executors.model import U64_LIMIT, Case
-from executors.registry import CORRECT_PARALLEL
-from executors.state import BACKENDS
-from harness.targets import REFERENCE_SPEC, Answer, AnswerKind, Target, make_target
+from txparity.executors.execution import ExecutionPath
+from txparity.executors.model import U64_LIMIT, Case
+from txparity.executors.registry import CORRECT_PARALLEL
+from txparity.executors.state import BACKENDS
+from txparity.harness.targets import REFERENCE_SPEC, Answer, AnswerKind, Target, make_target
 
 __all__ = [
     "DEFAULT_SCHEDULES",

@@ -25,10 +25,10 @@ import time
 from collections.abc import Callable
 from typing import IO
 
-from executors.codec import canonical_json, encode_case
-from executors.model import Case
-from harness.errors import InputError
-from harness.targets import Answer, AnswerKind, answer_from_line
+from txparity.executors.codec import canonical_json, encode_case
+from txparity.executors.model import Case
+from txparity.harness.errors import InputError
+from txparity.harness.targets import Answer, AnswerKind, answer_from_line
 
 __all__ = ["ExternalTarget"]
 

@@ -1,6 +1,6 @@
 """Coverage-guided fuzzing with atheris, driving the same Hypothesis case strategy.
 
-    python -m harness.fuzz_atheris [--executor SPEC]... [--profile NAME]
+    python -m txparity.harness.fuzz_atheris [--executor SPEC]... [--profile NAME]
         [--corpus DIR] [--shrink-seconds N] [libFuzzer flags, e.g. -max_total_time=60]
 
 atheris (libFuzzer) mutates byte strings; each one is handed to the differential
@@ -27,7 +27,9 @@ PADDED_BYTES = 8192
 
 
 def _arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(prog="python -m harness.fuzz_atheris", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m txparity.harness.fuzz_atheris", description=__doc__
+    )
     parser.add_argument("--executor", action="append", default=None, metavar="SPEC")
     parser.add_argument("--profile", default="mixed")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
@@ -41,12 +43,12 @@ def main(argv: list[str] | None = None) -> None:
         import atheris
     except ImportError:
         _fail("atheris is not installed (pip install 'txparity[fuzz]')")
-    with atheris.instrument_imports(include=["executors"]):
-        import executors.batched
-        import executors.blockstm
-        import executors.rules
-        import executors.sequential
-        import executors.vm  # noqa: F401  (instrumented for coverage)
+    with atheris.instrument_imports(include=["txparity.executors"]):
+        import txparity.executors.batched
+        import txparity.executors.blockstm
+        import txparity.executors.rules
+        import txparity.executors.sequential
+        import txparity.executors.vm  # noqa: F401  (instrumented for coverage)
     fuzz_one_input = _checked_property(arguments).hypothesis.fuzz_one_input
 
     def one_input(data: bytes) -> None:
@@ -71,10 +73,10 @@ def _checked_property(arguments: argparse.Namespace) -> Any:
     """The property, or one error line and exit 2 for a bad profile, executor or corpus.
 
     Imported only now, after the executors were instrumented."""
-    from executors.errors import ExecutorError
-    from harness.corpus import check_writable
-    from harness.errors import HarnessError
-    from harness.strategies import PROFILES
+    from txparity.executors.errors import ExecutorError
+    from txparity.harness.corpus import check_writable
+    from txparity.harness.errors import HarnessError
+    from txparity.harness.strategies import PROFILES
 
     if arguments.profile not in PROFILES:
         _fail(f"unknown profile {arguments.profile!r} (known: {', '.join(PROFILES)})")
@@ -89,10 +91,10 @@ def _property(arguments: argparse.Namespace) -> Any:
     """The differential property as a Hypothesis test (imported after instrumenting)."""
     from hypothesis import HealthCheck, given, settings
 
-    from executors.model import Case
-    from harness.corpus import replay_command, save_and_shrink
-    from harness.differential import Runner, default_specs
-    from harness.strategies import cases
+    from txparity.executors.model import Case
+    from txparity.harness.corpus import replay_command, save_and_shrink
+    from txparity.harness.differential import Runner, default_specs
+    from txparity.harness.strategies import cases
 
     runner = Runner(arguments.executor or default_specs(), seeds=1)
 

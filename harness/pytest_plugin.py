@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from executors.errors import ExecutorError
-from executors.model import Case
-from harness.corpus import (
+from txparity.executors.errors import ExecutorError
+from txparity.executors.model import Case
+from txparity.harness.corpus import (
     CorpusError,
     entry_of,
     load_entry,
@@ -31,8 +31,8 @@ from harness.corpus import (
     save_entry,
     shrink_command,
 )
-from harness.differential import Runner
-from harness.errors import HarnessError
+from txparity.harness.differential import Runner
+from txparity.harness.errors import HarnessError
 
 __all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir"]
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from executors.codec import encode_transaction
-from executors.model import Burn, Case, Deploy, Invoke, Transaction, Transfer
-from harness.differential import Divergence
+from txparity.executors.codec import encode_transaction
+from txparity.executors.model import Burn, Case, Deploy, Invoke, Transaction, Transfer
+from txparity.harness.differential import Divergence
 
 __all__ = ["Report", "build_report", "describe_tx"]
 

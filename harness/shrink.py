@@ -38,11 +38,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from executors.codec import canonical_json, case_from_json, encode_case
-from executors.errors import InvalidCase
-from executors.model import Case
-from harness.differential import Divergence, Runner
-from harness.targets import Target
+from txparity.executors.codec import canonical_json, case_from_json, encode_case
+from txparity.executors.errors import InvalidCase
+from txparity.executors.model import Case
+from txparity.harness.differential import Divergence, Runner
+from txparity.harness.targets import Target
 
 __all__ = ["PASSES", "ShrinkResult", "shrink", "size"]
 

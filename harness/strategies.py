@@ -53,9 +53,9 @@ from typing import Generic, TypeVar
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from executors.code import ADDRESS_PATTERN, CodeNotWellFormed, parse_code
-from executors.codec import canonical_json
-from executors.model import (
+from txparity.executors.code import ADDRESS_PATTERN, CodeNotWellFormed, parse_code
+from txparity.executors.codec import canonical_json
+from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,
     Account,
@@ -78,10 +78,10 @@ from executors.model import (
     Transaction,
     Transfer,
 )
-from executors.rules import apply_transaction, maximum_spend, reward_writes
-from executors.state.base import genesis_write_set
-from executors.state.memory import MemoryState
-from executors.view import Scratch
+from txparity.executors.rules import apply_transaction, maximum_spend, reward_writes
+from txparity.executors.state.base import genesis_write_set
+from txparity.executors.state.memory import MemoryState
+from txparity.executors.view import Scratch
 
 __all__ = ["PROFILES", "Knobs", "cases", "load_settings_profile", "register_settings_profiles"]
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from executors.codec import RESULT_FORMAT, canonical_json
-from executors.errors import ExecutorError, ExecutorHang
-from executors.execution import Stats, run_case
-from executors.model import Case
-from executors.parallel import DEFAULT_WATCHDOG_S
-from executors.registry import ExecutorName, make_executor, parse_name
+from txparity.executors.codec import RESULT_FORMAT, canonical_json
+from txparity.executors.errors import ExecutorError, ExecutorHang
+from txparity.executors.execution import Stats, run_case
+from txparity.executors.model import Case
+from txparity.executors.parallel import DEFAULT_WATCHDOG_S
+from txparity.executors.registry import ExecutorName, make_executor, parse_name
 
 __all__ = [
     "REFERENCE_SPEC",
@@ -97,7 +97,7 @@ def make_target(
 ) -> Target:
     """The target a spec names; raises ``UnknownExecutor`` or ``InputError``."""
     if spec.startswith("cmd:"):
-        from harness.external import ExternalTarget
+        from txparity.harness.external import ExternalTarget
 
         return ExternalTarget(spec, timeout_s)
     return BuiltinTarget(parse_name(spec), watchdog_s)

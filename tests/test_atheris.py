@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.corpus import corpus_files, load_entry
+from txparity.harness.corpus import corpus_files, load_entry
 
 pytest.importorskip("atheris")
 
 
 def fuzz(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "harness.fuzz_atheris", *args],
+        [sys.executable, "-m", "txparity.harness.fuzz_atheris", *args],
         cwd=cwd, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
 

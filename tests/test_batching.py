@@ -15,15 +15,15 @@ from typing import Any
 
 import pytest
 
-from executors.batched import BatchedExecutor, BatchPlan, call_closure, plan_batches
-from executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound
-from executors.blockstm.scheduler import Scheduler, Status, Task, TaskKind
-from executors.code import parse_code
-from executors.codec import decode_case
-from executors.errors import InvariantViolation
-from executors.model import BalanceKey, Code, NonceKey, StorageKey
 from tests import builders
 from tests.builders import Json, burn, deploy
+from txparity.executors.batched import BatchedExecutor, BatchPlan, call_closure, plan_batches
+from txparity.executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound
+from txparity.executors.blockstm.scheduler import Scheduler, Status, Task, TaskKind
+from txparity.executors.code import parse_code
+from txparity.executors.codec import decode_case
+from txparity.executors.errors import InvariantViolation
+from txparity.executors.model import BalanceKey, Code, NonceKey, StorageKey
 
 # ---------------------------------------------------------------- helpers
 

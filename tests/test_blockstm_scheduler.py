@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from executors.blockstm.scheduler import Scheduler, Status, Task, TaskKind
-from executors.schedule import (
+from txparity.executors.blockstm.scheduler import Scheduler, Status, Task, TaskKind
+from txparity.executors.schedule import (
     PctStrategy,
     RandomStrategy,
     Schedule,

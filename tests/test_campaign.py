@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from executors.model import Account, Genesis
-from harness.campaign import (
+from tests.test_quality import PLANTED
+from txparity.executors.model import Account, Genesis
+from txparity.harness.campaign import (
     CampaignConfig,
     Summary,
     _first_interrupt_sets,
@@ -26,8 +27,7 @@ from harness.campaign import (
     draw_case,
     run_campaign,
 )
-from harness.corpus import corpus_files, load_entry
-from tests.test_quality import PLANTED
+from txparity.harness.corpus import corpus_files, load_entry
 
 Json = dict[str, Any]
 
@@ -140,7 +140,7 @@ def test_a_generated_case_the_decoder_refuses_is_a_harness_bug() -> None:
 def test_kill_minus_nine_loses_nothing_already_found(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     command = [
-        sys.executable, "-m", "harness", "fuzz", "--executor",
+        sys.executable, "-m", "txparity", "fuzz", "--executor",
         "blockstm-stale-read@memory/seeded", "--profile", "contended", "--cases", "100000",
         "--seed", "0", "--workers", "1", "--shrink-seconds", "600", "--corpus", str(corpus),
     ]  # fmt: skip
@@ -155,7 +155,7 @@ def test_kill_minus_nine_loses_nothing_already_found(tmp_path: Path) -> None:
     assert entry.executors == ("blockstm-stale-read@memory/seeded",)
     assert not [p for p in corpus.rglob("*") if p.name.startswith(".tmp-")]
     rerun = subprocess.run(
-        [sys.executable, "-m", "harness", "replay", str(corpus)], capture_output=True, text=True
+        [sys.executable, "-m", "txparity", "replay", str(corpus)], capture_output=True, text=True
     )
     assert rerun.returncode == 1
     assert f"DIVERGES {found}" in rerun.stdout
@@ -173,7 +173,7 @@ def _wait_for_a_file(corpus: Path, seconds: float) -> Path:
 
 def test_the_cli_ends_with_the_json_summary(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "fuzz", "--executor", "batched@memory/seeded",
+        [sys.executable, "-m", "txparity", "fuzz", "--executor", "batched@memory/seeded",
          "--cases", "5", "--seed", "1", "--workers", "1", "--json",
          "--corpus", str(tmp_path / "corpus")],
         capture_output=True, text=True, timeout=120,
@@ -190,7 +190,7 @@ def test_the_cli_ends_with_the_json_summary(tmp_path: Path) -> None:
 
 def test_the_cli_exits_1_on_a_divergence(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "fuzz", "--executor",
+        [sys.executable, "-m", "txparity", "fuzz", "--executor",
          "batched-lost-fees@memory/seeded", "--cases", "3", "--seed", "0", "--workers", "1",
          "--shrink-seconds", "5", "--corpus", str(tmp_path / "corpus")],
         capture_output=True, text=True, timeout=120,
@@ -225,7 +225,7 @@ def interrupted_fuzz(tmp_path: Path, spec: str, workers: int, presses: int) -> t
     """Start a long campaign, let it run, press Ctrl-C ``presses`` times (to the whole
     process group, as a terminal does), and return its exit code and JSON summary."""
     command = [
-        sys.executable, "-m", "harness", "fuzz", "--executor", spec, "--seconds", "600",
+        sys.executable, "-m", "txparity", "fuzz", "--executor", spec, "--seconds", "600",
         "--seed", "0", "--workers", str(workers), "--shrink-seconds", "2", "--json",
         "--corpus", str(tmp_path / "corpus"),
     ]  # fmt: skip

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from executors.codec import canonical_json, case_from_json
-from harness.corpus import ENTRY_FORMAT, entry_of, load_entry, save_entry
-from harness.differential import Equivalence, Runner
 from tests import builders
 from tests.builders import Json
 from tests.conftest import VECTORS_DIR
+from txparity.executors.codec import canonical_json, case_from_json
+from txparity.harness.corpus import ENTRY_FORMAT, entry_of, load_entry, save_entry
+from txparity.harness.differential import Equivalence, Runner
 
 SIMPLE = VECTORS_DIR / "simple_transfer.json"
 SCRIPTS = Path(__file__).parent / "external_scripts"
@@ -33,7 +33,7 @@ COUNTER_CODE = [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SST
 
 def txparity(*args: object, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "harness", *(str(a) for a in args)],
+        [sys.executable, "-m", "txparity", *(str(a) for a in args)],
         input=stdin,
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ SIMPLE = VECTORS_DIR / "simple_transfer.json"
 
 def txparity(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "harness", *args],
+        [sys.executable, "-m", "txparity", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -91,7 +91,7 @@ def test_jsonl_answers_before_its_input_ends() -> None:
     """Each answer is flushed as soon as it is computed: the protocol is interactive."""
     case, expected = load_vector(SIMPLE)
     process = subprocess.Popen(
-        [sys.executable, "-m", "harness", "run", "--jsonl", "-", "--backend", "sqlite"],
+        [sys.executable, "-m", "txparity", "run", "--jsonl", "-", "--backend", "sqlite"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

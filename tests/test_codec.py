@@ -16,10 +16,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from executors.code import parse_code
-from executors.codec import canonical_json, decode_case, encode_case
-from executors.errors import InvalidCase
-from executors.model import (
+from txparity.executors.code import parse_code
+from txparity.executors.codec import canonical_json, decode_case, encode_case
+from txparity.executors.errors import InvalidCase
+from txparity.executors.model import (
     Account,
     Block,
     Burn,

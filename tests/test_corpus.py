@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from executors.codec import canonical_json, decode_case
-from harness.corpus import (
+from tests.builders import Json, transfer
+from txparity.executors.codec import canonical_json, decode_case
+from txparity.harness.corpus import (
     ENTRY_FORMAT,
     CorpusError,
     Entry,
@@ -33,10 +34,9 @@ from harness.corpus import (
     save_entry,
     shrink_command,
 )
-from harness.differential import Divergence, DivergenceKind, Equivalence, Runner
-from harness.pytest_plugin import assert_agree
-from harness.shrink import size
-from tests.builders import Json, transfer
+from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
+from txparity.harness.pytest_plugin import assert_agree
+from txparity.harness.shrink import size
 
 pytest_plugins = ["pytester"]
 
@@ -435,7 +435,7 @@ def test_plugin_loaded_explicitly(pytester: pytest.Pytester) -> None:
     plugin registered under two names)."""
     paths = make_project(pytester)
     result = pytester.runpytest_subprocess(
-        "-p", "no:txparity", "-p", "harness.pytest_plugin", "-p", "no:cacheprovider"
+        "-p", "no:txparity", "-p", "txparity.harness.pytest_plugin", "-p", "no:cacheprovider"
     )
     check_outcome(result, paths)
 

@@ -17,9 +17,11 @@ import json
 
 import pytest
 
-from executors.codec import canonical_json, decode_case
-from executors.model import Case
-from harness.differential import (
+from tests import builders
+from tests.builders import Json, account, transfer
+from txparity.executors.codec import canonical_json, decode_case
+from txparity.executors.model import Case
+from txparity.harness.differential import (
     Difference,
     Divergence,
     DivergenceKind,
@@ -30,10 +32,8 @@ from harness.differential import (
     compare,
     flatten,
 )
-from harness.report import build_report
-from harness.targets import Answer, AnswerKind
-from tests import builders
-from tests.builders import Json, account, transfer
+from txparity.harness.report import build_report
+from txparity.harness.targets import Answer, AnswerKind
 
 # ---------------------------------------------------------------- results by hand
 

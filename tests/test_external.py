@@ -17,18 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from executors.codec import canonical_json, case_from_json
-from executors.model import Case
-from harness.differential import (
+from tests.conftest import VECTORS_DIR, load_vector
+from txparity.executors.codec import canonical_json, case_from_json
+from txparity.executors.model import Case
+from txparity.harness.differential import (
     Divergence,
     DivergenceKind,
     Equivalence,
     Runner,
     compare,
 )
-from harness.errors import InputError
-from harness.targets import Answer, AnswerKind, make_target
-from tests.conftest import VECTORS_DIR, load_vector
+from txparity.harness.errors import InputError
+from txparity.harness.targets import Answer, AnswerKind, make_target
 
 SCRIPTS = Path(__file__).parent / "external_scripts"
 PATIENT_S = 30.0  # a per-case limit no working script comes near, even on a loaded machine

@@ -20,15 +20,15 @@ import json
 
 import pytest
 
-from executors.batched import BatchedExecutor
-from executors.blockstm import BlockStmExecutor
-from executors.codec import decode_case
-from executors.execution import Execution, ExecutionPath, run_case
-from executors.mutants import MUTANTS
-from executors.registry import CORRECT_PARALLEL, EXECUTORS, make_executor, parse_name
-from executors.schedule import SCHEDULES
-from executors.sequential import SequentialExecutor
 from tests.builders import Json, account, invoke, transfer
+from txparity.executors.batched import BatchedExecutor
+from txparity.executors.blockstm import BlockStmExecutor
+from txparity.executors.codec import decode_case
+from txparity.executors.execution import Execution, ExecutionPath, run_case
+from txparity.executors.mutants import MUTANTS
+from txparity.executors.registry import CORRECT_PARALLEL, EXECUTORS, make_executor, parse_name
+from txparity.executors.schedule import SCHEDULES
+from txparity.executors.sequential import SequentialExecutor
 
 # Entry 0 increments storage slot 0: PUSH 0, SLOAD, PUSH 1, ADD, PUSH 0, SSTORE (gas 20).
 COUNTER = {"0": [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]]}

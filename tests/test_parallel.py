@@ -27,18 +27,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from executors.blockstm import BlockStmExecutor
-from executors.codec import decode_case
-from executors.errors import ExecutorHang
-from executors.execution import BlockRun, Execution, ExecutionPath, run_case
-from executors.model import Case
-from executors.parallel import DEFAULT_WATCHDOG_S, case_id
-from executors.registry import CORRECT_PARALLEL, make_executor
-from executors.schedule import Schedule
-from executors.sequential import SequentialExecutor
-from executors.state import BACKENDS, State
 from tests import builders
 from tests.conftest import VECTORS_DIR, load_vector
+from txparity.executors.blockstm import BlockStmExecutor
+from txparity.executors.codec import decode_case
+from txparity.executors.errors import ExecutorHang
+from txparity.executors.execution import BlockRun, Execution, ExecutionPath, run_case
+from txparity.executors.model import Case
+from txparity.executors.parallel import DEFAULT_WATCHDOG_S, case_id
+from txparity.executors.registry import CORRECT_PARALLEL, make_executor
+from txparity.executors.schedule import Schedule
+from txparity.executors.sequential import SequentialExecutor
+from txparity.executors.state import BACKENDS, State
 
 SCHEDULES = ("threads", "seeded", "pct")
 SEEDED_SCHEDULES = ("seeded", "pct")
@@ -390,9 +390,9 @@ def test_same_seed_gives_the_same_trace_in_process(name: str, schedule: str) -> 
 _TRACE_SCRIPT = textwrap.dedent(
     """
     import hashlib, json, sys
-    from executors.codec import decode_case
-    from executors.execution import run_case
-    from executors.registry import make_executor
+    from txparity.executors.codec import decode_case
+    from txparity.executors.execution import run_case
+    from txparity.executors.registry import make_executor
     case = decode_case(json.dumps(json.loads(sys.argv[1])))
     digests = {}
     for name in ("batched", "blockstm"):
@@ -707,7 +707,7 @@ def test_sqlite_with_four_threads_on_contended_cases(name: str, schedule: str) -
 
 def txparity(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "harness", *args],
+        [sys.executable, "-m", "txparity", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

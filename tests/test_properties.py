@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given
 
-from executors.model import Case
-from harness.differential import Runner, default_specs
-from harness.pytest_plugin import assert_agree
-from harness.strategies import cases
+from txparity.executors.model import Case
+from txparity.harness.differential import Runner, default_specs
+from txparity.harness.pytest_plugin import assert_agree
+from txparity.harness.strategies import cases
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 
-from executors.model import Case
-from harness.differential import Runner
-from harness.shrink import shrink
-from harness.strategies import cases
+from txparity.executors.model import Case
+from txparity.harness.differential import Runner
+from txparity.harness.shrink import shrink
+from txparity.harness.strategies import cases
 
 KNOWN_MINIMUM_TXS = 4
 BUDGET = 400

@@ -15,21 +15,21 @@ from typing import Any
 
 import pytest
 
-from executors.codec import decode_case
-from executors.execution import Execution, run_case
-from executors.model import (
+from tests import builders
+from tests.builders import Json, account, burn, deploy, transfer, transfer_outputs
+from txparity.executors.codec import decode_case
+from txparity.executors.execution import Execution, run_case
+from txparity.executors.model import (
     NATIVE_ASSET,
     BalanceKey,
     NonceKey,
     Receipt,
     RejectReason,
 )
-from executors.rules import apply_transaction
-from executors.sequential import SequentialExecutor
-from executors.state.base import genesis_write_set
-from executors.state.memory import MemoryState
-from tests import builders
-from tests.builders import Json, account, burn, deploy, transfer, transfer_outputs
+from txparity.executors.rules import apply_transaction
+from txparity.executors.sequential import SequentialExecutor
+from txparity.executors.state.base import genesis_write_set
+from txparity.executors.state.memory import MemoryState
 
 U64_MAX = 2**64 - 1
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from executors.schedule import (
+from txparity.executors.schedule import (
     SCHEDULES,
     Abandoned,
     PctStrategy,

@@ -25,10 +25,11 @@ import json
 
 import pytest
 
-from executors.codec import canonical_json, case_from_json, decode_case, encode_case
-from executors.errors import InvalidCase
-from harness.differential import Divergence, Runner
-from harness.shrink import (
+from tests.builders import Json, account, burn, invoke, transfer_outputs
+from txparity.executors.codec import canonical_json, case_from_json, decode_case, encode_case
+from txparity.executors.errors import InvalidCase
+from txparity.harness.differential import Divergence, Runner
+from txparity.harness.shrink import (
     PASSES,
     delete_transactions,
     drop_deposits_and_args,
@@ -40,7 +41,6 @@ from harness.shrink import (
     simplify_config,
     size,
 )
-from tests.builders import Json, account, burn, invoke, transfer_outputs
 
 # ---------------------------------------------------------------- building cases
 

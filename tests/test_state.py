@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from executors.code import parse_code
-from executors.codec import canonical_json
-from executors.errors import UnknownExecutor
-from executors.model import (
+from txparity.executors.code import parse_code
+from txparity.executors.codec import canonical_json
+from txparity.executors.errors import UnknownExecutor
+from txparity.executors.model import (
     Account,
     BalanceKey,
     BurnedKey,
@@ -37,10 +37,10 @@ from executors.model import (
     StorageKey,
     WriteSet,
 )
-from executors.state import open_state
-from executors.state.memory import MemoryState
-from executors.state.sqlite import SqliteState, from_sqlite_integer, to_sqlite_integer
-from executors.view import StateView
+from txparity.executors.state import open_state
+from txparity.executors.state.memory import MemoryState
+from txparity.executors.state.sqlite import SqliteState, from_sqlite_integer, to_sqlite_integer
+from txparity.executors.view import StateView
 
 U64_MAX = 2**64 - 1
 BOUNDS = (0, 1, 2**63 - 1, 2**63, 2**63 + 1, U64_MAX)

@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 
-from executors.code import CodeNotWellFormed, parse_code
-from executors.codec import canonical_json, decode_case, encode_case
-from executors.execution import Execution, run_case
-from executors.model import (
+from txparity.executors.code import CodeNotWellFormed, parse_code
+from txparity.executors.codec import canonical_json, decode_case, encode_case
+from txparity.executors.execution import Execution, run_case
+from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,
     Burn,
@@ -45,12 +45,12 @@ from executors.model import (
     Transaction,
     Transfer,
 )
-from executors.rules import apply_transaction, maximum_spend, reward_writes
-from executors.sequential import SequentialExecutor
-from executors.state.base import genesis_write_set
-from executors.state.memory import MemoryState
-from executors.view import Scratch
-from harness.strategies import PROFILES, Knobs, cases
+from txparity.executors.rules import apply_transaction, maximum_spend, reward_writes
+from txparity.executors.sequential import SequentialExecutor
+from txparity.executors.state.base import genesis_write_set
+from txparity.executors.state.memory import MemoryState
+from txparity.executors.view import Scratch
+from txparity.harness.strategies import PROFILES, Knobs, cases
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE_NAMES = ("mixed", "contended", "wide", "contracts", "nonces")
@@ -463,7 +463,7 @@ def test_shrinking_minimizes_amounts_and_outputs() -> None:
 PROFILE_PROBE = """
 import json
 from hypothesis import settings
-from harness.strategies import load_settings_profile
+from txparity.harness.strategies import load_settings_profile
 name = load_settings_profile()
 current = settings()
 print(json.dumps([name, current.max_examples, current.deadline is None, current.derandomize,

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from executors.codec import decode_case
-from executors.execution import run_case
-from executors.sequential import SequentialExecutor
 from tests.conftest import VECTOR_PATHS
+from txparity.executors.codec import decode_case
+from txparity.executors.execution import run_case
+from txparity.executors.sequential import SequentialExecutor
 
 
 def test_there_are_vectors() -> None:

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from executors.codec import decode_case
-from executors.execution import Execution, run_case
-from executors.sequential import SequentialExecutor
+from txparity.executors.codec import decode_case
+from txparity.executors.execution import Execution, run_case
+from txparity.executors.sequential import SequentialExecutor
 
 SOURCE = "alice"
 START = 100_000

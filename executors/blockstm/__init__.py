@@ -47,7 +47,7 @@ so its own arithmetic is consistent even while other threads write; validation
 decides whether those values were the right ones.
 """
 
-from executors.blockstm.executor import BlockStmExecutor
-from executors.blockstm.scheduler import Status
+from txparity.executors.blockstm.executor import BlockStmExecutor
+from txparity.executors.blockstm.scheduler import Status
 
 __all__ = ["BlockStmExecutor", "Status"]

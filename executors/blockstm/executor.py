@@ -16,16 +16,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound, Version
-from executors.blockstm.scheduler import Scheduler, Task, TaskKind
-from executors.errors import InvariantViolation
-from executors.execution import BlockRun, ExecutionPath, Stats
-from executors.model import Case, Receipt, StateKey, StateValue, Transaction
-from executors.parallel import ParallelExecutor
-from executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
-from executors.schedule import Schedule
-from executors.state import State
-from executors.view import StateView
+from txparity.executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound, Version
+from txparity.executors.blockstm.scheduler import Scheduler, Task, TaskKind
+from txparity.executors.errors import InvariantViolation
+from txparity.executors.execution import BlockRun, ExecutionPath, Stats
+from txparity.executors.model import Case, Receipt, StateKey, StateValue, Transaction
+from txparity.executors.parallel import ParallelExecutor
+from txparity.executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
+from txparity.executors.schedule import Schedule
+from txparity.executors.state import State
+from txparity.executors.view import StateView
 
 __all__ = ["BlockStmExecutor", "IncarnationView"]
 

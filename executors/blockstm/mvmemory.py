@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from executors.model import StateKey, StateValue
+from txparity.executors.model import StateKey, StateValue
 
 __all__ = ["Estimate", "Found", "MVMemory", "NotFound", "ReadResult", "Version"]
 

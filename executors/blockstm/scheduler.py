@@ -18,8 +18,8 @@ import threading
 from dataclasses import dataclass
 from enum import StrEnum
 
-from executors.blockstm.mvmemory import Version
-from executors.errors import InvariantViolation
+from txparity.executors.blockstm.mvmemory import Version
+from txparity.executors.errors import InvariantViolation
 
 __all__ = ["Scheduler", "Status", "Task", "TaskKind"]
 

@@ -7,15 +7,15 @@ defaults: they exist so that the harness can prove it finds and shrinks them.
 
 from __future__ import annotations
 
-from executors.mutants.callee_blind import CalleeBlindBatched
-from executors.mutants.contract_blind import ContractBlindBatched
-from executors.mutants.lost_fees import LostFeesBatched
-from executors.mutants.no_sender_debit import NoSenderDebitBatched
-from executors.mutants.no_validation import NoValidationBlockStm
-from executors.mutants.racy_fees import RacyFeesBatched
-from executors.mutants.receiver_blind import ReceiverBlindBatched
-from executors.mutants.stale_read import StaleReadBlockStm
-from executors.parallel import ParallelExecutor
+from txparity.executors.mutants.callee_blind import CalleeBlindBatched
+from txparity.executors.mutants.contract_blind import ContractBlindBatched
+from txparity.executors.mutants.lost_fees import LostFeesBatched
+from txparity.executors.mutants.no_sender_debit import NoSenderDebitBatched
+from txparity.executors.mutants.no_validation import NoValidationBlockStm
+from txparity.executors.mutants.racy_fees import RacyFeesBatched
+from txparity.executors.mutants.receiver_blind import ReceiverBlindBatched
+from txparity.executors.mutants.stale_read import StaleReadBlockStm
+from txparity.executors.parallel import ParallelExecutor
 
 __all__ = ["MUTANTS"]
 

@@ -7,8 +7,8 @@ call a shared library contract run in one batch and race on its storage.
 
 from __future__ import annotations
 
-from executors.batched import BatchedExecutor, CodeAt
-from executors.model import Invoke, Transaction
+from txparity.executors.batched import BatchedExecutor, CodeAt
+from txparity.executors.model import Invoke, Transaction
 
 __all__ = ["CalleeBlindBatched"]
 

@@ -8,8 +8,8 @@ balance, and a deploy raced with transfers to its new address.
 
 from __future__ import annotations
 
-from executors.batched import BatchedExecutor, CodeAt
-from executors.model import Transaction, Transfer
+from txparity.executors.batched import BatchedExecutor, CodeAt
+from txparity.executors.model import Transaction, Transfer
 
 __all__ = ["ContractBlindBatched"]
 

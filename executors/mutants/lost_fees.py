@@ -7,7 +7,7 @@ fit in one batch, the common case in light traffic, are paid correctly.
 
 from __future__ import annotations
 
-from executors.batched import BatchedExecutor
+from txparity.executors.batched import BatchedExecutor
 
 __all__ = ["LostFeesBatched"]
 

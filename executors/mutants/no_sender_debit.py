@@ -9,8 +9,15 @@ right, which is why small-block tests never showed it.
 
 from __future__ import annotations
 
-from executors.batched import BatchedExecutor
-from executors.model import BalanceKey, StateKey, StateValue, Transaction, Transfer, WriteSet
+from txparity.executors.batched import BatchedExecutor
+from txparity.executors.model import (
+    BalanceKey,
+    StateKey,
+    StateValue,
+    Transaction,
+    Transfer,
+    WriteSet,
+)
 
 __all__ = ["NoSenderDebitBatched"]
 

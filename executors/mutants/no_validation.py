@@ -7,9 +7,9 @@ anyway, so conflicting transactions commit results computed on stale state.
 
 from __future__ import annotations
 
-from executors.blockstm import BlockStmExecutor
-from executors.blockstm.mvmemory import MVMemory
-from executors.schedule import Schedule
+from txparity.executors.blockstm import BlockStmExecutor
+from txparity.executors.blockstm.mvmemory import MVMemory
+from txparity.executors.schedule import Schedule
 
 __all__ = ["NoValidationBlockStm"]
 

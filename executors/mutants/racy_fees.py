@@ -8,8 +8,8 @@ on others, and rarely on real threads.
 
 from __future__ import annotations
 
-from executors.batched import BatchedExecutor, FeeCounter
-from executors.schedule import Schedule
+from txparity.executors.batched import BatchedExecutor, FeeCounter
+from txparity.executors.schedule import Schedule
 
 __all__ = ["RacyFeesBatched"]
 

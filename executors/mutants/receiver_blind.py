@@ -7,8 +7,8 @@ the same batch what it is being paid, race on the receiver's balance.
 
 from __future__ import annotations
 
-from executors.batched import BatchedExecutor, CodeAt
-from executors.model import Transaction, Transfer
+from txparity.executors.batched import BatchedExecutor, CodeAt
+from txparity.executors.model import Transaction, Transfer
 
 __all__ = ["ReceiverBlindBatched"]
 

@@ -8,9 +8,9 @@ its predecessor is about to overwrite.
 
 from __future__ import annotations
 
-from executors.blockstm import BlockStmExecutor
-from executors.blockstm.mvmemory import ESTIMATE, Found, MVMemory, NotFound, ReadResult
-from executors.model import StateKey
+from txparity.executors.blockstm import BlockStmExecutor
+from txparity.executors.blockstm.mvmemory import ESTIMATE, Found, MVMemory, NotFound, ReadResult
+from txparity.executors.model import StateKey
 
 __all__ = ["StaleReadBlockStm"]
 

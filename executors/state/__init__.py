@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from executors.errors import UnknownExecutor
-from executors.model import Genesis
-from executors.state.base import CanonicalState, State, canonical_state, genesis_write_set
-from executors.state.memory import MemoryState
-from executors.state.sqlite import SqliteState
+from txparity.executors.errors import UnknownExecutor
+from txparity.executors.model import Genesis
+from txparity.executors.state.base import CanonicalState, State, canonical_state, genesis_write_set
+from txparity.executors.state.memory import MemoryState
+from txparity.executors.state.sqlite import SqliteState
 
 __all__ = ["BACKENDS", "CanonicalState", "State", "canonical_state", "open_state"]
 

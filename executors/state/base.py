@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from executors.errors import InvariantViolation
-from executors.model import (
+from txparity.executors.errors import InvariantViolation
+from txparity.executors.model import (
     BalanceKey,
     BurnedKey,
     Code,
@@ -25,7 +25,7 @@ from executors.model import (
     StorageKey,
     WriteSet,
 )
-from executors.view import StateView
+from txparity.executors.view import StateView
 
 __all__ = ["CanonicalState", "State", "canonical_state", "genesis_write_set", "is_absent"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from executors.model import BurnedKey, StateKey, StateValue, WriteSet
-from executors.state.base import CanonicalState, canonical_state, is_absent
-from executors.view import StateView
+from txparity.executors.model import BurnedKey, StateKey, StateValue, WriteSet
+from txparity.executors.state.base import CanonicalState, canonical_state, is_absent
+from txparity.executors.view import StateView
 
 __all__ = ["MemoryState"]
 

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from executors.code import parse_code
-from executors.model import (
+from txparity.executors.code import parse_code
+from txparity.executors.model import (
     BalanceKey,
     BurnedKey,
     Code,
@@ -48,8 +48,8 @@ from executors.model import (
     StorageKey,
     WriteSet,
 )
-from executors.state.base import CanonicalState, canonical_state, is_absent
-from executors.view import StateView
+from txparity.executors.state.base import CanonicalState, canonical_state, is_absent
+from txparity.executors.view import StateView
 
 __all__ = ["SqliteState", "from_sqlite_integer", "to_sqlite_integer"]
 

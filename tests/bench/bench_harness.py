@@ -23,10 +23,10 @@ import time
 
 from hypothesis import HealthCheck, Phase, find, settings
 
-from harness.campaign import CaseDrawer
-from harness.differential import Runner, default_specs
-from harness.shrink import shrink
-from harness.strategies import cases
+from txparity.harness.campaign import CaseDrawer
+from txparity.harness.differential import Runner, default_specs
+from txparity.harness.shrink import shrink
+from txparity.harness.strategies import cases
 
 
 def overhead(profile: str, count: int, seed: int) -> dict[str, float]:

@@ -22,11 +22,11 @@ import json
 import statistics
 import time
 
-from executors.codec import decode_case
-from executors.execution import Stats
-from executors.model import Case
-from executors.registry import make_executor
-from executors.state import open_state
+from txparity.executors.codec import decode_case
+from txparity.executors.execution import Stats
+from txparity.executors.model import Case
+from txparity.executors.registry import make_executor
+from txparity.executors.state import open_state
 
 COUNTER = {"0": [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]]}
 

@@ -16,10 +16,10 @@ import json
 import statistics
 import time
 
-from executors.codec import decode_case
-from executors.model import Case
-from executors.sequential import execute_sequentially
-from executors.state import open_state
+from txparity.executors.codec import decode_case
+from txparity.executors.model import Case
+from txparity.executors.sequential import execute_sequentially
+from txparity.executors.state import open_state
 
 VAULT = {
     "0": [["CALLER"], ["SLOAD"], ["ARG", 0], ["ADD"], ["CALLER"], ["SSTORE"]],

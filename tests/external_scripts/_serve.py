@@ -12,10 +12,10 @@ import json
 import sys
 from collections.abc import Callable
 
-from executors.codec import canonical_json, decode_case
-from executors.errors import InvalidCase
-from executors.execution import run_case
-from executors.sequential import SequentialExecutor
+from txparity.executors.codec import canonical_json, decode_case
+from txparity.executors.errors import InvalidCase
+from txparity.executors.execution import run_case
+from txparity.executors.sequential import SequentialExecutor
 
 Answer = Callable[[bytes, str], list[str]]
 

@@ -5,7 +5,7 @@ import json
 
 from _serve import serve
 
-from executors.codec import canonical_json
+from txparity.executors.codec import canonical_json
 
 
 def overpay_miner(line: bytes, result: str) -> list[str]:
