@@ -15,22 +15,22 @@ import json
 import re
 from enum import Enum
 
-from txparity.executors.model import U64_LIMIT, Code, Instruction, Op, Program
+from txparity.executors.limits import (
+    ADDRESS_PATTERN,
+    MAX_ARG_INDEX,
+    MAX_CALL_ARGS,
+    MAX_PROGRAM_LENGTH,
+    U64_LIMIT,
+)
+from txparity.executors.model import Code, Instruction, Op, Program
 
 __all__ = [
-    "ADDRESS_PATTERN",
     "COST",
-    "MAX_CALL_ARGS",
-    "MAX_PROGRAM_LENGTH",
     "CodeNotWellFormed",
     "is_canonical_decimal",
     "parse_code",
 ]
 
-ADDRESS_PATTERN = re.compile(r"[a-z0-9_.]{1,64}")
-MAX_PROGRAM_LENGTH = 256
-MAX_ARG_INDEX = 7
-MAX_CALL_ARGS = 8
 
 COST: dict[Op, int] = {
     Op.PUSH: 1, Op.POP: 1, Op.DUP: 1, Op.SWAP: 1,

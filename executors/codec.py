@@ -22,13 +22,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from txparity.executors.code import (
-    ADDRESS_PATTERN,
-    CodeNotWellFormed,
-    is_canonical_decimal,
-    parse_code,
-)
+from txparity.executors.code import CodeNotWellFormed, is_canonical_decimal, parse_code
 from txparity.executors.errors import InvalidCase
+from txparity.executors.limits import ADDRESS_PATTERN, ASSET_PATTERN
 from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,
@@ -62,7 +58,6 @@ __all__ = [
 CASE_FORMAT = "txparity.case/1"
 RESULT_FORMAT = "txparity.result/1"
 
-ASSET_PATTERN = re.compile(r"[A-Z][A-Z0-9]{0,7}")
 T = TypeVar("T")
 T2 = TypeVar("T2")
 

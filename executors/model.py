@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
+from txparity.executors.limits import U64_LIMIT
+
 __all__ = [
     "EMPTY_WRITE_SET",
     "NATIVE_ASSET",
@@ -53,7 +55,6 @@ __all__ = [
     "WriteSet",
 ]
 
-U64_LIMIT = 2**64
 NATIVE_ASSET = "TOS"
 
 

@@ -24,7 +24,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
-from txparity.executors.code import ADDRESS_PATTERN
+from txparity.executors.limits import (
+    ADDRESS_PATTERN,
+    MAX_ARGS,
+    MAX_GAS_LIMIT,
+    MAX_OUTPUTS,
+)
 from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,
@@ -43,19 +48,12 @@ from txparity.executors.view import Scratch, StateView
 from txparity.executors.vm import run
 
 __all__ = [
-    "MAX_ARGS",
-    "MAX_GAS_LIMIT",
-    "MAX_OUTPUTS",
     "Outcome",
     "apply_transaction",
     "fee_writes",
     "reward_writes",
     "validate",
 ]
-
-MAX_OUTPUTS = 16
-MAX_ARGS = 8
-MAX_GAS_LIMIT = 1_000_000
 
 
 class Outcome:

@@ -22,13 +22,11 @@ import hashlib
 from dataclasses import dataclass
 
 from txparity.executors.code import COST
+from txparity.executors.limits import MAX_FRAMES, MAX_STACK
 from txparity.executors.model import NATIVE_ASSET, U64_LIMIT, Instruction, Op, Program, RevertReason
 from txparity.executors.view import Scratch
 
-__all__ = ["MAX_FRAMES", "MAX_STACK", "RunOutcome", "caller_word", "run"]
-
-MAX_STACK = 64
-MAX_FRAMES = 4
+__all__ = ["RunOutcome", "caller_word", "run"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,8 +53,9 @@ from typing import Generic, TypeVar
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from txparity.executors.code import ADDRESS_PATTERN, CodeNotWellFormed, parse_code
+from txparity.executors.code import CodeNotWellFormed, parse_code
 from txparity.executors.codec import canonical_json
+from txparity.executors.limits import ADDRESS_PATTERN
 from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,

@@ -1,0 +1,46 @@
+"""Every limit and value grammar of SPEC sections 1, 5.1 and 6, named once.
+
+Whatever checks a limit (the decoder, the rules, the VM, the code grammar) and
+whatever deliberately breaks one (the generators' invalid values, written as
+``MAX_OUTPUTS + 1``, never ``17``) reads it from here, so that a changed limit can
+never leave a stale copy behind.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "ADDRESS_PATTERN",
+    "ASSET_PATTERN",
+    "MAX_ADDRESS_LENGTH",
+    "MAX_ARGS",
+    "MAX_ARG_INDEX",
+    "MAX_ASSET_LENGTH",
+    "MAX_CALL_ARGS",
+    "MAX_FRAMES",
+    "MAX_GAS_LIMIT",
+    "MAX_OUTPUTS",
+    "MAX_PROGRAM_LENGTH",
+    "MAX_STACK",
+    "U64_LIMIT",
+]
+
+# SPEC 1: values.
+U64_LIMIT = 2**64  # every integer is below this
+MAX_ADDRESS_LENGTH = 64
+ADDRESS_PATTERN = re.compile(rf"[a-z0-9_.]{{1,{MAX_ADDRESS_LENGTH}}}")
+MAX_ASSET_LENGTH = 8
+ASSET_PATTERN = re.compile(rf"[A-Z][A-Z0-9]{{0,{MAX_ASSET_LENGTH - 1}}}")
+
+# SPEC 5.1: the rules of form (``malformed``).
+MAX_OUTPUTS = 16  # outputs of one transfer (and at least one)
+MAX_ARGS = 8  # arguments of one invoke
+MAX_GAS_LIMIT = 1_000_000  # the largest ``max_gas``
+
+# SPEC 6: contract code and the VM.
+MAX_PROGRAM_LENGTH = 256  # instructions of one program
+MAX_ARG_INDEX = MAX_ARGS - 1  # ``ARG i`` reads one of the invoke's arguments
+MAX_CALL_ARGS = 8  # values ``CALL c e n`` may pass
+MAX_STACK = 64  # items on one frame's stack
+MAX_FRAMES = 4  # the entry's frame and three nested calls
