@@ -24,10 +24,16 @@ from typing import TypeVar
 
 from txparity.executors.code import CodeNotWellFormed, is_canonical_decimal, parse_code
 from txparity.executors.errors import InvalidCase
-from txparity.executors.limits import ADDRESS_PATTERN, ASSET_PATTERN
+from txparity.executors.limits import (
+    ADDRESS_PATTERN,
+    ADDRESS_TEXT,
+    ASSET_PATTERN,
+    ASSET_TEXT,
+    U64_LIMIT,
+    U64_LIMIT_TEXT,
+)
 from txparity.executors.model import (
     NATIVE_ASSET,
-    U64_LIMIT,
     Account,
     Block,
     Burn,
@@ -224,7 +230,7 @@ def _integer(value: object, path: str) -> int:
     if value < 0:
         raise InvalidCase(path, "must be >= 0")
     if value >= U64_LIMIT:
-        raise InvalidCase(path, "must be < 2**64")
+        raise InvalidCase(path, f"must be < {U64_LIMIT_TEXT}")
     return value
 
 
@@ -237,11 +243,11 @@ def _string(value: object, path: str, pattern: re.Pattern[str], what: str) -> st
 
 
 def _address(value: object, path: str) -> str:
-    return _string(value, path, ADDRESS_PATTERN, "an address (1-64 of a-z 0-9 _ .)")
+    return _string(value, path, ADDRESS_PATTERN, ADDRESS_TEXT)
 
 
 def _asset(value: object, path: str) -> str:
-    return _string(value, path, ASSET_PATTERN, "an asset (1-8 of A-Z 0-9, a letter first)")
+    return _string(value, path, ASSET_PATTERN, ASSET_TEXT)
 
 
 def _list(value: object, path: str) -> list[object]:
@@ -267,7 +273,7 @@ def _balances(value: object, path: str) -> dict[str, int]:
 
 def _storage_slot(name: str, path: str) -> int:
     if not is_canonical_decimal(name):
-        raise InvalidCase(path, "storage key must be a canonical decimal below 2**64")
+        raise InvalidCase(path, f"storage key must be a canonical decimal below {U64_LIMIT_TEXT}")
     return int(name)
 
 
@@ -439,5 +445,5 @@ def _check_cross_rules(case: Case) -> None:
     for asset, total in sorted(totals.items()):
         if total >= U64_LIMIT:
             raise InvalidCase(
-                "genesis", f"total supply of {asset} (with the reward) must be < 2**64"
+                "genesis", f"total supply of {asset} (with the reward) must be < {U64_LIMIT_TEXT}"
             )

@@ -36,6 +36,7 @@ from pathlib import Path
 import sqlite_utils
 
 from txparity.executors.code import parse_code
+from txparity.executors.limits import U64_LIMIT
 from txparity.executors.model import (
     BalanceKey,
     BurnedKey,
@@ -53,17 +54,16 @@ from txparity.executors.view import StateView
 
 __all__ = ["SqliteState", "from_sqlite_integer", "to_sqlite_integer"]
 
-_SIGN_BIT = 2**63
-_U64 = 2**64
+_SIGN_BIT = U64_LIMIT // 2
 
 
 def to_sqlite_integer(value: int) -> int:
     """A u64 as the signed 64-bit integer with the same bits."""
-    return value - _U64 if value >= _SIGN_BIT else value
+    return value - U64_LIMIT if value >= _SIGN_BIT else value
 
 
 def from_sqlite_integer(value: int) -> int:
-    return value + _U64 if value < 0 else value
+    return value + U64_LIMIT if value < 0 else value
 
 
 @functools.lru_cache(maxsize=4096)
