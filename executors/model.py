@@ -107,6 +107,10 @@ _THRESHOLDS = {Network.DEVNET: 4, Network.TESTNET: 10, Network.MAINNET: 20}
 
 
 class Op(StrEnum):
+    """The ops of SPEC 6. Each has one row, with its cost, operand kinds and function,
+    in ``executors.vm.INSTRUCTIONS``. New ops go at the end: generators draw ops by
+    their position in this enum, so inserting one would change every drawn case."""
+
     PUSH = "PUSH"
     POP = "POP"
     DUP = "DUP"
