@@ -14,8 +14,6 @@ Whether ill-formed code makes a case invalid (genesis) or a transaction
 
 from __future__ import annotations
 
-import json
-
 from txparity.executors.limits import (
     ADDRESS_PATTERN,
     CANONICAL_DECIMAL_PATTERN,
@@ -25,6 +23,7 @@ from txparity.executors.limits import (
     U64_LIMIT,
 )
 from txparity.executors.model import Code, Instruction, Op, Program
+from txparity.executors.shapes import map_path
 from txparity.executors.vm import INSTRUCTIONS, Operand
 
 __all__ = [
@@ -53,7 +52,7 @@ def parse_code(raw: dict[str, list[object]]) -> Code:
     entries: dict[int, Program] = {}
     # Sorted, so that the problem reported does not depend on the input's key order.
     for entry_id, program in sorted(raw.items()):
-        path = f"[{json.dumps(entry_id)}]"
+        path = map_path("", entry_id)
         if not is_canonical_decimal(entry_id):
             raise CodeNotWellFormed(path, "entry id must be a canonical decimal")
         entries[int(entry_id)] = _parse_program(program, path)

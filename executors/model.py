@@ -53,6 +53,7 @@ __all__ = [
     "Transaction",
     "Transfer",
     "WriteSet",
+    "addresses_of",
 ]
 
 NATIVE_ASSET = "TOS"
@@ -253,6 +254,20 @@ class Invoke:
 
 
 Transaction = Transfer | Burn | Deploy | Invoke
+
+
+def addresses_of(tx: Transaction) -> frozenset[str]:
+    """The addresses a transaction names directly: its source, a transfer's
+    destinations, an invoke's contract, a deploy's new address."""
+    match tx:
+        case Transfer(outputs=outputs):
+            return frozenset({tx.source, *(output.dest for output in outputs)})
+        case Invoke(contract=contract):
+            return frozenset({tx.source, contract})
+        case Deploy():
+            return frozenset({tx.source, tx.new_address})
+        case Burn():
+            return frozenset({tx.source})
 
 
 # ---------------------------------------------------------------- case

@@ -49,6 +49,7 @@ from txparity.executors.model import (
     StorageKey,
     WriteSet,
 )
+from txparity.executors.shapes import canonical_json
 from txparity.executors.state.base import CanonicalState, canonical_state, is_absent
 from txparity.executors.view import StateView
 
@@ -73,7 +74,7 @@ def _code_from_text(text: str) -> Code:
 
 def _encode(value: StateValue) -> int | str:
     if isinstance(value, Code):
-        return json.dumps(value.to_json(), sort_keys=True, separators=(",", ":"))
+        return canonical_json(value.to_json())
     assert value is not None
     return to_sqlite_integer(value)
 
