@@ -35,7 +35,6 @@ from dataclasses import dataclass
 
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
 from txparity.executors.model import (
-    Burn,
     Case,
     Code,
     Deploy,
@@ -43,8 +42,8 @@ from txparity.executors.model import (
     Op,
     Receipt,
     Transaction,
-    Transfer,
     WriteSet,
+    addresses_of,
 )
 from txparity.executors.parallel import ParallelExecutor, ScheduledView
 from txparity.executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
@@ -129,18 +128,11 @@ class BatchedExecutor(ParallelExecutor):
     # ------------------------------------------------------------ conflict keys
 
     def conflict_keys(self, tx: Transaction, code_at: CodeAt) -> frozenset[str]:
-        """Every address whose items ``tx`` may read or write (see the module text)."""
-        keys = {tx.source}
-        match tx:
-            case Transfer(outputs=outputs):
-                keys.update(output.dest for output in outputs)
-            case Invoke(contract=contract):
-                keys |= call_closure(contract, code_at)
-            case Deploy():
-                keys.add(tx.new_address)
-            case Burn():
-                pass
-        return frozenset(keys)
+        """Every address whose items ``tx`` may read or write (see the module text):
+        the addresses it names, and for an invoke every contract its calls reach."""
+        if isinstance(tx, Invoke):
+            return addresses_of(tx) | call_closure(tx.contract, code_at)
+        return addresses_of(tx)
 
     def keys_per_transaction(self, case: Case) -> list[frozenset[str]]:
         """Each transaction's keys, with code as it may exist at its point in the block."""

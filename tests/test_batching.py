@@ -23,7 +23,14 @@ from txparity.executors.blockstm.scheduler import Scheduler, Status, Task, TaskK
 from txparity.executors.code import parse_code
 from txparity.executors.codec import decode_case
 from txparity.executors.errors import InvariantViolation
-from txparity.executors.model import BalanceKey, Code, NonceKey, StorageKey
+from txparity.executors.model import (
+    BalanceKey,
+    Case,
+    Code,
+    NonceKey,
+    StorageKey,
+    addresses_of,
+)
 
 # ---------------------------------------------------------------- helpers
 
@@ -51,12 +58,12 @@ def contract(code: dict[str, Any]) -> dict[str, Any]:
     return {"code": code, "balances": {}, "storage": {}}
 
 
-def case_keys(
+def decoded_case(
     txs: list[dict[str, Any]],
     contracts: dict[str, Any] | None = None,
     accounts: tuple[str, ...] = ("a", "b"),
-) -> list[frozenset[str]]:
-    """``keys_per_transaction`` of a decoded case with miner ``m`` (not in genesis)."""
+) -> Case:
+    """A decoded case of ``txs`` with miner ``m`` (not in genesis)."""
     document = {
         "format": "txparity.case/1",
         "genesis": {
@@ -65,7 +72,16 @@ def case_keys(
         },
         "block": {"miner": "m", "reward": 50, "txs": txs},
     }
-    return BatchedExecutor().keys_per_transaction(decode_case(json.dumps(document)))
+    return decode_case(json.dumps(document))
+
+
+def case_keys(
+    txs: list[dict[str, Any]],
+    contracts: dict[str, Any] | None = None,
+    accounts: tuple[str, ...] = ("a", "b"),
+) -> list[frozenset[str]]:
+    """``keys_per_transaction`` of ``decoded_case(txs, contracts, accounts)``."""
+    return BatchedExecutor().keys_per_transaction(decoded_case(txs, contracts, accounts))
 
 
 # ---------------------------------------------------------------- plan_batches
@@ -165,6 +181,23 @@ def test_keys_of_a_deploy_are_its_source_and_new_address() -> None:
         frozenset({"a", "a.0"}),
         frozenset({"b", "b.3"}),  # the tx's own nonce, even one that will be rejected
     ]
+
+
+def test_keys_are_the_addresses_a_transaction_names_plus_an_invoke_call_closure() -> None:
+    """The report and the batched executor share ``addresses_of``: an invoke's keys
+    add what its calls reach, every other kind's keys are exactly its addresses."""
+    contracts = {"c": contract({"0": [["CALL", "lib", 0, 0]]}), "lib": contract({"0": [["STOP"]]})}
+    txs = [transfer_to("a", 0, "b", "x"), burn("b", 0), deploy("a", 1, {}), invoke("b", 1, "c")]
+    case = decoded_case(txs, contracts)
+    named = [addresses_of(tx) for tx in case.block.txs]
+    assert named == [
+        frozenset({"a", "b", "x"}),
+        frozenset({"b"}),
+        frozenset({"a", "a.1"}),
+        frozenset({"b", "c"}),
+    ]
+    keys = BatchedExecutor().keys_per_transaction(case)
+    assert keys == [*named[:3], frozenset({"b", "c", "lib"})]
 
 
 def test_keys_of_an_invoke_follow_calls_through_genesis_code() -> None:
