@@ -14,6 +14,7 @@ Whether ill-formed code makes a case invalid (genesis) or a transaction
 
 from __future__ import annotations
 
+from txparity.executors.errors import ExecutorError
 from txparity.executors.limits import (
     ADDRESS_PATTERN,
     CANONICAL_DECIMAL_PATTERN,
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-class CodeNotWellFormed(Exception):
+class CodeNotWellFormed(ExecutorError):
     """Code of the right shape that breaks a rule of SPEC 6; ``path`` is inside the code."""
 
     def __init__(self, path: str, message: str) -> None:

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from txparity.executors.errors import ExecutorHang
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
 from txparity.executors.model import Case, StateKey, StateValue
-from txparity.executors.schedule import SCHEDULES, Schedule, Stalled, make_schedule
+from txparity.executors.schedule import Schedule, Stalled, check_schedule, make_schedule
 from txparity.executors.sequential import execute_sequentially
 from txparity.executors.shapes import CASE_ID_LENGTH, case_digest
 from txparity.executors.state import State
@@ -56,9 +56,7 @@ class ParallelExecutor(ABC):
     name = "parallel"
 
     def __init__(self, schedule: str = "threads", watchdog_s: float = DEFAULT_WATCHDOG_S):
-        if schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {schedule!r}")
-        self.schedule = schedule
+        self.schedule = check_schedule(schedule)
         self.watchdog_s = watchdog_s
 
     def execute(self, case: Case, state: State) -> BlockRun:

@@ -56,6 +56,8 @@ from typing import Protocol
 
 import greenlet
 
+from txparity.executors.errors import ExecutorError, InvariantViolation, require_known
+
 __all__ = [
     "SCHEDULES",
     "Abandoned",
@@ -66,15 +68,22 @@ __all__ = [
     "Stalled",
     "Strategy",
     "ThreadSchedule",
+    "check_schedule",
     "make_schedule",
 ]
 
 SCHEDULES = ("threads", "seeded", "pct")
 
+
+def check_schedule(name: str) -> str:
+    """``name`` if it names a schedule; else ``UnknownExecutor`` listing them."""
+    return require_known("schedule", name, SCHEDULES)
+
+
 Worker = Callable[[], None]
 
 
-class Stalled(Exception):
+class Stalled(ExecutorError):
     """The workers did not finish: the watchdog fired, or they deadlocked."""
 
     def __init__(self, seconds: float, why: str) -> None:
@@ -315,7 +324,7 @@ def make_schedule(
     priority change points among them, and change points past the end of a run
     would never fire.
     """
-    match kind:
+    match check_schedule(kind):
         case "threads":
             return ThreadSchedule(threads, watchdog_s)
         case "seeded":
@@ -323,4 +332,4 @@ def make_schedule(
         case "pct":
             strategy = PctStrategy(seed, threads, steps=max(2, expected_steps))
             return SeededSchedule(threads, watchdog_s, strategy)
-    raise ValueError(f"unknown schedule {kind!r}")
+    raise InvariantViolation(f"SCHEDULES names {kind!r}, which make_schedule cannot build")
