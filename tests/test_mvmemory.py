@@ -2,12 +2,23 @@
 
 What a read returns (the highest lower writer's entry, an ESTIMATE, or nothing),
 what ``record`` reports, how ESTIMATE markers replace an aborted incarnation's
-writes, and ``still_reads``, which validation is built on.
+writes, ``still_reads``, which validation is built on, and the ``visible_entry``
+hook's contract.
 """
 
 from __future__ import annotations
 
-from txparity.executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound
+from collections.abc import Iterator
+
+from txparity.executors.blockstm.mvmemory import (
+    NOT_FOUND,
+    Entry,
+    Estimate,
+    Found,
+    MVMemory,
+    NotFound,
+    ReadResult,
+)
 from txparity.executors.model import BalanceKey, NonceKey, StorageKey
 
 K = StorageKey("c", 0)
@@ -109,3 +120,34 @@ def test_mvmemory_items_are_compared_by_value() -> None:
     memory.record((0, 0), {}, {BalanceKey("a", "TOS"): 3})
     assert memory.read(BalanceKey("a", "TOS"), 1) == Found((0, 0), 3)
     assert memory.read(BalanceKey("a", "GOLD"), 1) == NotFound()
+
+
+class _Recording(MVMemory):
+    """Records the entries each read offers ``visible_entry``, then answers as the base."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.offered: list[list[Entry]] = []
+
+    def visible_entry(self, entries: Iterator[Entry]) -> ReadResult:
+        offered = list(entries)
+        self.offered.append(offered)
+        return super().visible_entry(iter(offered))
+
+
+def test_visible_entry_is_offered_the_entries_below_the_reader_highest_first() -> None:
+    """The hook's contract: every entry of a lower writer, highest writer first,
+    ESTIMATEs included; the base answers with the first, or NOT_FOUND."""
+    memory = _Recording(4)
+    memory.record((0, 0), {}, {K: 5})
+    memory.record((1, 0), {}, {K: 6})
+    memory.record((2, 0), {}, {K: 7})
+    memory.convert_writes_to_estimates(1)
+    assert memory.read(K, 3) == Found((2, 0), 7)
+    assert memory.read(K, 2) == Estimate(1)
+    assert memory.read(K, 0) == NOT_FOUND
+    assert memory.offered == [
+        [Found((2, 0), 7), Estimate(1), Found((0, 0), 5)],
+        [Estimate(1), Found((0, 0), 5)],
+        [],
+    ]

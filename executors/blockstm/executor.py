@@ -179,10 +179,13 @@ class BlockStmExecutor(ParallelExecutor):
     name = "blockstm"
 
     def make_memory(self, size: int) -> MVMemory:
+        """Hook: the multi-version memory of a block of ``size`` transactions. The base
+        gives ``MVMemory``; a variant may give a subclass that overrides its hooks."""
         return MVMemory(size)
 
     def validate(self, memory: MVMemory, tx: int, schedule: Schedule) -> bool:
-        """Re-read ``tx``'s last read set; False if any item's version changed."""
+        """Hook: whether ``tx``'s last incarnation may stand. The base re-reads its read
+        set and says False if any item's version changed; a variant may check less."""
         for key, version in memory.last_reads(tx).items():
             schedule.point(f"tx{tx} revalidate {key}")
             if not memory.still_reads(key, tx, version):
