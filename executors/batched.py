@@ -19,12 +19,16 @@ the keys cover every item a transaction may read or write:
   (genesis contracts and every earlier deploy, rejected or not: more keys is safe);
 - for a deploy, the new address ``<source>.<nonce>``.
 
-Keys are addresses: one address covers all of its items. The miner's fee credit and
-the ``burned`` totals are block-level accumulators, not keys: workers add each
-included transaction's fee to an atomic counter and burns travel as deltas in the
-write sets, so they never serialize the block. (The TOS chain keyed only sources and
-transfer destinations, which made contract calls race; that is the planted bug
-``batched-contract-blind``.)
+Keys are addresses: one address covers all of its items, and the addresses a
+transaction names are ``model.addresses_of``, the ones reports show. The miner's fee
+credit and the ``burned`` totals are block-level accumulators, not keys: workers add
+each included transaction's fee to the batch's total atomically and burns travel as
+deltas in the write sets, so they never serialize the block. (The TOS chain keyed
+only sources and transfer destinations, which made contract calls race; that is the
+planted bug ``batched-contract-blind``.)
+
+Hooks. Planted bugs override ``conflict_keys``, ``add_fee``,
+``committed_write_set`` or ``merge_fees``; each says what the base guarantees.
 """
 
 from __future__ import annotations

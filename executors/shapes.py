@@ -55,6 +55,7 @@ __all__ = [
     "flatten_state",
     "key_path",
     "map_path",
+    "readable_json",
     "star_keys",
 ]
 
@@ -73,6 +74,11 @@ def canonical_json(value: object) -> str:
     """SPEC 7's byte form: keys sorted by code point, no insignificant whitespace,
     text as UTF-8 rather than escaped."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def readable_json(value: object) -> str:
+    """JSON for people, in details and reports: keys sorted, with spaces. Not canonical."""
+    return json.dumps(value, sort_keys=True)
 
 
 def encode_result(state: Mapping[str, object], receipts: list[Receipt]) -> str:
@@ -184,7 +190,7 @@ def _holder_items(base: str, body: Mapping[str, Any]) -> dict[str, object]:
     items: dict[str, object] = {}
     for name, value in body.items():
         if name == "code":
-            items[key_path(base, name)] = json.dumps(value, sort_keys=True)
+            items[key_path(base, name)] = readable_json(value)
         elif isinstance(value, dict):
             for key, item in value.items():
                 items[map_path(key_path(base, name), key)] = item

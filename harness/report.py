@@ -21,6 +21,7 @@ from txparity.executors.shapes import (
     encode_transaction,
     key_path,
     map_path,
+    readable_json,
 )
 from txparity.harness.differential import Divergence
 
@@ -151,4 +152,4 @@ def describe_tx(tx: Transaction) -> str:
 
 
 def _show(value: object) -> str:
-    return _MISSING if value == _MISSING else json.dumps(value, sort_keys=True)
+    return _MISSING if value == _MISSING else readable_json(value)
