@@ -19,12 +19,16 @@ the keys cover every item a transaction may read or write:
   (genesis contracts and every earlier deploy, rejected or not: more keys is safe);
 - for a deploy, the new address ``<source>.<nonce>``.
 
-Keys are addresses: one address covers all of its items. The miner's fee credit and
-the ``burned`` totals are block-level accumulators, not keys: workers add each
-included transaction's fee to an atomic counter and burns travel as deltas in the
-write sets, so they never serialize the block. (The TOS chain keyed only sources and
-transfer destinations, which made contract calls race; that is the planted bug
-``batched-contract-blind``.)
+Keys are addresses: one address covers all of its items, and the addresses a
+transaction names are ``model.addresses_of``, the ones reports show. The miner's fee
+credit and the ``burned`` totals are block-level accumulators, not keys: workers add
+each included transaction's fee to the batch's total atomically and burns travel as
+deltas in the write sets, so they never serialize the block. (The TOS chain keyed
+only sources and transfer destinations, which made contract calls race; that is the
+planted bug ``batched-contract-blind``.)
+
+Hooks. Planted bugs override ``conflict_keys``, ``add_fee``,
+``committed_write_set`` or ``merge_fees``; each says what the base guarantees.
 """
 
 from __future__ import annotations
@@ -35,7 +39,6 @@ from dataclasses import dataclass
 
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
 from txparity.executors.model import (
-    Burn,
     Case,
     Code,
     Deploy,
@@ -43,8 +46,8 @@ from txparity.executors.model import (
     Op,
     Receipt,
     Transaction,
-    Transfer,
     WriteSet,
+    addresses_of,
 )
 from txparity.executors.parallel import ParallelExecutor, ScheduledView
 from txparity.executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
@@ -52,7 +55,7 @@ from txparity.executors.schedule import Schedule
 from txparity.executors.state import State
 from txparity.executors.view import StateView
 
-__all__ = ["BatchPlan", "BatchedExecutor", "FeeCounter", "call_closure", "plan_batches"]
+__all__ = ["BatchPlan", "BatchRun", "BatchedExecutor", "call_closure", "plan_batches"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,16 +112,43 @@ def plan_batches(keys_per_tx: list[frozenset[str]]) -> BatchPlan:
     return BatchPlan(tuple(batches), conflicts)
 
 
-class FeeCounter:
-    """A batch's fee accumulator: an atomic counter shared by its workers."""
+class BatchRun:
+    """One batch's parallel phase, shared by its workers.
 
-    def __init__(self) -> None:
-        self.total = 0
-        self._lock = threading.Lock()
+    Workers take the next transaction index from ``queue`` until it is empty, run
+    the rules against ``snapshot`` (the state as the batch began) and record each
+    outcome; ``fees`` is the batch's fee total, which the executor's ``add_fee``
+    updates. ``lock`` guards the queue, the outcomes and the fee total.
+    """
 
-    def add(self, amount: int, schedule: Schedule) -> None:
-        with self._lock:
-            self.total += amount
+    def __init__(
+        self, executor: BatchedExecutor, txs: tuple[Transaction, ...],
+        batch: tuple[int, ...], snapshot: StateView, schedule: Schedule,
+    ) -> None:  # fmt: skip
+        self.executor = executor
+        self.txs = txs
+        self.batch = batch
+        self.snapshot = snapshot
+        self.schedule = schedule
+        self.queue = list(reversed(batch))
+        self.outcomes: dict[int, Outcome] = {}
+        self.fees = 0
+        self.lock = threading.Lock()
+
+    def worker(self) -> None:
+        """Run transactions from the queue until it is empty."""
+        while (index := self._take()) is not None:
+            view = ScheduledView(self.snapshot, self.schedule, f"tx{index}")
+            outcome = apply_transaction(view, self.txs[index])
+            self.executor.add_fee(self, outcome.write_set.fee)
+            self.schedule.point(f"tx{index} done")
+            with self.lock:
+                self.outcomes[index] = outcome
+
+    def _take(self) -> int | None:
+        self.schedule.point("take")
+        with self.lock:
+            return self.queue.pop() if self.queue else None
 
 
 class BatchedExecutor(ParallelExecutor):
@@ -129,18 +159,13 @@ class BatchedExecutor(ParallelExecutor):
     # ------------------------------------------------------------ conflict keys
 
     def conflict_keys(self, tx: Transaction, code_at: CodeAt) -> frozenset[str]:
-        """Every address whose items ``tx`` may read or write (see the module text)."""
-        keys = {tx.source}
-        match tx:
-            case Transfer(outputs=outputs):
-                keys.update(output.dest for output in outputs)
-            case Invoke(contract=contract):
-                keys |= call_closure(contract, code_at)
-            case Deploy():
-                keys.add(tx.new_address)
-            case Burn():
-                pass
-        return frozenset(keys)
+        """Hook: the addresses that keep ``tx`` out of a batch touching any of them. The
+        base gives every address whose items ``tx`` may read or write (see the module
+        text): those it names, and for an invoke every contract its calls reach; a
+        variant may give fewer (and then batches may race)."""
+        if isinstance(tx, Invoke):
+            return addresses_of(tx) | call_closure(tx.contract, code_at)
+        return addresses_of(tx)
 
     def keys_per_transaction(self, case: Case) -> list[frozenset[str]]:
         """Each transaction's keys, with code as it may exist at its point in the block."""
@@ -164,13 +189,12 @@ class BatchedExecutor(ParallelExecutor):
         receipts: list[Receipt] = []
         tasks = 0
         for batch in plan.batches:
-            batch_fees = self.make_fee_counter()
-            outcomes, workers = self.run_batch(case, batch, state.reader(), schedule, batch_fees)
-            tasks += workers
+            run = BatchRun(self, block.txs, batch, state.reader(), schedule)
+            tasks += self.run_batch(run, case.config.threads)
             for index in batch:
-                state.commit(self.merge(block.txs[index], outcomes[index].write_set))
-                receipts.append(outcomes[index].receipt)
-            fees = self.merge_fees(fees, batch_fees.total)
+                state.commit(self.committed_write_set(run, index))
+                receipts.append(run.outcomes[index].receipt)
+            fees = self.merge_fees(fees, run.fees)
         state.commit(fee_writes(state, block.miner, fees))
         stats = Stats(
             ExecutionPath.PARALLEL,
@@ -182,48 +206,26 @@ class BatchedExecutor(ParallelExecutor):
         )
         return BlockRun(receipts, stats, tuple(schedule.trace))
 
-    def run_batch(
-        self,
-        case: Case,
-        batch: tuple[int, ...],
-        snapshot: StateView,
-        schedule: Schedule,
-        fees: FeeCounter,
-    ) -> tuple[dict[int, Outcome], int]:
-        """Run one batch's transactions concurrently against ``snapshot``.
+    def run_batch(self, run: BatchRun, threads: int) -> int:
+        """Run ``run``'s transactions on up to ``threads`` workers; return how many."""
+        count = min(threads, len(run.batch))
+        run.schedule.run([run.worker] * count)
+        return count
 
-        Workers take the next transaction index from a shared queue until it is empty.
-        Returns the outcomes by index and the number of workers started.
-        """
-        queue = list(reversed(batch))
-        outcomes: dict[int, Outcome] = {}
-        lock = threading.Lock()
+    # ------------------------------------------------------------ hooks
 
-        def worker() -> None:
-            while True:
-                schedule.point("take")
-                with lock:
-                    if not queue:
-                        return
-                    index = queue.pop()
-                view = ScheduledView(snapshot, schedule, f"tx{index}")
-                outcome = apply_transaction(view, case.block.txs[index])
-                fees.add(outcome.write_set.fee, schedule)
-                schedule.point(f"tx{index} done")
-                with lock:
-                    outcomes[index] = outcome
+    def add_fee(self, run: BatchRun, amount: int) -> None:
+        """Hook: add an included transaction's ``amount`` to ``run.fees``. The base adds
+        atomically, so no fee is lost; a variant may change how, never what is added."""
+        with run.lock:
+            run.fees += amount
 
-        count = min(case.config.threads, len(batch))
-        schedule.run([worker] * count)
-        return outcomes, count
-
-    def make_fee_counter(self) -> FeeCounter:
-        return FeeCounter()
-
-    def merge(self, tx: Transaction, write_set: WriteSet) -> WriteSet:
-        """The write set committed for ``tx`` (planted bugs corrupt it here)."""
-        return write_set
+    def committed_write_set(self, run: BatchRun, index: int) -> WriteSet:
+        """Hook: what is committed for transaction ``index`` of ``run``. The base commits
+        exactly the write set the rules returned; a variant may alter it on the way."""
+        return run.outcomes[index].write_set
 
     def merge_fees(self, block_total: int, batch_total: int) -> int:
-        """Fold a batch's fee counter into the block's (planted bugs lose some)."""
+        """Hook: the block's fee total after a batch. The base adds the batch's total;
+        a variant may combine them otherwise."""
         return block_total + batch_total

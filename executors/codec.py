@@ -1,9 +1,10 @@
-"""Case JSON in, canonical JSON out (SPEC sections 3 and 7).
+"""Case JSON in (SPEC section 3); canonical JSON out is ``executors.shapes``.
 
 ``decode_case`` accepts bytes or text and either returns a ``Case`` or raises
-``InvalidCase`` whose ``path`` names the offending field the way a user would write
-it: ``block.txs[3].outputs[0].amount``, ``genesis.accounts["a.0"].nonce``. Map keys
-are quoted because addresses may contain dots.
+``InvalidCase`` whose ``path`` names the offending field in the path grammar of
+``executors.shapes``: ``block.txs[3].outputs[0].amount``,
+``genesis.accounts["a.0"].nonce``. The encoders and ``canonical_json`` are
+re-exported here, so that one module reads and writes the case format.
 
 Readings where SPEC.md leaves room:
 
@@ -19,15 +20,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 
 from txparity.executors.code import CodeNotWellFormed, is_canonical_decimal, parse_code
 from txparity.executors.errors import InvalidCase
-from txparity.executors.limits import ADDRESS_PATTERN, ASSET_PATTERN
+from txparity.executors.limits import (
+    ADDRESS_PATTERN,
+    ADDRESS_TEXT,
+    ASSET_PATTERN,
+    ASSET_TEXT,
+    U64_LIMIT,
+    U64_LIMIT_TEXT,
+)
 from txparity.executors.model import (
     NATIVE_ASSET,
-    U64_LIMIT,
     Account,
     Block,
     Burn,
@@ -41,103 +48,35 @@ from txparity.executors.model import (
     MalformedCode,
     Network,
     Output,
-    Receipt,
     Transaction,
     Transfer,
+)
+from txparity.executors.shapes import (
+    CASE_FORMAT,
+    MAP_FIELDS,
+    RESULT_FORMAT,
+    canonical_json,
+    encode_case,
+    encode_result,
+    encode_transaction,
+    key_path,
+    map_path,
 )
 
 __all__ = [
     "CASE_FORMAT",
     "RESULT_FORMAT",
     "canonical_json",
+    "case_from_json",
     "decode_case",
     "encode_case",
     "encode_result",
+    "encode_transaction",
+    "parse_json",
 ]
-
-CASE_FORMAT = "txparity.case/1"
-RESULT_FORMAT = "txparity.result/1"
 
 T = TypeVar("T")
 T2 = TypeVar("T2")
-
-
-# ---------------------------------------------------------------- canonical out
-
-
-def canonical_json(value: object) -> str:
-    """SPEC 7's byte form: keys sorted by code point, no insignificant whitespace."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def encode_result(state: Mapping[str, object], receipts: list[Receipt]) -> str:
-    """The canonical result line for a canonical state dump and the block's receipts."""
-    return canonical_json(
-        {
-            "format": RESULT_FORMAT,
-            "state": state,
-            "receipts": [receipt.to_json() for receipt in receipts],
-        }
-    )
-
-
-def encode_case(case: Case) -> dict[str, object]:
-    """The case as a JSON value; ``decode_case(canonical_json(...))`` gives it back."""
-    genesis = case.genesis
-    return {
-        "format": CASE_FORMAT,
-        "genesis": {
-            "accounts": {
-                address: {"nonce": account.nonce, "balances": dict(account.balances)}
-                for address, account in genesis.accounts.items()
-            },
-            "contracts": {
-                address: {
-                    "code": contract.code.to_json(),
-                    "balances": dict(contract.balances),
-                    "storage": {str(slot): v for slot, v in contract.storage.items()},
-                }
-                for address, contract in genesis.contracts.items()
-            },
-        },
-        "block": {
-            "miner": case.block.miner,
-            "reward": case.block.reward,
-            "txs": [encode_transaction(tx) for tx in case.block.txs],
-        },
-        "config": {
-            "network": case.config.network.value,
-            "threads": case.config.threads,
-            "schedule_seed": case.config.schedule_seed,
-        },
-    }
-
-
-def encode_transaction(tx: Transaction) -> dict[str, object]:
-    head: dict[str, object] = {"source": tx.source, "nonce": tx.nonce, "fee": tx.fee}
-    match tx:
-        case Transfer(outputs=outputs):
-            body: dict[str, object] = {
-                "kind": "transfer",
-                "outputs": [
-                    {"dest": o.dest, "asset": o.asset, "amount": o.amount} for o in outputs
-                ],
-            }
-        case Burn(asset=asset, amount=amount):
-            body = {"kind": "burn", "asset": asset, "amount": amount}
-        case Deploy(code=code):
-            raw = json.loads(code.raw_json) if isinstance(code, MalformedCode) else code.to_json()
-            body = {"kind": "deploy", "code": raw}
-        case Invoke():
-            body = {
-                "kind": "invoke",
-                "contract": tx.contract,
-                "entry": tx.entry,
-                "args": list(tx.args),
-                "deposits": dict(tx.deposits),
-                "max_gas": tx.max_gas,
-            }
-    return {**body, **head}
 
 
 # ---------------------------------------------------------------- JSON in
@@ -176,28 +115,16 @@ def parse_json(data: bytes | str) -> object:
         raise InvalidCase("case", f"not valid JSON ({error})") from None
 
 
-# Fields whose value is a map keyed by data (addresses, assets, slots, entry ids).
-_MAP_FIELDS = frozenset({"accounts", "contracts", "balances", "storage", "deposits", "code"})
-
-
 def _find_repeated_key(value: object, path: str, is_map: bool = False) -> None:
     if isinstance(value, _RepeatedKeys):
         raise InvalidCase(path or "case", f"key {value.repeated!r} repeated in one object")
     if isinstance(value, dict):
         for key, item in value.items():
-            item_path = _map_path(path, key) if is_map else _key_path(path, key)
-            _find_repeated_key(item, item_path, not is_map and key in _MAP_FIELDS)
+            item_path = map_path(path, key) if is_map else key_path(path, key)
+            _find_repeated_key(item, item_path, not is_map and key in MAP_FIELDS)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _find_repeated_key(item, f"{path}[{index}]")
-
-
-def _key_path(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _map_path(path: str, key: str) -> str:
-    return f"{path}[{json.dumps(key)}]"
 
 
 # ---------------------------------------------------------------- shape and range
@@ -211,10 +138,10 @@ def _fields(
         raise InvalidCase(path or "case", "must be an object")
     for name in value:
         if name not in required and name not in optional:
-            raise InvalidCase(_key_path(path, name), "unknown field")
+            raise InvalidCase(key_path(path, name), "unknown field")
     for name in required:
         if name not in value:
-            raise InvalidCase(_key_path(path, name), "missing field")
+            raise InvalidCase(key_path(path, name), "missing field")
     return value
 
 
@@ -224,7 +151,7 @@ def _integer(value: object, path: str) -> int:
     if value < 0:
         raise InvalidCase(path, "must be >= 0")
     if value >= U64_LIMIT:
-        raise InvalidCase(path, "must be < 2**64")
+        raise InvalidCase(path, f"must be < {U64_LIMIT_TEXT}")
     return value
 
 
@@ -237,11 +164,11 @@ def _string(value: object, path: str, pattern: re.Pattern[str], what: str) -> st
 
 
 def _address(value: object, path: str) -> str:
-    return _string(value, path, ADDRESS_PATTERN, "an address (1-64 of a-z 0-9 _ .)")
+    return _string(value, path, ADDRESS_PATTERN, ADDRESS_TEXT)
 
 
 def _asset(value: object, path: str) -> str:
-    return _string(value, path, ASSET_PATTERN, "an asset (1-8 of A-Z 0-9, a letter first)")
+    return _string(value, path, ASSET_PATTERN, ASSET_TEXT)
 
 
 def _list(value: object, path: str) -> list[object]:
@@ -256,7 +183,7 @@ def _mapping(
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
     return {
-        key(name, _map_path(path, name)): item(entry, _map_path(path, name))
+        key(name, map_path(path, name)): item(entry, map_path(path, name))
         for name, entry in value.items()
     }
 
@@ -267,7 +194,7 @@ def _balances(value: object, path: str) -> dict[str, int]:
 
 def _storage_slot(name: str, path: str) -> int:
     if not is_canonical_decimal(name):
-        raise InvalidCase(path, "storage key must be a canonical decimal below 2**64")
+        raise InvalidCase(path, f"storage key must be a canonical decimal below {U64_LIMIT_TEXT}")
     return int(name)
 
 
@@ -277,7 +204,7 @@ def _code_object(value: object, path: str) -> dict[str, list[object]]:
         raise InvalidCase(path, "code must be an object of lists")
     for name, program in value.items():
         if not isinstance(program, list):
-            raise InvalidCase(_map_path(path, name), "code must be an object of lists")
+            raise InvalidCase(map_path(path, name), "code must be an object of lists")
     return value
 
 
@@ -426,7 +353,7 @@ def _check_cross_rules(case: Case) -> None:
     for address in genesis.accounts:
         if address in genesis.contracts:
             raise InvalidCase(
-                _map_path("genesis.contracts", address), "address is also a genesis account"
+                map_path("genesis.contracts", address), "address is also a genesis account"
             )
     if case.block.miner in genesis.contracts:
         raise InvalidCase("block.miner", "is a genesis contract")
@@ -439,5 +366,5 @@ def _check_cross_rules(case: Case) -> None:
     for asset, total in sorted(totals.items()):
         if total >= U64_LIMIT:
             raise InvalidCase(
-                "genesis", f"total supply of {asset} (with the reward) must be < 2**64"
+                "genesis", f"total supply of {asset} (with the reward) must be < {U64_LIMIT_TEXT}"
             )

@@ -7,12 +7,15 @@ nothing, and executors that break their own invariants or stop making progress.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "ExecutorError",
     "ExecutorHang",
     "InvalidCase",
     "InvariantViolation",
     "UnknownExecutor",
+    "require_known",
 ]
 
 
@@ -30,7 +33,17 @@ class InvalidCase(ExecutorError):
 
 
 class UnknownExecutor(ExecutorError):
-    """An executor or backend name that the registry does not know."""
+    """An executor, backend or schedule name that nothing here knows."""
+
+
+def require_known(what: str, name: str, known: Sequence[str]) -> str:
+    """``name`` if it is one of ``known``; else ``UnknownExecutor`` listing them.
+
+    The one check of every name a user may give: executors, backends, schedules.
+    """
+    if name not in known:
+        raise UnknownExecutor(f"unknown {what} {name!r} (known: {', '.join(known)})")
+    return name
 
 
 class InvariantViolation(ExecutorError):

@@ -53,6 +53,7 @@ __all__ = [
     "Transaction",
     "Transfer",
     "WriteSet",
+    "addresses_of",
 ]
 
 NATIVE_ASSET = "TOS"
@@ -107,6 +108,10 @@ _THRESHOLDS = {Network.DEVNET: 4, Network.TESTNET: 10, Network.MAINNET: 20}
 
 
 class Op(StrEnum):
+    """The ops of SPEC 6. Each has one row, with its cost, operand kinds and function,
+    in ``executors.vm.INSTRUCTIONS``. New ops go at the end: generators draw ops by
+    their position in this enum, so inserting one would change every drawn case."""
+
     PUSH = "PUSH"
     POP = "POP"
     DUP = "DUP"
@@ -249,6 +254,20 @@ class Invoke:
 
 
 Transaction = Transfer | Burn | Deploy | Invoke
+
+
+def addresses_of(tx: Transaction) -> frozenset[str]:
+    """The addresses a transaction names directly: its source, a transfer's
+    destinations, an invoke's contract, a deploy's new address."""
+    match tx:
+        case Transfer(outputs=outputs):
+            return frozenset({tx.source, *(output.dest for output in outputs)})
+        case Invoke(contract=contract):
+            return frozenset({tx.source, contract})
+        case Deploy():
+            return frozenset({tx.source, tx.new_address})
+        case Burn():
+            return frozenset({tx.source})
 
 
 # ---------------------------------------------------------------- case

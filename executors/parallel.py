@@ -9,16 +9,15 @@ used.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from abc import ABC, abstractmethod
 
-from txparity.executors.codec import canonical_json, encode_case
 from txparity.executors.errors import ExecutorHang
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
 from txparity.executors.model import Case, StateKey, StateValue
-from txparity.executors.schedule import SCHEDULES, Schedule, Stalled, make_schedule
+from txparity.executors.schedule import Schedule, Stalled, check_schedule, make_schedule
 from txparity.executors.sequential import execute_sequentially
+from txparity.executors.shapes import CASE_ID_LENGTH, case_digest
 from txparity.executors.state import State
 from txparity.executors.view import StateView
 
@@ -33,8 +32,7 @@ log = logging.getLogger("txparity.executors")
 
 def case_id(case: Case) -> str:
     """A short content hash of the case, for messages that must name it."""
-    text = canonical_json(encode_case(case)).encode("utf-8")
-    return hashlib.sha256(text).hexdigest()[:12]
+    return case_digest(case, CASE_ID_LENGTH)
 
 
 class ScheduledView:
@@ -58,9 +56,7 @@ class ParallelExecutor(ABC):
     name = "parallel"
 
     def __init__(self, schedule: str = "threads", watchdog_s: float = DEFAULT_WATCHDOG_S):
-        if schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {schedule!r}")
-        self.schedule = schedule
+        self.schedule = check_schedule(schedule)
         self.watchdog_s = watchdog_s
 
     def execute(self, case: Case, state: State) -> BlockRun:

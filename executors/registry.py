@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from txparity.executors.batched import BatchedExecutor
 from txparity.executors.blockstm import BlockStmExecutor
-from txparity.executors.errors import UnknownExecutor
+from txparity.executors.errors import require_known
 from txparity.executors.execution import Executor
 from txparity.executors.mutants import MUTANTS
 from txparity.executors.parallel import DEFAULT_WATCHDOG_S
-from txparity.executors.schedule import SCHEDULES
+from txparity.executors.schedule import check_schedule
 from txparity.executors.sequential import SequentialExecutor
-from txparity.executors.state import BACKENDS
+from txparity.executors.state import check_backend
 
 __all__ = [
     "CORRECT_PARALLEL",
@@ -60,19 +60,16 @@ def parse_name(
     rest, _, schedule = text.partition("/")
     name, _, backend = rest.partition("@")
     backend, schedule = backend or default_backend, schedule or default_schedule
-    if name not in EXECUTORS:
-        raise UnknownExecutor(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")
-    if backend not in BACKENDS:
-        raise UnknownExecutor(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
-    if schedule not in SCHEDULES:
-        raise UnknownExecutor(f"unknown schedule {schedule!r} (known: {', '.join(SCHEDULES)})")
-    return ExecutorName(name, backend, schedule)
+    return ExecutorName(check_executor(name), check_backend(backend), check_schedule(schedule))
 
 
 def make_executor(
     name: str, schedule: str = "threads", watchdog_s: float = DEFAULT_WATCHDOG_S
 ) -> Executor:
-    """A new executor object for a known name."""
-    if name not in EXECUTORS:
-        raise UnknownExecutor(f"unknown executor {name!r}")
-    return EXECUTORS[name](schedule, watchdog_s)
+    """A new executor object for a known name; ``UnknownExecutor`` for any other."""
+    return EXECUTORS[check_executor(name)](schedule, watchdog_s)
+
+
+def check_executor(name: str) -> str:
+    """``name`` if it names an executor; else ``UnknownExecutor`` listing them."""
+    return require_known("executor", name, list(EXECUTORS))

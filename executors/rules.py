@@ -12,7 +12,7 @@ Readings where SPEC.md leaves room, chosen here and applied by every executor:
   output is checked for ``self_transfer`` before any is checked for
   ``not_an_account``.
 - ``insufficient_funds`` sums, per asset, everything the transaction may spend, with
-  unbounded integers: a sum of 2**64 or more is simply more than any balance.
+  unbounded integers: a sum past ``U64_LIMIT`` is simply more than any balance.
 - A deploy's ``contract_exists`` also applies when the new address names an account
   created earlier in the same block (the miner included, created by the reward).
 - ``PAY`` of 0 succeeds and moves nothing; ``BALANCE`` and ``PAY`` see the
@@ -29,10 +29,10 @@ from txparity.executors.limits import (
     MAX_ARGS,
     MAX_GAS_LIMIT,
     MAX_OUTPUTS,
+    U64_LIMIT,
 )
 from txparity.executors.model import (
     NATIVE_ASSET,
-    U64_LIMIT,
     Block,
     Burn,
     Deploy,

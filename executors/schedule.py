@@ -56,7 +56,11 @@ from typing import Protocol
 
 import greenlet
 
+from txparity.executors.errors import ExecutorError, InvariantViolation, require_known
+
 __all__ = [
+    "PCT_DEPTH",
+    "PCT_STEPS",
     "SCHEDULES",
     "Abandoned",
     "PctStrategy",
@@ -66,15 +70,25 @@ __all__ = [
     "Stalled",
     "Strategy",
     "ThreadSchedule",
+    "check_schedule",
     "make_schedule",
 ]
 
 SCHEDULES = ("threads", "seeded", "pct")
+PCT_DEPTH = 3  # PCT finds every bug of up to this depth with its stated probability
+PCT_STEPS = 2000  # the steps PCT draws change points among, unless a run says otherwise
+_IDLE_WAIT_S = 0.002  # a thread schedule's idle worker looks again after this long
+
+
+def check_schedule(name: str) -> str:
+    """``name`` if it names a schedule; else ``UnknownExecutor`` listing them."""
+    return require_known("schedule", name, SCHEDULES)
+
 
 Worker = Callable[[], None]
 
 
-class Stalled(Exception):
+class Stalled(ExecutorError):
     """The workers did not finish: the watchdog fired, or they deadlocked."""
 
     def __init__(self, seconds: float, why: str) -> None:
@@ -145,7 +159,7 @@ class ThreadSchedule:
                 raise Abandoned
             # The timeout covers a notify that lands between the caller's check and
             # this wait; it costs a spurious wake-up at worst.
-            self._changed.wait(timeout=0.002)
+            self._changed.wait(timeout=_IDLE_WAIT_S)
 
     def notify(self) -> None:
         with self._changed:
@@ -196,7 +210,9 @@ class PctStrategy:
 
     name = "pct"
 
-    def __init__(self, seed: int, workers: int, depth: int = 3, steps: int = 2000) -> None:
+    def __init__(
+        self, seed: int, workers: int, depth: int = PCT_DEPTH, steps: int = PCT_STEPS
+    ) -> None:
         chooser = random.Random(seed)
         ranks = list(range(depth, depth + workers))
         chooser.shuffle(ranks)
@@ -307,7 +323,7 @@ def _unwind(tasks: list[greenlet.greenlet]) -> None:
 
 
 def make_schedule(
-    kind: str, threads: int, seed: int, watchdog_s: float, expected_steps: int = 2000
+    kind: str, threads: int, seed: int, watchdog_s: float, expected_steps: int = PCT_STEPS
 ) -> Schedule:
     """The schedule named ``kind`` (one of ``SCHEDULES``) for one block run.
 
@@ -315,12 +331,13 @@ def make_schedule(
     priority change points among them, and change points past the end of a run
     would never fire.
     """
-    match kind:
+    match check_schedule(kind):
         case "threads":
             return ThreadSchedule(threads, watchdog_s)
         case "seeded":
             return SeededSchedule(threads, watchdog_s, RandomStrategy(seed))
         case "pct":
-            strategy = PctStrategy(seed, threads, steps=max(2, expected_steps))
+            # PCT draws depth - 1 distinct change points, so it needs that many steps.
+            strategy = PctStrategy(seed, threads, steps=max(PCT_DEPTH - 1, expected_steps))
             return SeededSchedule(threads, watchdog_s, strategy)
-    raise ValueError(f"unknown schedule {kind!r}")
+    raise InvariantViolation(f"SCHEDULES names {kind!r}, which make_schedule cannot build")

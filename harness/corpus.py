@@ -12,7 +12,6 @@ so a run killed at any moment leaves either the whole file or none of it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shlex
@@ -24,6 +23,7 @@ from pathlib import Path
 from txparity.executors.codec import canonical_json, case_from_json, encode_case, parse_json
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
+from txparity.executors.shapes import CASE_HASH_LENGTH, case_digest
 from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from txparity.harness.errors import HarnessError, InputError
@@ -131,7 +131,8 @@ def check_writable(corpus: Path) -> None:
 
 
 def case_hash(case: Case) -> str:
-    return hashlib.sha256(canonical_json(encode_case(case)).encode("utf-8")).hexdigest()[:16]
+    """The name of ``case``'s corpus file, without ``.json``."""
+    return case_digest(case, CASE_HASH_LENGTH)
 
 
 def save_entry(entry: Entry, corpus: Path) -> Path:

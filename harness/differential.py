@@ -23,7 +23,6 @@ compares the post-state and the receipt statuses only.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -33,6 +32,7 @@ from typing import Any
 from txparity.executors.execution import ExecutionPath
 from txparity.executors.model import U64_LIMIT, Case
 from txparity.executors.registry import CORRECT_PARALLEL
+from txparity.executors.shapes import fingerprint, flatten_state, star_keys
 from txparity.executors.state import BACKENDS
 from txparity.harness.targets import REFERENCE_SPEC, Answer, AnswerKind, Target, make_target
 
@@ -98,8 +98,8 @@ class Difference:
     signature: str = ""  # the fingerprint's path part
 
     def fingerprint(self, family: str) -> str:
-        text = f"{self.kind}|{family}|{self.signature}"
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        """This difference's stable name when ``family`` shows it (``shapes.fingerprint``)."""
+        return fingerprint(self.kind, family, self.signature)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +197,8 @@ def _receipt_text(receipt: dict[str, Any]) -> str:
 
 
 def _state_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference:
-    expected, actual = flatten(want.get("state", {})), flatten(got.get("state", {}))
+    expected = flatten_state(want.get("state", {}))
+    actual = flatten_state(got.get("state", {}))
     paths = sorted(
         path for path in expected.keys() | actual.keys() if expected.get(path) != actual.get(path)
     )
@@ -206,51 +207,16 @@ def _state_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference:
                           ("format",), "format")  # fmt: skip
     # The signature is the least path once keys are starred, so that which address
     # happens to sort first cannot change the fingerprint.
-    first = min(paths, key=lambda path: (_normalize(path), path))
+    first = min(paths, key=lambda path: (star_keys(path), path))
     detail = (
         f"{len(paths)} state item(s) differ, first {first}: "
         f"expected {_shown(expected.get(first))}, actual {_shown(actual.get(first))}"
     )
-    return Difference(DivergenceKind.STATE, detail, None, tuple(paths), _normalize(first))
+    return Difference(DivergenceKind.STATE, detail, None, tuple(paths), star_keys(first))
 
 
 def _shown(value: object) -> str:
     return "(absent)" if value is None else str(value)
-
-
-def flatten(state: dict[str, Any]) -> dict[str, object]:
-    """Canonical state as ``path -> value``; an existing holder is ``path -> "exists"``."""
-    items: dict[str, object] = {}
-    for holder in ("accounts", "contracts"):
-        for address, body in state.get(holder, {}).items():
-            base = f"state.{holder}[{json.dumps(address)}]"
-            items[base] = "exists"
-            for name, value in body.items():
-                if name == "code":
-                    items[f"{base}.code"] = json.dumps(value, sort_keys=True)
-                elif isinstance(value, dict):
-                    for key, item in value.items():
-                        items[f"{base}.{name}[{json.dumps(key)}]"] = item
-                else:
-                    items[f"{base}.{name}"] = value
-    for asset, amount in state.get("burned", {}).items():
-        items[f"state.burned[{json.dumps(asset)}]"] = amount
-    return items
-
-
-def _normalize(path: str) -> str:
-    """Replace every bracketed index or map key with ``*``."""
-    out, depth = [], 0
-    for char in path:
-        if char == "[":
-            depth += 1
-            if depth == 1:
-                out.append("[*]")
-        elif char == "]":
-            depth -= 1
-        elif depth == 0:
-            out.append(char)
-    return "".join(out)
 
 
 # ---------------------------------------------------------------- running

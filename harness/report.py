@@ -14,8 +14,15 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from txparity.executors.codec import encode_transaction
-from txparity.executors.model import Burn, Case, Deploy, Invoke, Transaction, Transfer
+from txparity.executors.model import Case, Transaction, addresses_of
+from txparity.executors.shapes import (
+    MAP_FIELDS,
+    canonical_json,
+    encode_transaction,
+    key_path,
+    map_path,
+    readable_json,
+)
 from txparity.harness.differential import Divergence
 
 __all__ = ["Report", "build_report", "describe_tx"]
@@ -103,27 +110,21 @@ def _entries(change: str, entries: Any) -> list[tuple[str, tuple[object, object]
     return pairs
 
 
-# Fields whose value is keyed by data (addresses, assets, slots, entry ids).
-_MAPS = frozenset({"accounts", "contracts", "balances", "storage", "burned", "code"})
-
-
 def _path(deepdiff_path: str) -> str:
-    """``root['state']['accounts']['a']`` -> ``state.accounts["a"]``.
-
-    Whether a part is a field or a map key depends on what holds it, not on its
-    name: an account may well be called ``nonce``.
-    """
+    """``root['state']['accounts']['a']`` -> ``state.accounts["a"]`` (the path grammar
+    of ``executors.shapes``: a part is a map key when the field holding it is one of
+    ``MAP_FIELDS``, whatever its name)."""
     parts = deepdiff_path.removeprefix("root").strip("[]").split("][")
     out, previous = "", ""
     for part in parts:
         key = part.strip("'")
-        if part.isdigit() and previous not in _MAPS:
+        if part.isdigit() and previous not in MAP_FIELDS:
             out += f"[{part}]"
-        elif previous in _MAPS:
-            out += f"[{json.dumps(key)}]"
+        elif previous in MAP_FIELDS:
+            out = map_path(out, key)
             key = ""  # a map key never opens another map
         else:
-            out += f".{key}" if out else key
+            out = key_path(out, key)
         previous = key
     return out
 
@@ -145,22 +146,10 @@ def _address_in(path: str) -> str | None:
     return None
 
 
-def addresses_of(tx: Transaction) -> set[str]:
-    """The addresses a transaction names directly."""
-    match tx:
-        case Transfer(outputs=outputs):
-            return {tx.source, *(o.dest for o in outputs)}
-        case Invoke(contract=contract):
-            return {tx.source, contract}
-        case Deploy():
-            return {tx.source, tx.new_address}
-        case Burn():
-            return {tx.source}
-
-
 def describe_tx(tx: Transaction) -> str:
-    return json.dumps(encode_transaction(tx), sort_keys=True, separators=(",", ":"))
+    """One transaction as canonical JSON."""
+    return canonical_json(encode_transaction(tx))
 
 
 def _show(value: object) -> str:
-    return _MISSING if value == _MISSING else json.dumps(value, sort_keys=True)
+    return _MISSING if value == _MISSING else readable_json(value)

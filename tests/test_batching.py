@@ -1,11 +1,9 @@
-"""Unit tests of the batched executor's planning and of Block-STM's building blocks.
+"""Unit tests of the batched executor's planning.
 
-- ``plan_batches``, ``call_closure`` and ``BatchedExecutor.keys_per_transaction``:
-  exact batches and exact key sets, the latter on cases written as JSON dicts and
-  decoded with ``decode_case``.
-- ``MVMemory``: what a read returns, what ``record`` reports, ESTIMATE markers and
-  ``still_reads``.
-- ``Scheduler``: driven by hand, one call at a time, on a three-transaction block.
+``plan_batches``, ``call_closure`` and ``BatchedExecutor.keys_per_transaction``:
+exact batches and exact key sets, the latter on cases written as JSON dicts and
+decoded with ``decode_case``. (Block-STM's building blocks are tested in
+``test_mvmemory.py`` and ``test_blockstm_scheduler.py``.)
 """
 
 from __future__ import annotations
@@ -13,17 +11,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from tests import builders
 from tests.builders import Json, burn, deploy
 from txparity.executors.batched import BatchedExecutor, BatchPlan, call_closure, plan_batches
-from txparity.executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound
-from txparity.executors.blockstm.scheduler import Scheduler, Status, Task, TaskKind
 from txparity.executors.code import parse_code
 from txparity.executors.codec import decode_case
-from txparity.executors.errors import InvariantViolation
-from txparity.executors.model import BalanceKey, Code, NonceKey, StorageKey
+from txparity.executors.model import (
+    Case,
+    Code,
+    addresses_of,
+)
 
 # ---------------------------------------------------------------- helpers
 
@@ -51,12 +48,12 @@ def contract(code: dict[str, Any]) -> dict[str, Any]:
     return {"code": code, "balances": {}, "storage": {}}
 
 
-def case_keys(
+def decoded_case(
     txs: list[dict[str, Any]],
     contracts: dict[str, Any] | None = None,
     accounts: tuple[str, ...] = ("a", "b"),
-) -> list[frozenset[str]]:
-    """``keys_per_transaction`` of a decoded case with miner ``m`` (not in genesis)."""
+) -> Case:
+    """A decoded case of ``txs`` with miner ``m`` (not in genesis)."""
     document = {
         "format": "txparity.case/1",
         "genesis": {
@@ -65,7 +62,16 @@ def case_keys(
         },
         "block": {"miner": "m", "reward": 50, "txs": txs},
     }
-    return BatchedExecutor().keys_per_transaction(decode_case(json.dumps(document)))
+    return decode_case(json.dumps(document))
+
+
+def case_keys(
+    txs: list[dict[str, Any]],
+    contracts: dict[str, Any] | None = None,
+    accounts: tuple[str, ...] = ("a", "b"),
+) -> list[frozenset[str]]:
+    """``keys_per_transaction`` of ``decoded_case(txs, contracts, accounts)``."""
+    return BatchedExecutor().keys_per_transaction(decoded_case(txs, contracts, accounts))
 
 
 # ---------------------------------------------------------------- plan_batches
@@ -167,6 +173,23 @@ def test_keys_of_a_deploy_are_its_source_and_new_address() -> None:
     ]
 
 
+def test_keys_are_the_addresses_a_transaction_names_plus_an_invoke_call_closure() -> None:
+    """The report and the batched executor share ``addresses_of``: an invoke's keys
+    add what its calls reach, every other kind's keys are exactly its addresses."""
+    contracts = {"c": contract({"0": [["CALL", "lib", 0, 0]]}), "lib": contract({"0": [["STOP"]]})}
+    txs = [transfer_to("a", 0, "b", "x"), burn("b", 0), deploy("a", 1, {}), invoke("b", 1, "c")]
+    case = decoded_case(txs, contracts)
+    named = [addresses_of(tx) for tx in case.block.txs]
+    assert named == [
+        frozenset({"a", "b", "x"}),
+        frozenset({"b"}),
+        frozenset({"a", "a.1"}),
+        frozenset({"b", "c"}),
+    ]
+    keys = BatchedExecutor().keys_per_transaction(case)
+    assert keys == [*named[:3], frozenset({"b", "c", "lib"})]
+
+
 def test_keys_of_an_invoke_follow_calls_through_genesis_code() -> None:
     contracts = {
         "c": contract({"0": [["CALL", "lib", 0, 0]], "1": []}),
@@ -253,297 +276,3 @@ def test_planned_batches_of_a_decoded_block() -> None:
     ]
     plan = plan_batches(case_keys(txs, contracts, accounts=("a", "b", "x", "y")))
     assert plan == BatchPlan(((0, 1), (2, 3), (4,)), 2)
-
-
-# ---------------------------------------------------------------- MVMemory
-
-K = StorageKey("c", 0)
-K2 = StorageKey("c", 1)
-N = NonceKey("a")
-
-
-def test_mvmemory_read_of_an_unwritten_item_is_not_found() -> None:
-    memory = MVMemory(3)
-    assert memory.read(K, 0) == NotFound()
-    assert memory.read(K, 2) == NotFound()
-    assert memory.last_reads(1) == {}
-    assert set(memory.written(1)) == set()
-
-
-def test_mvmemory_read_sees_the_highest_lower_writer() -> None:
-    memory = MVMemory(5)
-    assert memory.record((0, 0), {}, {K: 5}) is True
-    assert memory.record((2, 0), {}, {K: 7, N: 1}) is True
-    assert memory.read(K, 0) == NotFound()  # a tx never reads its own or higher writes
-    assert memory.read(K, 1) == Found((0, 0), 5)
-    assert memory.read(K, 2) == Found((0, 0), 5)
-    assert memory.read(K, 3) == Found((2, 0), 7)
-    assert memory.read(K, 4) == Found((2, 0), 7)
-    assert memory.read(N, 2) == NotFound()
-    assert memory.read(N, 3) == Found((2, 0), 1)
-    assert set(memory.written(2)) == {K, N}
-
-
-def test_mvmemory_record_reports_only_new_items() -> None:
-    memory = MVMemory(3)
-    assert memory.record((1, 0), {}, {K: 1}) is True
-    assert memory.record((1, 1), {}, {K: 2}) is False  # same item, new incarnation
-    assert memory.read(K, 2) == Found((1, 1), 2)
-    assert memory.record((1, 2), {}, {K: 3, K2: 3}) is True  # K2 is new
-    assert memory.record((1, 3), {}, {K2: 4}) is False  # fewer items: nothing new
-    assert memory.record((1, 4), {}, {}) is False
-    assert memory.record((1, 5), {}, {K: 6}) is True  # K again, after it was dropped
-
-
-def test_mvmemory_record_removes_what_an_older_incarnation_wrote() -> None:
-    memory = MVMemory(4)
-    memory.record((0, 0), {}, {K: 5})
-    memory.record((1, 0), {}, {K: 9, K2: 1})
-    assert memory.read(K, 3) == Found((1, 0), 9)
-    memory.record((1, 1), {}, {K2: 2})  # incarnation 1 no longer writes K
-    assert memory.read(K, 3) == Found((0, 0), 5)
-    assert memory.read(K2, 3) == Found((1, 1), 2)
-    assert set(memory.written(1)) == {K2}
-    memory.record((0, 1), {}, {})
-    assert memory.read(K, 3) == NotFound()
-
-
-def test_mvmemory_estimates_replace_an_aborted_incarnation_writes() -> None:
-    memory = MVMemory(4)
-    memory.record((0, 0), {}, {K: 5})
-    memory.record((1, 0), {}, {K: 9, K2: 1})
-    memory.convert_writes_to_estimates(1)
-    assert memory.read(K, 2) == Estimate(1)
-    assert memory.read(K2, 3) == Estimate(1)
-    assert memory.read(K, 1) == Found((0, 0), 5)  # below the aborted tx: unaffected
-    assert set(memory.written(1)) == {K, K2}
-    # The next incarnation's record replaces the markers (and drops K2).
-    assert memory.record((1, 1), {}, {K: 10}) is False
-    assert memory.read(K, 2) == Found((1, 1), 10)
-    assert memory.read(K2, 3) == NotFound()
-
-
-def test_mvmemory_keeps_each_transaction_last_read_set() -> None:
-    memory = MVMemory(3)
-    memory.record((2, 0), {K: None, N: (0, 0)}, {})
-    assert memory.last_reads(2) == {K: None, N: (0, 0)}
-    memory.record((2, 1), {K2: (1, 3)}, {})
-    assert memory.last_reads(2) == {K2: (1, 3)}
-
-
-def test_mvmemory_still_reads() -> None:
-    memory = MVMemory(4)
-    # Nothing written: a read of the pre-block state (None) still holds.
-    assert memory.still_reads(K, 3, None) is True
-    assert memory.still_reads(K, 3, (0, 0)) is False
-    memory.record((0, 0), {}, {K: 5})
-    assert memory.still_reads(K, 3, None) is False  # tx 0 wrote K since
-    assert memory.still_reads(K, 3, (0, 0)) is True
-    assert memory.still_reads(K, 0, None) is True  # tx 0's own write is not below it
-    memory.record((0, 1), {}, {K: 6})
-    assert memory.still_reads(K, 3, (0, 0)) is False  # same writer, newer incarnation
-    assert memory.still_reads(K, 3, (0, 1)) is True
-    memory.record((2, 0), {}, {K: 7})
-    assert memory.still_reads(K, 3, (0, 1)) is False  # a closer writer appeared
-    assert memory.still_reads(K, 2, (0, 1)) is True
-    memory.convert_writes_to_estimates(2)
-    assert memory.still_reads(K, 3, (2, 0)) is False  # an ESTIMATE never validates
-    assert memory.still_reads(K, 2, (0, 1)) is True
-
-
-def test_mvmemory_items_are_compared_by_value() -> None:
-    memory = MVMemory(2)
-    memory.record((0, 0), {}, {BalanceKey("a", "TOS"): 3})
-    assert memory.read(BalanceKey("a", "TOS"), 1) == Found((0, 0), 3)
-    assert memory.read(BalanceKey("a", "GOLD"), 1) == NotFound()
-
-
-# ---------------------------------------------------------------- Scheduler
-
-
-def status_of(scheduler: Scheduler, tx: int) -> Status:
-    """``tx``'s status, read afresh (a helper, so that type checkers do not narrow it)."""
-    return scheduler.status[tx]
-
-
-def execution(tx: int, incarnation: int = 0) -> Task:
-    return Task((tx, incarnation), TaskKind.EXECUTION)
-
-
-def validation(tx: int, incarnation: int = 0) -> Task:
-    return Task((tx, incarnation), TaskKind.VALIDATION)
-
-
-def test_scheduler_single_thread_without_conflicts() -> None:
-    """One thread takes every task: validation goes first whenever it lags, so the
-    sequence alternates execute, validate; then the block is done."""
-    scheduler = Scheduler(3)
-    assert scheduler.status == [Status.READY_TO_EXECUTE] * 3
-    sequence: list[Task] = []
-    while not scheduler.done():
-        task = scheduler.next_task()
-        if task is None:
-            continue
-        sequence.append(task)
-        tx, incarnation = task.version
-        if task.kind is TaskKind.EXECUTION:
-            assert status_of(scheduler, tx) is Status.EXECUTING
-            assert scheduler.finish_execution(tx, incarnation, wrote_new_item=True) is None
-            assert status_of(scheduler, tx) is Status.EXECUTED
-        else:
-            assert scheduler.try_validation_abort(tx, incarnation + 1) is False
-            assert scheduler.finish_validation(tx, aborted=False) is None
-    assert sequence == [
-        execution(0),
-        validation(0),
-        execution(1),
-        validation(1),
-        execution(2),
-        validation(2),
-    ]
-    assert scheduler.done()
-    assert scheduler.next_task() is None
-    assert scheduler.status == [Status.EXECUTED] * 3
-    assert scheduler.incarnation == [0, 0, 0]
-    assert scheduler.num_active_tasks == 0
-    assert (scheduler.execution_idx, scheduler.validation_idx) == (3, 3)
-
-
-def test_scheduler_is_not_done_while_a_task_is_active() -> None:
-    scheduler = Scheduler(1)
-    assert scheduler.next_task() == execution(0)
-    assert scheduler.next_task() is None  # tx 0 is executing: nothing to validate
-    assert not scheduler.done()
-    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
-    # validation_idx passed tx 0 while it executed, so it was pulled back.
-    assert scheduler.validation_idx == 0
-    assert scheduler.next_task() == validation(0)
-    assert scheduler.next_task() is None
-    assert not scheduler.done()
-    assert scheduler.finish_validation(0, aborted=False) is None
-    assert scheduler.next_task() is None
-    assert scheduler.done()
-
-
-def test_finish_execution_returns_the_validation_task_when_no_new_item_was_written() -> None:
-    scheduler = Scheduler(2)
-    assert scheduler.next_task() == execution(0)
-    assert scheduler.next_task() is None  # passes validation_idx over executing tx 0
-    assert scheduler.validation_idx == 1
-    assert scheduler.finish_execution(0, 0, wrote_new_item=False) == validation(0)
-    assert scheduler.validation_idx == 1
-
-
-def test_add_dependency_suspends_until_the_blocker_finishes_executing() -> None:
-    scheduler = Scheduler(3)
-    assert scheduler.next_task() == execution(0)
-    assert scheduler.next_task() is None  # tx 0 is not executed yet: nothing to validate
-    assert scheduler.next_task() == execution(1)
-    # tx 1 read an ESTIMATE of tx 0, which is still executing: suspend tx 1.
-    assert scheduler.add_dependency(1, 0) is True
-    assert status_of(scheduler, 1) is Status.ABORTING
-    assert scheduler.incarnation[1] == 0
-    assert scheduler.dependents[0] == {1}
-    # tx 0 finishes: tx 1 is ready again, one incarnation later, and the execution
-    # index is pulled back so that someone takes it.
-    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
-    assert status_of(scheduler, 1) is Status.READY_TO_EXECUTE
-    assert scheduler.incarnation[1] == 1
-    assert scheduler.dependents[0] == set()
-    assert scheduler.execution_idx == 1
-    assert scheduler.next_task() == validation(0)
-    assert scheduler.finish_validation(0, aborted=False) is None
-    assert scheduler.next_task() == execution(1, 1)
-    assert status_of(scheduler, 1) is Status.EXECUTING
-
-
-def test_add_dependency_on_an_executed_transaction_returns_false() -> None:
-    scheduler = Scheduler(3)
-    assert scheduler.next_task() == execution(0)
-    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
-    assert scheduler.next_task() == validation(0)
-    assert scheduler.next_task() == execution(1)
-    # tx 0 has executed meanwhile: no suspension, tx 1 just re-runs.
-    assert scheduler.add_dependency(1, 0) is False
-    assert status_of(scheduler, 1) is Status.EXECUTING
-    assert scheduler.dependents[0] == set()
-    assert scheduler.incarnation[1] == 0
-
-
-def test_add_dependency_on_an_aborting_transaction_suspends() -> None:
-    scheduler = Scheduler(2)
-    assert scheduler.next_task() == execution(0)
-    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
-    assert scheduler.next_task() == validation(0)
-    assert scheduler.try_validation_abort(0, 0) is True
-    assert status_of(scheduler, 0) is Status.ABORTING
-    assert scheduler.next_task() == execution(1)
-    assert scheduler.add_dependency(1, 0) is True
-    assert status_of(scheduler, 1) is Status.ABORTING
-
-
-def test_try_validation_abort_only_for_the_matching_executed_incarnation() -> None:
-    scheduler = Scheduler(3)
-    assert scheduler.next_task() == execution(0)
-    assert scheduler.try_validation_abort(0, 0) is False  # still executing
-    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
-    assert scheduler.next_task() == validation(0)
-    assert scheduler.try_validation_abort(0, 1) is False  # no such incarnation yet
-    assert status_of(scheduler, 0) is Status.EXECUTED
-    assert scheduler.try_validation_abort(0, 0) is True
-    assert status_of(scheduler, 0) is Status.ABORTING
-    assert scheduler.try_validation_abort(0, 0) is False  # only once
-    # The aborting validator re-executes tx 0 itself, as incarnation 1.
-    assert scheduler.finish_validation(0, aborted=True) == execution(0, 1)
-    assert status_of(scheduler, 0) is Status.EXECUTING
-    assert scheduler.incarnation[0] == 1
-    assert scheduler.validation_idx == 1
-    assert scheduler.try_validation_abort(0, 0) is False  # a stale validation
-    # validation_idx is past tx 0 and it wrote no new item: validate it right away.
-    assert scheduler.finish_execution(0, 1, wrote_new_item=False) == validation(0, 1)
-    assert scheduler.try_validation_abort(0, 0) is False
-    assert scheduler.try_validation_abort(0, 1) is True
-
-
-def test_an_abort_pulls_validation_back_over_higher_transactions() -> None:
-    scheduler = Scheduler(3)
-    assert scheduler.next_task() == execution(0)
-    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
-    assert scheduler.next_task() == validation(0)
-    assert scheduler.finish_validation(0, aborted=False) is None
-    assert scheduler.next_task() == execution(1)
-    assert scheduler.finish_execution(1, 0, wrote_new_item=True) is None
-    assert scheduler.next_task() == validation(1)  # held open below
-    assert scheduler.next_task() == execution(2)
-    assert scheduler.finish_execution(2, 0, wrote_new_item=True) is None
-    assert scheduler.next_task() == validation(2)  # held open below
-    assert scheduler.num_active_tasks == 2
-    # tx 1's read set turns out stale: abort it; its validator re-executes it.
-    assert scheduler.try_validation_abort(1, 0) is True
-    assert scheduler.finish_validation(1, aborted=True) == execution(1, 1)
-    assert scheduler.validation_idx == 2  # tx 2 must be validated again
-    assert scheduler.finish_validation(2, aborted=False) is None
-    assert not scheduler.done()
-    assert scheduler.finish_execution(1, 1, wrote_new_item=False) == validation(1, 1)
-    assert scheduler.finish_validation(1, aborted=False) is None
-    assert scheduler.next_task() == validation(2)
-    assert scheduler.finish_validation(2, aborted=False) is None
-    assert scheduler.next_task() is None
-    assert scheduler.done()
-    assert scheduler.incarnation == [0, 1, 0]
-
-
-def test_illegal_transitions_raise_invariant_violation() -> None:
-    scheduler = Scheduler(3)
-    with pytest.raises(InvariantViolation, match="tx 0 is ready_to_execute, expected executing"):
-        scheduler.finish_execution(0, 0, wrote_new_item=True)
-    assert scheduler.next_task() == execution(0)
-    with pytest.raises(InvariantViolation, match="tx 0 is executing, expected aborting"):
-        scheduler.finish_validation(0, aborted=True)
-    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
-    with pytest.raises(InvariantViolation, match="tx 0 is executed, expected executing"):
-        scheduler.finish_execution(0, 0, wrote_new_item=True)
-    # Only an executing transaction can be suspended (tx 2 is not executed either).
-    with pytest.raises(InvariantViolation, match="tx 1 is ready_to_execute, expected executing"):
-        scheduler.add_dependency(1, 2)
-    assert scheduler.status == [Status.EXECUTED, Status.READY_TO_EXECUTE, Status.READY_TO_EXECUTE]

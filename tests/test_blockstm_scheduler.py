@@ -1,8 +1,9 @@
-"""The Block-STM scheduler driven concurrently by fake workers that record their tasks.
+"""The Block-STM scheduler, stepped by hand and driven concurrently by fake workers.
 
-``test_batching.py`` steps the ``Scheduler`` by hand, one call at a time. Here
-several workers share one scheduler, on seeded schedules and on real threads, the
-way the executor's workers do, but instead of running transactions they run a toy
+The last part of this module steps the ``Scheduler`` by hand, one call at a time,
+and asserts each status (``Executing(n)``...) and task it hands out. The first part
+has several workers share one scheduler, on seeded schedules and on real threads,
+the way the executor's workers do, but instead of running transactions they run a toy
 block: transaction ``i`` reads the one item written by ``DEPENDS_ON[i]`` (or nothing)
 and writes its own item, whose value is the incarnation that wrote it. A toy
 multi-version memory keeps, per transaction, the incarnation it last wrote and
@@ -10,7 +11,7 @@ whether that write is an ESTIMATE. Every task handed out, every execution (with
 the version it read) and every validation (with its verdict) is recorded, so the
 tests assert what the scheduler guarantees:
 
-- every transaction ends EXECUTED, and its final incarnation read the final write
+- every transaction ends ``Executed``, and its final incarnation read the final write
   of the transaction it depends on (the sequential result);
 - each transaction's incarnations were handed out as 0, 1, 2, ... once each;
 - a validation of ``(tx, k)`` is handed out only after ``(tx, k)`` finished executing;
@@ -25,7 +26,17 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from txparity.executors.blockstm.scheduler import Scheduler, Status, Task, TaskKind
+from txparity.executors.blockstm.scheduler import (
+    Aborting,
+    Executed,
+    Executing,
+    ExecutionStatus,
+    ReadyToExecute,
+    Scheduler,
+    Task,
+    TaskKind,
+)
+from txparity.executors.errors import InvariantViolation
 from txparity.executors.schedule import (
     PctStrategy,
     RandomStrategy,
@@ -155,15 +166,22 @@ def run_toy_block(schedule: Schedule) -> tuple[ToyBlock, Scheduler]:
     return block, scheduler
 
 
+def statuses(scheduler: Scheduler) -> list[ExecutionStatus]:
+    return [scheduler.status(tx) for tx in range(scheduler.size)]
+
+
+def incarnations_of(scheduler: Scheduler) -> list[int]:
+    return [status.incarnation for status in statuses(scheduler)]
+
+
 def check_guarantees(block: ToyBlock, scheduler: Scheduler) -> None:
-    size = len(block.depends_on)
+    """Every transaction ends ``Executed`` in the incarnation that wrote its item last."""
     assert scheduler.done()
-    assert scheduler.status == [Status.EXECUTED] * size
+    assert statuses(scheduler) == [Executed(block.written[tx]) for tx in range(scheduler.size)]
     assert scheduler.num_active_tasks == 0
     for tx, source in enumerate(block.depends_on):
-        assert block.written[tx] == scheduler.incarnation[tx]
         assert block.seen[tx] == (None if source is None else block.written[source])
-        check_one_transaction(block.events, tx, scheduler.incarnation[tx])
+        check_one_transaction(block.events, tx, block.written[tx])
 
 
 def check_one_transaction(events: list[Event], tx: int, final: int) -> None:
@@ -198,7 +216,7 @@ def test_fake_workers_on_seeded_schedules_get_a_consistent_block(strategy: str) 
         )
         block, scheduler = run_toy_block(SeededSchedule(WORKERS, WATCHDOG_S, chosen))
         check_guarantees(block, scheduler)
-        incarnations += sum(scheduler.incarnation)
+        incarnations += sum(incarnations_of(scheduler))
         suspended += "suspended" in kinds_of(block.events)
     assert incarnations > 0
     assert suspended > 0
@@ -207,7 +225,7 @@ def test_fake_workers_on_seeded_schedules_get_a_consistent_block(strategy: str) 
 def test_fake_workers_on_one_seed_are_handed_the_same_tasks_every_time() -> None:
     runs = [run_toy_block(SeededSchedule(WORKERS, WATCHDOG_S, RandomStrategy(7))) for _ in range(3)]
     assert runs[0][0].events == runs[1][0].events == runs[2][0].events
-    assert runs[0][1].incarnation == runs[1][1].incarnation
+    assert statuses(runs[0][1]) == statuses(runs[1][1])
 
 
 def test_one_fake_worker_is_handed_execute_then_validate_in_block_order() -> None:
@@ -218,7 +236,7 @@ def test_one_fake_worker_is_handed_execute_then_validate_in_block_order() -> Non
     for tx in range(len(DEPENDS_ON)):
         expected += [(tx, TaskKind.EXECUTION), (tx, TaskKind.VALIDATION)]
     assert handed == expected
-    assert scheduler.incarnation == [0] * len(DEPENDS_ON)
+    assert statuses(scheduler) == [Executed(0)] * len(DEPENDS_ON)
 
 
 def run_toy_block_alone() -> tuple[ToyBlock, Scheduler]:
@@ -236,3 +254,195 @@ def test_fake_workers_on_real_threads_get_a_consistent_block() -> None:
     for _ in range(30):
         block, scheduler = run_toy_block(ThreadSchedule(WORKERS, WATCHDOG_S))
         check_guarantees(block, scheduler)
+
+
+# ---------------------------------------------------------------- stepped by hand
+
+
+def execution(tx: int, incarnation: int = 0) -> Task:
+    return Task((tx, incarnation), TaskKind.EXECUTION)
+
+
+def validation(tx: int, incarnation: int = 0) -> Task:
+    return Task((tx, incarnation), TaskKind.VALIDATION)
+
+
+def test_scheduler_single_thread_without_conflicts() -> None:
+    """One thread takes every task: validation goes first whenever it lags, so the
+    sequence alternates execute, validate; then the block is done."""
+    scheduler = Scheduler(3)
+    assert statuses(scheduler) == [ReadyToExecute(0)] * 3
+    sequence: list[Task] = []
+    while not scheduler.done():
+        task = scheduler.next_task()
+        if task is None:
+            continue
+        sequence.append(task)
+        tx, incarnation = task.version
+        if task.kind is TaskKind.EXECUTION:
+            assert scheduler.status(tx) == Executing(incarnation)
+            assert scheduler.finish_execution(tx, incarnation, wrote_new_item=True) is None
+            assert scheduler.status(tx) == Executed(incarnation)
+        else:
+            assert scheduler.try_validation_abort(tx, incarnation + 1) is False
+            assert scheduler.finish_validation(tx, aborted=False) is None
+    assert sequence == [
+        execution(0),
+        validation(0),
+        execution(1),
+        validation(1),
+        execution(2),
+        validation(2),
+    ]
+    assert scheduler.done()
+    assert scheduler.next_task() is None
+    assert statuses(scheduler) == [Executed(0)] * 3
+    assert scheduler.num_active_tasks == 0
+    assert (scheduler.execution_idx, scheduler.validation_idx) == (3, 3)
+
+
+def test_scheduler_is_not_done_while_a_task_is_active() -> None:
+    scheduler = Scheduler(1)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.next_task() is None  # tx 0 is executing: nothing to validate
+    assert not scheduler.done()
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    # validation_idx passed tx 0 while it executed, so it was pulled back.
+    assert scheduler.validation_idx == 0
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.next_task() is None
+    assert not scheduler.done()
+    assert scheduler.finish_validation(0, aborted=False) is None
+    assert scheduler.next_task() is None
+    assert scheduler.done()
+
+
+def test_finish_execution_returns_the_validation_task_when_no_new_item_was_written() -> None:
+    scheduler = Scheduler(2)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.next_task() is None  # passes validation_idx over executing tx 0
+    assert scheduler.validation_idx == 1
+    assert scheduler.finish_execution(0, 0, wrote_new_item=False) == validation(0)
+    assert scheduler.validation_idx == 1
+
+
+def test_add_dependency_suspends_until_the_blocker_finishes_executing() -> None:
+    scheduler = Scheduler(3)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.next_task() is None  # tx 0 is not executed yet: nothing to validate
+    assert scheduler.next_task() == execution(1)
+    # tx 1 read an ESTIMATE of tx 0, which is still executing: suspend tx 1.
+    assert scheduler.add_dependency(1, 0) is True
+    assert scheduler.status(1) == Aborting(0)
+    assert scheduler.dependents[0] == {1}
+    # tx 0 finishes: tx 1 is ready again, one incarnation later, and the execution
+    # index is pulled back so that someone takes it.
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.status(1) == ReadyToExecute(1)
+    assert scheduler.dependents[0] == set()
+    assert scheduler.execution_idx == 1
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.finish_validation(0, aborted=False) is None
+    assert scheduler.next_task() == execution(1, 1)
+    assert scheduler.status(1) == Executing(1)
+
+
+def test_add_dependency_on_an_executed_transaction_returns_false() -> None:
+    scheduler = Scheduler(3)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.next_task() == execution(1)
+    # tx 0 has executed meanwhile: no suspension, tx 1 just re-runs.
+    assert scheduler.add_dependency(1, 0) is False
+    assert scheduler.status(1) == Executing(0)
+    assert scheduler.dependents[0] == set()
+
+
+def test_add_dependency_on_an_aborting_transaction_suspends() -> None:
+    scheduler = Scheduler(2)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.try_validation_abort(0, 0) is True
+    assert scheduler.status(0) == Aborting(0)
+    assert scheduler.next_task() == execution(1)
+    assert scheduler.add_dependency(1, 0) is True
+    assert scheduler.status(1) == Aborting(0)
+
+
+def test_try_validation_abort_only_for_the_matching_executed_incarnation() -> None:
+    scheduler = Scheduler(3)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.try_validation_abort(0, 0) is False  # still executing
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.try_validation_abort(0, 1) is False  # no such incarnation yet
+    assert scheduler.status(0) == Executed(0)
+    assert scheduler.try_validation_abort(0, 0) is True
+    assert scheduler.status(0) == Aborting(0)
+    assert scheduler.try_validation_abort(0, 0) is False  # only once
+    # The aborting validator re-executes tx 0 itself, as incarnation 1.
+    assert scheduler.finish_validation(0, aborted=True) == execution(0, 1)
+    assert scheduler.status(0) == Executing(1)
+    assert scheduler.validation_idx == 1
+    assert scheduler.try_validation_abort(0, 0) is False  # a stale validation
+    # validation_idx is past tx 0 and it wrote no new item: validate it right away.
+    assert scheduler.finish_execution(0, 1, wrote_new_item=False) == validation(0, 1)
+    assert scheduler.try_validation_abort(0, 0) is False
+    assert scheduler.try_validation_abort(0, 1) is True
+
+
+def test_an_abort_pulls_validation_back_over_higher_transactions() -> None:
+    scheduler = Scheduler(3)
+    assert scheduler.next_task() == execution(0)
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(0)
+    assert scheduler.finish_validation(0, aborted=False) is None
+    assert scheduler.next_task() == execution(1)
+    assert scheduler.finish_execution(1, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(1)  # held open below
+    assert scheduler.next_task() == execution(2)
+    assert scheduler.finish_execution(2, 0, wrote_new_item=True) is None
+    assert scheduler.next_task() == validation(2)  # held open below
+    assert scheduler.num_active_tasks == 2
+    # tx 1's read set turns out stale: abort it; its validator re-executes it.
+    assert scheduler.try_validation_abort(1, 0) is True
+    assert scheduler.finish_validation(1, aborted=True) == execution(1, 1)
+    assert scheduler.validation_idx == 2  # tx 2 must be validated again
+    assert scheduler.finish_validation(2, aborted=False) is None
+    assert not scheduler.done()
+    assert scheduler.finish_execution(1, 1, wrote_new_item=False) == validation(1, 1)
+    assert scheduler.finish_validation(1, aborted=False) is None
+    assert scheduler.next_task() == validation(2)
+    assert scheduler.finish_validation(2, aborted=False) is None
+    assert scheduler.next_task() is None
+    assert scheduler.done()
+    assert statuses(scheduler) == [Executed(0), Executed(1), Executed(0)]
+
+
+def test_illegal_transitions_raise_invariant_violation() -> None:
+    scheduler = Scheduler(3)
+    with pytest.raises(
+        InvariantViolation, match=r"tx 0 is ready_to_execute\(0\), expected executing\(0\)$"
+    ):
+        scheduler.finish_execution(0, 0, wrote_new_item=True)
+    assert scheduler.next_task() == execution(0)
+    with pytest.raises(InvariantViolation, match=r"tx 0 is executing\(0\), expected aborting$"):
+        scheduler.finish_validation(0, aborted=True)
+    # Finishing an incarnation other than the one executing is refused too.
+    with pytest.raises(
+        InvariantViolation, match=r"tx 0 is executing\(0\), expected executing\(1\)$"
+    ):
+        scheduler.finish_execution(0, 1, wrote_new_item=True)
+    assert scheduler.finish_execution(0, 0, wrote_new_item=True) is None
+    with pytest.raises(
+        InvariantViolation, match=r"tx 0 is executed\(0\), expected executing\(0\)$"
+    ):
+        scheduler.finish_execution(0, 0, wrote_new_item=True)
+    # Only an executing transaction can be suspended (tx 2 is not executed either).
+    with pytest.raises(
+        InvariantViolation, match=r"tx 1 is ready_to_execute\(0\), expected executing$"
+    ):
+        scheduler.add_dependency(1, 2)
+    assert statuses(scheduler) == [Executed(0), ReadyToExecute(0), ReadyToExecute(0)]

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_quality import PLANTED
 from txparity.executors.model import Account, Genesis
+from txparity.executors.mutants import MUTANTS
 from txparity.harness.campaign import (
     CampaignConfig,
     Summary,
@@ -50,9 +50,9 @@ def stable(summary: Summary) -> dict[str, object]:
     return data
 
 
-@pytest.mark.parametrize("mutant", sorted(PLANTED))
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_a_campaign_finds_and_saves_each_planted_bug(tmp_path: Path, mutant: str) -> None:
-    summary = campaign(tmp_path, f"{mutant}@memory/seeded", profile=PLANTED[mutant])
+    summary = campaign(tmp_path, f"{mutant}@memory/seeded", profile=MUTANTS[mutant].profile)
     assert summary.cases == CASES
     assert summary.divergences >= 1
     assert summary.saved, "a new fingerprint is saved"

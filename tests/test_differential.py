@@ -2,8 +2,8 @@
 
 - ``compare`` on hand-made canonical result strings: which difference it finds,
   with the exact kind, detail, first transaction, paths and fingerprint signature.
-- ``flatten``, ``_normalize`` and the fingerprint: exact outputs; a fingerprint
-  ignores addresses and indices but not the kind or the executor family.
+- the fingerprint: it ignores addresses and indices but not the kind or the
+  executor family (the paths it is built from are tested in ``test_shapes.py``).
 - ``Runner.check`` on hand-written cases with planted-bug and correct executors:
   exactly one divergence (with the seed that showed it) or none, and exact run tallies.
 - ``build_report``: exact text and Markdown for a contract-blind and a
@@ -28,9 +28,7 @@ from txparity.harness.differential import (
     Equivalence,
     Runner,
     TargetTally,
-    _normalize,
     compare,
-    flatten,
 )
 from txparity.harness.report import build_report
 from txparity.harness.targets import Answer, AnswerKind
@@ -278,48 +276,7 @@ def test_failed_answers_map_to_their_kinds(
         assert difference == Difference(expected_kind, detail, None, (), signature)
 
 
-# ---------------------------------------------------------------- flatten, normalize, fingerprint
-
-
-def test_flatten_exact() -> None:
-    """Every holder exists as its own item; empty balance maps add nothing; code is
-    JSON text, a nonce an integer; storage keys and assets stay strings."""
-    state = {
-        "accounts": {"a": holder(3, 1), "e": holder()},
-        "contracts": {"c": stored({"10": 2}, {"0": [["STOP"]]})},
-        "burned": {"GOLD": 4},
-    }
-    assert list(flatten(state).items()) == [
-        ('state.accounts["a"]', "exists"),
-        ('state.accounts["a"].balances["TOS"]', 3),
-        ('state.accounts["a"].nonce', 1),
-        ('state.accounts["e"]', "exists"),
-        ('state.accounts["e"].nonce', 0),
-        ('state.contracts["c"]', "exists"),
-        ('state.contracts["c"].code', '{"0": [["STOP"]]}'),
-        ('state.contracts["c"].storage["10"]', 2),
-        ('state.burned["GOLD"]', 4),
-    ]
-    assert flatten({}) == {}
-
-
-@pytest.mark.parametrize(
-    ("path", "normalized"),
-    [
-        ('state.accounts["a"].balances["TOS"]', "state.accounts[*].balances[*]"),
-        ('state.accounts["b"]', "state.accounts[*]"),
-        ('state.contracts["c.0"].storage["18446744073709551615"]', "state.contracts[*].storage[*]"),
-        ('state.contracts["c"].code', "state.contracts[*].code"),
-        ('state.burned["GOLD"]', "state.burned[*]"),
-        ("receipts[12].gas_used", "receipts[*].gas_used"),
-        ("receipts", "receipts"),
-        ("format", "format"),
-        ("a[[1]][2]", "a[*][*]"),
-        ("", ""),
-    ],
-)
-def test_normalize_exact(path: str, normalized: str) -> None:
-    assert _normalize(path) == normalized
+# ---------------------------------------------------------------- fingerprint
 
 
 def fingerprint_of(expected: str, actual: str, family: str) -> str:

@@ -16,19 +16,23 @@ by searching seeds 0 to 199 (the counts below are from that search).
 from __future__ import annotations
 
 import copy
+import inspect
 import json
+import sys
 
 import pytest
 
 from tests.builders import Json, account, invoke, transfer
 from txparity.executors.batched import BatchedExecutor
 from txparity.executors.blockstm import BlockStmExecutor
+from txparity.executors.blockstm.mvmemory import MVMemory
 from txparity.executors.codec import decode_case
 from txparity.executors.execution import Execution, ExecutionPath, run_case
 from txparity.executors.mutants import MUTANTS
 from txparity.executors.registry import CORRECT_PARALLEL, EXECUTORS, make_executor, parse_name
 from txparity.executors.schedule import SCHEDULES
 from txparity.executors.sequential import SequentialExecutor
+from txparity.harness.strategies import PROFILES
 
 # Entry 0 increments storage slot 0: PUSH 0, SLOAD, PUSH 1, ADD, PUSH 0, SSTORE (gas 20).
 COUNTER = {"0": [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]]}
@@ -168,6 +172,34 @@ TESTED = {
 
 def test_every_mutant_has_a_test_here() -> None:
     assert set(MUTANTS) == TESTED
+
+
+def overridden(variant: type) -> dict[str, str]:
+    """Each method ``variant`` defines itself -> the docstring of what it overrides."""
+    base = variant.__mro__[1:]
+    return {
+        name: next(inspect.getdoc(getattr(cls, name)) or "" for cls in base if hasattr(cls, name))
+        for name, value in vars(variant).items()
+        if inspect.isfunction(value)
+    }
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_each_mutant_overrides_documented_hooks_and_says_what_it_mirrors(name: str) -> None:
+    """A planted bug overrides only methods documented as hooks (its memory's, for a
+    Block-STM variant that brings its own), names the real bug it mirrors, and names
+    a generator profile that shows it."""
+    variant = MUTANTS[name]
+    hooks = overridden(variant)
+    memory = type(variant().make_memory(1)) if issubclass(variant, BlockStmExecutor) else None
+    if memory is not None and memory is not MVMemory:
+        hooks |= overridden(memory)
+    assert hooks
+    assert all(doc.startswith("Hook: ") for doc in hooks.values()), hooks
+    module_doc = inspect.getdoc(sys.modules[variant.__module__]) or ""
+    assert module_doc.startswith(f"``{name}``: ")
+    assert "Mirrors " in module_doc
+    assert variant.profile in PROFILES
 
 
 @pytest.mark.parametrize("name", sorted(MUTANTS))

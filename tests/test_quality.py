@@ -1,11 +1,12 @@
 """The quality tier: the harness must find every planted bug and shrink it.
 
-For each planted-bug variant, a Hypothesis search over the named profile must find
-a case on which the variant diverges from the reference within a fixed example
-budget, and the harness's shrinker must bring it to at most the known minimum plus
-one transaction. The known minimum is 4 transactions for every variant: each bug
-lives on the parallel path, which devnet takes from 4 transactions on, and 4
-suffice for each (test_mutants.py holds a 4-transaction case per variant).
+For each planted-bug variant, a Hypothesis search over the generator profile the
+variant names (its ``profile``) must find a case on which the variant diverges from
+the reference within a fixed example budget, and the harness's shrinker must bring
+it to at most the known minimum plus one transaction. The known minimum is 4
+transactions for every variant: each bug lives on the parallel path, which devnet
+takes from 4 transactions on, and 4 suffice for each (test_mutants.py holds a
+4-transaction case per variant).
 
 The search is derandomized and every run is on a seeded schedule, so the test is
 exact. Shrinking is the harness's own rather than Hypothesis's: Hypothesis keeps
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 
 from txparity.executors.model import Case
+from txparity.executors.mutants import MUTANTS
 from txparity.harness.differential import Runner
 from txparity.harness.shrink import shrink
 from txparity.harness.strategies import cases
@@ -27,18 +29,6 @@ from txparity.harness.strategies import cases
 KNOWN_MINIMUM_TXS = 4
 BUDGET = 400
 SHRINK_SECONDS = 30.0
-
-# mutant -> the profile whose cases can show the bug.
-PLANTED = {
-    "batched-contract-blind": "contracts",
-    "batched-no-sender-debit": "mixed",
-    "batched-receiver-blind": "contended",
-    "batched-callee-blind": "contracts",
-    "batched-lost-fees": "mixed",
-    "batched-racy-fees": "mixed",
-    "blockstm-no-validation": "contended",
-    "blockstm-stale-read": "contended",
-}
 
 SEARCH = settings(
     max_examples=BUDGET,
@@ -50,14 +40,14 @@ SEARCH = settings(
 )
 
 
-@pytest.mark.parametrize("mutant", sorted(PLANTED))
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_planted_bug_is_found_and_shrunk(mutant: str) -> None:
     with Runner([f"{mutant}@memory/seeded"], seeds=1) as runner:
 
         def diverges(case: Case) -> bool:
             return bool(runner.check(case, confirm=False).divergences)
 
-        found = find(cases(PLANTED[mutant]), diverges, settings=SEARCH)
+        found = find(cases(MUTANTS[mutant].profile), diverges, settings=SEARCH)
         divergence = runner.check(found).divergences[0]
         result = shrink(divergence, runner, runner.targets[0], SHRINK_SECONDS)
     shrunk = result.divergence

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
+from txparity.executors.errors import UnknownExecutor
 from txparity.executors.schedule import (
     SCHEDULES,
     Abandoned,
@@ -90,7 +91,9 @@ def test_make_schedule_builds_each_named_schedule() -> None:
     finally:
         for schedule in built:
             schedule.close()
-    with pytest.raises(ValueError, match="unknown schedule 'fifo'"):
+    with pytest.raises(
+        UnknownExecutor, match=r"^unknown schedule 'fifo' \(known: threads, seeded, pct\)$"
+    ):
         make_schedule("fifo", 2, 0, WATCHDOG_S)
 
 

@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from txparity.executors.blockstm import BlockStmExecutor
 from txparity.executors.code import parse_code
 from txparity.executors.codec import canonical_json
-from txparity.executors.errors import UnknownExecutor
+from txparity.executors.errors import ExecutorError, UnknownExecutor
 from txparity.executors.model import (
     Account,
     BalanceKey,
@@ -37,6 +38,7 @@ from txparity.executors.model import (
     StorageKey,
     WriteSet,
 )
+from txparity.executors.registry import EXECUTORS, make_executor, parse_name
 from txparity.executors.state import open_state
 from txparity.executors.state.memory import MemoryState
 from txparity.executors.state.sqlite import SqliteState, from_sqlite_integer, to_sqlite_integer
@@ -519,8 +521,39 @@ GENESIS = Genesis(
 
 
 def test_open_unknown_backend() -> None:
-    with pytest.raises(UnknownExecutor, match="nope"):
+    with pytest.raises(
+        UnknownExecutor, match=r"^unknown backend 'nope' \(known: memory, sqlite\)$"
+    ):
         open_state("nope", GENESIS)
+
+
+KNOWN_EXECUTORS = ", ".join(EXECUTORS)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: parse_name("nope"), f"unknown executor 'nope' (known: {KNOWN_EXECUTORS})"),
+        (lambda: make_executor("nope"), f"unknown executor 'nope' (known: {KNOWN_EXECUTORS})"),
+        (lambda: parse_name("batched@disk"), "unknown backend 'disk' (known: memory, sqlite)"),
+        (
+            lambda: parse_name("batched/fifo"),
+            "unknown schedule 'fifo' (known: threads, seeded, pct)",
+        ),
+        (
+            lambda: make_executor("batched", "fifo"),
+            "unknown schedule 'fifo' (known: threads, seeded, pct)",
+        ),
+        (lambda: BlockStmExecutor("fifo"), "unknown schedule 'fifo' (known: threads, seeded, pct)"),
+    ],
+)
+def test_every_unknown_name_is_one_executor_error(make: Callable[[], object], message: str) -> None:
+    """Whatever names it (a spec, a factory, a constructor), an unknown executor,
+    backend or schedule is an ``UnknownExecutor``, under ``ExecutorError``, worded once."""
+    with pytest.raises(UnknownExecutor) as refused:
+        make()
+    assert isinstance(refused.value, ExecutorError)
+    assert str(refused.value) == message
 
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])

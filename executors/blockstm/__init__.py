@@ -23,7 +23,7 @@ committed in block order by one writer.
 
 Invariants.
 - A transaction's incarnation number only grows; at most one incarnation of it
-  runs at a time (only ``try_incarnate`` moves it to EXECUTING, under its lock).
+  runs at a time (only ``try_incarnate`` makes it ``Executing``, under its lock).
 - An item's entries in ``MVMemory`` are those of each tx's *last* incarnation, or
   ESTIMATE for a tx that was aborted and has not executed again.
 - A validated incarnation read exactly what it would read in sequential order,
@@ -33,14 +33,14 @@ Invariants.
 - The miner's fee and the burn totals are deltas carried beside each write set and
   summed at commit; they are never items, so they do not serialize the block.
 
-Transaction status (``Status``)::
+Transaction status (``ExecutionStatus``, a value that carries its incarnation)::
 
-    READY_TO_EXECUTE(n) --try_incarnate--> EXECUTING(n) --finish_execution--> EXECUTED(n)
-           ^                                   |                                  |
-           |                            add_dependency                  try_validation_abort
-           |                                   v                                  |
-           +------ set_ready_status ------ ABORTING(n) <--------------------------+
-                    (incarnation n + 1)
+    ReadyToExecute(n) --try_incarnate--> Executing(n) --finish_execution--> Executed(n)
+           ^                                  |                                  |
+           |                           add_dependency                  try_validation_abort
+           |                                  v                                  |
+           +------ _set_ready_status ----- Aborting(n) <-------------------------+
+                   (ReadyToExecute(n + 1))
 
 Reads within one incarnation are cached: an incarnation sees one value per item,
 so its own arithmetic is consistent even while other threads write; validation
@@ -48,6 +48,6 @@ decides whether those values were the right ones.
 """
 
 from txparity.executors.blockstm.executor import BlockStmExecutor
-from txparity.executors.blockstm.scheduler import Status
+from txparity.executors.blockstm.scheduler import ExecutionStatus
 
-__all__ = ["BlockStmExecutor", "Status"]
+__all__ = ["BlockStmExecutor", "ExecutionStatus"]

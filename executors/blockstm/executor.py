@@ -14,7 +14,7 @@ half-way loses nothing.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from enum import Enum
 
 from txparity.executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound, Version
 from txparity.executors.blockstm.scheduler import Scheduler, Task, TaskKind
@@ -67,17 +67,29 @@ class IncarnationView:
         return value
 
 
-@dataclass
-class _Counters:
-    incarnations: int = 0
-    aborts: int = 0
-    validations: int = 0
-    suspensions: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+class Tally(Enum):
+    """What a block run counts for its statistics."""
 
-    def add(self, name: str) -> None:
-        with self.lock:
-            setattr(self, name, getattr(self, name) + 1)
+    INCARNATIONS = "incarnations"
+    ABORTS = "aborts"
+    VALIDATIONS = "validations"
+    SUSPENSIONS = "suspensions"
+
+
+class _Counters:
+    """One count per ``Tally``, shared by the workers of a run."""
+
+    def __init__(self) -> None:
+        self._counts = dict.fromkeys(Tally, 0)
+        self._lock = threading.Lock()
+
+    def add(self, tally: Tally) -> None:
+        with self._lock:
+            self._counts[tally] += 1
+
+    def __getitem__(self, tally: Tally) -> int:
+        with self._lock:
+            return self._counts[tally]
 
 
 class _BlockRun:
@@ -123,14 +135,14 @@ class _BlockRun:
     def try_execute(self, version: Version) -> Task | None:
         tx = version[0]
         while True:
-            self.counters.add("incarnations")
+            self.counters.add(Tally.INCARNATIONS)
             view = IncarnationView(tx, self.memory, self.storage, self.schedule)
             try:
                 outcome = apply_transaction(view, self.txs[tx])
             except _Suspend as suspend:
                 self.schedule.point(f"tx{tx} depends on tx{suspend.blocking_tx}")
                 if self.scheduler.add_dependency(tx, suspend.blocking_tx):
-                    self.counters.add("suspensions")
+                    self.counters.add(Tally.SUSPENSIONS)
                     self.schedule.notify()
                     return None
                 continue  # the blocking transaction finished meanwhile: run again
@@ -149,11 +161,11 @@ class _BlockRun:
     def needs_reexecution(self, version: Version) -> Task | None:
         tx, incarnation = version
         self.schedule.point(f"tx{tx} validate")
-        self.counters.add("validations")
+        self.counters.add(Tally.VALIDATIONS)
         valid = self.executor.validate(self.memory, tx, self.schedule)
         aborted = not valid and self.scheduler.try_validation_abort(tx, incarnation)
         if aborted:
-            self.counters.add("aborts")
+            self.counters.add(Tally.ABORTS)
             self.memory.convert_writes_to_estimates(tx)
         self.schedule.point(f"tx{tx} finish validation")
         task = self.scheduler.finish_validation(tx, aborted)
@@ -167,10 +179,13 @@ class BlockStmExecutor(ParallelExecutor):
     name = "blockstm"
 
     def make_memory(self, size: int) -> MVMemory:
+        """Hook: the multi-version memory of a block of ``size`` transactions. The base
+        gives ``MVMemory``; a variant may give a subclass that overrides its hooks."""
         return MVMemory(size)
 
     def validate(self, memory: MVMemory, tx: int, schedule: Schedule) -> bool:
-        """Re-read ``tx``'s last read set; False if any item's version changed."""
+        """Hook: whether ``tx``'s last incarnation may stand. The base re-reads its read
+        set and says False if any item's version changed; a variant may check less."""
         for key, version in memory.last_reads(tx).items():
             schedule.point(f"tx{tx} revalidate {key}")
             if not memory.still_reads(key, tx, version):
@@ -189,10 +204,10 @@ class BlockStmExecutor(ParallelExecutor):
             self.parallel_reason(len(block.txs), case.config.network.parallel_threshold),
             len(block.txs),
             tasks=case.config.threads,
-            incarnations=counters.incarnations,
-            aborts=counters.aborts,
-            validations=counters.validations,
-            suspensions=counters.suspensions,
+            incarnations=counters[Tally.INCARNATIONS],
+            aborts=counters[Tally.ABORTS],
+            validations=counters[Tally.VALIDATIONS],
+            suspensions=counters[Tally.SUSPENSIONS],
         )
         return BlockRun(receipts, stats, tuple(schedule.trace))
 

@@ -1,81 +1,88 @@
 """Multi-version memory: for each state item, the value each transaction wrote.
 
-``read(key, tx)`` answers with the entry of the highest transaction below ``tx``
-that wrote ``key``: a value and its version, an ESTIMATE (whose writer was aborted
-and will write again), or nothing (read the pre-block state). One lock guards the
-tables; callers never hold it across an interleaving point.
+Each item keeps one entry per transaction whose last incarnation wrote it: the
+value with its version (``Found``), or an ESTIMATE (``Estimate``) once that
+incarnation was aborted, until the next one records. ``read(key, tx)`` answers with
+the entry of the highest transaction below ``tx`` that wrote ``key``, or with
+nothing (read the pre-block state); which entry answers is the documented hook
+``visible_entry``. One lock guards the tables; callers never hold it across an
+interleaving point.
 """
 
 from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from txparity.executors.model import StateKey, StateValue
 
-__all__ = ["Estimate", "Found", "MVMemory", "NotFound", "ReadResult", "Version"]
+__all__ = [
+    "NOT_FOUND",
+    "Entry",
+    "Estimate",
+    "Found",
+    "MVMemory",
+    "NotFound",
+    "ReadResult",
+    "Version",
+]
 
 Version = tuple[int, int]  # (tx index, incarnation)
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
+    """``value``, written by the incarnation ``version``."""
+
     version: Version
     value: StateValue
 
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
+    """``blocking_tx`` was aborted and will write here again: wait for it."""
+
     blocking_tx: int
 
 
 @dataclass(frozen=True, slots=True)
 class NotFound:
-    pass
+    """No transaction below the reader wrote the item: read the pre-block state."""
 
 
 ReadResult = Found | Estimate | NotFound
 NOT_FOUND = NotFound()
-
-
-class _Estimate:
-    """The ESTIMATE marker stored in place of an aborted incarnation's write."""
-
-
-ESTIMATE = _Estimate()
-_Entry = tuple[int, StateValue] | _Estimate  # (incarnation, value) or ESTIMATE
+Entry = Found | Estimate  # what one transaction's last incarnation left for one item
 
 
 class MVMemory:
     """Versions per item, the last written items and last read set per transaction."""
 
     def __init__(self, size: int) -> None:
-        self._entries: dict[StateKey, dict[int, _Entry]] = {}
+        self._entries: dict[StateKey, dict[int, Entry]] = {}
         self._writers: dict[StateKey, list[int]] = {}  # sorted tx indices per item
         self._last_written: list[frozenset[StateKey]] = [frozenset()] * size
         self._last_reads: list[Mapping[StateKey, Version | None]] = [{}] * size
         self._lock = threading.Lock()
 
     def read(self, key: StateKey, tx: int) -> ReadResult:
+        """What ``tx`` reads of ``key``: see ``visible_entry``."""
         with self._lock:
-            writers = self._writers.get(key)
-            if not writers:
-                return NOT_FOUND
-            position = bisect.bisect_left(writers, tx)
-            return self._entry_below(key, writers, position)
+            return self.visible_entry(self._entries_below(key, tx))
 
-    def _entry_below(self, key: StateKey, writers: list[int], position: int) -> ReadResult:
-        """The entry of the highest writer before ``position`` (planted bugs skip some)."""
-        if position == 0:
-            return NOT_FOUND
-        writer = writers[position - 1]
-        entry = self._entries[key][writer]
-        if isinstance(entry, _Estimate):
-            return Estimate(writer)
-        incarnation, value = entry
-        return Found((writer, incarnation), value)
+    def visible_entry(self, entries: Iterator[Entry]) -> ReadResult:
+        """Hook: the answer to a read, given the item's entries written below the
+        reader, highest writer first. The base answers with the first (a value, or an
+        ESTIMATE the reader must wait on), NOT_FOUND if there is none; a variant may
+        answer with another of ``entries``. Called under the memory's lock."""
+        return next(entries, NOT_FOUND)
+
+    def _entries_below(self, key: StateKey, tx: int) -> Iterator[Entry]:
+        writers = self._writers.get(key, [])
+        for position in range(bisect.bisect_left(writers, tx) - 1, -1, -1):
+            yield self._entries[key][writers[position]]
 
     def record(
         self,
@@ -84,13 +91,13 @@ class MVMemory:
         writes: Mapping[StateKey, StateValue],
     ) -> bool:
         """Store an incarnation's writes and reads; True if it wrote a new item."""
-        tx, incarnation = version
+        tx = version[0]
         new_items = frozenset(writes)
         with self._lock:
             for key, value in writes.items():
                 if tx not in self._entries.setdefault(key, {}):
                     bisect.insort(self._writers.setdefault(key, []), tx)
-                self._entries[key][tx] = (incarnation, value)
+                self._entries[key][tx] = Found(version, value)
             previous = self._last_written[tx]
             for key in previous - new_items:
                 self._remove(key, tx)
@@ -104,11 +111,13 @@ class MVMemory:
         writers.pop(bisect.bisect_left(writers, tx))
 
     def convert_writes_to_estimates(self, tx: int) -> None:
+        """Replace every entry of ``tx``'s last incarnation by an ESTIMATE of ``tx``."""
         with self._lock:
             for key in self._last_written[tx]:
-                self._entries[key][tx] = ESTIMATE
+                self._entries[key][tx] = Estimate(tx)
 
     def last_reads(self, tx: int) -> Mapping[StateKey, Version | None]:
+        """The read set ``tx``'s last incarnation recorded: item -> version (None: storage)."""
         with self._lock:
             return self._last_reads[tx]
 
@@ -124,5 +133,6 @@ class MVMemory:
         return False
 
     def written(self, tx: int) -> Iterable[StateKey]:
+        """The items ``tx``'s last incarnation wrote."""
         with self._lock:
             return self._last_written[tx]

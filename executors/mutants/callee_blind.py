@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from txparity.executors.batched import BatchedExecutor, CodeAt
 from txparity.executors.model import Invoke, Transaction
+from txparity.executors.mutants.planted import PlantedBug
 
 __all__ = ["CalleeBlindBatched"]
 
 
-class CalleeBlindBatched(BatchedExecutor):
+class CalleeBlindBatched(PlantedBug, BatchedExecutor):
     name = "batched-callee-blind"
+    profile = "contracts"
 
     def conflict_keys(self, tx: Transaction, code_at: CodeAt) -> frozenset[str]:
         if isinstance(tx, Invoke):

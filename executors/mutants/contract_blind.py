@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from txparity.executors.batched import BatchedExecutor, CodeAt
 from txparity.executors.model import Transaction, Transfer
+from txparity.executors.mutants.planted import PlantedBug
 
 __all__ = ["ContractBlindBatched"]
 
 
-class ContractBlindBatched(BatchedExecutor):
+class ContractBlindBatched(PlantedBug, BatchedExecutor):
     name = "batched-contract-blind"
+    profile = "contracts"
 
     def conflict_keys(self, tx: Transaction, code_at: CodeAt) -> frozenset[str]:
         keys = {tx.source}

@@ -8,12 +8,14 @@ fit in one batch, the common case in light traffic, are paid correctly.
 from __future__ import annotations
 
 from txparity.executors.batched import BatchedExecutor
+from txparity.executors.mutants.planted import PlantedBug
 
 __all__ = ["LostFeesBatched"]
 
 
-class LostFeesBatched(BatchedExecutor):
+class LostFeesBatched(PlantedBug, BatchedExecutor):
     name = "batched-lost-fees"
+    profile = "mixed"
 
     def merge_fees(self, block_total: int, batch_total: int) -> int:
         return batch_total

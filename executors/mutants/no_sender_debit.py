@@ -9,23 +9,19 @@ right, which is why small-block tests never showed it.
 
 from __future__ import annotations
 
-from txparity.executors.batched import BatchedExecutor
-from txparity.executors.model import (
-    BalanceKey,
-    StateKey,
-    StateValue,
-    Transaction,
-    Transfer,
-    WriteSet,
-)
+from txparity.executors.batched import BatchedExecutor, BatchRun
+from txparity.executors.model import BalanceKey, StateKey, StateValue, Transfer, WriteSet
+from txparity.executors.mutants.planted import PlantedBug
 
 __all__ = ["NoSenderDebitBatched"]
 
 
-class NoSenderDebitBatched(BatchedExecutor):
+class NoSenderDebitBatched(PlantedBug, BatchedExecutor):
     name = "batched-no-sender-debit"
+    profile = "mixed"
 
-    def merge(self, tx: Transaction, write_set: WriteSet) -> WriteSet:
+    def committed_write_set(self, run: BatchRun, index: int) -> WriteSet:
+        tx, write_set = run.txs[index], super().committed_write_set(run, index)
         if not isinstance(tx, Transfer) or not write_set.writes:
             return write_set
         writes: dict[StateKey, StateValue] = dict(write_set.writes)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from txparity.executors.blockstm import BlockStmExecutor
 from txparity.executors.blockstm.mvmemory import MVMemory
+from txparity.executors.mutants.planted import PlantedBug
 from txparity.executors.schedule import Schedule
 
 __all__ = ["NoValidationBlockStm"]
 
 
-class NoValidationBlockStm(BlockStmExecutor):
+class NoValidationBlockStm(PlantedBug, BlockStmExecutor):
     name = "blockstm-no-validation"
+    profile = "contended"
 
     def validate(self, memory: MVMemory, tx: int, schedule: Schedule) -> bool:
         return True

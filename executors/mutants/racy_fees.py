@@ -8,21 +8,17 @@ on others, and rarely on real threads.
 
 from __future__ import annotations
 
-from txparity.executors.batched import BatchedExecutor, FeeCounter
-from txparity.executors.schedule import Schedule
+from txparity.executors.batched import BatchedExecutor, BatchRun
+from txparity.executors.mutants.planted import PlantedBug
 
 __all__ = ["RacyFeesBatched"]
 
 
-class _RacyFeeCounter(FeeCounter):
-    def add(self, amount: int, schedule: Schedule) -> None:
-        total = self.total
-        schedule.point("fee counter read")
-        self.total = total + amount
-
-
-class RacyFeesBatched(BatchedExecutor):
+class RacyFeesBatched(PlantedBug, BatchedExecutor):
     name = "batched-racy-fees"
+    profile = "mixed"
 
-    def make_fee_counter(self) -> FeeCounter:
-        return _RacyFeeCounter()
+    def add_fee(self, run: BatchRun, amount: int) -> None:
+        total = run.fees
+        run.schedule.point("fee counter read")
+        run.fees = total + amount

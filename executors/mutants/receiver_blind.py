@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from txparity.executors.batched import BatchedExecutor, CodeAt
 from txparity.executors.model import Transaction, Transfer
+from txparity.executors.mutants.planted import PlantedBug
 
 __all__ = ["ReceiverBlindBatched"]
 
 
-class ReceiverBlindBatched(BatchedExecutor):
+class ReceiverBlindBatched(PlantedBug, BatchedExecutor):
     name = "batched-receiver-blind"
+    profile = "contended"
 
     def conflict_keys(self, tx: Transaction, code_at: CodeAt) -> frozenset[str]:
         if isinstance(tx, Transfer):

@@ -8,26 +8,23 @@ its predecessor is about to overwrite.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from txparity.executors.blockstm import BlockStmExecutor
-from txparity.executors.blockstm.mvmemory import ESTIMATE, Found, MVMemory, NotFound, ReadResult
-from txparity.executors.model import StateKey
+from txparity.executors.blockstm.mvmemory import NOT_FOUND, Entry, Found, MVMemory, ReadResult
+from txparity.executors.mutants.planted import PlantedBug
 
 __all__ = ["StaleReadBlockStm"]
 
 
 class _StaleMVMemory(MVMemory):
-    def _entry_below(self, key: StateKey, writers: list[int], position: int) -> ReadResult:
-        for writer in reversed(writers[:position]):
-            entry = self._entries[key][writer]
-            if entry is not ESTIMATE:
-                assert isinstance(entry, tuple)
-                incarnation, value = entry
-                return Found((writer, incarnation), value)
-        return NotFound()
+    def visible_entry(self, entries: Iterator[Entry]) -> ReadResult:
+        return next((entry for entry in entries if isinstance(entry, Found)), NOT_FOUND)
 
 
-class StaleReadBlockStm(BlockStmExecutor):
+class StaleReadBlockStm(PlantedBug, BlockStmExecutor):
     name = "blockstm-stale-read"
+    profile = "contended"
 
     def make_memory(self, size: int) -> MVMemory:
         return _StaleMVMemory(size)

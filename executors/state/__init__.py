@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from txparity.executors.errors import UnknownExecutor
+from collections.abc import Callable
+
+from txparity.executors.errors import require_known
 from txparity.executors.model import Genesis
 from txparity.executors.state.base import CanonicalState, State, canonical_state, genesis_write_set
 from txparity.executors.state.memory import MemoryState
 from txparity.executors.state.sqlite import SqliteState
 
-__all__ = ["BACKENDS", "CanonicalState", "State", "canonical_state", "open_state"]
+__all__ = ["BACKENDS", "CanonicalState", "State", "canonical_state", "check_backend", "open_state"]
 
-BACKENDS = ("memory", "sqlite")
+_BACKENDS: dict[str, Callable[[], State]] = {"memory": MemoryState, "sqlite": SqliteState}
+BACKENDS = tuple(_BACKENDS)
+
+
+def check_backend(name: str) -> str:
+    """``name`` if it names a backend; else ``UnknownExecutor`` listing them."""
+    return require_known("backend", name, BACKENDS)
 
 
 def open_state(backend: str, genesis: Genesis) -> State:
     """A fresh state of the named backend holding ``genesis``."""
-    state: State
-    match backend:
-        case "memory":
-            state = MemoryState()
-        case "sqlite":
-            state = SqliteState()
-        case _:
-            raise UnknownExecutor(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+    state = _BACKENDS[check_backend(backend)]()
     state.commit(genesis_write_set(genesis))
     return state

@@ -36,6 +36,7 @@ from pathlib import Path
 import sqlite_utils
 
 from txparity.executors.code import parse_code
+from txparity.executors.limits import U64_LIMIT
 from txparity.executors.model import (
     BalanceKey,
     BurnedKey,
@@ -48,22 +49,22 @@ from txparity.executors.model import (
     StorageKey,
     WriteSet,
 )
+from txparity.executors.shapes import canonical_json
 from txparity.executors.state.base import CanonicalState, canonical_state, is_absent
 from txparity.executors.view import StateView
 
 __all__ = ["SqliteState", "from_sqlite_integer", "to_sqlite_integer"]
 
-_SIGN_BIT = 2**63
-_U64 = 2**64
+_SIGN_BIT = U64_LIMIT // 2
 
 
 def to_sqlite_integer(value: int) -> int:
     """A u64 as the signed 64-bit integer with the same bits."""
-    return value - _U64 if value >= _SIGN_BIT else value
+    return value - U64_LIMIT if value >= _SIGN_BIT else value
 
 
 def from_sqlite_integer(value: int) -> int:
-    return value + _U64 if value < 0 else value
+    return value + U64_LIMIT if value < 0 else value
 
 
 @functools.lru_cache(maxsize=4096)
@@ -73,7 +74,7 @@ def _code_from_text(text: str) -> Code:
 
 def _encode(value: StateValue) -> int | str:
     if isinstance(value, Code):
-        return json.dumps(value.to_json(), sort_keys=True, separators=(",", ":"))
+        return canonical_json(value.to_json())
     assert value is not None
     return to_sqlite_integer(value)
 

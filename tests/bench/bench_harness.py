@@ -52,11 +52,12 @@ def overhead(profile: str, count: int, seed: int) -> dict[str, float]:
 
 def mutants(budget: int) -> None:
     """The quality tier's search and shrink, timed per planted bug."""
-    from tests.test_quality import PLANTED, SHRINK_SECONDS
+    from tests.test_quality import SHRINK_SECONDS
+    from txparity.executors.mutants import MUTANTS
 
     search = settings(max_examples=budget, derandomize=True, database=None, deadline=None,
                       phases=[Phase.generate], suppress_health_check=list(HealthCheck))  # fmt: skip
-    for mutant, profile in sorted(PLANTED.items()):
+    for mutant, profile in sorted((name, m.profile) for name, m in MUTANTS.items()):
         with Runner([f"{mutant}@memory/seeded"], seeds=1) as runner:
             started = time.perf_counter()
             found = find(cases(profile), lambda c, r=runner: bool(r.check(c).divergences),

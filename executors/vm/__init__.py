@@ -1,0 +1,57 @@
+"""The contract machine (SPEC 6).
+
+A run executes one entry of one contract on behalf of a transaction. It owns a gas
+counter shared by every frame and a scratch space (a child of the transaction's), so
+that a failed run is undone by its caller dropping the scratch. Each frame has its own
+stack (at most ``MAX_STACK`` items) and program counter and belongs to one contract; a
+run has at most ``MAX_FRAMES`` frames.
+
+Every instruction is charged before it runs, so a failing instruction's cost counts;
+a charge that would pass ``max_gas`` fails the run with ``out_of_gas`` and uses all of
+it. Running past the last instruction is ``STOP``. Inside an instruction the steps go
+in the order SPEC 6 lists them: pops, then look-ups, then the callee, then the push,
+so the first failing step names the failure.
+
+SPEC 6's table is one table in code, ``INSTRUCTIONS`` (``instructions.py``): for each
+op its cost, the kinds of its operands (which the code grammar, ``executors.code``,
+checks) and the one function that runs it. The machine (``machine.py``) knows no
+instruction; it is handed the table. Adding an instruction is one ``Op`` member (at
+the end: generators draw ops by position), one function and one row, whose
+``since`` names the SPEC version that added it.
+
+Frames call each other recursively; a failure anywhere unwinds the whole run through
+the ``RunFailed`` exception, which never leaves this package: ``run`` turns it into a
+``RunOutcome``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from txparity.executors.model import Program, RevertReason
+from txparity.executors.view import Scratch
+from txparity.executors.vm.instructions import INSTRUCTIONS
+from txparity.executors.vm.machine import Machine, Operand, OpRow, RunFailed, caller_word
+
+__all__ = ["INSTRUCTIONS", "OpRow", "Operand", "RunOutcome", "caller_word", "run"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """How a run ended: ``failure`` is None when it succeeded."""
+
+    gas_used: int
+    failure: RevertReason | None
+
+
+def run(
+    scratch: Scratch, contract: str, program: Program, args: tuple[int, ...],
+    source: str, max_gas: int,
+) -> RunOutcome:  # fmt: skip
+    """Run ``program`` of ``contract`` with ``args``; its writes go to ``scratch``."""
+    machine = Machine(scratch, source, max_gas, INSTRUCTIONS)
+    try:
+        machine.run_frame(contract, program, args, depth=1)
+    except RunFailed as failure:
+        return RunOutcome(machine.gas_used, failure.reason)
+    return RunOutcome(machine.gas_used, None)

@@ -1,0 +1,131 @@
+"""The machine an instruction runs on: a run's gas and frames, a frame's stack and
+program counter, and the loop that steps a frame through its program.
+
+The loop knows no instruction: it looks each op up in the instruction set the run
+was given (``OpRow`` per op), charges the row's cost, moves the program counter
+past the instruction and calls the row's function. The table itself is in
+``executors.vm.instructions``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from txparity.executors.limits import (
+    MAX_ARG_INDEX,
+    MAX_CALL_ARGS,
+    MAX_STACK,
+    U64_BITS,
+    U64_LIMIT_TEXT,
+)
+from txparity.executors.model import Op, Program, RevertReason
+from txparity.executors.view import Scratch
+
+__all__ = ["Frame", "Machine", "OpRow", "Operand", "RunFailed", "caller_word"]
+
+
+class RunFailed(Exception):
+    """The run fails with ``reason``; it never leaves the ``vm`` package."""
+
+    def __init__(self, reason: RevertReason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class Operand(Enum):
+    """What one operand position accepts (SPEC 6); the value is how messages say it."""
+
+    U64 = f"an integer below {U64_LIMIT_TEXT}"
+    ARG_INDEX = f"an argument index from 0 to {MAX_ARG_INDEX}"
+    TARGET = "a jump target inside the program"
+    ADDRESS = "an address"
+    CALL_ARGS = f"an argument count from 0 to {MAX_CALL_ARGS}"
+
+
+@dataclass(frozen=True, slots=True)
+class OpRow:
+    """One row of SPEC 6's table: what an op costs, takes and does.
+
+    ``run`` is called as ``run(frame, *operands)``, with operands of the kinds
+    ``operands`` lists; ``since`` is the SPEC version whose table added the row.
+    """
+
+    cost: int
+    operands: tuple[Operand, ...]
+    run: Callable[..., None]
+    since: int = 1
+
+
+def caller_word(source: str) -> int:
+    """The value ``CALLER`` pushes: the first 8 bytes of SHA-256(source), big-endian."""
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return int.from_bytes(digest[: U64_BITS // 8], "big")
+
+
+class Machine:
+    """What the frames of one run share: the scratch, the caller, the gas and the
+    instruction set."""
+
+    __slots__ = ("caller", "gas_used", "instructions", "max_gas", "scratch", "source")
+
+    def __init__(
+        self, scratch: Scratch, source: str, max_gas: int, instructions: Mapping[Op, OpRow]
+    ) -> None:
+        self.scratch = scratch
+        self.source = source
+        self.caller = caller_word(source)
+        self.max_gas = max_gas
+        self.gas_used = 0
+        self.instructions = instructions
+
+    def charge(self, cost: int) -> None:
+        """Spend ``cost`` gas; ``out_of_gas``, using all of ``max_gas``, if it is short."""
+        if self.gas_used + cost > self.max_gas:
+            self.gas_used = self.max_gas
+            raise RunFailed(RevertReason.OUT_OF_GAS)
+        self.gas_used += cost
+
+    def run_frame(self, contract: str, program: Program, args: tuple[int, ...], depth: int) -> int:
+        """Run one frame to its end and return its result (top of stack, or 0)."""
+        frame = Frame(self, contract, args, depth)
+        while frame.running and frame.counter < len(program):
+            instruction = program[frame.counter]
+            row = self.instructions[instruction.op]
+            self.charge(row.cost)
+            frame.counter += 1
+            row.run(frame, *instruction.operands)
+        return frame.stack[-1] if frame.stack else 0
+
+
+class Frame:
+    """One frame: the contract it belongs to, its arguments, depth, stack and counter."""
+
+    __slots__ = ("args", "contract", "counter", "depth", "machine", "running", "stack")
+
+    def __init__(self, machine: Machine, contract: str, args: tuple[int, ...], depth: int):
+        self.machine = machine
+        self.contract = contract
+        self.args = args
+        self.depth = depth
+        self.stack: list[int] = []
+        self.counter = 0  # the next instruction to run; a jump sets it
+        self.running = True  # until STOP; running past the last instruction also stops
+
+    @property
+    def scratch(self) -> Scratch:
+        return self.machine.scratch
+
+    def pop(self) -> int:
+        """Take the top of the stack; ``stack`` if it is empty."""
+        if not self.stack:
+            raise RunFailed(RevertReason.STACK)
+        return self.stack.pop()
+
+    def push(self, value: int) -> None:
+        """Put ``value`` on the stack; ``stack`` if it already holds ``MAX_STACK`` items."""
+        if len(self.stack) >= MAX_STACK:
+            raise RunFailed(RevertReason.STACK)
+        self.stack.append(value)
