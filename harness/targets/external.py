@@ -17,6 +17,7 @@ The only error raised is ``InputError``, when the command cannot be started at a
 from __future__ import annotations
 
 import collections
+import json
 import queue
 import shlex
 import subprocess
@@ -25,12 +26,15 @@ import time
 from collections.abc import Callable
 from typing import IO
 
-from txparity.executors.codec import canonical_json, encode_case
+from txparity.executors.codec import RESULT_FORMAT, canonical_json, encode_case
 from txparity.executors.model import Case
 from txparity.harness.errors import InputError
-from txparity.harness.targets import Answer, AnswerKind, answer_from_line
+from txparity.harness.targets.protocol import Answer, AnswerKind
 
-__all__ = ["ExternalTarget"]
+__all__ = ["DEFAULT_TIMEOUT_S", "EXTERNAL_PREFIX", "ExternalTarget", "answer_from_line"]
+
+EXTERNAL_PREFIX = "cmd:"
+DEFAULT_TIMEOUT_S = 10.0
 
 _EOF = b""
 _LOG_LINES = 20
@@ -44,7 +48,7 @@ class ExternalTarget:
     def __init__(self, spec: str, timeout_s: float) -> None:
         self.spec = spec
         self.family = spec
-        self.command = spec.removeprefix("cmd:").strip()
+        self.command = spec.removeprefix(EXTERNAL_PREFIX).strip()
         try:
             self._argv = shlex.split(self.command)
         except ValueError as error:
@@ -155,6 +159,32 @@ class ExternalTarget:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self._stop()
+
+
+def answer_from_line(line: bytes, unasked: bool = False) -> Answer:
+    """Classify one line an external executor wrote (SPEC 8)."""
+    quoted = _quote(line)
+    if unasked:
+        return Answer(AnswerKind.PROTOCOL, detail=f"an extra line after the last answer: {quoted}")
+    try:
+        value = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return Answer(AnswerKind.PROTOCOL, detail=f"not JSON: {quoted}")
+    if isinstance(value, dict) and set(value) == {"error"}:
+        return Answer(AnswerKind.ERROR, detail=str(value["error"]))
+    if not (isinstance(value, dict) and value.get("format") == RESULT_FORMAT):
+        return Answer(AnswerKind.PROTOCOL, detail=f"not a result or an error: {quoted}")
+    if set(value) != {"format", "state", "receipts"}:
+        return Answer(
+            AnswerKind.PROTOCOL, detail=f"a result needs exactly format, state, receipts: {quoted}"
+        )
+    # Whitespace and key order are not part of an answer; everything else is.
+    return Answer.of_result(canonical_json(value))
+
+
+def _quote(line: bytes, limit: int = 200) -> str:
+    text = line.decode("utf-8", errors="replace").rstrip("\n")
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _pump(stream: IO[bytes], sink: Callable[[bytes], object]) -> threading.Thread:
