@@ -14,6 +14,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,11 +29,12 @@ from txparity.harness.differential import (
     compare,
 )
 from txparity.harness.errors import InputError
-from txparity.harness.targets import Answer, AnswerKind, make_target
+from txparity.harness.report import build_report
+from txparity.harness.targets import Answer, AnswerKind, ExternalTarget, make_target
 
 SCRIPTS = Path(__file__).parent / "external_scripts"
-PATIENT_S = 30.0  # a per-case limit no working script comes near, even on a loaded machine
-HANG_S = 1.0
+PATIENT_S = 120.0  # a per-case limit no working script comes near, even on a loaded machine
+HANG_S = 1.0  # only for cases the script never answers
 
 MINER_TOS = 'state.accounts["m"].balances["TOS"]'
 
@@ -138,9 +140,11 @@ def test_after_a_hang_a_restarted_executor_agrees_again(tmp_path: Path) -> None:
             "no answer within 1 s",
         )
         assert marker.exists()
+        (target,) = runner.targets
+        assert isinstance(target, ExternalTarget)
+        target.timeout_s = PATIENT_S  # the rest is answered: no short limit for them
         assert agrees(runner, COUNTER)
         assert agrees(runner, SIMPLE)
-        (target,) = runner.targets
         assert getattr(target, "restarts", None) == 1
 
 
@@ -180,7 +184,9 @@ def test_a_line_that_is_not_json_is_a_protocol_divergence_quoting_it() -> None:
     with Runner([spec("garbage")], timeout_s=PATIENT_S) as runner:
         divergence = only_divergence(runner, SIMPLE)
     assert divergence.kind is DivergenceKind.PROTOCOL
-    assert divergence.detail == "not JSON: 'hello world'"
+    assert divergence.detail == (
+        "not valid JSON (Expecting value: line 1 column 1 (char 0)): 'hello world'"
+    )
     assert divergence.actual is None
 
 
@@ -260,7 +266,7 @@ def test_external_fingerprints_are_stable_and_differ_between_kinds() -> None:
     first, second = {}, {}
     for script, kind in FINGERPRINTED:
         executor = spec(script)
-        first[script] = fingerprint_of(executor, HANG_S)
+        first[script] = fingerprint_of(executor, HANG_S if script == "hang" else PATIENT_S)
         # Another run, with another limit: the hang's detail changes, its fingerprint not.
         second[script] = fingerprint_of(executor, 0.5 if script == "hang" else PATIENT_S)
         assert first[script][0] is kind
@@ -282,3 +288,154 @@ def test_the_kind_alone_separates_fingerprints_of_one_executor() -> None:
     # The detail (a timeout, a log) is not part of the fingerprint.
     other = compare(SIMPLE_RESULT, Answer(AnswerKind.HANG, detail="y"), Equivalence.STRICT)
     assert other is not None and other.fingerprint(family) == prints[AnswerKind.HANG]
+
+
+# ---------------------------------------------------------------- hostile answers
+
+
+def _with(change: Any) -> bytes:
+    document = json.loads(SIMPLE_RESULT)
+    change(document)
+    return json.dumps(document).encode()
+
+
+def _set(path: tuple[str | int, ...], value: object) -> Any:
+    def change(document: Any) -> None:
+        for step in path[:-1]:
+            document = document[step]
+        document[path[-1]] = value
+
+    return change
+
+
+def _drop(name: str) -> Any:
+    return lambda document: document["state"].pop(name)
+
+
+def int_limit_message(digits: int) -> str:
+    """What this interpreter says of an integer too long to read (the words vary)."""
+    try:
+        int("9" * digits)
+    except ValueError as error:
+        return str(error)
+    raise AssertionError(f"{digits} digits are within the limit")
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+DEEP_IN_STATE = SIMPLE_RESULT.replace('"burned":{}', '"burned":' + "[" * 100_000 + "]" * 100_000)
+BALANCE_A = ("state", "accounts", "a", "balances", "TOS")
+RECURSION = "maximum recursion depth exceeded while decoding a JSON array from a unicode string"
+CONTRACT_C = {"balances": {}, "code": {"0": [["PUSH", {"x": 1}]]}, "storage": {}}
+
+HOSTILE_ANSWERS = [
+    # (id, line, what the detail says before the quoted line)
+    ("receipts-string", _with(_set(("receipts",), "applied")), "receipts: must be a list"),
+    ("state-null", _with(_set(("state",), None)), "state: must be an object"),
+    ("receipt-number", _with(_set(("receipts", 0), 5)), "receipts[0]: must be an object"),
+    ("gas-string", _with(_set(("receipts", 0, "gas_used"), "0")),
+     "receipts[0].gas_used: must be an integer"),
+    ("gas-float", _with(_set(("receipts", 0, "gas_used"), 0.0)),
+     "receipts[0].gas_used: must be an integer"),
+    ("reason-number", _with(_set(("receipts", 0, "reason"), 5)),
+     "receipts[0].reason: must be a string"),
+    ("status-missing", _with(lambda d: d["receipts"][0].pop("status")),
+     "receipts[0].status: missing field"),
+    ("nonce-bool", _with(_set(("state", "accounts", "a", "nonce"), True)),
+     'state.accounts["a"].nonce: must be an integer'),
+    ("balance-negative", _with(_set(BALANCE_A, -1)),
+     'state.accounts["a"].balances["TOS"]: must be >= 0'),
+    ("balance-2**64", _with(_set(BALANCE_A, 2**64)),
+     'state.accounts["a"].balances["TOS"]: must be < 2**64'),
+    ("accounts-list", _with(_set(("state", "accounts"), [])), "state.accounts: must be an object"),
+    ("burned-missing", _with(_drop("burned")), "state.burned: missing field"),
+    ("extra-field", _with(_set(("extra",), 1)), "extra: unknown field"),
+    ("format", _with(_set(("format",), "txparity.result/2")),
+     "format: must be 'txparity.result/1'"),
+    ("code-operand", _with(_set(("state", "contracts", "c"), CONTRACT_C)),
+     'state.contracts["c"].code["0"][0][1]: must be an integer'),
+    ("top-level-list", b"[1, 2]", "answer: must be an object"),
+    ("error-object", b'{"error": {"why": 1}}', "error: must be a string"),
+    ("repeated-key", SIMPLE_RESULT.replace('"nonce":1', '"nonce":1,"nonce":2').encode(),
+     """state.accounts["a"]: key 'nonce' repeated in one object"""),
+]  # fmt: skip
+
+UNREADABLE_ANSWERS = [
+    # (id, line, the strict reader's complaint)
+    ("nan", SIMPLE_RESULT.replace("52", "NaN").encode(), "not valid JSON (NaN is not JSON)"),
+    ("infinity", SIMPLE_RESULT.replace("52", "Infinity").encode(),
+     "not valid JSON (Infinity is not JSON)"),
+    ("minus-infinity", SIMPLE_RESULT.replace("52", "-Infinity").encode(),
+     "not valid JSON (-Infinity is not JSON)"),
+    ("deep", DEEP, f"not valid JSON ({RECURSION})"),
+    ("deep-in-state", DEEP_IN_STATE.encode(), f"not valid JSON ({RECURSION})"),
+    ("huge-integer", SIMPLE_RESULT.replace("52", "9" * 5000).encode(),
+     f"not valid JSON ({int_limit_message(5000)})"),
+    ("not-utf8", b'{"error": "\xff"}', "not UTF-8 text (byte 11)"),
+    ("blank", b"", "not valid JSON (Expecting value: line 1 column 1 (char 0))"),
+]  # fmt: skip
+
+
+def quoted(line: bytes) -> str:
+    text = line.decode("utf-8", errors="replace")
+    return repr(text if len(text) <= 200 else text[:200] + "...")
+
+
+def says(tmp_path: Path, line: bytes, name: str = "answer") -> str:
+    answer = tmp_path / name
+    answer.write_bytes(line + b"\n")
+    return spec("says", answer)
+
+
+def answered(executor: str) -> Divergence:
+    with Runner([executor], timeout_s=PATIENT_S) as runner:
+        divergence = only_divergence(runner, SIMPLE)
+        (target,) = runner.targets
+        assert getattr(target, "restarts", None) == 0  # a broken answer is still an answer
+    build_report(divergence).text()  # reporting never raises either
+    build_report(divergence).markdown()
+    return divergence
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"), [(line, problem) for _, line, problem in HOSTILE_ANSWERS],
+    ids=[name for name, _, _ in HOSTILE_ANSWERS],
+)  # fmt: skip
+def test_an_answer_of_the_wrong_shape_is_a_protocol_divergence_quoting_it(
+    tmp_path: Path, line: bytes, problem: str
+) -> None:
+    divergence = answered(says(tmp_path, line))
+    assert divergence.kind is DivergenceKind.PROTOCOL
+    assert divergence.detail == f"not a result ({problem}): {quoted(line)}"
+    assert divergence.actual is None
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"), [(line, complaint) for _, line, complaint in UNREADABLE_ANSWERS],
+    ids=[name for name, _, _ in UNREADABLE_ANSWERS],
+)  # fmt: skip
+def test_an_answer_the_strict_reader_refuses_is_a_protocol_divergence_quoting_it(
+    tmp_path: Path, line: bytes, complaint: str
+) -> None:
+    divergence = answered(says(tmp_path, line))
+    assert divergence.kind is DivergenceKind.PROTOCOL
+    assert divergence.detail == f"{complaint}: {quoted(line)}"
+
+
+def test_a_result_of_the_right_shape_with_strange_values_is_compared(tmp_path: Path) -> None:
+    """Unknown statuses and non-canonical zeros are values: differences with a path."""
+    strange = _with(_set(("receipts", 0, "status"), "Applied"))
+    status = answered(says(tmp_path, strange, "strange"))
+    assert (status.kind, status.detail) == (
+        DivergenceKind.RECEIPTS,
+        "tx 0: expected applied gas 0, actual Applied gas 0",
+    )
+    with_zero = _with(_set(("state", "burned", "TOS"), 0))
+    zero = answered(says(tmp_path, with_zero, "zero"))
+    assert (zero.kind, zero.paths) == (DivergenceKind.STATE, ('state.burned["TOS"]',))
+
+
+def test_an_error_answer_is_cut_to_a_readable_length(tmp_path: Path) -> None:
+    words = "x" * 100_000
+    divergence = answered(says(tmp_path, json.dumps({"error": words}).encode()))
+    assert divergence.kind is DivergenceKind.ERROR
+    assert divergence.detail == "x" * 1000 + "..."

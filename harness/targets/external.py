@@ -8,7 +8,9 @@ is classified, never raised:
 - no answer within the per-case limit: ``hang`` — the process is killed, and a new
   one is started for the next case;
 - the process exits (or closes its output): ``crash`` — restarted likewise;
-- anything else on standard output: ``protocol``, with the offending line quoted.
+- anything else on standard output: ``protocol``, quoting (the start of) the line:
+  text that is not strict JSON (the reader cases use), JSON that is not shaped like
+  a result (``result_shape``), or a line nobody asked for.
 
 Standard error is free-form log; its last lines are kept for the report of a crash.
 The only error raised is ``InputError``, when the command cannot be started at all.
@@ -17,7 +19,6 @@ The only error raised is ``InputError``, when the command cannot be started at a
 from __future__ import annotations
 
 import collections
-import json
 import queue
 import shlex
 import subprocess
@@ -26,15 +27,19 @@ import time
 from collections.abc import Callable
 from typing import IO
 
-from txparity.executors.codec import RESULT_FORMAT, canonical_json, encode_case
+from txparity.executors.codec import canonical_json, encode_case, parse_json
+from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
 from txparity.harness.errors import InputError
 from txparity.harness.targets.protocol import Answer, AnswerKind
+from txparity.harness.targets.result_shape import shape_problem
 
 __all__ = ["DEFAULT_TIMEOUT_S", "EXTERNAL_PREFIX", "ExternalTarget", "answer_from_line"]
 
 EXTERNAL_PREFIX = "cmd:"
 DEFAULT_TIMEOUT_S = 10.0
+QUOTE_CHARS = 200  # of a line quoted in a report
+ERROR_CHARS = 1000  # of an executor's own error text kept in a report
 
 _EOF = b""
 _LOG_LINES = 20
@@ -111,7 +116,7 @@ class ExternalTarget:
         leftover = self._unasked_line()
         if leftover is not None:
             self._stop()  # restart to get back in step with the protocol
-            return answer_from_line(leftover, unasked=True)
+            return _protocol("an extra line after the last answer", leftover.rstrip(b"\n"))
         line = canonical_json(encode_case(case)).encode("utf-8") + b"\n"
         try:
             assert process.stdin is not None
@@ -126,7 +131,7 @@ class ExternalTarget:
             return Answer(AnswerKind.HANG, detail=f"no answer within {self.timeout_s:g} s")
         if reply == _EOF:
             return self._crashed()
-        return answer_from_line(reply)
+        return answer_from_line(reply.rstrip(b"\n"))
 
     def _unasked_line(self) -> bytes | None:
         """A line written before this case was sent: the previous answer had two."""
@@ -161,32 +166,6 @@ class ExternalTarget:
         self._stop()
 
 
-def answer_from_line(line: bytes, unasked: bool = False) -> Answer:
-    """Classify one line an external executor wrote (SPEC 8)."""
-    quoted = _quote(line)
-    if unasked:
-        return Answer(AnswerKind.PROTOCOL, detail=f"an extra line after the last answer: {quoted}")
-    try:
-        value = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
-        return Answer(AnswerKind.PROTOCOL, detail=f"not JSON: {quoted}")
-    if isinstance(value, dict) and set(value) == {"error"}:
-        return Answer(AnswerKind.ERROR, detail=str(value["error"]))
-    if not (isinstance(value, dict) and value.get("format") == RESULT_FORMAT):
-        return Answer(AnswerKind.PROTOCOL, detail=f"not a result or an error: {quoted}")
-    if set(value) != {"format", "state", "receipts"}:
-        return Answer(
-            AnswerKind.PROTOCOL, detail=f"a result needs exactly format, state, receipts: {quoted}"
-        )
-    # Whitespace and key order are not part of an answer; everything else is.
-    return Answer.of_result(canonical_json(value))
-
-
-def _quote(line: bytes, limit: int = 200) -> str:
-    text = line.decode("utf-8", errors="replace").rstrip("\n")
-    return repr(text if len(text) <= limit else text[:limit] + "...")
-
-
 def _pump(stream: IO[bytes], sink: Callable[[bytes], object]) -> threading.Thread:
     """Copy lines from ``stream`` into ``sink`` on a daemon thread, then ``_EOF``."""
 
@@ -201,3 +180,39 @@ def _pump(stream: IO[bytes], sink: Callable[[bytes], object]) -> threading.Threa
     thread = threading.Thread(target=copy, daemon=True, name="txparity-external")
     thread.start()
     return thread
+
+
+# ---------------------------------------------------------------- one line
+
+
+def answer_from_line(line: bytes) -> Answer:
+    """Classify one answer line an external executor wrote (SPEC 8), without its newline."""
+    try:
+        value = parse_json(line)
+    except InvalidCase as error:  # not UTF-8, not JSON, NaN, nested too deep
+        return _protocol(error.message, line)
+    problem = shape_problem(value)
+    if problem is not None:
+        return _protocol(f"not a result ({problem})", line)
+    if isinstance(value, dict) and set(value) == {"error"}:
+        return Answer(AnswerKind.ERROR, detail=_cut(str(value["error"]), ERROR_CHARS))
+    # Whitespace and key order are not part of an answer; everything else is.
+    return Answer.of_result(canonical_json(value))
+
+
+def _protocol(what: str, line: bytes) -> Answer:
+    return Answer(AnswerKind.PROTOCOL, detail=f"{what}: {_quote(line)}")
+
+
+def _quote(line: bytes) -> str:
+    # Decode no more than the quote can show: the line may be megabytes long.
+    shown = QUOTE_CHARS * 4  # bytes enough for QUOTE_CHARS characters of UTF-8
+    text = line[:shown].decode("utf-8", errors="replace").rstrip("\r\n")
+    quoted = _cut(text, QUOTE_CHARS)
+    if len(line) > shown and quoted is text:
+        quoted += "..."
+    return repr(quoted)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
