@@ -2,24 +2,36 @@
 
 Each script under ``tests/external_scripts`` is a tiny executor with one behaviour:
 correct, wrong, an error line, a hang, a crash, garbage, a non-canonical but correct
-line, or one line too many. The runner must turn each into exactly one verdict, keep
-going after a hang or a crash with a fresh process, and never hang itself.
+line, or one line too many; and the hostile ones, which once hung the harness or
+grew it without bound: a closed standard output, a child holding the pipes, input
+never read, a wrapper, an endless line, an endless log. The runner must turn each
+into exactly one verdict, keep going with a fresh process, leave no process behind
+and never hang itself.
+
+Tests that could hang if the harness regressed drive the target in a process of
+their own (``_drive.py``) under a generous ``subprocess`` timeout, so a regression
+fails instead of hanging the suite. A short per-case limit is only ever given for
+a case the script never answers; a case that must be answered gets ``PATIENT_S``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
+import signal
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import VECTORS_DIR, load_vector
-from txparity.executors.codec import canonical_json, case_from_json
+from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.model import Case
 from txparity.harness.differential import (
     Divergence,
@@ -31,10 +43,14 @@ from txparity.harness.differential import (
 from txparity.harness.errors import InputError
 from txparity.harness.report import build_report
 from txparity.harness.targets import Answer, AnswerKind, ExternalTarget, make_target
+from txparity.harness.targets.external import MAX_ANSWER_BYTES
 
 SCRIPTS = Path(__file__).parent / "external_scripts"
+DRIVER = SCRIPTS / "_drive.py"
 PATIENT_S = 120.0  # a per-case limit no working script comes near, even on a loaded machine
 HANG_S = 1.0  # only for cases the script never answers
+GUARD_S = 600.0  # a driven harness that has not finished by then has hung
+GONE_S = 60.0  # how long a SIGKILLed process group may take to vanish
 
 MINER_TOS = 'state.accounts["m"].balances["TOS"]'
 
@@ -65,11 +81,109 @@ def agrees(runner: Runner, case: Case) -> bool:
 
 
 def process_gone(pid: int) -> bool:
+    """Gone, or a zombie: killed processes whose parent died are never reaped here."""
+    return _state(pid) in (None, "Z", "X")
+
+
+def _state(pid: int) -> str | None:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2 :].split()[0]
+
+
+def live_members(group: int) -> list[int]:
+    """The processes of ``group`` that are neither gone nor zombies."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split() if stat else []
+        if fields and int(fields[2]) == group and fields[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
+
+
+def group_vanishes(group: int) -> bool:
+    """Whether ``group`` has no live member within ``GONE_S`` (SIGKILL is asynchronous)."""
+    deadline = time.monotonic() + GONE_S
+    while live_members(group):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def recorded(path: Path) -> list[tuple[int, int]]:
+    """The ``(pid, pgid)`` lines scripts wrote with ``_record``."""
+    if not path.exists():
+        return []
+    return [(int(pid), int(group)) for pid, group in map(str.split, path.read_text().splitlines())]
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Iterator[Path]:
+    """A file for scripts to record themselves in; whatever they left is killed after."""
+    path = tmp_path / "records"
+    yield path
+    ours = os.getpgid(0)
+    for pid, group in recorded(path):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if group == ours:  # never the group the tests run in
+                os.kill(pid, signal.SIGKILL)
+            else:
+                os.killpg(group, signal.SIGKILL)
+
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="finds processes through /proc"
+)
+
+
+def drive(
+    executor: str, steps: list[tuple[Case, float | None]], timeout_s: float, **extra: object
+) -> list[dict[str, Any]]:
+    """Answers of a target run in a process of its own; a hung harness fails the test."""
+    request = {
+        "spec": executor,
+        "timeout": timeout_s,
+        "steps": [
+            {"case": encode_case(case), **({} if limit is None else {"timeout": limit})}
+            for case, limit in steps
+        ],
+        **extra,
+    }
+    done = subprocess.run(
+        [sys.executable, str(DRIVER)],
+        input=json.dumps(request).encode(),
+        capture_output=True,
+        timeout=GUARD_S,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def big_case(accounts: int = 8000) -> Case:
+    """A valid case far larger than a pipe's buffer (64 KiB)."""
+    case = {
+        "format": "txparity.case/1",
+        "genesis": {
+            "accounts": {
+                f"account{i}": {"nonce": 0, "balances": {"TOS": i}} for i in range(accounts)
+            },
+            "contracts": {},
+        },
+        "block": {"miner": "m", "reward": 1, "txs": []},
+    }
+    return case_from_json(case)
+
+
+def case_size(case: Case) -> int:
+    return len(canonical_json(encode_case(case)).encode()) + 1
 
 
 # ---------------------------------------------------------------- answers
@@ -112,12 +226,11 @@ def test_an_error_line_is_an_error_divergence_with_the_executors_words() -> None
     assert (divergence.actual, divergence.paths, divergence.first_tx) == (None, (), None)
 
 
-def test_a_hang_is_reported_and_the_next_case_gets_a_fresh_process(tmp_path: Path) -> None:
-    pids = tmp_path / "pids"
-    started = time.monotonic()
-    with Runner([spec("hang", pids)], timeout_s=HANG_S) as runner:
+@needs_proc
+def test_a_hang_is_reported_and_the_next_case_gets_a_fresh_process(records: Path) -> None:
+    with Runner([spec("hang", records)], timeout_s=HANG_S) as runner:
         first = only_divergence(runner, SIMPLE)
-        (first_pid,) = map(int, pids.read_text().split())
+        ((first_pid, _),) = recorded(records)
         assert process_gone(first_pid)  # killed and reaped, not left behind
         second = only_divergence(runner, COUNTER)
     for divergence in (first, second):
@@ -125,10 +238,10 @@ def test_a_hang_is_reported_and_the_next_case_gets_a_fresh_process(tmp_path: Pat
         assert divergence.detail == "no answer within 1 s"
         assert divergence.actual is None
     assert second.case == COUNTER
-    started_pids = [int(pid) for pid in pids.read_text().split()]
-    assert len(started_pids) == 2 and len(set(started_pids)) == 2
-    assert all(process_gone(pid) for pid in started_pids)
-    assert time.monotonic() - started < 30  # two 1 s limits, not an endless wait
+    started = recorded(records)
+    assert len(started) == 2 and len(set(started)) == 2
+    assert all(pid == group for pid, group in started)  # each leads a group of its own
+    assert all(process_gone(pid) for pid, _ in started)
 
 
 def test_after_a_hang_a_restarted_executor_agrees_again(tmp_path: Path) -> None:
@@ -290,6 +403,122 @@ def test_the_kind_alone_separates_fingerprints_of_one_executor() -> None:
     assert other is not None and other.fingerprint(family) == prints[AnswerKind.HANG]
 
 
+# ---------------------------------------------------------------- hostile executors
+
+
+@needs_proc
+def test_an_executor_that_closes_its_output_but_runs_on_is_a_crash(records: Path) -> None:
+    """It can never answer again, yet never exits: the harness must not wait for it."""
+    (answer,) = drive(spec("closes_stdout", records), [(SIMPLE, None)], HANG_S)[:-1]
+    assert answer["kind"] == "crash"
+    assert answer["detail"] == (
+        "the executor closed its standard output and was still running 1 s after the case was sent"
+    )
+    ((_, group),) = recorded(records)
+    assert group_vanishes(group)
+
+
+@needs_proc
+def test_a_child_holding_the_pipes_does_not_hide_the_exit(records: Path) -> None:
+    """The pipes stay open after the executor exits; the exit is still seen, at once."""
+    (answer,) = drive(spec("orphan_keeps_pipes", records), [(SIMPLE, None)], PATIENT_S)[:-1]
+    assert (answer["kind"], answer["detail"]) == (
+        "crash",
+        "the executor exited (status 3); "
+        "stderr: orphan_keeps_pipes.py: exiting, my child keeps the pipes",
+    )
+    (executor, _), (child, _) = recorded(records)
+    assert child != executor
+    assert {group for _, group in recorded(records)} == {executor}
+    assert group_vanishes(executor)
+
+
+@needs_proc
+def test_a_case_larger_than_the_pipe_never_read_is_a_hang(records: Path) -> None:
+    """The write cannot complete; the harness stops at the limit, not in ``write``."""
+    case = big_case()
+    size = case_size(case)
+    assert size > 4 * 65536
+    answers = drive(spec("never_reads", records), [(case, None), (case, None)], HANG_S)[:-1]
+    detail = f"no answer within 1 s (the executor read 0 of the case's {size} bytes)"
+    assert [(a["kind"], a["detail"]) for a in answers] == [("hang", detail)] * 2
+    assert answers[1]["restarts"] == 1
+    groups = [group for _, group in recorded(records)]
+    assert len(groups) == 2 and len(set(groups)) == 2  # a fresh process for the second case
+    assert all(group_vanishes(group) for group in groups)
+
+
+@needs_proc
+@pytest.mark.parametrize("how", ["script", "shell"])
+def test_a_hang_behind_a_wrapper_kills_the_process_it_wraps(records: Path, how: str) -> None:
+    """``sh -c '...; exit'`` and a script without ``exec`` each keep the real executor
+    as their child: it must die with them."""
+    if how == "script":
+        executor = spec("wrapper", records)
+    else:
+        inner = shlex.join([sys.executable, str(SCRIPTS / "hang.py"), str(records)])
+        executor = "cmd:" + shlex.join(["sh", "-c", f"{inner}; exit 0"])
+    (answer,) = drive(executor, [(SIMPLE, None)], HANG_S)[:-1]
+    assert (answer["kind"], answer["detail"]) == ("hang", "no answer within 1 s")
+    processes = recorded(records)
+    assert len(processes) == (2 if how == "script" else 1)
+    (group,) = {group for _, group in processes}
+    assert all(pid != group for pid, _ in processes[-1:])  # the hanging one is not the leader
+    assert group_vanishes(group)
+
+
+@needs_proc
+def test_an_endless_answer_line_is_a_protocol_divergence_at_the_limit() -> None:
+    """Like ``cmd:cat /dev/zero``: reading stops at MAX_ANSWER_BYTES, memory stays bounded."""
+    answers = drive(spec("endless_line"), [(SIMPLE, None)], PATIENT_S, memory_limit=2**30)
+    (answer,), peak_kib = answers[:-1], answers[-1]["maxrss_kib"]
+    assert (answer["kind"], answer["detail"]) == (
+        "protocol",
+        f"an answer line longer than {MAX_ANSWER_BYTES} bytes: {'0' * 200 + '...'!r}",
+    )
+    assert peak_kib * 1024 < 3 * MAX_ANSWER_BYTES  # the line once, perhaps twice, and Python
+
+
+def test_an_endless_line_on_standard_error_costs_no_memory() -> None:
+    answers = drive(spec("stderr_flood"), [(SIMPLE, None)], HANG_S, memory_limit=2**30)
+    (answer,), peak_kib = answers[:-1], answers[-1]["maxrss_kib"]
+    assert (answer["kind"], answer["detail"]) == ("hang", "no answer within 1 s")
+    assert peak_kib * 1024 < MAX_ANSWER_BYTES  # a tail of the log, not the flood
+
+
+def test_an_executor_that_logs_more_than_a_pipe_holds_still_agrees() -> None:
+    with Runner([spec("noisy")], timeout_s=PATIENT_S) as runner:
+        for case in (SIMPLE, COUNTER, EMPTY):
+            assert agrees(runner, case)
+        (target,) = runner.targets
+        assert getattr(target, "restarts", None) == 0
+
+
+@needs_proc
+def test_an_executor_dies_with_a_harness_killed_by_sigkill(records: Path) -> None:
+    """The watcher in the executor's group sees the harness's end of a pipe close."""
+    harness = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from txparity.harness.targets import make_target; "
+            "target = make_target(sys.argv[1]); sys.stdin.read()",
+            spec("wrapper", records),
+        ],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + GUARD_S
+        while len(recorded(records)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the handshake: the wrapper and its child both started
+        assert len(recorded(records)) == 2
+    finally:
+        harness.kill()
+        harness.wait()
+    (group,) = {group for _, group in recorded(records)}
+    assert group_vanishes(group)
+
+
 # ---------------------------------------------------------------- hostile answers
 
 
@@ -439,3 +668,76 @@ def test_an_error_answer_is_cut_to_a_readable_length(tmp_path: Path) -> None:
     divergence = answered(says(tmp_path, json.dumps({"error": words}).encode()))
     assert divergence.kind is DivergenceKind.ERROR
     assert divergence.detail == "x" * 1000 + "..."
+
+
+# ---------------------------------------------------------------- commands that cannot start
+
+
+def test_a_script_path_with_a_typo_is_an_input_error_with_the_interpreters_words() -> None:
+    executor = "cmd:" + shlex.join([sys.executable, "/no/such/script.py"])
+    (failure, _) = drive(executor, [(SIMPLE, None)] * 3, PATIENT_S)
+    command = executor.removeprefix("cmd:")
+    assert failure == {
+        "input_error": f"external executor {command!r} cannot start: it exited (status 2)"
+        f" before reading any input, twice in a row: {sys.executable}: can't open file"
+        " '/no/such/script.py': [Errno 2] No such file or directory"
+    }
+
+
+def test_a_command_that_exits_at_once_without_a_word_is_an_input_error() -> None:
+    (failure, _) = drive("cmd:true", [(SIMPLE, None)], PATIENT_S)
+    assert failure == {
+        "input_error": "external executor 'true' cannot start: it exited (status 0) before"
+        " reading any input, twice in a row: (nothing on standard error)"
+    }
+
+
+def test_an_executor_gone_before_a_large_case_is_written_is_an_input_error() -> None:
+    """The write meets a closed pipe (EPIPE) halfway: no traceback, the same verdict."""
+    (failure, _) = drive(spec("exits_at_once"), [(big_case(), None)], PATIENT_S)
+    assert failure["input_error"].endswith(
+        "cannot start: it exited (status 2) before reading any input, twice in a row:"
+        " exits_at_once.py: cannot start here"
+    )
+
+
+def test_a_start_that_fails_once_costs_a_restart_not_a_divergence(tmp_path: Path) -> None:
+    marker = tmp_path / "failed-once"
+    (answer, _) = drive(spec("exits_at_once_first", marker), [(SIMPLE, None)], PATIENT_S)
+    assert (answer["kind"], answer["result"], answer["restarts"]) == ("result", SIMPLE_RESULT, 1)
+    assert marker.exists()
+
+
+def test_the_cli_exits_2_with_the_line_of_a_command_that_cannot_start(tmp_path: Path) -> None:
+    executor = "cmd:" + shlex.join([sys.executable, str(SCRIPTS / "exits_at_once.py")])
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "check", str(VECTORS_DIR / "simple_transfer.json"),
+         "--executor", executor],
+        capture_output=True, text=True, timeout=GUARD_S, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    command = executor.removeprefix("cmd:")
+    assert done.stderr == (
+        f"txparity: error: external executor {command!r} cannot start: it exited (status 2)"
+        " before reading any input, twice in a row: exits_at_once.py: cannot start here\n"
+    )
+
+
+# ---------------------------------------------------------------- limits
+
+
+@pytest.mark.parametrize("timeout_s", [86_400.0, 1e10, float("inf")])
+def test_any_timeout_up_to_a_day_and_beyond_works(timeout_s: float) -> None:
+    (answer, _) = drive(spec("correct"), [(SIMPLE, None)], timeout_s)
+    assert (answer["kind"], answer["result"]) == ("result", SIMPLE_RESULT)
+
+
+def test_an_in_tree_watchdog_of_a_day_works() -> None:
+    target = make_target("blockstm@memory/threads", watchdog_s=86_400.0)
+    assert target.answer(COUNTER).result == COUNTER_RESULT
+
+
+@pytest.mark.parametrize("timeout_s", [0.0, -1.0, float("nan")])
+def test_a_timeout_that_is_not_a_positive_number_is_an_input_error(timeout_s: float) -> None:
+    with pytest.raises(InputError, match="the timeout must be a positive number of seconds"):
+        make_target(spec("correct"), timeout_s)

@@ -1,56 +1,83 @@
 """External executors: a command speaking SPEC section 8, started once and kept.
 
 The harness writes one compact case per line to the command's standard input and
-reads one answer per line from its standard output, in order. What can go wrong
-is classified, never raised:
+reads one answer per line from its standard output, in order. The command is
+untrusted; whatever it does is classified, never raised, and costs the harness at
+most the per-case limit (``timeout_s``, which covers writing the case and reading
+its answer) and a bounded amount of memory:
 
-- ``{"error": ...}``: the executor could not run the case (``error``);
-- no answer within the per-case limit: ``hang`` — the process is killed, and a new
-  one is started for the next case;
-- the process exits (or closes its output): ``crash`` — restarted likewise;
+- ``{"error": STRING}``: the executor could not run the case (``error``);
+- a result line (SPEC 7) of the right shape (``result_shape``): ``result``;
+- no answer within the limit: ``hang``;
+- the process exits, or closes its standard output and does not exit within the
+  limit: ``crash``, with the exit status and the last lines of standard error;
 - anything else on standard output: ``protocol``, quoting (the start of) the line:
-  text that is not strict JSON (the reader cases use), JSON that is not shaped like
-  a result (``result_shape``), or a line nobody asked for.
+  text that is not strict JSON (the reader cases use), JSON that is not shaped
+  like a result, a line longer than ``MAX_ANSWER_BYTES``, or a line nobody asked
+  for (written before a case was sent).
 
-Standard error is free-form log; its last lines are kept for the report of a crash.
-The only error raised is ``InputError``, when the command cannot be started at all.
+After a hang, a crash, an over-long line or an unasked line, the whole process
+group is killed (``process.Child``) and the next case gets a fresh process.
+Standard error is free-form log.
+
+The only error raised is ``InputError``, for a command that cannot start: one that
+cannot be executed at all, or one that exits before reading any input twice in a
+row from fresh starts with the same status (``python nosuch.py``, ``true``). Such
+an exit says nothing about the case (it was never read), so the harness retries
+once on a fresh process before it decides; an executor that reads its case and
+then exits is a ``crash`` however often it does so.
 """
 
 from __future__ import annotations
 
-import collections
-import queue
+import os
 import shlex
-import subprocess
-import threading
 import time
-from collections.abc import Callable
-from typing import IO
 
 from txparity.executors.codec import canonical_json, encode_case, parse_json
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
 from txparity.harness.errors import InputError
+from txparity.harness.targets.process import (
+    Child,
+    Exited,
+    Line,
+    Outcome,
+    OutputClosed,
+    TimedOut,
+    TooLong,
+    exit_text,
+)
 from txparity.harness.targets.protocol import Answer, AnswerKind
 from txparity.harness.targets.result_shape import shape_problem
 
-__all__ = ["DEFAULT_TIMEOUT_S", "EXTERNAL_PREFIX", "ExternalTarget", "answer_from_line"]
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "EXTERNAL_PREFIX",
+    "MAX_ANSWER_BYTES",
+    "ExternalTarget",
+    "answer_from_line",
+]
 
 EXTERNAL_PREFIX = "cmd:"
 DEFAULT_TIMEOUT_S = 10.0
+# One answer line, at most. Far above any result a case of the generators leads to
+# (kilobytes) and above a hand-made block of ten thousand transactions (a few MB),
+# yet small enough that an endless line costs the harness little.
+MAX_ANSWER_BYTES = 64 * 2**20
+CLOSE_GRACE_S = 2.0  # after the end of its input, how long an executor may take to exit
 QUOTE_CHARS = 200  # of a line quoted in a report
 ERROR_CHARS = 1000  # of an executor's own error text kept in a report
 
-_EOF = b""
-_LOG_LINES = 20
-
 
 class ExternalTarget:
-    """``cmd:<command line>``: one long-lived process, restarted after a hang or crash."""
+    """``cmd:<command line>``: one long-lived process, restarted after it breaks."""
 
     seeded = False
 
-    def __init__(self, spec: str, timeout_s: float) -> None:
+    def __init__(
+        self, spec: str, timeout_s: float, max_answer_bytes: int = MAX_ANSWER_BYTES
+    ) -> None:
         self.spec = spec
         self.family = spec
         self.command = spec.removeprefix(EXTERNAL_PREFIX).strip()
@@ -60,126 +87,133 @@ class ExternalTarget:
             raise InputError(f"cannot parse external command {self.command!r}: {error}") from None
         if not self._argv:
             raise InputError("empty external command after 'cmd:'")
+        if not timeout_s > 0:  # also refuses NaN
+            raise InputError(f"the timeout must be a positive number of seconds, not {timeout_s}")
         self.timeout_s = timeout_s
+        self.max_answer_bytes = max_answer_bytes
         self.restarts = 0
-        self._process: subprocess.Popen[bytes] | None = None
-        self._lines: queue.Queue[bytes] = queue.Queue()
-        self._log: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
-        self._log_pump: threading.Thread | None = None
-        self._start()
-
-    # ------------------------------------------------------------ the process
-
-    def _start(self) -> None:
-        try:
-            # Buffered, so that a line already in the pipe reaches the queue at once
-            # after the one before it (an extra answer line is caught in time).
-            process = subprocess.Popen(
-                self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-        except OSError as error:
-            reason = error.strerror or str(error)
-            raise InputError(f"cannot start external executor {self.command!r}: {reason}") from None
-        self._process = process
-        self._lines = queue.Queue()
-        log: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
-        self._log = log  # each process its own: a crash reports only its own stderr
-        assert process.stdout is not None and process.stderr is not None
-        _pump(process.stdout, self._lines.put)
-        self._log_pump = _pump(
-            process.stderr, lambda line: log.append(line.decode(errors="replace"))
-        )
-
-    def _stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        for stream in (process.stdin, process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
-
-    def _restart_if_needed(self) -> subprocess.Popen[bytes]:
-        if self._process is None or self._process.poll() is not None:
-            self._stop()
-            self.restarts += 1
-            self._start()
-        assert self._process is not None
-        return self._process
+        # The status of the last fresh process that exited before reading any input,
+        # while no process since has read or answered anything.
+        self._unstarted: int | None = None
+        self._lifeline: tuple[int, ...] = os.pipe()  # its writer, ours alone, ends with us
+        self._child: Child | None = self._start()
 
     # ------------------------------------------------------------ answering
 
     def answer(self, case: Case) -> Answer:
-        process = self._restart_if_needed()
-        leftover = self._unasked_line()
-        if leftover is not None:
-            self._stop()  # restart to get back in step with the protocol
-            return _protocol("an extra line after the last answer", leftover.rstrip(b"\n"))
-        line = canonical_json(encode_case(case)).encode("utf-8") + b"\n"
-        try:
-            assert process.stdin is not None
-            process.stdin.write(line)
-            process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            return self._crashed()
-        try:
-            reply = self._lines.get(timeout=self.timeout_s)
-        except queue.Empty:
+        request = canonical_json(encode_case(case)).encode("utf-8") + b"\n"
+        for attempt in (1, 2):
+            child = self._running_child()
+            unasked = child.unasked(self.max_answer_bytes)
+            if unasked is not None:
+                self._stop()  # restart to get back in step with the protocol
+                where = "after the last answer" if child.lines else "before the first case"
+                return _protocol(f"an extra line {where}", unasked)
+            outcome = self._exchange(child, request)
+            if isinstance(outcome, Line):
+                self._unstarted = None
+                return answer_from_line(outcome.text)
+            unread = isinstance(outcome, Exited) and _read_nothing(child)
             self._stop()
-            return Answer(AnswerKind.HANG, detail=f"no answer within {self.timeout_s:g} s")
-        if reply == _EOF:
-            return self._crashed()
-        return answer_from_line(reply.rstrip(b"\n"))
+            self._count_exit(child, unread)
+            if not (unread and child.lines == 0 and attempt == 1):
+                return self._classify(child, outcome, unread)
+            # A fresh process exited before reading the case: the case is not to
+            # blame, and a second fresh start tells a flaky start from a broken one.
+        raise AssertionError("unreachable: the second attempt always answers")
 
-    def _unasked_line(self) -> bytes | None:
-        """A line written before this case was sent: the previous answer had two."""
-        time.sleep(0)  # let the reader thread queue what is already in the pipe
+    def _exchange(self, child: Child, request: bytes) -> Outcome:
         try:
-            line = self._lines.get_nowait()
-        except queue.Empty:
-            return None
-        if line == _EOF:
-            self._lines.put(_EOF)  # leave the end for answer() to report as a crash
-            return None
-        return line
+            return child.exchange(request, time.monotonic() + self.timeout_s, self.max_answer_bytes)
+        except BaseException:  # interrupted: whatever was under way is out of step
+            self._stop()
+            raise
 
-    def _crashed(self) -> Answer:
-        process = self._process
-        code = None if process is None else process.wait()
-        if self._log_pump is not None:
-            self._log_pump.join(timeout=1.0)  # the last words on stderr come after the exit
-        self._stop()
-        log = "".join(self._log).strip()
-        detail = f"the executor exited (status {code})"
-        return Answer(AnswerKind.CRASH, detail=f"{detail}; stderr: {log}" if log else detail)
+    def _classify(self, child: Child, outcome: Outcome, unread: bool) -> Answer:
+        match outcome:
+            case TooLong(prefix):
+                what = f"an answer line longer than {self.max_answer_bytes} bytes"
+                return _protocol(what, prefix)
+            case TimedOut(taken, size):
+                detail = f"no answer within {self.timeout_s:g} s"
+                if taken < size:
+                    detail += f" (the executor read {taken} of the case's {size} bytes)"
+                return Answer(AnswerKind.HANG, detail=detail)
+            case OutputClosed():
+                detail = "the executor closed its standard output and was still running"
+                detail += f" {self.timeout_s:g} s after the case was sent"
+                return Answer(AnswerKind.CRASH, detail=_with_log(detail, child))
+            case Exited(fragment):
+                detail = exit_text(child.status)
+                if unread:
+                    detail += " without reading the case"
+                elif fragment:
+                    detail += f" in the middle of an answer line {_quote(fragment)}"
+                return Answer(AnswerKind.CRASH, detail=_with_log(detail, child))
+            case Line():
+                raise AssertionError("a line is an answer, not a failure")
+
+    # ------------------------------------------------------------ the process
+
+    def _start(self) -> Child:
+        try:
+            return Child(self._argv, self._lifeline[0])
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise InputError(f"cannot start external executor {self.command!r}: {reason}") from None
+
+    def _running_child(self) -> Child:
+        child = self._child
+        if child is not None and not child.exited():
+            return child
+        if child is not None:  # exited between cases
+            child.stop()
+            self._count_exit(child, child.written == 0)
+        self.restarts += 1
+        self._child = self._start()
+        return self._child
+
+    def _count_exit(self, child: Child, unread: bool) -> None:
+        """Note how a stopped process ended; raise if the command cannot start.
+
+        It cannot when two fresh processes in a row exit before reading any input,
+        with the same status: every further start would do the same.
+        """
+        if not (unread and child.lines == 0):
+            self._unstarted = None
+            return
+        if self._unstarted is None or self._unstarted != child.status:
+            self._unstarted = child.status
+            return
+        last = child.log.last_line() or "(nothing on standard error)"
+        how = exit_text(child.status).removeprefix("the executor ")
+        raise InputError(
+            f"external executor {self.command!r} cannot start: it {how} before reading"
+            f" any input, twice in a row: {last}"
+        )
+
+    def _stop(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.stop()
 
     def close(self) -> None:
-        process = self._process
-        if process is not None and process.stdin is not None and process.poll() is None:
-            try:
-                process.stdin.close()
-                process.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        self._stop()
+        child, self._child = self._child, None
+        if child is not None:
+            child.finish(CLOSE_GRACE_S)
+        lifeline, self._lifeline = self._lifeline, ()
+        for fd in lifeline:
+            os.close(fd)
 
 
-def _pump(stream: IO[bytes], sink: Callable[[bytes], object]) -> threading.Thread:
-    """Copy lines from ``stream`` into ``sink`` on a daemon thread, then ``_EOF``."""
+def _read_nothing(child: Child) -> bool:
+    """Whether the process took none of the bytes written to it (all still unread)."""
+    return child.written == 0 or child.unread_input() == child.written
 
-    def copy() -> None:
-        try:
-            for line in iter(stream.readline, b""):
-                sink(line)
-        except (OSError, ValueError):  # the stream was closed under us: the process is gone
-            pass
-        sink(_EOF)
 
-    thread = threading.Thread(target=copy, daemon=True, name="txparity-external")
-    thread.start()
-    return thread
+def _with_log(detail: str, child: Child) -> str:
+    log = child.log.tail()
+    return f"{detail}; stderr: {log}" if log else detail
 
 
 # ---------------------------------------------------------------- one line
