@@ -677,19 +677,19 @@ def test_a_script_path_with_a_typo_is_an_input_error_with_the_interpreters_words
     executor = "cmd:" + shlex.join([sys.executable, "/no/such/script.py"])
     (failure, _) = drive(executor, [(SIMPLE, None)] * 3, PATIENT_S)
     command = executor.removeprefix("cmd:")
-    assert failure == {
-        "input_error": f"external executor {command!r} cannot start: it exited (status 2)"
+    assert failure["input_error"] == (
+        f"external executor {command!r} cannot start: it exited (status 2)"
         f" before reading any input, twice in a row: {sys.executable}: can't open file"
         " '/no/such/script.py': [Errno 2] No such file or directory"
-    }
+    )
 
 
 def test_a_command_that_exits_at_once_without_a_word_is_an_input_error() -> None:
     (failure, _) = drive("cmd:true", [(SIMPLE, None)], PATIENT_S)
-    assert failure == {
-        "input_error": "external executor 'true' cannot start: it exited (status 0) before"
+    assert failure["input_error"] == (
+        "external executor 'true' cannot start: it exited (status 0) before"
         " reading any input, twice in a row: (nothing on standard error)"
-    }
+    )
 
 
 def test_an_executor_gone_before_a_large_case_is_written_is_an_input_error() -> None:

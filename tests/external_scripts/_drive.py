@@ -11,9 +11,10 @@ Standard input, one JSON object::
      "steps": [{"case": CASE, "timeout": SECONDS (optional, set before the case)}]}
 
 Standard output: a JSON line per step, ``{"kind", "detail", "result", "seconds",
-"restarts"}``; an ``InputError`` writes ``{"input_error": MESSAGE}`` and ends the
-steps. Last, ``{"maxrss_kib": N}``: this process's peak resident memory, from
-``VmHWM`` (``ru_maxrss`` would count the parent's memory at the fork, too).
+"restarts"}``; an ``InputError`` writes ``{"input_error": MESSAGE}`` (with the
+step's ``seconds``) and ends the steps. Last, ``{"maxrss_kib": N}``: this process's
+peak resident memory, from ``VmHWM`` (``ru_maxrss`` would count the parent's memory
+at the fork, too).
 """
 
 import json
@@ -56,7 +57,7 @@ def drive(request: dict) -> None:
             try:
                 answer = target.answer(case)
             except InputError as error:
-                emit({"input_error": str(error)})
+                emit({"input_error": str(error), "seconds": time.monotonic() - started})
                 return
             emit(
                 {
