@@ -6,7 +6,10 @@ for an external executor speaking SPEC section 8. Every target answers a case wi
 an ``Answer`` (``protocol``): a canonical result, or what went wrong instead.
 
 One module per kind of target: ``builtin`` (an in-tree executor) and ``external``
-(a ``cmd:`` command). This package's face is the factory, ``make_target``.
+(a ``cmd:`` command, with the SPEC 8 line parser). ``external`` stands on two
+modules of its own: ``process`` (a child in its own process group, with pipes that
+never block past a deadline) and ``result_shape`` (what an answer line must look
+like before it is compared). This package's face is the factory, ``make_target``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class AnswerKind(StrEnum):
     RESULT = "result"
     ERROR = "error"  # the executor said it could not run the case
     HANG = "hang"  # no answer in time
-    CRASH = "crash"  # the executor's process exited
+    CRASH = "crash"  # the executor's process exited (or closed its output for good)
     PROTOCOL = "protocol"  # an answer that is not a result or an error line
     EXCEPTION = "exception"  # an in-tree executor raised
 
