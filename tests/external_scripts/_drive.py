@@ -8,7 +8,9 @@ Standard input, one JSON object::
 
     {"spec": "cmd:...", "timeout": 1.0,
      "memory_limit": BYTES (optional: this process's address space, set first),
-     "steps": [{"case": CASE, "timeout": SECONDS (optional, set before the case)}]}
+     "steps": [{"case": CASE, "timeout": SECONDS (optional, set before the case),
+                "await": [PATH, LINES] (optional: first wait until the file at PATH
+                                        has LINES lines, a readiness handshake)}]}
 
 Standard output: a JSON line per step, ``{"kind", "detail", "result", "seconds",
 "restarts"}``; an ``InputError`` writes ``{"input_error": MESSAGE}`` (with the
@@ -27,6 +29,8 @@ from txparity.executors.codec import case_from_json
 from txparity.harness.errors import InputError
 from txparity.harness.targets import make_target
 
+AWAIT_S = 300.0  # a script not ready by then never will be; the test's checks say so
+
 
 def peak_rss_kib() -> int:
     try:
@@ -35,6 +39,15 @@ def peak_rss_kib() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
     return int(line.split()[1])
+
+
+def await_lines(path: str, count: int) -> None:
+    """Wait until a script has written ``count`` lines to ``path`` (it is ready)."""
+    deadline = time.monotonic() + AWAIT_S
+    while time.monotonic() < deadline:
+        if Path(path).exists() and len(Path(path).read_text().splitlines()) >= count:
+            return
+        time.sleep(0.01)
 
 
 def emit(value: object) -> None:
@@ -52,6 +65,8 @@ def drive(request: dict) -> None:
         for step in request["steps"]:
             if "timeout" in step:
                 target.timeout_s = step["timeout"]
+            if "await" in step:
+                await_lines(*step["await"])
             case = case_from_json(step["case"])
             started = time.monotonic()
             try:
