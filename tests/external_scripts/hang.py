@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
 """An external executor that reads a case and never answers.
 
-With an argument, it first appends its process id to that file, so a test can tell
-one process from the next.
+With an argument, it first records its process id and group (``_record``) in that
+file, so a test can tell one process from the next.
 """
 
-import os
 import sys
 import time
 
+from _record import record
+
 if __name__ == "__main__":
     if len(sys.argv) > 1:
-        with open(sys.argv[1], "a", encoding="utf-8") as log:
-            log.write(f"{os.getpid()}\n")
+        record(sys.argv[1])
     sys.stdin.readline()
     while True:
         time.sleep(3600)
