@@ -53,13 +53,12 @@ from txparity.harness.corpus import (
     replay_entry,
     save_and_shrink,
 )
-from txparity.harness.differential import CheckResult, Divergence, Equivalence, Runner
+from txparity.harness.differential import Divergence, Equivalence, Runner, Tally
 from txparity.harness.strategies import cases
 
 __all__ = [
     "CampaignConfig",
     "CaseDrawer",
-    "ExecutorTally",
     "Progress",
     "Summary",
     "draw_case",
@@ -86,15 +85,6 @@ class CampaignConfig:
 
 
 @dataclass(slots=True)
-class ExecutorTally:
-    cases: int = 0
-    runs: int = 0
-    divergences: int = 0
-    parallel: int = 0
-    aborts: int = 0
-
-
-@dataclass(slots=True)
 class Summary:
     """What a campaign did; ``to_json`` is the ``--json`` line."""
 
@@ -110,7 +100,7 @@ class Summary:
     harness_bugs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # unreadable corpus files
     executor_seconds: float = 0.0
-    executors: dict[str, ExecutorTally] = field(default_factory=dict)
+    executors: dict[str, Tally] = field(default_factory=dict)
     interrupted: bool = False
 
     @property
@@ -228,17 +218,9 @@ def _work(config: CampaignConfig, worker: int, deadline: float | None,
                 emit((EventKind.HARNESS_BUG, f"{bug}: {canonical_json(encode_case(case))}"))
                 continue
             result = runner.check(case)
-            emit((EventKind.CASE, _tallies(result)))
+            emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
             for divergence in result.divergences:
                 _keep(divergence, runner, config, deadline, emit)
-
-
-def _tallies(result: CheckResult) -> tuple[dict[str, tuple[int, int, int, int]], float]:
-    """A case's tallies as plain tuples: cheap to send to the parent."""
-    per_spec = {
-        spec: (t.runs, t.divergences, t.parallel, t.aborts) for spec, t in result.tallies.items()
-    }
-    return per_spec, result.executor_seconds
 
 
 def _keep(divergence: Divergence, runner: Runner, config: CampaignConfig,
@@ -290,24 +272,26 @@ def _pin_to_a_core(worker: int) -> None:
 # ---------------------------------------------------------------- the parent
 
 
-class _Tally:
+class _Collector:
+    """The parent's view of the campaign: every worker's events, added up."""
+
     def __init__(self, config: CampaignConfig, started: float) -> None:
         self.summary = Summary()
         self.started = started
         self.config = config
         for spec in config.specs:
-            self.summary.executors[spec] = ExecutorTally()
+            self.summary.executors[spec] = Tally()
 
     def apply(self, event: Event) -> None:
         kind, payload = event
         summary = self.summary
         match kind:
             case EventKind.CASE:
-                per_spec, executor_seconds = payload
+                tallies, executor_seconds = payload
                 summary.cases += 1
                 summary.executor_seconds += executor_seconds
-                for spec, (runs, divergences, parallel, aborts) in per_spec.items():
-                    self._add(spec, runs, divergences, parallel, aborts)
+                for spec, tally in tallies.items():
+                    summary.executors[spec] = summary.executors.get(spec, Tally()) + tally
             case EventKind.DIVERGENCE:
                 summary.divergences += 1
                 summary.fingerprints.add(payload)
@@ -320,14 +304,6 @@ class _Tally:
             case EventKind.HARNESS_BUG | EventKind.WORKER_ERROR:
                 summary.harness_bugs.append(payload)
 
-    def _add(self, spec: str, runs: int, divergences: int, parallel: int, aborts: int) -> None:
-        tally = self.summary.executors.setdefault(spec, ExecutorTally())
-        tally.cases += 1
-        tally.runs += runs
-        tally.divergences += divergences
-        tally.parallel += parallel
-        tally.aborts += aborts
-
 
 def run_campaign(
     config: CampaignConfig,
@@ -337,29 +313,29 @@ def run_campaign(
     """Replay the corpus, then fuzz until the case count or the time is reached, or
     until interrupted (see the module text)."""
     started = time.monotonic()
-    tally = _Tally(config, started)
+    collector = _Collector(config, started)
     stop = multiprocessing.get_context("spawn").Event()
 
     def report() -> None:
-        tally.summary.interrupted = stop.is_set()
+        collector.summary.interrupted = stop.is_set()
         if progress is not None:
             elapsed = time.monotonic() - started
             remaining = None if config.seconds is None else max(0.0, config.seconds - elapsed)
-            progress(Progress(tally.summary, elapsed, remaining))
+            progress(Progress(collector.summary, elapsed, remaining))
 
     try:
         with _first_interrupt_sets(stop):
-            _replay_corpus(config, tally, stop.is_set)
+            _replay_corpus(config, collector, stop.is_set)
             deadline_s = None if config.seconds is None else config.seconds - _since(started)
             if config.workers == 1:
-                _work_here(config, deadline_s, tally, report, every_s, stop.is_set)
+                _work_here(config, deadline_s, collector, report, every_s, stop.is_set)
             else:
-                _run_processes(config, deadline_s, tally, report, every_s, stop)
+                _run_processes(config, deadline_s, collector, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
-    tally.summary.seconds = _since(started)
+    collector.summary.seconds = _since(started)
     report()  # also marks the summary interrupted if it was
-    return tally.summary
+    return collector.summary
 
 
 def _since(started: float) -> float:
@@ -387,14 +363,14 @@ def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _work_here(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
+def _work_here(config: CampaignConfig, deadline_s: float | None, collector: _Collector,
                report: Callable[[], None], every_s: float, stopping: StopFlag) -> None:  # fmt: skip
     """The whole campaign in this process (one worker): no queue, no spawn."""
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
     last = [time.monotonic()]
 
     def emit(event: Event) -> None:
-        tally.apply(event)
+        collector.apply(event)
         if time.monotonic() - last[0] >= every_s:
             last[0] = time.monotonic()
             report()
@@ -402,7 +378,7 @@ def _work_here(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
     _work(config, 0, deadline, emit, stopping)
 
 
-def _run_processes(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
+def _run_processes(config: CampaignConfig, deadline_s: float | None, collector: _Collector,
                    report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
@@ -415,7 +391,7 @@ def _run_processes(config: CampaignConfig, deadline_s: float | None, tally: _Tal
     for process in processes:
         process.start()
     try:
-        _gather(events, len(processes), tally, report, every_s)
+        _gather(events, len(processes), collector, report, every_s)
     finally:
         for process in processes:
             process.join(timeout=5)
@@ -423,7 +399,7 @@ def _run_processes(config: CampaignConfig, deadline_s: float | None, tally: _Tal
                 process.kill()
 
 
-def _gather(events: multiprocessing.Queue[Event], running: int, tally: _Tally,
+def _gather(events: multiprocessing.Queue[Event], running: int, collector: _Collector,
             report: Callable[[], None], every_s: float) -> None:  # fmt: skip
     """Tally the workers' events until every worker is done."""
     last = time.monotonic()
@@ -435,18 +411,18 @@ def _gather(events: multiprocessing.Queue[Event], running: int, tally: _Tally,
         if event is not None and event[0] is EventKind.DONE:
             running -= 1
         elif event is not None:
-            tally.apply(event)
+            collector.apply(event)
         if time.monotonic() - last >= every_s:
             last = time.monotonic()
             report()
 
 
-def _replay_corpus(config: CampaignConfig, tally: _Tally, stopping: StopFlag) -> None:
+def _replay_corpus(config: CampaignConfig, collector: _Collector, stopping: StopFlag) -> None:
     """Replay every readable corpus file; one that still diverges counts as a
     divergence found now (unreadable files are listed, never fatal)."""
     if not config.corpus.is_dir():
         return
-    summary = tally.summary
+    summary = collector.summary
     for path in corpus_files([config.corpus]):
         if stopping():
             return
@@ -458,4 +434,4 @@ def _replay_corpus(config: CampaignConfig, tally: _Tally, stopping: StopFlag) ->
         summary.replayed += 1
         if replay_entry(entry):
             summary.replay_divergences += 1
-            tally.apply((EventKind.DIVERGENCE, entry.fingerprint))
+            collector.apply((EventKind.DIVERGENCE, entry.fingerprint))

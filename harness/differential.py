@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from txparity.executors.execution import ExecutionPath
+from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import U64_LIMIT, Case
 from txparity.executors.registry import CORRECT_PARALLEL
 from txparity.executors.state import BACKENDS
@@ -43,7 +43,7 @@ __all__ = [
     "DivergenceKind",
     "Equivalence",
     "Runner",
-    "TargetTally",
+    "Tally",
     "compare",
     "default_specs",
 ]
@@ -116,14 +116,36 @@ class Divergence:
     fingerprint: str
 
 
-@dataclass(slots=True)
-class TargetTally:
-    """One target's share of checking a case."""
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What checking cases on one target counted. Tallies add up: the runs of one
+    case make the case's tally, the cases' tallies a campaign's, and they travel
+    from worker processes to the parent as they are."""
 
+    cases: int = 0
     runs: int = 0
+    divergences: int = 0
     parallel: int = 0  # runs that took the parallel path
     aborts: int = 0  # Block-STM aborts over the runs
-    divergences: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            cases=self.cases + other.cases,
+            runs=self.runs + other.runs,
+            divergences=self.divergences + other.divergences,
+            parallel=self.parallel + other.parallel,
+            aborts=self.aborts + other.aborts,
+        )
+
+    @staticmethod
+    def of_run(stats: Stats | None, diverged: bool) -> Tally:
+        """One run of a target, with the statistics it reported (if any)."""
+        return Tally(
+            runs=1,
+            divergences=int(diverged),
+            parallel=int(stats is not None and stats.path is ExecutionPath.PARALLEL),
+            aborts=0 if stats is None else stats.aborts,
+        )
 
 
 @dataclass(slots=True)
@@ -131,7 +153,7 @@ class CheckResult:
     """What checking one case found, and where the time went."""
 
     divergences: list[Divergence] = field(default_factory=list)
-    tallies: dict[str, TargetTally] = field(default_factory=dict)
+    tallies: dict[str, Tally] = field(default_factory=dict)  # each target's: cases 1
     executor_seconds: float = 0.0  # the reference's run and every target's
 
     @property
@@ -320,20 +342,19 @@ class Runner:
     def _check_target(
         self, case: Case, expected: str, target: Target, outcome: CheckResult, seeds: int | None
     ) -> Divergence | None:
+        divergence = None
+        tally = outcome.tallies.get(target.spec, Tally(cases=1))
         for seeded_case in self._seed_variants(case, target, seeds or self.seeds):
             started = time.perf_counter()
             answer = target.answer(seeded_case)
             outcome.executor_seconds += time.perf_counter() - started
-            tally = outcome.tallies.setdefault(target.spec, TargetTally())
-            tally.runs += 1
-            if answer.stats is not None:
-                tally.aborts += answer.stats.aborts
-                tally.parallel += answer.stats.path is ExecutionPath.PARALLEL
             difference = compare(expected, answer, self.equivalence)
+            tally += Tally.of_run(answer.stats, difference is not None)
             if difference is not None:
-                tally.divergences += 1
-                return _divergence(difference, target, seeded_case, expected, answer)
-        return None
+                divergence = _divergence(difference, target, seeded_case, expected, answer)
+                break
+        outcome.tallies[target.spec] = tally
+        return divergence
 
     def _seed_variants(self, case: Case, target: Target, count: int) -> list[Case]:
         if not target.seeded:

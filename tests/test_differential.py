@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 
 import pytest
 
 from tests import builders
 from tests.builders import Json, account, transfer
 from txparity.executors.codec import canonical_json, decode_case
+from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import Case
 from txparity.harness.differential import (
     Difference,
@@ -27,7 +29,7 @@ from txparity.harness.differential import (
     DivergenceKind,
     Equivalence,
     Runner,
-    TargetTally,
+    Tally,
     _normalize,
     compare,
     flatten,
@@ -457,8 +459,8 @@ def test_check_finds_exactly_one_divergence_on_a_mutant() -> None:
     assert divergence.fingerprint == hashlib.sha256(text.encode()).hexdigest()[:16]
     # The mutant stops at its first divergent seed; the correct target runs all three.
     assert outcome.tallies == {
-        NO_SENDER_DEBIT: TargetTally(runs=1, parallel=1, aborts=0, divergences=1),
-        "batched@memory/seeded": TargetTally(runs=3, parallel=3, aborts=0, divergences=0),
+        NO_SENDER_DEBIT: Tally(cases=1, runs=1, parallel=1, aborts=0, divergences=1),
+        "batched@memory/seeded": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
     }
     assert outcome.runs == 4
 
@@ -469,12 +471,26 @@ def test_check_finds_nothing_on_correct_executors() -> None:
         outcome = runner.check(COUNTS_TO_FOUR)
     assert outcome.divergences == []
     assert outcome.tallies == {
-        "batched@memory/seeded": TargetTally(runs=3, parallel=3, aborts=0, divergences=0),
-        "sequential@sqlite/threads": TargetTally(runs=1, parallel=0, aborts=0, divergences=0),
-        "batched@sqlite/threads": TargetTally(runs=3, parallel=3, aborts=0, divergences=0),
+        "batched@memory/seeded": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
+        "sequential@sqlite/threads": Tally(cases=1, runs=1, parallel=0, aborts=0, divergences=0),
+        "batched@sqlite/threads": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
     }
     assert outcome.runs == 7
     assert outcome.executor_seconds > 0
+
+
+def test_tallies_add_up_field_by_field_and_survive_pickling() -> None:
+    """One tally type from a run to a campaign: it is what workers send the parent."""
+    one = Tally(cases=1, runs=3, divergences=1, parallel=2, aborts=7)
+    other = Tally(cases=2, runs=5, divergences=0, parallel=5, aborts=1)
+    assert one + other == Tally(cases=3, runs=8, divergences=1, parallel=7, aborts=8)
+    assert one + Tally() == one
+    assert pickle.loads(pickle.dumps({"spec": one})) == {"spec": one}
+    parallel = Stats(ExecutionPath.PARALLEL, "at the threshold", 4, aborts=2)
+    assert Tally.of_run(parallel, diverged=True) == Tally(
+        runs=1, divergences=1, parallel=1, aborts=2
+    )
+    assert Tally.of_run(None, diverged=False) == Tally(runs=1)
 
 
 def test_check_only_one_target() -> None:
@@ -499,7 +515,7 @@ def test_a_seed_dependent_divergence_carries_the_seed_that_showed_it() -> None:
         '1 state item(s) differ, first state.accounts["m"].balances["TOS"]: expected 4, actual 3'
     )
     assert outcome.tallies == {
-        "batched-racy-fees@memory/seeded": TargetTally(runs=3, parallel=3, divergences=1)
+        "batched-racy-fees@memory/seeded": Tally(cases=1, runs=3, parallel=3, divergences=1)
     }
     with Runner(["batched-racy-fees@memory/seeded"], seeds=2) as runner:
         assert runner.check(RACY).divergences == []
