@@ -1,4 +1,4 @@
-"""The ``txparity`` command; the only module that prints.
+"""The ``txparity`` command. Only it and ``console`` (its renderer) write to the terminal.
 
 Exit status: 0 success, 1 a divergence (for the commands that look for one),
 2 bad input or usage, always with one clear line on standard error.
@@ -25,8 +25,9 @@ from txparity.executors.parallel import DEFAULT_WATCHDOG_S
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import SCHEDULES
 from txparity.executors.state import BACKENDS
-from txparity.harness.campaign import CampaignConfig, Progress, Summary, run_campaign
+from txparity.harness.campaign import CampaignConfig, run_campaign
 from txparity.harness.casefile import read_case
+from txparity.harness.console import ProgressDisplay, summary_table
 from txparity.harness.corpus import (
     CorpusError,
     check_writable,
@@ -402,70 +403,3 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     if summary.found_anything:
         return EXIT_DIVERGENCE
     return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK
-
-
-class ProgressDisplay:
-    """A live block of lines on a terminal; a plain line every few seconds otherwise."""
-
-    def __init__(self, stream: IO[str], plain_every_s: float = 5.0) -> None:
-        self.stream = stream
-        self.live = stream.isatty()
-        self.plain_every_s = plain_every_s
-        self._last_plain = 0.0
-        self._lines = 0
-
-    def update(self, progress: Progress) -> None:
-        lines = _progress_lines(progress, per_executor=self.live)
-        if self.live:
-            if self._lines:
-                self.stream.write(f"\x1b[{self._lines}F")
-            self.stream.write("".join(f"\x1b[2K{line}\n" for line in lines))
-            self._lines = len(lines)
-        elif progress.elapsed - self._last_plain >= self.plain_every_s:
-            self._last_plain = progress.elapsed
-            self.stream.write(lines[0] + "\n")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        self._lines = 0
-
-
-def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
-    summary = progress.summary
-    rate = summary.cases / progress.elapsed if progress.elapsed > 0 else 0.0
-    remaining = "" if progress.remaining is None else f"  remaining {progress.remaining:.0f}s"
-    head = (
-        f"cases {summary.cases}  {rate:.1f}/s  divergences {summary.divergences}  "
-        f"fingerprints {len(summary.fingerprints)}  "
-        f"elapsed {progress.elapsed:.0f}s{remaining}"
-    )
-    if summary.interrupted:
-        head += "  stopping after the current cases (Ctrl-C again to stop now)"
-    if not per_executor:
-        return [head]
-    rows = [
-        f"  {spec:40} cases {t.cases:6}  divergences {t.divergences:4}"
-        for spec, t in summary.executors.items()
-    ]
-    return [head, *rows]
-
-
-def summary_table(summary: Summary) -> str:
-    header = (
-        f"{'executor':40} {'cases':>7} {'runs':>7} {'diverged':>8} {'parallel':>8} {'aborts':>7}"
-    )
-    rows = [header, "-" * len(header)]
-    for spec, t in summary.executors.items():
-        share = f"{100 * t.parallel / t.runs:.0f}%" if t.runs else "-"
-        rows.append(f"{spec:40} {t.cases:7} {t.runs:7} {t.divergences:8} {share:>8} {t.aborts:7}")
-    rate = summary.cases / summary.seconds if summary.seconds else 0.0
-    stopped = "interrupted: " if summary.interrupted else ""
-    rows.append(
-        f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
-        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s); "
-        f"corpus replayed {summary.replayed}"
-    )
-    rows += [f"saved {path}" for path in summary.saved]
-    rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
-    rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
-    return "\n".join(rows)
