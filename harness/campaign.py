@@ -53,11 +53,11 @@ from txparity.harness.corpus import (
     replay_entry,
     save_and_shrink,
 )
-from txparity.harness.differential import Divergence, Equivalence, Runner, Tally
+from txparity.harness.differential import Divergence, Runner, Tally
+from txparity.harness.options import Options
 from txparity.harness.strategies import cases
 
 __all__ = [
-    "CampaignConfig",
     "CaseDrawer",
     "Progress",
     "Summary",
@@ -66,22 +66,6 @@ __all__ = [
 ]
 
 _BUFFER_BYTES = 8192
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignConfig:
-    specs: tuple[str, ...]
-    profile: str = "mixed"
-    seconds: float | None = 60.0
-    cases: int | None = None
-    seed: int = 0
-    corpus: Path = Path("corpus")
-    workers: int = 1
-    shrink_seconds: float = 30.0
-    seeds: int = 1
-    timeout_s: float = 10.0
-    watchdog_s: float = 10.0
-    equivalence: Equivalence = Equivalence.STRICT
 
 
 @dataclass(slots=True)
@@ -102,6 +86,7 @@ class Summary:
     executor_seconds: float = 0.0
     executors: dict[str, Tally] = field(default_factory=dict)
     interrupted: bool = False
+    seed: int | None = None  # the campaign's
 
     @property
     def found_anything(self) -> bool:
@@ -198,19 +183,19 @@ class _Flag(Protocol):
     def set(self) -> None: ...
 
 
-def _work(config: CampaignConfig, worker: int, deadline: float | None,
+def _work(options: Options, worker: int, deadline: float | None,
           emit: Callable[[Event], None], stopping: StopFlag) -> None:  # fmt: skip
     """One worker's share of the campaign, until done or ``stopping()``; every event
     goes to ``emit``."""
-    drawer = CaseDrawer(config.profile, config.seed)
+    assert options.seed is not None, "run_campaign chooses the seed before any worker starts"
+    drawer = CaseDrawer(options.profile, options.seed)
     index = worker
-    with Runner(list(config.specs), config.seeds, config.equivalence,
-                config.timeout_s, config.watchdog_s) as runner:  # fmt: skip
-        while config.cases is None or index < config.cases:
+    with Runner(options.executors, options) as runner:
+        while options.cases is None or index < options.cases:
             if stopping() or (deadline is not None and time.monotonic() >= deadline):
                 break
             case = drawer.draw(index)
-            index += config.workers
+            index += options.workers
             if case is None:
                 continue
             bug = _generator_bug(case)
@@ -220,18 +205,18 @@ def _work(config: CampaignConfig, worker: int, deadline: float | None,
             result = runner.check(case)
             emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
             for divergence in result.divergences:
-                _keep(divergence, runner, config, deadline, emit)
+                _keep(divergence, runner, options, deadline, emit)
 
 
-def _keep(divergence: Divergence, runner: Runner, config: CampaignConfig,
+def _keep(divergence: Divergence, runner: Runner, options: Options,
           deadline: float | None, emit: Callable[[Event], None]) -> None:  # fmt: skip
     emit((EventKind.DIVERGENCE, divergence.fingerprint))
-    if not _claim(config.corpus, divergence.fingerprint):
+    if not _claim(options.corpus, divergence.fingerprint):
         return
-    budget = config.shrink_seconds
+    budget = options.shrink_seconds
     if deadline is not None:
         budget = min(budget, max(1.0, deadline - time.monotonic()))
-    kept = save_and_shrink(divergence, runner, config.corpus, budget, config.equivalence)
+    kept = save_and_shrink(divergence, runner, options.corpus, budget)
     emit((EventKind.SAVED, (str(kept.path), len(kept.divergence.case.block.txs))))
 
 
@@ -244,13 +229,13 @@ def _claim(corpus: Path, fingerprint: str) -> bool:
     return True
 
 
-def _process_main(config: CampaignConfig, worker: int, deadline_s: float | None,
+def _process_main(options: Options, worker: int, deadline_s: float | None,
                   events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
     _pin_to_a_core(worker)
     try:
-        _work(config, worker, deadline, events.put, stop.is_set)
+        _work(options, worker, deadline, events.put, stop.is_set)
     except BaseException as error:  # the parent reports it; a worker never dies silently
         events.put((EventKind.WORKER_ERROR, f"{type(error).__name__}: {error}"))
     finally:
@@ -275,11 +260,12 @@ def _pin_to_a_core(worker: int) -> None:
 class _Collector:
     """The parent's view of the campaign: every worker's events, added up."""
 
-    def __init__(self, config: CampaignConfig, started: float) -> None:
+    def __init__(self, options: Options, started: float) -> None:
         self.summary = Summary()
         self.started = started
-        self.config = config
-        for spec in config.specs:
+        self.options = options
+        self.summary.seed = options.seed
+        for spec in options.executors:
             self.summary.executors[spec] = Tally()
 
     def apply(self, event: Event) -> None:
@@ -306,31 +292,33 @@ class _Collector:
 
 
 def run_campaign(
-    config: CampaignConfig,
+    options: Options,
     progress: Callable[[Progress], None] | None = None,
     every_s: float = 0.5,
 ) -> Summary:
     """Replay the corpus, then fuzz until the case count or the time is reached, or
-    until interrupted (see the module text)."""
+    until interrupted (see the module text). Without a seed in ``options``, a random
+    one is chosen (and is in the summary)."""
+    options = options.with_seed()
     started = time.monotonic()
-    collector = _Collector(config, started)
+    collector = _Collector(options, started)
     stop = multiprocessing.get_context("spawn").Event()
 
     def report() -> None:
         collector.summary.interrupted = stop.is_set()
         if progress is not None:
             elapsed = time.monotonic() - started
-            remaining = None if config.seconds is None else max(0.0, config.seconds - elapsed)
+            remaining = None if options.seconds is None else max(0.0, options.seconds - elapsed)
             progress(Progress(collector.summary, elapsed, remaining))
 
     try:
         with _first_interrupt_sets(stop):
-            _replay_corpus(config, collector, stop.is_set)
-            deadline_s = None if config.seconds is None else config.seconds - _since(started)
-            if config.workers == 1:
-                _work_here(config, deadline_s, collector, report, every_s, stop.is_set)
+            _replay_corpus(options, collector, stop.is_set)
+            deadline_s = None if options.seconds is None else options.seconds - _since(started)
+            if options.workers == 1:
+                _work_here(options, deadline_s, collector, report, every_s, stop.is_set)
             else:
-                _run_processes(config, deadline_s, collector, report, every_s, stop)
+                _run_processes(options, deadline_s, collector, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
     collector.summary.seconds = _since(started)
@@ -363,7 +351,7 @@ def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _work_here(config: CampaignConfig, deadline_s: float | None, collector: _Collector,
+def _work_here(options: Options, deadline_s: float | None, collector: _Collector,
                report: Callable[[], None], every_s: float, stopping: StopFlag) -> None:  # fmt: skip
     """The whole campaign in this process (one worker): no queue, no spawn."""
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
@@ -375,18 +363,18 @@ def _work_here(config: CampaignConfig, deadline_s: float | None, collector: _Col
             last[0] = time.monotonic()
             report()
 
-    _work(config, 0, deadline, emit, stopping)
+    _work(options, 0, deadline, emit, stopping)
 
 
-def _run_processes(config: CampaignConfig, deadline_s: float | None, collector: _Collector,
+def _run_processes(options: Options, deadline_s: float | None, collector: _Collector,
                    report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
     processes = [
         context.Process(
-            target=_process_main, args=(config, worker, deadline_s, events, stop), daemon=True
+            target=_process_main, args=(options, worker, deadline_s, events, stop), daemon=True
         )
-        for worker in range(config.workers)
+        for worker in range(options.workers)
     ]
     for process in processes:
         process.start()
@@ -417,13 +405,13 @@ def _gather(events: multiprocessing.Queue[Event], running: int, collector: _Coll
             report()
 
 
-def _replay_corpus(config: CampaignConfig, collector: _Collector, stopping: StopFlag) -> None:
+def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) -> None:
     """Replay every readable corpus file; one that still diverges counts as a
     divergence found now (unreadable files are listed, never fatal)."""
-    if not config.corpus.is_dir():
+    if not options.corpus.is_dir():
         return
     summary = collector.summary
-    for path in corpus_files([config.corpus]):
+    for path in corpus_files([options.corpus]):
         if stopping():
             return
         try:

@@ -26,18 +26,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import U64_LIMIT, Case
-from txparity.executors.registry import CORRECT_PARALLEL
-from txparity.executors.state import BACKENDS
+from txparity.harness.options import DEFAULTS, Equivalence, Options
 from txparity.harness.targets import REFERENCE_SPEC, Answer, AnswerKind, Target, make_target
 
 __all__ = [
-    "DEFAULT_SCHEDULES",
     "CheckResult",
     "Divergence",
     "DivergenceKind",
@@ -45,21 +44,7 @@ __all__ = [
     "Runner",
     "Tally",
     "compare",
-    "default_specs",
 ]
-
-
-DEFAULT_SCHEDULES = ("threads", "seeded")
-
-
-def default_specs() -> list[str]:
-    """Every correct in-tree parallel executor on both backends and both schedules."""
-    return [
-        f"{name}@{backend}/{schedule}"
-        for name in CORRECT_PARALLEL
-        for backend in BACKENDS
-        for schedule in DEFAULT_SCHEDULES
-    ]
 
 
 class DivergenceKind(StrEnum):
@@ -71,11 +56,6 @@ class DivergenceKind(StrEnum):
     PROTOCOL = "protocol"
     EXCEPTION = "exception"
     REFERENCE = "reference"
-
-
-class Equivalence(StrEnum):
-    STRICT = "strict"
-    STATE = "state"
 
 
 _KIND_OF_ANSWER = {
@@ -281,24 +261,18 @@ def _normalize(path: str) -> str:
 class Runner:
     """Checks cases against a set of targets; owns the targets' lifetimes."""
 
-    def __init__(
-        self,
-        specs: list[str],
-        seeds: int = 3,
-        equivalence: Equivalence = Equivalence.STRICT,
-        timeout_s: float = 10.0,
-        watchdog_s: float = 10.0,
-    ) -> None:
+    def __init__(self, specs: Sequence[str], options: Options = DEFAULTS) -> None:
+        """Targets for ``specs`` (a command passes ``options.executors``), checked with
+        ``options``' schedule seeds, equivalence, timeout and watchdog."""
+        self.options = options
         self.reference = make_target(REFERENCE_SPEC)
         self.targets: list[Target] = []
         try:
             for spec in specs:
-                self.targets.append(make_target(spec, timeout_s, watchdog_s))
+                self.targets.append(make_target(spec, options.timeout_s, options.watchdog_s))
         except BaseException:
             self.close()
             raise
-        self.seeds = seeds
-        self.equivalence = equivalence
 
     def close(self) -> None:
         for target in self.targets:
@@ -344,11 +318,11 @@ class Runner:
     ) -> Divergence | None:
         divergence = None
         tally = outcome.tallies.get(target.spec, Tally(cases=1))
-        for seeded_case in self._seed_variants(case, target, seeds or self.seeds):
+        for seeded_case in self._seed_variants(case, target, seeds or self.options.seeds):
             started = time.perf_counter()
             answer = target.answer(seeded_case)
             outcome.executor_seconds += time.perf_counter() - started
-            difference = compare(expected, answer, self.equivalence)
+            difference = compare(expected, answer, self.options.equivalence)
             tally += Tally.of_run(answer.stats, difference is not None)
             if difference is not None:
                 divergence = _divergence(difference, target, seeded_case, expected, answer)
@@ -356,12 +330,16 @@ class Runner:
         outcome.tallies[target.spec] = tally
         return divergence
 
-    def _seed_variants(self, case: Case, target: Target, count: int) -> list[Case]:
+    def _seed_variants(self, case: Case, target: Target, count: int) -> Iterator[Case]:
+        """The case with ``count`` consecutive schedule seeds from its own, made one at a
+        time: a divergence on the first ends the search."""
         if not target.seeded:
-            return [case]
+            yield case
+            return
         first = case.config.schedule_seed
-        seeds = [(first + offset) % U64_LIMIT for offset in range(max(1, count))]
-        return [replace(case, config=replace(case.config, schedule_seed=s)) for s in seeds]
+        for offset in range(max(1, count)):
+            seed = (first + offset) % U64_LIMIT
+            yield replace(case, config=replace(case.config, schedule_seed=seed))
 
     def _confirm(self, divergence: Divergence) -> Divergence:
         """Blame the target only if the reference agrees with itself on this case."""

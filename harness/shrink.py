@@ -33,6 +33,7 @@ Passes:
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -85,12 +86,13 @@ def shrink(
     divergence: Divergence,
     runner: Runner,
     target: Target,
-    seconds: float = 60.0,
+    seconds: float | None,
     on_keep: Callable[[Divergence], None] | None = None,
 ) -> ShrinkResult:
-    """Shrink ``divergence`` (found on ``target``) for at most ``seconds``."""
+    """Shrink ``divergence`` (found on ``target``) for at most ``seconds`` (None: until
+    a fixed point)."""
     started = time.monotonic()
-    deadline = started + seconds
+    deadline = math.inf if seconds is None else started + seconds
     state = _State(divergence, runner, target, deadline, on_keep)
     progress = True
     while progress and not state.out_of_time():
@@ -160,7 +162,7 @@ class _State:
         if case is None:
             return False
         self.tried += 1
-        seeds = max(self.runner.seeds, SHRINK_SEEDS) if self.target.seeded else 1
+        seeds = max(self.runner.options.seeds, SHRINK_SEEDS) if self.target.seeded else 1
         found = self.runner.check(case, only=self.target, confirm=False, seeds=seeds).divergences
         same = [d for d in found if d.fingerprint == self.best.fingerprint]
         if not same:

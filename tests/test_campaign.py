@@ -22,7 +22,6 @@ from tests.test_quality import PLANTED
 from txparity.executors.codec import canonical_json, encode_case
 from txparity.executors.model import Account, Genesis
 from txparity.harness.campaign import (
-    CampaignConfig,
     Summary,
     _first_interrupt_sets,
     _generator_bug,
@@ -30,6 +29,7 @@ from txparity.harness.campaign import (
     run_campaign,
 )
 from txparity.harness.corpus import corpus_files, load_entry
+from txparity.harness.options import Command, Options
 
 Json = dict[str, Any]
 
@@ -38,11 +38,11 @@ CASES = 40
 
 
 def campaign(tmp_path: Path, *specs: str, **changes: object) -> Summary:
-    config = CampaignConfig(
-        specs=specs, seconds=None, cases=CASES, seed=0, corpus=tmp_path / "corpus",
-        workers=1, shrink_seconds=10.0,
+    options = Options.for_command(
+        Command.FUZZ, executors=specs, seconds=None, cases=CASES, seed=0,
+        corpus=tmp_path / "corpus", workers=1, shrink_seconds=10.0,
     )  # fmt: skip
-    return run_campaign(replace(config, **changes))  # type: ignore[arg-type]
+    return run_campaign(replace(options, **changes))  # type: ignore[arg-type]
 
 
 def stable(summary: Summary) -> dict[str, object]:

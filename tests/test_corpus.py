@@ -35,6 +35,7 @@ from txparity.harness.corpus import (
     shrink_command,
 )
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
+from txparity.harness.options import Options
 from txparity.harness.pytest_plugin import assert_agree
 from txparity.harness.shrink import size
 
@@ -388,12 +389,12 @@ def test_replay_a_diverging_entry(tmp_path: Path) -> None:
         CASE,
     )
     assert (divergence.expected, divergence.actual) == (EXPECTED, ACTUAL)
-    assert len(replay_entry(entry, seeds=3)) == 1
+    assert len(replay_entry(entry, Options(seeds=3))) == 1
 
 
 def test_replay_an_agreeing_entry() -> None:
     assert replay_entry(correct_entry()) == []
-    assert replay_entry(correct_entry(), seeds=3) == []
+    assert replay_entry(correct_entry(), Options(seeds=3)) == []
 
 
 # ---------------------------------------------------------------- the pytest plugin

@@ -34,6 +34,7 @@ from txparity.harness.differential import (
     compare,
     flatten,
 )
+from txparity.harness.options import Options
 from txparity.harness.report import build_report
 from txparity.harness.targets import Answer, AnswerKind
 
@@ -437,7 +438,7 @@ EXPECTED_PAYS_FOUR_TIMES = (
 
 
 def test_check_finds_exactly_one_divergence_on_a_mutant() -> None:
-    with Runner([NO_SENDER_DEBIT, "batched@memory/seeded"], seeds=3) as runner:
+    with Runner([NO_SENDER_DEBIT, "batched@memory/seeded"], Options(seeds=3)) as runner:
         outcome = runner.check(PAYS_FOUR_TIMES)
     assert len(outcome.divergences) == 1
     divergence = outcome.divergences[0]
@@ -467,7 +468,7 @@ def test_check_finds_exactly_one_divergence_on_a_mutant() -> None:
 
 def test_check_finds_nothing_on_correct_executors() -> None:
     specs = ["batched@memory/seeded", "sequential@sqlite", "batched@sqlite/threads"]
-    with Runner(specs, seeds=3) as runner:
+    with Runner(specs, Options(seeds=3)) as runner:
         outcome = runner.check(COUNTS_TO_FOUR)
     assert outcome.divergences == []
     assert outcome.tallies == {
@@ -494,7 +495,7 @@ def test_tallies_add_up_field_by_field_and_survive_pickling() -> None:
 
 
 def test_check_only_one_target() -> None:
-    with Runner(["batched@memory/seeded", NO_SENDER_DEBIT], seeds=3) as runner:
+    with Runner(["batched@memory/seeded", NO_SENDER_DEBIT], Options(seeds=3)) as runner:
         outcome = runner.check(PAYS_FOUR_TIMES, only=runner.targets[0])
     assert (outcome.divergences, list(outcome.tallies), outcome.runs) == (
         [],
@@ -505,7 +506,7 @@ def test_check_only_one_target() -> None:
 
 def test_a_seed_dependent_divergence_carries_the_seed_that_showed_it() -> None:
     """The fee race is clean on seeds 1 and 2 and shows on seed 3 (of 1, 2, 3)."""
-    with Runner(["batched-racy-fees@memory/seeded"], seeds=3) as runner:
+    with Runner(["batched-racy-fees@memory/seeded"], Options(seeds=3)) as runner:
         outcome = runner.check(RACY)
     [divergence] = outcome.divergences
     assert divergence.case.config.schedule_seed == 3
@@ -517,7 +518,7 @@ def test_a_seed_dependent_divergence_carries_the_seed_that_showed_it() -> None:
     assert outcome.tallies == {
         "batched-racy-fees@memory/seeded": Tally(cases=1, runs=3, parallel=3, divergences=1)
     }
-    with Runner(["batched-racy-fees@memory/seeded"], seeds=2) as runner:
+    with Runner(["batched-racy-fees@memory/seeded"], Options(seeds=2)) as runner:
         assert runner.check(RACY).divergences == []
 
 

@@ -28,6 +28,7 @@ from txparity.harness.differential import (
     compare,
 )
 from txparity.harness.errors import InputError
+from txparity.harness.options import Options
 from txparity.harness.targets import Answer, AnswerKind, make_target
 
 SCRIPTS = Path(__file__).parent / "external_scripts"
@@ -74,7 +75,7 @@ def process_gone(pid: int) -> bool:
 
 
 def test_a_correct_executor_agrees_on_every_case_with_one_process() -> None:
-    with Runner([spec("correct")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("correct")], Options(timeout_s=PATIENT_S)) as runner:
         for case in (SIMPLE, COUNTER, EMPTY, SIMPLE):
             outcome = runner.check(case)
             assert outcome.divergences == []
@@ -85,7 +86,7 @@ def test_a_correct_executor_agrees_on_every_case_with_one_process() -> None:
 
 def test_a_wrong_result_is_a_state_divergence_on_the_miners_balance() -> None:
     executor = spec("wrong")
-    with Runner([executor], timeout_s=PATIENT_S) as runner:
+    with Runner([executor], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
     assert divergence.kind is DivergenceKind.STATE
     assert (divergence.executor, divergence.family) == (executor, executor)
@@ -100,7 +101,7 @@ def test_a_wrong_result_is_a_state_divergence_on_the_miners_balance() -> None:
 
 
 def test_an_error_line_is_an_error_divergence_with_the_executors_words() -> None:
-    with Runner([spec("error")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("error")], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
         assert only_divergence(runner, COUNTER).kind is DivergenceKind.ERROR
         (target,) = runner.targets
@@ -113,7 +114,7 @@ def test_an_error_line_is_an_error_divergence_with_the_executors_words() -> None
 def test_a_hang_is_reported_and_the_next_case_gets_a_fresh_process(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
     started = time.monotonic()
-    with Runner([spec("hang", pids)], timeout_s=HANG_S) as runner:
+    with Runner([spec("hang", pids)], Options(timeout_s=HANG_S)) as runner:
         first = only_divergence(runner, SIMPLE)
         (first_pid,) = map(int, pids.read_text().split())
         assert process_gone(first_pid)  # killed and reaped, not left behind
@@ -131,7 +132,7 @@ def test_a_hang_is_reported_and_the_next_case_gets_a_fresh_process(tmp_path: Pat
 
 def test_after_a_hang_a_restarted_executor_agrees_again(tmp_path: Path) -> None:
     marker = tmp_path / "hung-once"
-    with Runner([spec("hang_once", marker)], timeout_s=HANG_S) as runner:
+    with Runner([spec("hang_once", marker)], Options(timeout_s=HANG_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
         assert (divergence.kind, divergence.detail) == (
             DivergenceKind.HANG,
@@ -145,7 +146,7 @@ def test_after_a_hang_a_restarted_executor_agrees_again(tmp_path: Path) -> None:
 
 
 def test_a_crash_reports_the_exit_status_and_the_standard_error() -> None:
-    with Runner([spec("crash")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("crash")], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
     assert divergence.kind is DivergenceKind.CRASH
     assert "status 3" in divergence.detail
@@ -158,14 +159,14 @@ def test_a_crash_reports_the_exit_status_and_the_standard_error() -> None:
 
 def test_every_crash_reports_only_the_standard_error_of_the_process_that_crashed() -> None:
     """A restarted process's crash must not be reported with its predecessors' log."""
-    with Runner([spec("crash")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("crash")], Options(timeout_s=PATIENT_S)) as runner:
         details = [only_divergence(runner, case).detail for case in (SIMPLE, COUNTER, EMPTY)]
     assert details == ["the executor exited (status 3); stderr: crash.py: giving up on purpose"] * 3
 
 
 def test_after_a_crash_a_restarted_executor_agrees_again(tmp_path: Path) -> None:
     marker = tmp_path / "crashed-once"
-    with Runner([spec("crash_once", marker)], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("crash_once", marker)], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
         assert divergence.kind is DivergenceKind.CRASH
         assert "status 3" in divergence.detail
@@ -177,7 +178,7 @@ def test_after_a_crash_a_restarted_executor_agrees_again(tmp_path: Path) -> None
 
 
 def test_a_line_that_is_not_json_is_a_protocol_divergence_quoting_it() -> None:
-    with Runner([spec("garbage")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("garbage")], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
     assert divergence.kind is DivergenceKind.PROTOCOL
     assert divergence.detail == "not JSON: 'hello world'"
@@ -185,7 +186,7 @@ def test_a_line_that_is_not_json_is_a_protocol_divergence_quoting_it() -> None:
 
 
 def test_whitespace_and_key_order_of_an_answer_do_not_matter() -> None:
-    with Runner([spec("noncanonical")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("noncanonical")], Options(timeout_s=PATIENT_S)) as runner:
         for case in (SIMPLE, COUNTER, EMPTY):
             assert agrees(runner, case)
 
@@ -193,7 +194,7 @@ def test_whitespace_and_key_order_of_an_answer_do_not_matter() -> None:
 def test_an_extra_answer_line_is_a_protocol_divergence_on_the_next_case() -> None:
     """Both lines of an answer reach the harness's pipe in one write, before it reads the
     first: the extra one is there to be seen when the next case is asked, every time."""
-    with Runner([spec("extra_line")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("extra_line")], Options(timeout_s=PATIENT_S)) as runner:
         assert agrees(runner, SIMPLE)
         divergence = only_divergence(runner, COUNTER)
         # The harness restarts the executor to get back in step: the round repeats.
@@ -221,7 +222,7 @@ def test_a_command_that_does_not_exist_is_an_input_error_naming_it() -> None:
 
 def test_a_runner_with_a_command_that_does_not_exist_is_an_input_error() -> None:
     with pytest.raises(InputError, match="/no/such/thing"):
-        Runner([spec("correct"), "cmd:/no/such/thing"], timeout_s=PATIENT_S)
+        Runner([spec("correct"), "cmd:/no/such/thing"], Options(timeout_s=PATIENT_S))
 
 
 @pytest.mark.parametrize(
@@ -251,7 +252,7 @@ FINGERPRINTED = [
 
 
 def fingerprint_of(executor: str, timeout_s: float) -> tuple[DivergenceKind, str]:
-    with Runner([executor], timeout_s=timeout_s) as runner:
+    with Runner([executor], Options(timeout_s=timeout_s)) as runner:
         divergence = only_divergence(runner, SIMPLE)
     return divergence.kind, divergence.fingerprint
 

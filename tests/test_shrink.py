@@ -29,6 +29,7 @@ from tests.builders import Json, account, burn, invoke, transfer_outputs
 from txparity.executors.codec import canonical_json, case_from_json, decode_case, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.harness.differential import Divergence, Runner
+from txparity.harness.options import Options
 from txparity.harness.shrink import (
     PASSES,
     delete_transactions,
@@ -614,7 +615,7 @@ BOUNDED_MINIMAL = (
 
 def test_small_bounded_numbers_shrink_to_the_same_minimal_case() -> None:
     spec = "batched-no-sender-debit@memory/seeded"
-    with Runner([spec], seeds=1) as runner:
+    with Runner([spec], Options(seeds=1)) as runner:
         divergence = found(runner, lower_bounded(48, 40))
         result = shrink(divergence, runner, runner.targets[0], seconds=60)
     assert not result.timed_out
@@ -634,7 +635,7 @@ def test_an_integer_bounded_by_a_later_one_shrinks_in_few_steps() -> None:
     cases carry u64 values such as 2**63, so they never get there. The minimal case
     is the same as from small numbers, and should be reached in a few seconds."""
     spec = "batched-no-sender-debit@memory/seeded"
-    with Runner([spec], seeds=1) as runner:
+    with Runner([spec], Options(seeds=1)) as runner:
         divergence = found(runner, lower_bounded(100_000, 60_000))
         result = shrink(divergence, runner, runner.targets[0], seconds=10)
     assert not result.timed_out
