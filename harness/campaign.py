@@ -34,7 +34,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -54,10 +54,12 @@ from txparity.harness.corpus import (
     save_and_shrink,
 )
 from txparity.harness.differential import Divergence, Runner, Tally
+from txparity.harness.errors import HarnessError
 from txparity.harness.options import Options
 from txparity.harness.strategies import cases
 
 __all__ = [
+    "CampaignError",
     "CaseDrawer",
     "Progress",
     "Summary",
@@ -115,6 +117,10 @@ class Progress:
     summary: Summary
     elapsed: float
     remaining: float | None
+
+
+class CampaignError(HarnessError):
+    """A campaign that cannot run as asked: the system refused a worker process."""
 
 
 # ---------------------------------------------------------------- generation
@@ -221,11 +227,14 @@ def _keep(divergence: Divergence, runner: Runner, options: Options,
 
 
 def _claim(corpus: Path, fingerprint: str) -> bool:
-    corpus.mkdir(parents=True, exist_ok=True)
+    """Whether this worker is the first to find ``fingerprint`` (see the module text)."""
     try:
+        corpus.mkdir(parents=True, exist_ok=True)
         os.mkdir(corpus / fingerprint)
     except FileExistsError:
         return False
+    except OSError as error:
+        raise CorpusError(f"cannot write to corpus directory {corpus}: {error.strerror}") from None
     return True
 
 
@@ -376,15 +385,29 @@ def _run_processes(options: Options, deadline_s: float | None, collector: _Colle
         )
         for worker in range(options.workers)
     ]
-    for process in processes:
-        process.start()
     try:
+        _start(processes, stop)
         _gather(events, len(processes), collector, report, every_s)
     finally:
         for process in processes:
+            if process.pid is None:  # never started
+                continue
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+
+
+def _start(processes: Sequence[multiprocessing.process.BaseProcess], stop: _Flag) -> None:
+    """Start every worker; if the system refuses one, stop those already started."""
+    for number, process in enumerate(processes):
+        try:
+            process.start()
+        except OSError as error:
+            stop.set()
+            raise CampaignError(
+                f"cannot start worker process {number + 1} of {len(processes)}: "
+                f"{error.strerror or error}"
+            ) from None
 
 
 def _gather(events: multiprocessing.Queue[Event], running: int, collector: _Collector,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -68,6 +69,7 @@ EXIT_OK = 0
 EXIT_DIVERGENCE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT: the campaign did not run to its end
+EXIT_BROKEN_PIPE = 141  # the shell's code for SIGPIPE: the reader of standard output left
 
 _DIFFERENTIAL: tuple[Option[Any], ...] = (EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG)
 # The shared options each command takes, in the order its help lists them.
@@ -152,6 +154,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("interrupted")
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """Whoever read standard output stopped (``| head``): end quietly, as Unix tools
+    do, with the shell's status for SIGPIPE. Standard output now points at
+    /dev/null, or Python would fail again flushing it at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def _fail(message: str) -> int:

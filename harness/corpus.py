@@ -52,7 +52,7 @@ ENTRY_FORMAT = COUNTEREXAMPLE_FORMAT
 
 
 class CorpusError(HarnessError):
-    """A corpus file that cannot be read as a counterexample."""
+    """A corpus file that cannot be read as a counterexample, or be written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +136,20 @@ def case_hash(case: Case) -> str:
 
 
 def save_entry(entry: Entry, corpus: Path) -> Path:
-    """Write ``entry`` atomically; return its path (unchanged if already there)."""
+    """Write ``entry`` atomically; return its path (unchanged if already there).
+
+    ``CorpusError`` if the file system refuses (the corpus became unwritable, the
+    disk is full): the counterexample is then not saved, and the message says so."""
+    try:
+        return _write_entry(entry, corpus)
+    except OSError as error:
+        raise CorpusError(
+            f"cannot save the counterexample of {entry.fingerprint} in {corpus}: "
+            f"{error.strerror or error}"
+        ) from None
+
+
+def _write_entry(entry: Entry, corpus: Path) -> Path:
     directory = corpus / entry.fingerprint
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{case_hash(entry.case)}.json"

@@ -33,6 +33,8 @@ from typing import Any
 
 from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import U64_LIMIT, Case
+from txparity.executors.parallel import case_id
+from txparity.harness.errors import ReferenceFailure
 from txparity.harness.options import DEFAULTS, Equivalence, Options
 from txparity.harness.targets import REFERENCE_SPEC, Answer, AnswerKind, Target, make_target
 
@@ -285,9 +287,13 @@ class Runner:
         self.close()
 
     def reference_result(self, case: Case) -> str:
+        """The reference's result; ``ReferenceFailure`` if it has none for this case."""
         answer = self.reference.answer(case)
         if answer.kind is not AnswerKind.RESULT or answer.result is None:
-            raise RuntimeError(f"the reference executor failed: {answer.detail}")
+            raise ReferenceFailure(
+                f"the reference executor {REFERENCE_SPEC} failed on case {case_id(case)} "
+                f"({answer.kind}): {answer.detail}"
+            )
         return answer.result
 
     def check(

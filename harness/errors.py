@@ -7,7 +7,7 @@ line and exit status 2. Any other exception is a bug of the harness.
 
 from __future__ import annotations
 
-__all__ = ["HarnessError", "InputError", "KnobsError", "UnknownProfile"]
+__all__ = ["HarnessError", "InputError", "KnobsError", "ReferenceFailure", "UnknownProfile"]
 
 
 class HarnessError(Exception):
@@ -24,3 +24,8 @@ class UnknownProfile(InputError):
 
 class KnobsError(HarnessError):
     """A ``Knobs`` value that cannot shape cases (a bad range, weight or percentage)."""
+
+
+class ReferenceFailure(HarnessError):
+    """The reference executor gave no result for a case: nothing can be compared, and
+    no target is to blame. The message carries the reference's answer."""

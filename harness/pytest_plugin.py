@@ -83,7 +83,7 @@ class CorpusFile(pytest.File):
         yield CorpusItem.from_parent(self, name=f"replay[{self.path.parent.name}/{self.path.stem}]")
 
 
-class CorpusReplayFailure(Exception):
+class CorpusReplayFailure(HarnessError):
     """A saved counterexample still diverges, or cannot be read."""
 
 

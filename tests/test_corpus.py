@@ -184,6 +184,19 @@ def test_saving_the_shrunk_flag_overwrites_the_same_file(tmp_path: Path) -> None
     assert len(list(tmp_path.rglob("*.json"))) == 1
 
 
+def test_a_save_the_file_system_refuses_is_a_corpus_error(tmp_path: Path) -> None:
+    """A file where the fingerprint's directory goes: one error naming what was not
+    saved, and no temporary file left behind."""
+    entry = mutant_entry()
+    (tmp_path / entry.fingerprint).write_text("in the way")
+    with pytest.raises(CorpusError) as refusal:
+        save_entry(entry, tmp_path)
+    assert str(refusal.value) == (
+        f"cannot save the counterexample of {entry.fingerprint} in {tmp_path}: File exists"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [entry.fingerprint]
+
+
 def saved_document(tmp_path: Path) -> tuple[Path, Json]:
     path = save_entry(mutant_entry(), tmp_path)
     return path, json.loads(path.read_text())

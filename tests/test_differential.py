@@ -15,6 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import shlex
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +26,7 @@ from tests.builders import Json, account, transfer
 from txparity.executors.codec import canonical_json, decode_case
 from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import Case
+from txparity.executors.parallel import case_id
 from txparity.harness.differential import (
     Difference,
     Divergence,
@@ -34,9 +38,12 @@ from txparity.harness.differential import (
     compare,
     flatten,
 )
+from txparity.harness.errors import HarnessError, ReferenceFailure
 from txparity.harness.options import Options
 from txparity.harness.report import build_report
-from txparity.harness.targets import Answer, AnswerKind
+from txparity.harness.targets import Answer, AnswerKind, make_target
+
+SCRIPTS = Path(__file__).parent / "external_scripts"
 
 # ---------------------------------------------------------------- results by hand
 
@@ -478,6 +485,25 @@ def test_check_finds_nothing_on_correct_executors() -> None:
     }
     assert outcome.runs == 7
     assert outcome.executor_seconds > 0
+
+
+def test_a_reference_without_a_result_fails_with_its_answer() -> None:
+    """Nothing can be compared then, and no target is to blame: a ``ReferenceFailure``
+    (a ``HarnessError``, one line from the command line) carrying the answer."""
+    says_error = "cmd:" + shlex.join([sys.executable, str(SCRIPTS / "error.py")])
+    case = PAYS_FOUR_TIMES
+    with Runner(["batched@memory/seeded"]) as runner:
+        runner.reference = make_target(says_error)  # a real executor that answers errors
+        try:
+            with pytest.raises(ReferenceFailure) as failure:
+                runner.check(case)
+        finally:
+            runner.reference.close()
+    assert str(failure.value) == (
+        f"the reference executor sequential@memory failed on case {case_id(case)} "
+        "(error): unsupported"
+    )
+    assert isinstance(failure.value, HarnessError)
 
 
 def test_tallies_add_up_field_by_field_and_survive_pickling() -> None:
