@@ -28,7 +28,7 @@ from txparity.executors.schedule import SCHEDULES
 from txparity.executors.state import BACKENDS
 from txparity.harness.campaign import run_campaign
 from txparity.harness.casefile import read_case
-from txparity.harness.console import ProgressDisplay, summary_table
+from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
 from txparity.harness.corpus import (
     CorpusError,
     check_writable,
@@ -121,6 +121,9 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _shrink_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("case", help="a case file (or vector, or corpus file), or -")
+    parser.add_argument(
+        "--stats", action="store_true", help="print what each shrink pass proposed and kept"
+    )
 
 
 def _fuzz_arguments(parser: argparse.ArgumentParser) -> None:
@@ -266,6 +269,7 @@ def command_check(arguments: argparse.Namespace) -> int:
 
 def command_shrink(arguments: argparse.Namespace) -> int:
     options = options_from(arguments, Command.SHRINK)
+    show_stats: bool = arguments.stats
     case = read_case(_read_input(arguments.case))
     check_writable(options.corpus)
     with Runner(options.executors, options) as runner:
@@ -277,6 +281,8 @@ def command_shrink(arguments: argparse.Namespace) -> int:
     print(build_report(kept.divergence).text())
     shrunk = len(kept.divergence.case.block.txs)
     print(f"shrunk {kept.original_txs} -> {shrunk} transaction(s) in {kept.shrink_seconds:.1f} s")
+    if show_stats:
+        print(shrink_stats_table(kept.shrunk))
     print(f"replay: {replay_command(kept.path)}")
     print(kept.path)
     return EXIT_DIVERGENCE

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import IO
 
 from txparity.harness.campaign import Progress, Summary
+from txparity.harness.shrink import ShrinkResult
 
-__all__ = ["ProgressDisplay", "summary_table"]
+__all__ = ["ProgressDisplay", "shrink_stats_table", "summary_table"]
 
 
 class ProgressDisplay:
@@ -79,4 +80,24 @@ def summary_table(summary: Summary) -> str:
     rows += [f"saved {path}" for path in summary.saved]
     rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
     rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
+    return "\n".join(rows)
+
+
+def shrink_stats_table(result: ShrinkResult) -> str:
+    """Each pass's candidates, how far they got, and its time; then the rounds."""
+    header = (
+        f"{'pass':24} {'proposed':>8} {'not smaller':>11} {'repeated':>8} {'invalid':>7} "
+        f"{'tried':>6} {'kept':>5} {'seconds':>8}"
+    )
+    rows = [header, "-" * len(header)]
+    for p in result.passes:
+        rows.append(
+            f"{p.name:24} {p.proposed:8} {p.not_smaller:11} {p.duplicate:8} {p.invalid:7} "
+            f"{p.tried:6} {p.kept:5} {p.seconds:8.2f}"
+        )
+    rows.append(
+        f"{result.rounds} round(s), {result.candidates_tried} candidate(s) tried, "
+        f"{result.kept} kept" + (", out of time" if result.timed_out else "")
+    )
+    rows += [f"round {n}: {', '.join(order)}" for n, order in enumerate(result.orders, 1)]
     return "\n".join(rows)

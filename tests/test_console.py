@@ -1,13 +1,16 @@
-"""Terminal rendering (``harness.console``): the campaign's progress display and its
-closing summary table, exactly as a user sees them."""
+"""Terminal rendering (``harness.console``): the campaign's progress display, its
+closing summary table, and the shrink statistics, exactly as a user sees them."""
 
 from __future__ import annotations
 
 import io
 
+from tests.conftest import VECTORS_DIR, load_vector
+from txparity.executors.codec import case_from_json
 from txparity.harness.campaign import Progress, Summary
-from txparity.harness.console import ProgressDisplay, summary_table
-from txparity.harness.differential import Tally
+from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
+from txparity.harness.differential import Divergence, DivergenceKind, Tally
+from txparity.harness.shrink import PassStats, ShrinkResult
 
 
 class Terminal(io.StringIO):
@@ -79,4 +82,32 @@ def test_the_summary_table() -> None:
         "interrupted: 30 cases in 4.0 s (7.5/s); 2 divergence(s), 1 fingerprint(s); "
         "corpus replayed 1",
         "skipped unreadable corpus file: x.json: not JSON",
+    ]
+
+
+def test_the_shrink_statistics_table() -> None:
+    case_json, expected = load_vector(VECTORS_DIR / "simple_transfer.json")
+    divergence = Divergence(
+        DivergenceKind.STATE, "x@memory/seeded", "x", case_from_json(case_json), expected,
+        expected, "detail", None, (), "f" * 16,
+    )  # fmt: skip
+    result = ShrinkResult(
+        divergence, candidates_tried=7, kept=2, seconds=1.0, timed_out=True,
+        passes=(
+            PassStats("delete_transactions", proposed=9, duplicate=3, tried=6, kept=2,
+                      seconds=0.5),
+            PassStats("lower_numbers", proposed=2, not_smaller=1, tried=1, seconds=0.25),
+        ),
+        orders=(("delete_transactions", "lower_numbers"), ("delete_transactions",
+                                                          "lower_numbers")),
+    )  # fmt: skip
+    header = f"{'pass':24} proposed not smaller repeated invalid  tried  kept  seconds"
+    assert shrink_stats_table(result).splitlines() == [
+        header,
+        "-" * len(header),
+        f"{'delete_transactions':24}        9           0        3       0      6     2     0.50",
+        f"{'lower_numbers':24}        2           1        0       0      1     0     0.25",
+        "2 round(s), 7 candidate(s) tried, 2 kept, out of time",
+        "round 1: delete_transactions, lower_numbers",
+        "round 2: delete_transactions, lower_numbers",
     ]
