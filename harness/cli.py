@@ -14,7 +14,9 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -343,6 +345,8 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     )
     display = ProgressDisplay(sys.stderr)
     summary = run_campaign(options, display.update)
+    if summary.interrupted:
+        _finish_without_interrupts()
     display.finish()
     print(summary_table(summary))
     if json_summary:
@@ -350,6 +354,14 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     if summary.found_anything:
         return EXIT_DIVERGENCE
     return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK
+
+
+def _finish_without_interrupts() -> None:
+    """The user has stopped the campaign already: a further Ctrl-C while its summary
+    is printed and the process exits would only lose the summary, or turn the exit
+    status into SIGINT's."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _start_each_target(options: Options) -> None:

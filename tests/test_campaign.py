@@ -3,6 +3,7 @@ killed campaign loses nothing it had found."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -302,3 +303,32 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
     code, summary = interrupted_fuzz(tmp_path, "batched@memory/seeded", 2, presses=2)
     assert code == 130
     assert summary["interrupted"] is True
+
+
+def test_a_ctrl_c_after_the_summary_keeps_the_exit_status(tmp_path: Path) -> None:
+    """Once a Ctrl-C has stopped the campaign, another one while the summary is
+    printed or the process exits changes nothing: still the summary and 130."""
+    command = [
+        sys.executable, "-m", "txparity", "fuzz", "--executor", "batched@memory/seeded",
+        "--seconds", "600", "--seed", "0", "--workers", "2", "--json",
+        "--corpus", str(tmp_path / "corpus"),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None and process.stdout is not None
+        assert process.stderr.readline().startswith("fuzzing ")
+        time.sleep(3)  # well into the campaign: workers spawned, cases checked
+        os.killpg(process.pid, signal.SIGINT)
+        summary = ""
+        while not summary.startswith("{"):  # the JSON summary is the last line
+            summary = process.stdout.readline()
+        with contextlib.suppress(ProcessLookupError):  # it may be gone already
+            os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+    finally:
+        process.kill()
+        process.wait()
+    assert json.loads(summary)["interrupted"] is True
