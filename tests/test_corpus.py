@@ -20,6 +20,7 @@ import pytest
 
 from tests.builders import Json, transfer
 from txparity.executors.codec import canonical_json, decode_case
+from txparity.harness.candidates import size
 from txparity.harness.corpus import (
     ENTRY_FORMAT,
     CorpusError,
@@ -37,7 +38,6 @@ from txparity.harness.corpus import (
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from txparity.harness.options import Options
 from txparity.harness.pytest_plugin import assert_agree
-from txparity.harness.shrink import size
 
 pytest_plugins = ["pytester"]
 

@@ -33,14 +33,13 @@ from tests.builders import Json, account, burn, invoke, transfer_outputs
 from txparity.executors.codec import canonical_json, case_from_json, decode_case, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.harness.campaign import draw_case
+from txparity.harness.candidates import Candidate, Put, size
 from txparity.harness.corpus import load_entry
 from txparity.harness.differential import Divergence, Runner
 from txparity.harness.options import Options
 from txparity.harness.shrink import (
     PASSES,
-    Candidate,
     PassStats,
-    Put,
     ShrinkPass,
     _most_successful_first,
     _PassRun,
@@ -52,7 +51,6 @@ from txparity.harness.shrink import (
     shrink,
     simplify_code,
     simplify_config,
-    size,
 )
 
 # ---------------------------------------------------------------- building cases
