@@ -239,6 +239,8 @@ class Option(Generic[T]):
             return self.bounds.problem(value)
         if self.choices and value not in self.choices:
             return f"invalid choice: {value!r} (choose from {', '.join(self.choices)})"
+        if self.repeatable and (isinstance(value, str) or not isinstance(value, Sequence)):
+            return f"a sequence of values, not {value!r}"
         return None
 
 
@@ -334,17 +336,16 @@ class Options:
     seed: int | None = SEED.default
 
     def __post_init__(self) -> None:
+        for each in fields(self):
+            option = _BY_NAME[each.name]
+            problem = option.problem(getattr(self, each.name))
+            if problem is not None:
+                raise OptionError(f"{option.flag}: {problem}")
+        profile_knobs(self.profile)
         # Values built in code may come as a list, a string or a str path.
         object.__setattr__(self, "executors", tuple(self.executors))
         object.__setattr__(self, "corpus", Path(self.corpus))
-        if self.equivalence not in tuple(Equivalence):
-            raise OptionError(f"--equivalence: {EQUIVALENCE.problem(self.equivalence)}")
         object.__setattr__(self, "equivalence", Equivalence(self.equivalence))
-        for each in fields(self):
-            problem = _BY_NAME[each.name].problem(getattr(self, each.name))
-            if problem is not None:
-                raise OptionError(f"{_BY_NAME[each.name].flag}: {problem}")
-        profile_knobs(self.profile)
 
     @staticmethod
     def for_command(command: Command, **changes: Any) -> Options:

@@ -163,6 +163,7 @@ def test_a_campaign_without_a_seed_reports_the_one_it_drew(tmp_path: Path) -> No
         ({"seeds": "3"}, "--seeds: not a whole number: '3'"),
         ({"seeds": True}, "--seeds: not a whole number: True"),
         ({"equivalence": "loose"}, "--equivalence: invalid choice: 'loose'"),
+        ({"executors": "batched"}, "--executor: a sequence of values, not 'batched'"),
     ],
 )
 def test_a_value_out_of_bounds_is_refused_in_code_too(
