@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,12 +193,12 @@ def test_values_built_in_code_are_normalized() -> None:
 # ---------------------------------------------------------------- upper bounds on the command line
 
 
-def upper(option: Option[object]) -> int | float:
+def upper(option: Option[Any]) -> int | float:
     assert isinstance(option.bounds, WholeNumber | Duration)
     return option.bounds.most
 
 
-BOUNDED = [
+BOUNDED: list[tuple[list[str], Option[Any], str, str]] = [
     # (command line before the option, option, the largest value, the least refused)
     (["check", "x"], SEEDS, "1000", "1001"),
     (["replay", "x"], SEEDS, "1000", "1001"),
@@ -223,7 +224,7 @@ BOUNDED = [
 def test_every_numeric_option_has_an_upper_bound(
     capsys: pytest.CaptureFixture[str],
     before: list[str],
-    option: Option[object],
+    option: Option[Any],
     largest: str,
     refused_value: str,
 ) -> None:
