@@ -387,7 +387,7 @@ def _run_processes(options: Options, deadline_s: float | None, collector: _Colle
     ]
     try:
         _start(processes, stop)
-        _gather(events, len(processes), collector, report, every_s)
+        _gather(events, processes, collector, report, every_s)
     finally:
         for process in processes:
             if process.pid is None:  # never started
@@ -398,34 +398,78 @@ def _run_processes(options: Options, deadline_s: float | None, collector: _Colle
 
 
 def _start(processes: Sequence[multiprocessing.process.BaseProcess], stop: _Flag) -> None:
-    """Start every worker; if the system refuses one, stop those already started."""
-    for number, process in enumerate(processes):
-        try:
-            process.start()
-        except OSError as error:
-            stop.set()
-            raise CampaignError(
-                f"cannot start worker process {number + 1} of {len(processes)}: "
-                f"{error.strerror or error}"
-            ) from None
+    """Start every worker; if the system refuses one, stop those already started.
+
+    Each starts with SIGINT ignored, a disposition a child keeps across ``exec``, so
+    that its Python never installs a KeyboardInterrupt handler: a Ctrl-C that comes
+    while a worker is still importing cannot kill it before ``_process_main`` runs.
+    """
+    with _interrupts_ignored():
+        for number, process in enumerate(processes):
+            try:
+                process.start()
+            except OSError as error:
+                stop.set()
+                raise CampaignError(
+                    f"cannot start worker process {number + 1} of {len(processes)}: "
+                    f"{error.strerror or error}"
+                ) from None
 
 
-def _gather(events: multiprocessing.Queue[Event], running: int, collector: _Collector,
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """SIGINT ignored while active (on the main thread; elsewhere it changes nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _gather(events: multiprocessing.Queue[Event],
+            processes: Sequence[multiprocessing.process.BaseProcess], collector: _Collector,
             report: Callable[[], None], every_s: float) -> None:  # fmt: skip
-    """Tally the workers' events until every worker is done."""
+    """Tally the workers' events until every worker is done, or has died without
+    saying so (killed, say), which is reported as a harness bug."""
+    running = set(range(len(processes)))
     last = time.monotonic()
     while running:
-        try:
-            event = events.get(timeout=every_s)
-        except queue.Empty:
-            event = None
-        if event is not None and event[0] is EventKind.DONE:
-            running -= 1
-        elif event is not None:
-            collector.apply(event)
+        with contextlib.suppress(queue.Empty):
+            _take(events.get(timeout=every_s), running, collector)
         if time.monotonic() - last >= every_s:
             last = time.monotonic()
+            _drop_the_dead(events, processes, running, collector)
             report()
+
+
+def _take(event: Event, running: set[int], collector: _Collector) -> None:
+    if event[0] is EventKind.DONE:
+        running.discard(event[1])
+    else:
+        collector.apply(event)
+
+
+def _drop_the_dead(events: multiprocessing.Queue[Event],
+                   processes: Sequence[multiprocessing.process.BaseProcess], running: set[int],
+                   collector: _Collector) -> None:  # fmt: skip
+    """Count a worker that has exited without its DONE as done. A process writes all
+    it put on the queue before it exits, so its last events are read first."""
+    dead = [worker for worker in running if processes[worker].exitcode is not None]
+    if not dead:
+        return
+    with contextlib.suppress(queue.Empty):
+        while True:
+            _take(events.get_nowait(), running, collector)
+    for worker in dead:
+        if worker in running:
+            running.discard(worker)
+            status = processes[worker].exitcode
+            collector.apply(
+                (EventKind.WORKER_ERROR, f"worker {worker} exited (status {status}) unfinished")
+            )
 
 
 def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) -> None:

@@ -332,3 +332,85 @@ def test_a_ctrl_c_after_the_summary_keeps_the_exit_status(tmp_path: Path) -> Non
         process.kill()
         process.wait()
     assert json.loads(summary)["interrupted"] is True
+
+
+# ---------------------------------------------------------------- workers that die
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The campaign worker processes a ``txparity fuzz`` process has started."""
+    try:
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    except FileNotFoundError:  # the process is gone
+        return []
+    workers = []
+    for child in map(int, children):
+        with contextlib.suppress(FileNotFoundError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+    return workers
+
+
+def ignores_sigint(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = int(next(line for line in status.splitlines() if line.startswith("SigIgn:"))[7:], 16)
+    return bool(ignored & (1 << (signal.SIGINT - 1)))
+
+
+def started_workers(process: subprocess.Popen[str], count: int) -> list[int]:
+    """Wait until ``count`` workers exist and the parent handles SIGINT again."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        workers = worker_pids(process.pid)
+        if len(workers) == count and not ignores_sigint(process.pid):
+            return workers
+        time.sleep(0.005)
+    raise AssertionError("the workers did not start")
+
+
+def fuzz_process(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    command = [
+        sys.executable, "-m", "txparity", "fuzz", "--executor", "batched@memory/seeded",
+        "--seed", "0", "--workers", "2", "--json", "--corpus", str(tmp_path / "corpus"), *args,
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def test_a_ctrl_c_while_workers_start_does_not_kill_them(tmp_path: Path) -> None:
+    """The workers ignore SIGINT from their first instruction, not only once their
+    code runs: a Ctrl-C while they still import ends the campaign cleanly."""
+    process = fuzz_process(tmp_path, "--seconds", "600")
+    try:
+        workers = started_workers(process, 2)
+        assert all(ignores_sigint(worker) for worker in workers)
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130, err
+    summary = json.loads(out.splitlines()[-1])
+    assert (summary["interrupted"], summary["harness_bugs"]) == (True, [])
+    assert "Traceback" not in err
+
+
+def test_a_worker_that_dies_is_reported_and_the_campaign_still_ends(tmp_path: Path) -> None:
+    """Killed before it could say it was done, a worker used to leave the parent
+    waiting for it forever; its share of the cases is missing, and the summary
+    says so."""
+    process = fuzz_process(tmp_path, "--cases", "10")
+    try:
+        workers = started_workers(process, 2)
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 1, err
+    summary = json.loads(out.splitlines()[-1])
+    [bug] = summary["harness_bugs"]
+    assert bug in {f"worker {n} exited (status -9) unfinished" for n in (0, 1)}
+    assert 5 <= summary["cases"] < 10  # all of the other worker's share: 1, 3, ... or 0, 2, ...
