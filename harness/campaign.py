@@ -11,17 +11,21 @@ On a divergence whose fingerprint is new, the worker claims the fingerprint by
 creating its corpus directory (an atomic ``mkdir``: exactly one worker wins, and
 fingerprints already in the corpus from an earlier run are never redone), saves
 the case as found, shrinks it within the shrink budget, and saves the result.
-Workers report every event to the parent through a queue; the parent alone
-tallies and displays.
+Workers report every event to the parent through a queue, ending with "done"; the
+parent alone tallies (in one ``Tally`` per executor) and displays. A worker that
+exits without saying it is done (killed, say) is counted as done and reported.
 
 A generated case that the project's own decoder refuses is a harness bug, not an
 executor's divergence, and is reported as such.
 
 Ctrl-C stops a campaign in two steps. The first asks every worker to stop after
-its current case (worker processes ignore SIGINT themselves; the parent sets a
-shared flag) and the campaign ends with its summary, marked interrupted. A second
-Ctrl-C stops at once, killing the workers. Either way nothing found is lost: a
-case is saved before it is shrunk, and every file is written then renamed.
+its current case (worker processes ignore SIGINT from the moment they start; the
+parent sets a shared flag) and the campaign ends with its summary, marked
+interrupted. A second Ctrl-C stops at once, killing the workers. Either way
+nothing found is lost: a case is saved before it is shrunk, and every file is
+written then renamed.
+
+A campaign's settings are an ``Options`` value (``harness.options``).
 """
 
 from __future__ import annotations
