@@ -11,17 +11,21 @@ On a divergence whose fingerprint is new, the worker claims the fingerprint by
 creating its corpus directory (an atomic ``mkdir``: exactly one worker wins, and
 fingerprints already in the corpus from an earlier run are never redone), saves
 the case as found, shrinks it within the shrink budget, and saves the result.
-Workers report every event to the parent through a queue; the parent alone
-tallies and displays.
+Workers report every event to the parent through a queue, ending with "done"; the
+parent alone tallies (in one ``Tally`` per executor) and displays. A worker that
+exits without saying it is done (killed, say) is counted as done and reported.
 
 A generated case that the project's own decoder refuses is a harness bug, not an
 executor's divergence, and is reported as such.
 
 Ctrl-C stops a campaign in two steps. The first asks every worker to stop after
-its current case (worker processes ignore SIGINT themselves; the parent sets a
-shared flag) and the campaign ends with its summary, marked interrupted. A second
-Ctrl-C stops at once, killing the workers. Either way nothing found is lost: a
-case is saved before it is shrunk, and every file is written then renamed.
+its current case (worker processes ignore SIGINT from the moment they start; the
+parent sets a shared flag) and the campaign ends with its summary, marked
+interrupted. A second Ctrl-C stops at once, killing the workers. Either way
+nothing found is lost: a case is saved before it is shrunk, and every file is
+written then renamed.
+
+A campaign's settings are an ``Options`` value (``harness.options``).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -53,13 +57,14 @@ from txparity.harness.corpus import (
     replay_entry,
     save_and_shrink,
 )
-from txparity.harness.differential import CheckResult, Divergence, Equivalence, Runner
+from txparity.harness.differential import Divergence, Runner, Tally
+from txparity.harness.errors import HarnessError
+from txparity.harness.options import Options
 from txparity.harness.strategies import cases
 
 __all__ = [
-    "CampaignConfig",
+    "CampaignError",
     "CaseDrawer",
-    "ExecutorTally",
     "Progress",
     "Summary",
     "draw_case",
@@ -67,31 +72,6 @@ __all__ = [
 ]
 
 _BUFFER_BYTES = 8192
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignConfig:
-    specs: tuple[str, ...]
-    profile: str = "mixed"
-    seconds: float | None = 60.0
-    cases: int | None = None
-    seed: int = 0
-    corpus: Path = Path("corpus")
-    workers: int = 1
-    shrink_seconds: float = 30.0
-    seeds: int = 1
-    timeout_s: float = 10.0
-    watchdog_s: float = 10.0
-    equivalence: Equivalence = Equivalence.STRICT
-
-
-@dataclass(slots=True)
-class ExecutorTally:
-    cases: int = 0
-    runs: int = 0
-    divergences: int = 0
-    parallel: int = 0
-    aborts: int = 0
 
 
 @dataclass(slots=True)
@@ -110,8 +90,9 @@ class Summary:
     harness_bugs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # unreadable corpus files
     executor_seconds: float = 0.0
-    executors: dict[str, ExecutorTally] = field(default_factory=dict)
+    executors: dict[str, Tally] = field(default_factory=dict)
     interrupted: bool = False
+    seed: int | None = None  # the campaign's
 
     @property
     def found_anything(self) -> bool:
@@ -140,6 +121,10 @@ class Progress:
     summary: Summary
     elapsed: float
     remaining: float | None
+
+
+class CampaignError(HarnessError):
+    """A campaign that cannot run as asked: the system refused a worker process."""
 
 
 # ---------------------------------------------------------------- generation
@@ -208,19 +193,19 @@ class _Flag(Protocol):
     def set(self) -> None: ...
 
 
-def _work(config: CampaignConfig, worker: int, deadline: float | None,
+def _work(options: Options, worker: int, deadline: float | None,
           emit: Callable[[Event], None], stopping: StopFlag) -> None:  # fmt: skip
     """One worker's share of the campaign, until done or ``stopping()``; every event
     goes to ``emit``."""
-    drawer = CaseDrawer(config.profile, config.seed)
+    assert options.seed is not None, "run_campaign chooses the seed before any worker starts"
+    drawer = CaseDrawer(options.profile, options.seed)
     index = worker
-    with Runner(list(config.specs), config.seeds, config.equivalence,
-                config.timeout_s, config.watchdog_s) as runner:  # fmt: skip
-        while config.cases is None or index < config.cases:
+    with Runner(options.executors, options) as runner:
+        while options.cases is None or index < options.cases:
             if stopping() or (deadline is not None and time.monotonic() >= deadline):
                 break
             case = drawer.draw(index)
-            index += config.workers
+            index += options.workers
             if case is None:
                 continue
             bug = _generator_bug(case)
@@ -228,47 +213,42 @@ def _work(config: CampaignConfig, worker: int, deadline: float | None,
                 emit((EventKind.HARNESS_BUG, f"{bug}: {canonical_json(encode_case(case))}"))
                 continue
             result = runner.check(case)
-            emit((EventKind.CASE, _tallies(result)))
+            emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
             for divergence in result.divergences:
-                _keep(divergence, runner, config, deadline, emit)
+                _keep(divergence, runner, options, deadline, emit)
 
 
-def _tallies(result: CheckResult) -> tuple[dict[str, tuple[int, int, int, int]], float]:
-    """A case's tallies as plain tuples: cheap to send to the parent."""
-    per_spec = {
-        spec: (t.runs, t.divergences, t.parallel, t.aborts) for spec, t in result.tallies.items()
-    }
-    return per_spec, result.executor_seconds
-
-
-def _keep(divergence: Divergence, runner: Runner, config: CampaignConfig,
+def _keep(divergence: Divergence, runner: Runner, options: Options,
           deadline: float | None, emit: Callable[[Event], None]) -> None:  # fmt: skip
     emit((EventKind.DIVERGENCE, divergence.fingerprint))
-    if not _claim(config.corpus, divergence.fingerprint):
+    if not _claim(options.corpus, divergence.fingerprint):
         return
-    budget = config.shrink_seconds
+    budget = options.shrink_seconds
     if deadline is not None:
         budget = min(budget, max(1.0, deadline - time.monotonic()))
-    kept = save_and_shrink(divergence, runner, config.corpus, budget, config.equivalence)
+    kept = save_and_shrink(divergence, runner, options.corpus, budget)
     emit((EventKind.SAVED, (str(kept.path), len(kept.divergence.case.block.txs))))
 
 
 def _claim(corpus: Path, fingerprint: str) -> bool:
-    corpus.mkdir(parents=True, exist_ok=True)
+    """Whether this worker is the first to find ``fingerprint`` (see the module text)."""
     try:
+        corpus.mkdir(parents=True, exist_ok=True)
         os.mkdir(corpus / fingerprint)
     except FileExistsError:
         return False
+    except OSError as error:
+        raise CorpusError(f"cannot write to corpus directory {corpus}: {error.strerror}") from None
     return True
 
 
-def _process_main(config: CampaignConfig, worker: int, deadline_s: float | None,
+def _process_main(options: Options, worker: int, deadline_s: float | None,
                   events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
     _pin_to_a_core(worker)
     try:
-        _work(config, worker, deadline, events.put, stop.is_set)
+        _work(options, worker, deadline, events.put, stop.is_set)
     except BaseException as error:  # the parent reports it; a worker never dies silently
         events.put((EventKind.WORKER_ERROR, f"{type(error).__name__}: {error}"))
     finally:
@@ -290,24 +270,27 @@ def _pin_to_a_core(worker: int) -> None:
 # ---------------------------------------------------------------- the parent
 
 
-class _Tally:
-    def __init__(self, config: CampaignConfig, started: float) -> None:
+class _Collector:
+    """The parent's view of the campaign: every worker's events, added up."""
+
+    def __init__(self, options: Options, started: float) -> None:
         self.summary = Summary()
         self.started = started
-        self.config = config
-        for spec in config.specs:
-            self.summary.executors[spec] = ExecutorTally()
+        self.options = options
+        self.summary.seed = options.seed
+        for spec in options.executors:
+            self.summary.executors[spec] = Tally()
 
     def apply(self, event: Event) -> None:
         kind, payload = event
         summary = self.summary
         match kind:
             case EventKind.CASE:
-                per_spec, executor_seconds = payload
+                tallies, executor_seconds = payload
                 summary.cases += 1
                 summary.executor_seconds += executor_seconds
-                for spec, (runs, divergences, parallel, aborts) in per_spec.items():
-                    self._add(spec, runs, divergences, parallel, aborts)
+                for spec, tally in tallies.items():
+                    summary.executors[spec] = summary.executors.get(spec, Tally()) + tally
             case EventKind.DIVERGENCE:
                 summary.divergences += 1
                 summary.fingerprints.add(payload)
@@ -320,46 +303,40 @@ class _Tally:
             case EventKind.HARNESS_BUG | EventKind.WORKER_ERROR:
                 summary.harness_bugs.append(payload)
 
-    def _add(self, spec: str, runs: int, divergences: int, parallel: int, aborts: int) -> None:
-        tally = self.summary.executors.setdefault(spec, ExecutorTally())
-        tally.cases += 1
-        tally.runs += runs
-        tally.divergences += divergences
-        tally.parallel += parallel
-        tally.aborts += aborts
-
 
 def run_campaign(
-    config: CampaignConfig,
+    options: Options,
     progress: Callable[[Progress], None] | None = None,
     every_s: float = 0.5,
 ) -> Summary:
     """Replay the corpus, then fuzz until the case count or the time is reached, or
-    until interrupted (see the module text)."""
+    until interrupted (see the module text). Without a seed in ``options``, a random
+    one is chosen (and is in the summary)."""
+    options = options.with_seed()
     started = time.monotonic()
-    tally = _Tally(config, started)
+    collector = _Collector(options, started)
     stop = multiprocessing.get_context("spawn").Event()
 
     def report() -> None:
-        tally.summary.interrupted = stop.is_set()
+        collector.summary.interrupted = stop.is_set()
         if progress is not None:
             elapsed = time.monotonic() - started
-            remaining = None if config.seconds is None else max(0.0, config.seconds - elapsed)
-            progress(Progress(tally.summary, elapsed, remaining))
+            remaining = None if options.seconds is None else max(0.0, options.seconds - elapsed)
+            progress(Progress(collector.summary, elapsed, remaining))
 
     try:
         with _first_interrupt_sets(stop):
-            _replay_corpus(config, tally, stop.is_set)
-            deadline_s = None if config.seconds is None else config.seconds - _since(started)
-            if config.workers == 1:
-                _work_here(config, deadline_s, tally, report, every_s, stop.is_set)
+            _replay_corpus(options, collector, stop.is_set)
+            deadline_s = None if options.seconds is None else options.seconds - _since(started)
+            if options.workers == 1:
+                _work_here(options, deadline_s, collector, report, every_s, stop.is_set)
             else:
-                _run_processes(config, deadline_s, tally, report, every_s, stop)
+                _run_processes(options, deadline_s, collector, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
-    tally.summary.seconds = _since(started)
+    collector.summary.seconds = _since(started)
     report()  # also marks the summary interrupted if it was
-    return tally.summary
+    return collector.summary
 
 
 def _since(started: float) -> float:
@@ -387,67 +364,125 @@ def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _work_here(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
+def _work_here(options: Options, deadline_s: float | None, collector: _Collector,
                report: Callable[[], None], every_s: float, stopping: StopFlag) -> None:  # fmt: skip
     """The whole campaign in this process (one worker): no queue, no spawn."""
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
     last = [time.monotonic()]
 
     def emit(event: Event) -> None:
-        tally.apply(event)
+        collector.apply(event)
         if time.monotonic() - last[0] >= every_s:
             last[0] = time.monotonic()
             report()
 
-    _work(config, 0, deadline, emit, stopping)
+    _work(options, 0, deadline, emit, stopping)
 
 
-def _run_processes(config: CampaignConfig, deadline_s: float | None, tally: _Tally,
+def _run_processes(options: Options, deadline_s: float | None, collector: _Collector,
                    report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
     processes = [
         context.Process(
-            target=_process_main, args=(config, worker, deadline_s, events, stop), daemon=True
+            target=_process_main, args=(options, worker, deadline_s, events, stop), daemon=True
         )
-        for worker in range(config.workers)
+        for worker in range(options.workers)
     ]
-    for process in processes:
-        process.start()
     try:
-        _gather(events, len(processes), tally, report, every_s)
+        _start(processes, stop)
+        _gather(events, processes, collector, report, every_s)
     finally:
         for process in processes:
+            if process.pid is None:  # never started
+                continue
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
 
 
-def _gather(events: multiprocessing.Queue[Event], running: int, tally: _Tally,
+def _start(processes: Sequence[multiprocessing.process.BaseProcess], stop: _Flag) -> None:
+    """Start every worker; if the system refuses one, stop those already started.
+
+    Each starts with SIGINT ignored, a disposition a child keeps across ``exec``, so
+    that its Python never installs a KeyboardInterrupt handler: a Ctrl-C that comes
+    while a worker is still importing cannot kill it before ``_process_main`` runs.
+    """
+    with _interrupts_ignored():
+        for number, process in enumerate(processes):
+            try:
+                process.start()
+            except OSError as error:
+                stop.set()
+                raise CampaignError(
+                    f"cannot start worker process {number + 1} of {len(processes)}: "
+                    f"{error.strerror or error}"
+                ) from None
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """SIGINT ignored while active (on the main thread; elsewhere it changes nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _gather(events: multiprocessing.Queue[Event],
+            processes: Sequence[multiprocessing.process.BaseProcess], collector: _Collector,
             report: Callable[[], None], every_s: float) -> None:  # fmt: skip
-    """Tally the workers' events until every worker is done."""
+    """Tally the workers' events until every worker is done, or has died without
+    saying so (killed, say), which is reported as a harness bug."""
+    running = set(range(len(processes)))
     last = time.monotonic()
     while running:
-        try:
-            event = events.get(timeout=every_s)
-        except queue.Empty:
-            event = None
-        if event is not None and event[0] is EventKind.DONE:
-            running -= 1
-        elif event is not None:
-            tally.apply(event)
+        with contextlib.suppress(queue.Empty):
+            _take(events.get(timeout=every_s), running, collector)
         if time.monotonic() - last >= every_s:
             last = time.monotonic()
+            _drop_the_dead(events, processes, running, collector)
             report()
 
 
-def _replay_corpus(config: CampaignConfig, tally: _Tally, stopping: StopFlag) -> None:
+def _take(event: Event, running: set[int], collector: _Collector) -> None:
+    if event[0] is EventKind.DONE:
+        running.discard(event[1])
+    else:
+        collector.apply(event)
+
+
+def _drop_the_dead(events: multiprocessing.Queue[Event],
+                   processes: Sequence[multiprocessing.process.BaseProcess], running: set[int],
+                   collector: _Collector) -> None:  # fmt: skip
+    """Count a worker that has exited without its DONE as done. A process writes all
+    it put on the queue before it exits, so its last events are read first."""
+    dead = [worker for worker in running if processes[worker].exitcode is not None]
+    if not dead:
+        return
+    with contextlib.suppress(queue.Empty):
+        while True:
+            _take(events.get_nowait(), running, collector)
+    for worker in dead:
+        if worker in running:
+            running.discard(worker)
+            status = processes[worker].exitcode
+            collector.apply(
+                (EventKind.WORKER_ERROR, f"worker {worker} exited (status {status}) unfinished")
+            )
+
+
+def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) -> None:
     """Replay every readable corpus file; one that still diverges counts as a
     divergence found now (unreadable files are listed, never fatal)."""
-    if not config.corpus.is_dir():
+    if not options.corpus.is_dir():
         return
-    summary = tally.summary
-    for path in corpus_files([config.corpus]):
+    summary = collector.summary
+    for path in corpus_files([options.corpus]):
         if stopping():
             return
         try:
@@ -458,4 +493,4 @@ def _replay_corpus(config: CampaignConfig, tally: _Tally, stopping: StopFlag) ->
         summary.replayed += 1
         if replay_entry(entry):
             summary.replay_divergences += 1
-            tally.apply((EventKind.DIVERGENCE, entry.fingerprint))
+            collector.apply((EventKind.DIVERGENCE, entry.fingerprint))

@@ -1,7 +1,11 @@
-"""The ``txparity`` command; the only module that prints.
+"""The ``txparity`` command. Only it and ``console`` (its renderer) write to the terminal.
 
 Exit status: 0 success, 1 a divergence (for the commands that look for one),
 2 bad input or usage, always with one clear line on standard error.
+
+Each command turns its parsed arguments into values at its top (an ``Options``
+value from ``harness.options``, which declares every shared option once, and the
+few flags of its own) and passes those values on.
 """
 
 from __future__ import annotations
@@ -9,24 +13,24 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
-import random
+import signal
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any
 
 from txparity.executors.codec import canonical_json, decode_case
 from txparity.executors.errors import ExecutorError
-from txparity.executors.execution import Execution, run_case
+from txparity.executors.execution import Execution, Executor, run_case
 from txparity.executors.model import Case
-from txparity.executors.parallel import DEFAULT_WATCHDOG_S
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import SCHEDULES
 from txparity.executors.state import BACKENDS
-from txparity.harness.campaign import CampaignConfig, Progress, Summary, run_campaign
+from txparity.harness.campaign import run_campaign
 from txparity.harness.casefile import read_case
+from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
 from txparity.harness.corpus import (
     CorpusError,
     check_writable,
@@ -36,133 +40,109 @@ from txparity.harness.corpus import (
     replay_entry,
     save_and_shrink,
 )
-from txparity.harness.differential import Equivalence, Runner, default_specs
+from txparity.harness.differential import Runner
 from txparity.harness.errors import HarnessError, InputError
+from txparity.harness.options import (
+    CASES,
+    CORPUS,
+    EQUIVALENCE,
+    EXECUTORS,
+    PROFILE,
+    SECONDS,
+    SEED,
+    SEEDS,
+    SHRINK_SECONDS,
+    TIMEOUT,
+    WATCHDOG,
+    WORKERS,
+    Command,
+    Option,
+    OptionParser,
+    Options,
+    add_options,
+    options_from,
+)
 from txparity.harness.report import build_report
-from txparity.harness.strategies import PROFILES
 from txparity.harness.targets import make_target
 
-__all__ = ["main"]
+__all__ = ["COMMAND_OPTIONS", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_DIVERGENCE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT: the campaign did not run to its end
+EXIT_BROKEN_PIPE = 141  # the shell's code for SIGPIPE: the reader of standard output left
 
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, not usage plus a line."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"txparity: error: {message}\n")
+_DIFFERENTIAL: tuple[Option[Any], ...] = (EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG)
+# The shared options each command takes, in the order its help lists them.
+COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
+    Command.RUN: (WATCHDOG,),
+    Command.CHECK: _DIFFERENTIAL,
+    Command.SHRINK: (*_DIFFERENTIAL, SECONDS, CORPUS),
+    Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
+                   SHRINK_SECONDS),
+    Command.REPLAY: (SEEDS,),
+}  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="txparity", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = commands.add_parser("run", help="execute a case and print its canonical result")
-    run.add_argument("case", help="a case file, or - for standard input")
-    run.add_argument("--executor", default="sequential", help="NAME or NAME@BACKEND")
-    run.add_argument("--backend", choices=BACKENDS, default=None)
-    run.add_argument("--schedule", choices=SCHEDULES, default=None)
-    run.add_argument("--watchdog", type=_seconds, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
-    run.add_argument("--stats", action="store_true", help="print run statistics to stderr")
-    run.add_argument(
-        "--jsonl", action="store_true", help="one case per line in, one result per line out"
-    )
-    run.add_argument("-v", "--verbose", action="store_true", help="log executor decisions")
-
-    check = commands.add_parser("check", help="run a case differentially and report")
-    check.add_argument("case", help="a case file (or vector, or corpus file), or -")
-    _add_differential_options(check)
-    check.add_argument("--markdown", type=Path, metavar="FILE", help="also write a Markdown report")
-
-    shrink = commands.add_parser("shrink", help="shrink a divergent case and save it")
-    shrink.add_argument("case", help="a case file (or vector, or corpus file), or -")
-    _add_differential_options(shrink)
-    shrink.add_argument("--seconds", type=_seconds, default=60.0, help="time budget (default 60)")
-    shrink.add_argument("--corpus", type=Path, default=Path("corpus"), help="default corpus/")
-
-    fuzz = commands.add_parser("fuzz", help="run a fuzz campaign (the main job)")
-    _add_differential_options(fuzz, default_seeds=1)
-    fuzz.add_argument("--profile", default="mixed", help="case profile (default mixed)")
-    fuzz.add_argument("--seconds", type=_seconds, default=None, help="time limit (default 60)")
-    fuzz.add_argument("--cases", type=_positive_int, default=None, help="case limit")
-    fuzz.add_argument("--seed", type=int, default=None, help="campaign seed (default random)")
-    fuzz.add_argument("--corpus", type=Path, default=Path("corpus"), help="default corpus/")
-    fuzz.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=os.cpu_count() or 1,
-        help="worker processes (default: every core)",
-    )
-    fuzz.add_argument(
-        "--shrink-seconds",
-        type=_seconds_or_zero,
-        default=30.0,
-        metavar="SECONDS",
-        help="shrink budget per new fingerprint (default 30)",
-    )
-    fuzz.add_argument("--json", action="store_true", help="end with a JSON summary line")
-
-    replay = commands.add_parser("replay", help="re-run saved counterexamples")
-    replay.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    replay.add_argument("--seeds", type=_positive_int, default=1, metavar="N")
+    parser = OptionParser(prog="txparity", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OptionParser)
+    helps = {
+        Command.RUN: "execute a case and print its canonical result",
+        Command.CHECK: "run a case differentially and report",
+        Command.SHRINK: "shrink a divergent case and save it",
+        Command.FUZZ: "run a fuzz campaign (the main job)",
+        Command.REPLAY: "re-run saved counterexamples",
+    }
+    for command, text in helps.items():
+        subparser = commands.add_parser(command.value, help=text)
+        add_options(subparser, command, COMMAND_OPTIONS[command])
+        _OWN_ARGUMENTS[command](subparser)
     return parser
 
 
-def _add_differential_options(parser: argparse.ArgumentParser, default_seeds: int = 3) -> None:
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", help="a case file, or - for standard input")
+    parser.add_argument("--executor", default="sequential", help="NAME or NAME@BACKEND")
+    parser.add_argument("--backend", choices=BACKENDS, default=None)
+    parser.add_argument("--schedule", choices=SCHEDULES, default=None)
+    parser.add_argument("--stats", action="store_true", help="print run statistics to stderr")
     parser.add_argument(
-        "--executor",
-        action="append",
-        default=None,
-        metavar="SPEC",
-        help="NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; repeatable (default: every "
-        "in-tree parallel executor on both backends and both schedules)",
+        "--jsonl", action="store_true", help="one case per line in, one result per line out"
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log executor decisions")
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", help="a case file (or vector, or corpus file), or -")
     parser.add_argument(
-        "--seeds",
-        type=_positive_int,
-        default=default_seeds,
-        metavar="N",
-        help=f"schedule seeds per parallel executor (default {default_seeds})",
+        "--markdown", type=Path, metavar="FILE", help="also write a Markdown report"
     )
-    parser.add_argument("--equivalence", choices=[e.value for e in Equivalence], default="strict")
+
+
+def _shrink_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", help="a case file (or vector, or corpus file), or -")
     parser.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=10.0,
-        metavar="SECONDS",
-        help="per-case limit for cmd: executors (default 10)",
+        "--stats", action="store_true", help="print what each shrink pass proposed and kept"
     )
-    parser.add_argument("--watchdog", type=_seconds, default=DEFAULT_WATCHDOG_S, metavar="SECONDS")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
+def _fuzz_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="end with a JSON summary line")
 
 
-def _seconds(text: str) -> float:
-    value = _seconds_or_zero(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
+def _replay_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
 
-def _seconds_or_zero(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0: {text}")
-    return value
+_OWN_ARGUMENTS: Mapping[Command, Callable[[argparse.ArgumentParser], None]] = {
+    Command.RUN: _run_arguments,
+    Command.CHECK: _check_arguments,
+    Command.SHRINK: _shrink_arguments,
+    Command.FUZZ: _fuzz_arguments,
+    Command.REPLAY: _replay_arguments,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -172,12 +152,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    command = Command(arguments.command)
     try:
-        return _run_command(arguments)
+        return _COMMANDS[command](arguments)
     except (ExecutorError, HarnessError) as error:
         return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("interrupted")
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """Whoever read standard output stopped (``| head``): end quietly, as Unix tools
+    do, with the shell's status for SIGPIPE. Standard output now points at
+    /dev/null, or Python would fail again flushing it at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def _fail(message: str) -> int:
@@ -185,63 +177,48 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _run_command(arguments: argparse.Namespace) -> int:
-    match arguments.command:
-        case "run":
-            return command_run(arguments)
-        case "check":
-            return command_check(arguments)
-        case "shrink":
-            return command_shrink(arguments)
-        case "replay":
-            return command_replay(arguments)
-        case "fuzz":
-            return command_fuzz(arguments)
-    raise InputError(f"unknown command {arguments.command!r}")
-
-
 # ---------------------------------------------------------------- run
 
 
 def command_run(arguments: argparse.Namespace) -> int:
-    name = _executor_name(arguments)
+    options = options_from(arguments, Command.RUN)
+    name = _executor_name(arguments.executor, arguments.backend, arguments.schedule)
+    show_stats: bool = arguments.stats
     if arguments.jsonl:
-        return _run_lines(arguments, name)
+        executor = make_executor(name.executor, name.schedule, options.watchdog_s)
+        return _run_lines(arguments.case, executor, name.backend, show_stats)
     case = read_case(_read_input(arguments.case))
-    executor = make_executor(name.executor, name.schedule, arguments.watchdog)
+    executor = make_executor(name.executor, name.schedule, options.watchdog_s)
     execution = run_case(executor, case, name.backend)
     print(execution.result_json, flush=True)
-    _print_stats(arguments, execution)
+    _print_stats(execution, show_stats)
     return EXIT_OK
 
 
-def _executor_name(arguments: argparse.Namespace) -> ExecutorName:
+def _executor_name(executor: str, backend: str | None, schedule: str | None) -> ExecutorName:
     """``--executor`` with ``--backend`` and ``--schedule`` filling what it leaves out."""
-    name = parse_name(
-        arguments.executor, arguments.backend or "memory", arguments.schedule or "threads"
-    )
+    name = parse_name(executor, backend or "memory", schedule or "threads")
     for flag, given, parsed in (
-        ("--backend", arguments.backend, name.backend),
-        ("--schedule", arguments.schedule, name.schedule),
+        ("--backend", backend, name.backend),
+        ("--schedule", schedule, name.schedule),
     ):
         if given and given != parsed:
-            raise InputError(f"{flag} {given} contradicts --executor {arguments.executor}")
+            raise InputError(f"{flag} {given} contradicts --executor {executor}")
     return name
 
 
-def _run_lines(arguments: argparse.Namespace, name: ExecutorName) -> int:
+def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) -> int:
     """SPEC 8's protocol: a result or ``{"error": ...}`` per non-blank line, flushed."""
-    executor = make_executor(name.executor, name.schedule, arguments.watchdog)
-    with _open_input(arguments.case) as stream:
+    with _open_input(path) as stream:
         for line in _lines(stream):
             try:
                 case: Case = decode_case(line)
-                execution = run_case(executor, case, name.backend)
+                execution = run_case(executor, case, backend)
             except ExecutorError as error:
                 print(canonical_json({"error": str(error)}), flush=True)
                 continue
             print(execution.result_json, flush=True)
-            _print_stats(arguments, execution)
+            _print_stats(execution, show_stats)
     return EXIT_OK
 
 
@@ -251,8 +228,8 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes]:
             yield line
 
 
-def _print_stats(arguments: argparse.Namespace, execution: Execution) -> None:
-    if arguments.stats:
+def _print_stats(execution: Execution, show_stats: bool) -> None:
+    if show_stats:
         stats = {"executor": f"{execution.executor}@{execution.backend}"}
         print(f"stats: {json.dumps(stats | execution.stats.to_json())}", file=sys.stderr)
 
@@ -274,28 +251,18 @@ def _open_input(path: str) -> IO[bytes]:
 # ---------------------------------------------------------------- check, shrink, replay
 
 
-def _runner(arguments: argparse.Namespace) -> Runner:
-    return Runner(
-        arguments.executor or default_specs(),
-        seeds=arguments.seeds,
-        equivalence=Equivalence(arguments.equivalence),
-        timeout_s=arguments.timeout,
-        watchdog_s=arguments.watchdog,
-    )
-
-
 def command_check(arguments: argparse.Namespace) -> int:
+    options = options_from(arguments, Command.CHECK)
+    markdown: Path | None = arguments.markdown
     case = read_case(_read_input(arguments.case))
-    with _runner(arguments) as runner:
+    with Runner(options.executors, options) as runner:
         result = runner.check(case)
         targets = len(runner.targets)
     reports = [build_report(divergence) for divergence in result.divergences]
     for report in reports:
         print(report.text())
-    if arguments.markdown is not None:
-        _write_text(
-            arguments.markdown, "\n".join(r.markdown() for r in reports) or "No divergence.\n"
-        )
+    if markdown is not None:
+        _write_text(markdown, "\n".join(r.markdown() for r in reports) or "No divergence.\n")
     if reports:
         return EXIT_DIVERGENCE
     print(f"agree: {targets} executor(s), {result.runs} run(s)")
@@ -303,31 +270,34 @@ def command_check(arguments: argparse.Namespace) -> int:
 
 
 def command_shrink(arguments: argparse.Namespace) -> int:
+    options = options_from(arguments, Command.SHRINK)
+    show_stats: bool = arguments.stats
     case = read_case(_read_input(arguments.case))
-    equivalence = Equivalence(arguments.equivalence)
-    check_writable(arguments.corpus)
-    with _runner(arguments) as runner:
+    check_writable(options.corpus)
+    with Runner(options.executors, options) as runner:
         divergences = runner.check(case).divergences
         if not divergences:
             print("no divergence: nothing to shrink")
             return EXIT_OK
-        kept = save_and_shrink(
-            divergences[0], runner, arguments.corpus, arguments.seconds, equivalence
-        )
+        kept = save_and_shrink(divergences[0], runner, options.corpus, options.seconds)
     print(build_report(kept.divergence).text())
     shrunk = len(kept.divergence.case.block.txs)
     print(f"shrunk {kept.original_txs} -> {shrunk} transaction(s) in {kept.shrink_seconds:.1f} s")
+    if show_stats:
+        print(shrink_stats_table(kept.shrunk))
     print(f"replay: {replay_command(kept.path)}")
     print(kept.path)
     return EXIT_DIVERGENCE
 
 
 def command_replay(arguments: argparse.Namespace) -> int:
-    for path in arguments.paths:
+    options = options_from(arguments, Command.REPLAY)
+    paths: list[Path] = arguments.paths
+    for path in paths:
         if not path.exists():
             raise InputError(f"no such file or directory: {path}")
     diverging = agreeing = skipped = 0
-    for path in corpus_files(arguments.paths):
+    for path in corpus_files(paths):
         try:
             entry = load_entry(path)
         except CorpusError as error:
@@ -335,7 +305,7 @@ def command_replay(arguments: argparse.Namespace) -> int:
             skipped += 1
             continue
         try:
-            divergences = replay_entry(entry, arguments.seeds)
+            divergences = replay_entry(entry, options)
         except (ExecutorError, HarnessError) as error:
             print(f"SKIP {path}: cannot replay ({error})", file=sys.stderr)
             skipped += 1
@@ -364,108 +334,46 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def command_fuzz(arguments: argparse.Namespace) -> int:
-    if arguments.profile not in PROFILES:
-        raise InputError(f"unknown profile {arguments.profile!r} (known: {', '.join(PROFILES)})")
-    seconds = arguments.seconds
-    if seconds is None and arguments.cases is None:
-        seconds = 60.0
-    seed = arguments.seed if arguments.seed is not None else random.randrange(2**32)
-    specs = tuple(arguments.executor or default_specs())
-    for spec in specs:  # fail on a bad spec now, with one line, not in a worker
-        make_target(spec, arguments.timeout, arguments.watchdog).close()
-    check_writable(arguments.corpus)
-    config = CampaignConfig(
-        specs=specs,
-        profile=arguments.profile,
-        seconds=seconds,
-        cases=arguments.cases,
-        seed=seed,
-        corpus=arguments.corpus,
-        workers=arguments.workers,
-        shrink_seconds=arguments.shrink_seconds,
-        seeds=arguments.seeds,
-        timeout_s=arguments.timeout,
-        watchdog_s=arguments.watchdog,
-        equivalence=Equivalence(arguments.equivalence),
-    )
+    options = options_from(arguments, Command.FUZZ).with_seed()
+    json_summary: bool = arguments.json
+    _start_each_target(options)
+    check_writable(options.corpus)
     print(
-        f"fuzzing {len(specs)} executor(s), profile {config.profile}, seed {seed}, "
-        f"{config.workers} worker(s); reproduce with --seed {seed}",
+        f"fuzzing {len(options.executors)} executor(s), profile {options.profile}, "
+        f"seed {options.seed}, {options.workers} worker(s); reproduce with --seed {options.seed}",
         file=sys.stderr,
     )
     display = ProgressDisplay(sys.stderr)
-    summary = run_campaign(config, display.update)
+    summary = run_campaign(options, display.update)
+    if summary.interrupted:
+        _finish_without_interrupts()
     display.finish()
     print(summary_table(summary))
-    if arguments.json:
+    if json_summary:
         print(canonical_json(summary.to_json()))
     if summary.found_anything:
         return EXIT_DIVERGENCE
     return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK
 
 
-class ProgressDisplay:
-    """A live block of lines on a terminal; a plain line every few seconds otherwise."""
-
-    def __init__(self, stream: IO[str], plain_every_s: float = 5.0) -> None:
-        self.stream = stream
-        self.live = stream.isatty()
-        self.plain_every_s = plain_every_s
-        self._last_plain = 0.0
-        self._lines = 0
-
-    def update(self, progress: Progress) -> None:
-        lines = _progress_lines(progress, per_executor=self.live)
-        if self.live:
-            if self._lines:
-                self.stream.write(f"\x1b[{self._lines}F")
-            self.stream.write("".join(f"\x1b[2K{line}\n" for line in lines))
-            self._lines = len(lines)
-        elif progress.elapsed - self._last_plain >= self.plain_every_s:
-            self._last_plain = progress.elapsed
-            self.stream.write(lines[0] + "\n")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        self._lines = 0
+def _finish_without_interrupts() -> None:
+    """The user has stopped the campaign already: a further Ctrl-C while its summary
+    is printed and the process exits would only lose the summary, or turn the exit
+    status into SIGINT's."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
-    summary = progress.summary
-    rate = summary.cases / progress.elapsed if progress.elapsed > 0 else 0.0
-    remaining = "" if progress.remaining is None else f"  remaining {progress.remaining:.0f}s"
-    head = (
-        f"cases {summary.cases}  {rate:.1f}/s  divergences {summary.divergences}  "
-        f"fingerprints {len(summary.fingerprints)}  "
-        f"elapsed {progress.elapsed:.0f}s{remaining}"
-    )
-    if summary.interrupted:
-        head += "  stopping after the current cases (Ctrl-C again to stop now)"
-    if not per_executor:
-        return [head]
-    rows = [
-        f"  {spec:40} cases {t.cases:6}  divergences {t.divergences:4}"
-        for spec, t in summary.executors.items()
-    ]
-    return [head, *rows]
+def _start_each_target(options: Options) -> None:
+    """Fail on a bad executor spec now, with one line, rather than in a worker."""
+    for spec in options.executors:
+        make_target(spec, options.timeout_s, options.watchdog_s).close()
 
 
-def summary_table(summary: Summary) -> str:
-    header = (
-        f"{'executor':40} {'cases':>7} {'runs':>7} {'diverged':>8} {'parallel':>8} {'aborts':>7}"
-    )
-    rows = [header, "-" * len(header)]
-    for spec, t in summary.executors.items():
-        share = f"{100 * t.parallel / t.runs:.0f}%" if t.runs else "-"
-        rows.append(f"{spec:40} {t.cases:7} {t.runs:7} {t.divergences:8} {share:>8} {t.aborts:7}")
-    rate = summary.cases / summary.seconds if summary.seconds else 0.0
-    stopped = "interrupted: " if summary.interrupted else ""
-    rows.append(
-        f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
-        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s); "
-        f"corpus replayed {summary.replayed}"
-    )
-    rows += [f"saved {path}" for path in summary.saved]
-    rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
-    rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
-    return "\n".join(rows)
+_COMMANDS: Mapping[Command, Callable[[argparse.Namespace], int]] = {
+    Command.RUN: command_run,
+    Command.CHECK: command_check,
+    Command.SHRINK: command_shrink,
+    Command.FUZZ: command_fuzz,
+    Command.REPLAY: command_replay,
+}

@@ -17,7 +17,7 @@ import os
 import shlex
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from txparity.executors.codec import canonical_json, case_from_json, encode_case, parse_json
@@ -27,7 +27,8 @@ from txparity.executors.shapes import CASE_HASH_LENGTH, case_digest
 from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from txparity.harness.errors import HarnessError, InputError
-from txparity.harness.shrink import shrink
+from txparity.harness.options import Command, Options
+from txparity.harness.shrink import ShrinkResult, shrink
 from txparity.harness.targets import REFERENCE_SPEC
 
 __all__ = [
@@ -51,7 +52,7 @@ ENTRY_FORMAT = COUNTEREXAMPLE_FORMAT
 
 
 class CorpusError(HarnessError):
-    """A corpus file that cannot be read as a counterexample."""
+    """A corpus file that cannot be read as a counterexample, or be written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,20 @@ def case_hash(case: Case) -> str:
 
 
 def save_entry(entry: Entry, corpus: Path) -> Path:
-    """Write ``entry`` atomically; return its path (unchanged if already there)."""
+    """Write ``entry`` atomically; return its path (unchanged if already there).
+
+    ``CorpusError`` if the file system refuses (the corpus became unwritable, the
+    disk is full): the counterexample is then not saved, and the message says so."""
+    try:
+        return _write_entry(entry, corpus)
+    except OSError as error:
+        raise CorpusError(
+            f"cannot save the counterexample of {entry.fingerprint} in {corpus}: "
+            f"{error.strerror or error}"
+        ) from None
+
+
+def _write_entry(entry: Entry, corpus: Path) -> Path:
     directory = corpus / entry.fingerprint
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{case_hash(entry.case)}.json"
@@ -217,33 +231,40 @@ class Kept:
     """A divergence saved in the corpus, shrunk as far as the budget allowed."""
 
     path: Path
-    divergence: Divergence
+    shrunk: ShrinkResult
     original_txs: int
-    shrink_seconds: float
+
+    @property
+    def divergence(self) -> Divergence:
+        return self.shrunk.divergence
+
+    @property
+    def shrink_seconds(self) -> float:
+        return self.shrunk.seconds
 
 
 def save_and_shrink(
-    divergence: Divergence,
-    runner: Runner,
-    corpus: Path,
-    seconds: float,
-    equivalence: Equivalence = Equivalence.STRICT,
+    divergence: Divergence, runner: Runner, corpus: Path, seconds: float | None
 ) -> Kept:
-    """Save the divergence as found, shrink it, save the result, drop the original.
+    """Save the divergence as found (under the runner's equivalence), shrink it for at
+    most ``seconds``, save the result, drop the original.
 
     The unshrunk file is on disk before shrinking starts and is removed only after
     the shrunk one has been renamed into place, so a kill at any moment keeps one.
     """
+    equivalence = runner.options.equivalence
     first = save_entry(entry_of(divergence, False, equivalence), corpus)
     target = next(t for t in runner.targets if t.spec == divergence.executor)
     result = shrink(divergence, runner, target, seconds)
     final = save_entry(entry_of(result.divergence, True, equivalence), corpus)
     if final != first:
         first.unlink(missing_ok=True)
-    return Kept(final, result.divergence, len(divergence.case.block.txs), result.seconds)
+    return Kept(final, result, len(divergence.case.block.txs))
 
 
-def replay_entry(entry: Entry, seeds: int = 1) -> list[Divergence]:
-    """Re-run a saved counterexample on the executors it records."""
-    with Runner(list(entry.executors), seeds=seeds, equivalence=entry.equivalence) as runner:
+def replay_entry(entry: Entry, options: Options | None = None) -> list[Divergence]:
+    """Re-run a saved counterexample on the executors it records, under its own
+    equivalence, with ``options`` (by default ``replay``'s) for the rest."""
+    options = Options.for_command(Command.REPLAY) if options is None else options
+    with Runner(entry.executors, replace(options, equivalence=entry.equivalence)) as runner:
         return runner.check(entry.case).divergences

@@ -25,41 +25,28 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from txparity.executors.execution import ExecutionPath
+from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import U64_LIMIT, Case
-from txparity.executors.registry import CORRECT_PARALLEL
+from txparity.executors.parallel import case_id
 from txparity.executors.shapes import fingerprint, flatten_state, star_keys
-from txparity.executors.state import BACKENDS
+from txparity.harness.errors import ReferenceFailure
+from txparity.harness.options import DEFAULTS, Equivalence, Options
 from txparity.harness.targets import REFERENCE_SPEC, Answer, AnswerKind, Target, make_target
 
 __all__ = [
-    "DEFAULT_SCHEDULES",
     "CheckResult",
     "Divergence",
     "DivergenceKind",
     "Equivalence",
     "Runner",
-    "TargetTally",
+    "Tally",
     "compare",
-    "default_specs",
 ]
-
-
-DEFAULT_SCHEDULES = ("threads", "seeded")
-
-
-def default_specs() -> list[str]:
-    """Every correct in-tree parallel executor on both backends and both schedules."""
-    return [
-        f"{name}@{backend}/{schedule}"
-        for name in CORRECT_PARALLEL
-        for backend in BACKENDS
-        for schedule in DEFAULT_SCHEDULES
-    ]
 
 
 class DivergenceKind(StrEnum):
@@ -71,11 +58,6 @@ class DivergenceKind(StrEnum):
     PROTOCOL = "protocol"
     EXCEPTION = "exception"
     REFERENCE = "reference"
-
-
-class Equivalence(StrEnum):
-    STRICT = "strict"
-    STATE = "state"
 
 
 _KIND_OF_ANSWER = {
@@ -116,14 +98,36 @@ class Divergence:
     fingerprint: str
 
 
-@dataclass(slots=True)
-class TargetTally:
-    """One target's share of checking a case."""
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What checking cases on one target counted. Tallies add up: the runs of one
+    case make the case's tally, the cases' tallies a campaign's, and they travel
+    from worker processes to the parent as they are."""
 
+    cases: int = 0
     runs: int = 0
+    divergences: int = 0
     parallel: int = 0  # runs that took the parallel path
     aborts: int = 0  # Block-STM aborts over the runs
-    divergences: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            cases=self.cases + other.cases,
+            runs=self.runs + other.runs,
+            divergences=self.divergences + other.divergences,
+            parallel=self.parallel + other.parallel,
+            aborts=self.aborts + other.aborts,
+        )
+
+    @staticmethod
+    def of_run(stats: Stats | None, diverged: bool) -> Tally:
+        """One run of a target, with the statistics it reported (if any)."""
+        return Tally(
+            runs=1,
+            divergences=int(diverged),
+            parallel=int(stats is not None and stats.path is ExecutionPath.PARALLEL),
+            aborts=0 if stats is None else stats.aborts,
+        )
 
 
 @dataclass(slots=True)
@@ -131,7 +135,7 @@ class CheckResult:
     """What checking one case found, and where the time went."""
 
     divergences: list[Divergence] = field(default_factory=list)
-    tallies: dict[str, TargetTally] = field(default_factory=dict)
+    tallies: dict[str, Tally] = field(default_factory=dict)  # each target's: cases 1
     executor_seconds: float = 0.0  # the reference's run and every target's
 
     @property
@@ -225,24 +229,18 @@ def _shown(value: object) -> str:
 class Runner:
     """Checks cases against a set of targets; owns the targets' lifetimes."""
 
-    def __init__(
-        self,
-        specs: list[str],
-        seeds: int = 3,
-        equivalence: Equivalence = Equivalence.STRICT,
-        timeout_s: float = 10.0,
-        watchdog_s: float = 10.0,
-    ) -> None:
+    def __init__(self, specs: Sequence[str], options: Options = DEFAULTS) -> None:
+        """Targets for ``specs`` (a command passes ``options.executors``), checked with
+        ``options``' schedule seeds, equivalence, timeout and watchdog."""
+        self.options = options
         self.reference = make_target(REFERENCE_SPEC)
         self.targets: list[Target] = []
         try:
             for spec in specs:
-                self.targets.append(make_target(spec, timeout_s, watchdog_s))
+                self.targets.append(make_target(spec, options.timeout_s, options.watchdog_s))
         except BaseException:
             self.close()
             raise
-        self.seeds = seeds
-        self.equivalence = equivalence
 
     def close(self) -> None:
         for target in self.targets:
@@ -255,9 +253,13 @@ class Runner:
         self.close()
 
     def reference_result(self, case: Case) -> str:
+        """The reference's result; ``ReferenceFailure`` if it has none for this case."""
         answer = self.reference.answer(case)
         if answer.kind is not AnswerKind.RESULT or answer.result is None:
-            raise RuntimeError(f"the reference executor failed: {answer.detail}")
+            raise ReferenceFailure(
+                f"the reference executor {REFERENCE_SPEC} failed on case {case_id(case)} "
+                f"({answer.kind}): {answer.detail}"
+            )
         return answer.result
 
     def check(
@@ -286,27 +288,30 @@ class Runner:
     def _check_target(
         self, case: Case, expected: str, target: Target, outcome: CheckResult, seeds: int | None
     ) -> Divergence | None:
-        for seeded_case in self._seed_variants(case, target, seeds or self.seeds):
+        divergence = None
+        tally = outcome.tallies.get(target.spec, Tally(cases=1))
+        for seeded_case in self._seed_variants(case, target, seeds or self.options.seeds):
             started = time.perf_counter()
             answer = target.answer(seeded_case)
             outcome.executor_seconds += time.perf_counter() - started
-            tally = outcome.tallies.setdefault(target.spec, TargetTally())
-            tally.runs += 1
-            if answer.stats is not None:
-                tally.aborts += answer.stats.aborts
-                tally.parallel += answer.stats.path is ExecutionPath.PARALLEL
-            difference = compare(expected, answer, self.equivalence)
+            difference = compare(expected, answer, self.options.equivalence)
+            tally += Tally.of_run(answer.stats, difference is not None)
             if difference is not None:
-                tally.divergences += 1
-                return _divergence(difference, target, seeded_case, expected, answer)
-        return None
+                divergence = _divergence(difference, target, seeded_case, expected, answer)
+                break
+        outcome.tallies[target.spec] = tally
+        return divergence
 
-    def _seed_variants(self, case: Case, target: Target, count: int) -> list[Case]:
+    def _seed_variants(self, case: Case, target: Target, count: int) -> Iterator[Case]:
+        """The case with ``count`` consecutive schedule seeds from its own, made one at a
+        time: a divergence on the first ends the search."""
         if not target.seeded:
-            return [case]
+            yield case
+            return
         first = case.config.schedule_seed
-        seeds = [(first + offset) % U64_LIMIT for offset in range(max(1, count))]
-        return [replace(case, config=replace(case.config, schedule_seed=s)) for s in seeds]
+        for offset in range(max(1, count)):
+            seed = (first + offset) % U64_LIMIT
+            yield replace(case, config=replace(case.config, schedule_seed=seed))
 
     def _confirm(self, divergence: Divergence) -> Divergence:
         """Blame the target only if the reference agrees with itself on this case."""

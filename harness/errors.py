@@ -1,8 +1,13 @@
-"""Exceptions of the harness package."""
+"""Exceptions of the harness package.
+
+Everything a user can cause (a file, an option, an executor, a profile that cannot
+be used) raises a ``HarnessError``; the command line turns one into a single error
+line and exit status 2. Any other exception is a bug of the harness.
+"""
 
 from __future__ import annotations
 
-__all__ = ["HarnessError", "InputError"]
+__all__ = ["HarnessError", "InputError", "KnobsError", "ReferenceFailure", "UnknownProfile"]
 
 
 class HarnessError(Exception):
@@ -11,3 +16,16 @@ class HarnessError(Exception):
 
 class InputError(HarnessError):
     """A file, argument or executor that the user named cannot be used."""
+
+
+class UnknownProfile(InputError):
+    """A case profile name that ``PROFILES`` does not know."""
+
+
+class KnobsError(HarnessError):
+    """A ``Knobs`` value that cannot shape cases (a bad range, weight or percentage)."""
+
+
+class ReferenceFailure(HarnessError):
+    """The reference executor gave no result for a case: nothing can be compared, and
+    no target is to blame. The message carries the reference's answer."""

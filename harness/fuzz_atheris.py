@@ -1,7 +1,8 @@
 """Coverage-guided fuzzing with atheris, driving the same Hypothesis case strategy.
 
     python -m txparity.harness.fuzz_atheris [--executor SPEC]... [--profile NAME]
-        [--corpus DIR] [--shrink-seconds N] [libFuzzer flags, e.g. -max_total_time=60]
+        [--corpus DIR] [--shrink-seconds N] [--seeds N] [--equivalence E]
+        [--timeout S] [--watchdog S] [libFuzzer flags, e.g. -max_total_time=60]
 
 atheris (libFuzzer) mutates byte strings; each one is handed to the differential
 property through Hypothesis's ``fuzz_one_input``, which turns the bytes into a case
@@ -11,34 +12,28 @@ like any other, then raised: libFuzzer stops on it and keeps the crashing input,
 and Hypothesis records the failing example in its database, so a later pytest run
 of the same property replays and shrinks it too. Linux only (atheris ships wheels
 for Linux x86-64).
+
+The options are ``txparity fuzz``'s, declared once in ``harness.options``, with its
+defaults; libFuzzer's own flags (a single dash) pass through. The executors are
+instrumented before anything of the harness is imported, since the harness's
+modules import them.
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from txparity.harness.options import Options
 
 __all__ = ["PADDED_BYTES", "main"]
 
 PADDED_BYTES = 8192
 
 
-def _arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(
-        prog="python -m txparity.harness.fuzz_atheris", description=__doc__
-    )
-    parser.add_argument("--executor", action="append", default=None, metavar="SPEC")
-    parser.add_argument("--profile", default="mixed")
-    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
-    parser.add_argument("--shrink-seconds", type=float, default=30.0, metavar="SECONDS")
-    return parser.parse_known_args(argv)
-
-
 def main(argv: list[str] | None = None) -> None:
-    arguments, fuzzer_flags = _arguments(sys.argv[1:] if argv is None else argv)
     try:
         import atheris
     except ImportError:
@@ -49,7 +44,8 @@ def main(argv: list[str] | None = None) -> None:
         import txparity.executors.rules
         import txparity.executors.sequential
         import txparity.executors.vm  # noqa: F401  (instrumented for coverage)
-    fuzz_one_input = _checked_property(arguments).hypothesis.fuzz_one_input
+    options, fuzzer_flags = _options(sys.argv[1:] if argv is None else argv)
+    fuzz_one_input = _checked_property(options).hypothesis.fuzz_one_input
 
     def one_input(data: bytes) -> None:
         # libFuzzer starts from short inputs, on which the strategy runs out of bytes
@@ -69,42 +65,66 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def _checked_property(arguments: argparse.Namespace) -> Any:
-    """The property, or one error line and exit 2 for a bad profile, executor or corpus.
+def _options(argv: list[str]) -> tuple[Options, list[str]]:
+    """The options given (one error line and exit 2 for a bad one), and the rest of
+    the arguments, for libFuzzer."""
+    from txparity.harness.errors import HarnessError
+    from txparity.harness.options import (
+        CORPUS,
+        EQUIVALENCE,
+        EXECUTORS,
+        PROFILE,
+        SEEDS,
+        SHRINK_SECONDS,
+        TIMEOUT,
+        WATCHDOG,
+        Command,
+        OptionParser,
+        add_options,
+        options_from,
+    )
 
-    Imported only now, after the executors were instrumented."""
+    parser = OptionParser(prog="python -m txparity.harness.fuzz_atheris", description=__doc__)
+    shared = (EXECUTORS, PROFILE, CORPUS, SHRINK_SECONDS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG)
+    add_options(parser, Command.FUZZ, shared)
+    arguments, fuzzer_flags = parser.parse_known_args(argv)
+    try:
+        return options_from(arguments, Command.FUZZ), fuzzer_flags
+    except HarnessError as error:
+        _fail(str(error))
+
+
+def _checked_property(options: Options) -> Any:
+    """The property, or one error line and exit 2 for a bad executor or corpus."""
     from txparity.executors.errors import ExecutorError
     from txparity.harness.corpus import check_writable
     from txparity.harness.errors import HarnessError
-    from txparity.harness.strategies import PROFILES
 
-    if arguments.profile not in PROFILES:
-        _fail(f"unknown profile {arguments.profile!r} (known: {', '.join(PROFILES)})")
     try:
-        check_writable(arguments.corpus)
-        return _property(arguments)
+        check_writable(options.corpus)
+        return _property(options)
     except (ExecutorError, HarnessError) as error:
         _fail(str(error))
 
 
-def _property(arguments: argparse.Namespace) -> Any:
-    """The differential property as a Hypothesis test (imported after instrumenting)."""
+def _property(options: Options) -> Any:
+    """The differential property as a Hypothesis test."""
     from hypothesis import HealthCheck, given, settings
 
     from txparity.executors.model import Case
     from txparity.harness.corpus import replay_command, save_and_shrink
-    from txparity.harness.differential import Runner, default_specs
+    from txparity.harness.differential import Runner
     from txparity.harness.strategies import cases
 
-    runner = Runner(arguments.executor or default_specs(), seeds=1)
+    runner = Runner(options.executors, options)
 
     @settings(deadline=None, suppress_health_check=list(HealthCheck))
-    @given(cases(arguments.profile))
+    @given(cases(options.profile))
     def executors_agree(case: Case) -> None:
         divergences = runner.check(case).divergences
         if divergences:
             first = divergences[0]
-            kept = save_and_shrink(first, runner, arguments.corpus, arguments.shrink_seconds)
+            kept = save_and_shrink(first, runner, options.corpus, options.shrink_seconds)
             raise AssertionError(
                 f"{first.executor} diverges ({first.kind}); "
                 f"saved {kept.path}; replay: {replay_command(kept.path)}"

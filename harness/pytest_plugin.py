@@ -33,6 +33,7 @@ from txparity.harness.corpus import (
 )
 from txparity.harness.differential import Runner
 from txparity.harness.errors import HarnessError
+from txparity.harness.options import CORPUS
 
 __all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir"]
 
@@ -48,7 +49,7 @@ def assert_agree(case: Case, runner: Runner) -> None:
     if not divergences:
         return
     first = divergences[0]
-    entry = entry_of(first, False, runner.equivalence)
+    entry = entry_of(first, False, runner.options.equivalence)
     path = save_entry(entry, failures_dir())
     raise AssertionError(
         f"{first.executor} diverges ({first.kind}): {first.detail}\n"
@@ -63,7 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "txparity_corpus",
         "directories (relative to the rootdir) whose JSON files are replayed as tests",
         type="linelist",
-        default=["corpus"],
+        default=[str(CORPUS.default)],
     )
 
 
@@ -82,7 +83,7 @@ class CorpusFile(pytest.File):
         yield CorpusItem.from_parent(self, name=f"replay[{self.path.parent.name}/{self.path.stem}]")
 
 
-class CorpusReplayFailure(Exception):
+class CorpusReplayFailure(HarnessError):
     """A saved counterexample still diverges, or cannot be read."""
 
 

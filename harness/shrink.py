@@ -2,13 +2,32 @@
 
 For a case from anywhere (a corpus file, an atheris find, an external executor's
 divergence) the shrinker looks for a smaller case with the same fingerprint. Each
-*pass* proposes candidates derived from the current case; a candidate is kept when
-it is a valid case (SPEC 3), is smaller, and the target still diverges on it with
-the same fingerprint. A kept candidate becomes the current case and its pass goes
-on from it, at the position it had reached; the passes run round after round until
-a whole round keeps nothing (a fixed point) or the time budget runs out. As in
-Hypothesis, cheap, big steps come first: deleting chunks of transactions before
-single ones, then dropping parts, then lowering numbers.
+*pass* (a ``ShrinkPass`` record) proposes candidates derived from the current case;
+a candidate is kept when it is smaller, is a valid case (SPEC 3), and the target
+still diverges on it with the same fingerprint. A kept candidate becomes the
+current case and its pass goes on from it, at the position it had reached; the
+passes run round after round until a whole round keeps nothing (a fixed point) or
+the time budget runs out. As in Hypothesis, cheap, big steps come first: deleting
+chunks of transactions before single ones, then dropping parts, then lowering
+numbers.
+
+A candidate is an edit, not a document (``harness.candidates``): the items it
+removes and the values it puts. Its size is worked out from the edit and the
+pieces it touches, and the document is built (copying only the containers on the
+edited paths, sharing the rest) only once it is known to be smaller. A candidate
+goes
+
+    proposed --> not smaller                      (skipped, never built)
+             \\-> built --> already tried          (skipped)
+                        \\-> not a valid case      (skipped)
+                        \\-> tried --> kept | not kept
+
+and each pass counts how many of its candidates went each way (``PassStats``,
+printed by ``txparity shrink --stats``).
+
+Order. The first round runs the passes in the order below; each later round runs
+first the passes that took the most off the case in the round before (fewer
+transactions first, then less text, then smaller numbers), ties in that order.
 
 On a target whose runs depend on the schedule seed, each candidate is tried with
 ``SHRINK_SEEDS`` consecutive seeds from its own, and the seed that showed the bug is
@@ -27,32 +46,74 @@ Passes:
 - ``simplify_code``: code entries, then single instructions, in genesis and deploys.
 - ``lower_numbers``: every integer of the case towards 0: 0, 1, then the value less
   a half, a quarter, ... and less one.
-- ``simplify_config``: the schedule seed towards 0, fewer threads, devnet.
+- ``simplify_config``: the schedule seed towards 0, fewer threads, the default
+  network (the defaults are ``executors.model.Config``'s).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
-from txparity.executors.model import Case
+from txparity.executors.model import Case, Config
+from txparity.harness.candidates import (
+    TXS,
+    Candidate,
+    Edit,
+    Json,
+    JsonPath,
+    Put,
+    Remove,
+    Size,
+    item_at,
+    size,
+)
 from txparity.harness.differential import Divergence, Runner
 from txparity.harness.targets import Target
 
-__all__ = ["PASSES", "ShrinkResult", "shrink", "size"]
+__all__ = ["PASSES", "PassStats", "ShrinkPass", "ShrinkResult", "shrink"]
 
-Json = Any
 # Schedule seeds tried per candidate on a seeded target. Deleting a transaction
 # changes every interleaving after it, so a schedule-dependent bug that a smaller
 # case still has often shows under a neighbouring seed rather than the same one;
 # with one seed such shrinks stall at twice the minimal size.
 SHRINK_SEEDS = 8
-Pass = Callable[[Json], Iterator[Json]]
+
+
+# ---------------------------------------------------------------- passes as records
+
+
+@dataclass(frozen=True, slots=True)
+class ShrinkPass:
+    """A named way to make a case smaller: ``propose`` yields the candidates for the
+    current case, in the order they are tried."""
+
+    propose: Callable[[Json], Iterator[Candidate]]
+
+    @property
+    def name(self) -> str:
+        return self.propose.__name__
+
+
+@dataclass(frozen=True, slots=True)
+class PassStats:
+    """What one pass did over a shrink: candidates proposed (looked at), skipped
+    before the target ran (not smaller, already tried, not a valid case), tried on
+    the target, and kept; with the time it took."""
+
+    name: str
+    proposed: int = 0
+    not_smaller: int = 0
+    duplicate: int = 0
+    invalid: int = 0
+    tried: int = 0
+    kept: int = 0
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,43 +123,67 @@ class ShrinkResult:
     kept: int
     seconds: float
     timed_out: bool
+    passes: tuple[PassStats, ...] = ()  # in the documented order
+    orders: tuple[tuple[str, ...], ...] = ()  # each round's order of passes
+
+    @property
+    def rounds(self) -> int:
+        return len(self.orders)
 
 
-def size(document: Json) -> tuple[int, int, int]:
-    text = canonical_json(document)
-    return (len(document["block"]["txs"]), len(text), _integer_sum(document))
+@dataclass(slots=True)
+class _PassRun:
+    """A pass's counts while the shrink runs, and what it took off in the last round."""
+
+    shrink_pass: ShrinkPass
+    position: int  # in the documented order
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    gained: Size = (0, 0, 0)
+
+    def count(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def stats(self) -> PassStats:
+        return PassStats(self.shrink_pass.name, **self.counts, seconds=self.seconds)
 
 
-def _integer_sum(value: Json) -> int:
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict):
-        return sum(_integer_sum(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_integer_sum(v) for v in value)
-    return 0
+# ---------------------------------------------------------------- the shrink
 
 
 def shrink(
     divergence: Divergence,
     runner: Runner,
     target: Target,
-    seconds: float = 60.0,
+    seconds: float | None,
     on_keep: Callable[[Divergence], None] | None = None,
+    passes: Sequence[ShrinkPass] | None = None,
 ) -> ShrinkResult:
-    """Shrink ``divergence`` (found on ``target``) for at most ``seconds``."""
+    """Shrink ``divergence`` (found on ``target``) for at most ``seconds`` (None: until
+    a fixed point), with ``passes`` (by default ``PASSES``) in that order first."""
     started = time.monotonic()
-    deadline = started + seconds
+    deadline = math.inf if seconds is None else started + seconds
     state = _State(divergence, runner, target, deadline, on_keep)
+    chosen = PASSES if passes is None else passes
+    runs = [_PassRun(shrink_pass, position) for position, shrink_pass in enumerate(chosen)]
+    orders: list[tuple[str, ...]] = []
     progress = True
     while progress and not state.out_of_time():
+        orders.append(tuple(run.shrink_pass.name for run in runs))
         progress = False
-        for shrink_pass in PASSES:
-            progress |= state.run_pass(shrink_pass)
+        for run in runs:
+            progress |= state.run_pass(run)
+        runs.sort(key=_most_successful_first)
     elapsed = time.monotonic() - started
-    return ShrinkResult(state.best, state.tried, state.kept, elapsed, state.out_of_time())
+    stats = tuple(run.stats() for run in sorted(runs, key=lambda run: run.position))
+    return ShrinkResult(
+        state.best, state.tried, state.kept, elapsed, state.out_of_time(), stats, tuple(orders)
+    )
+
+
+def _most_successful_first(run: _PassRun) -> tuple[int, int, int, int]:
+    transactions, characters, integers = run.gained
+    return -transactions, -characters, -integers, run.position
 
 
 class _State:
@@ -114,6 +199,7 @@ class _State:
     ) -> None:
         self.best = divergence
         self.document: Json = encode_case(divergence.case)
+        self.size = size(self.document)
         self.runner = runner
         self.target = target
         self.deadline = deadline
@@ -125,7 +211,7 @@ class _State:
     def out_of_time(self) -> bool:
         return time.monotonic() >= self.deadline
 
-    def run_pass(self, shrink_pass: Pass) -> bool:
+    def run_pass(self, run: _PassRun) -> bool:
         """Run one pass over the current case; True if it kept any candidate.
 
         After a kept candidate the pass starts again from the new case, but resumes
@@ -133,160 +219,148 @@ class _State:
         (transaction by transaction, number by number), so the positions before the
         one that just shrank were tried already and are left for the next round.
         """
-        kept_any = False
-        position = 0
-        resume = True
+        started, before = time.monotonic(), self.size
+        kept_any, position, resume = False, 0, True
         while resume and not self.out_of_time():
             resume = False
-            for index, candidate in enumerate(shrink_pass(self.document)):
+            for index, candidate in enumerate(run.shrink_pass.propose(self.document)):
                 if index < position:
                     continue
                 if self.out_of_time():
                     break
-                if self.try_candidate(candidate):
+                if self.try_candidate(candidate, run):
                     kept_any = resume = True
                     position = index
                     break
+        run.gained = (before[0] - self.size[0], before[1] - self.size[1], before[2] - self.size[2])
+        run.seconds += time.monotonic() - started
         return kept_any
 
-    def try_candidate(self, candidate: Json) -> bool:
-        if size(candidate) >= size(self.document):
+    def try_candidate(self, candidate: Candidate, run: _PassRun) -> bool:
+        run.count("proposed")
+        if candidate.size(self.size) >= self.size:
+            run.count("not_smaller")
             return False
-        text = canonical_json(candidate)
+        document = candidate.build()
+        text = canonical_json(document)
         if text in self.seen:
+            run.count("duplicate")
             return False
         self.seen.add(text)
-        case = _valid_case(candidate)
+        case = _valid_case(text)
         if case is None:
+            run.count("invalid")
             return False
+        run.count("tried")
         self.tried += 1
-        seeds = max(self.runner.seeds, SHRINK_SEEDS) if self.target.seeded else 1
+        return self._still_diverges(case, run)
+
+    def _still_diverges(self, case: Case, run: _PassRun) -> bool:
+        seeds = max(self.runner.options.seeds, SHRINK_SEEDS) if self.target.seeded else 1
         found = self.runner.check(case, only=self.target, confirm=False, seeds=seeds).divergences
         same = [d for d in found if d.fingerprint == self.best.fingerprint]
         if not same:
             return False
         self.best = same[0]
         self.document = encode_case(same[0].case)
+        self.size = size(self.document)
         self.kept += 1
+        run.count("kept")
         if self.on_keep is not None:
             self.on_keep(self.best)
         return True
 
 
-def _valid_case(document: Json) -> Case | None:
+def _valid_case(text: str) -> Case | None:
     try:
-        return case_from_json(json.loads(canonical_json(document)))
+        return case_from_json(json.loads(text))
     except InvalidCase:
         return None
 
 
-def _copy(document: Json) -> Json:
-    return json.loads(json.dumps(document))
+# ---------------------------------------------------------------- the passes
 
 
-# ---------------------------------------------------------------- passes
-
-
-def delete_transactions(document: Json) -> Iterator[Json]:
+def delete_transactions(document: Json) -> Iterator[Candidate]:
     txs = document["block"]["txs"]
     chunk = len(txs)
     while chunk >= 1:
         for start in range(0, len(txs), chunk):
             for renumber in (True, False):
-                yield _without_txs(document, start, start + chunk, renumber)
+                yield Candidate(document, _without_txs(txs, start, start + chunk, renumber))
         chunk //= 2
 
 
-def _without_txs(document: Json, start: int, stop: int, renumber: bool) -> Json:
-    result = _copy(document)
-    txs = result["block"]["txs"]
-    removed, kept_after = txs[start:stop], txs[stop:]
-    if renumber:
+def _without_txs(txs: list[Json], start: int, stop: int, renumber: bool) -> tuple[Edit, ...]:
+    """Remove ``txs[start:stop]``; with ``renumber``, each later transaction of a
+    removed one's sender whose nonce is past it comes down by one."""
+    removed = txs[start:stop]
+    edits: list[Edit] = []
+    for index in range(stop, len(txs)) if renumber else ():
+        later, nonce = txs[index], txs[index]["nonce"]
         for gone in removed:
-            for later in kept_after:
-                if later["source"] == gone["source"] and later["nonce"] > gone["nonce"]:
-                    later["nonce"] -= 1
-    result["block"]["txs"] = txs[:start] + kept_after
-    return result
+            if later["source"] == gone["source"] and nonce > gone["nonce"]:
+                nonce -= 1
+        if nonce != later["nonce"]:
+            edits.append(Put((*TXS, index, "nonce"), nonce))
+    return (*edits, *(Remove((*TXS, index)) for index in range(start, min(stop, len(txs)))))
 
 
-def drop_outputs(document: Json) -> Iterator[Json]:
+def drop_outputs(document: Json) -> Iterator[Candidate]:
     for index, tx in enumerate(document["block"]["txs"]):
         outputs = tx.get("outputs", [])
         for position in range(len(outputs) if len(outputs) > 1 else 0):
-            result = _copy(document)
-            del result["block"]["txs"][index]["outputs"][position]
-            yield result
+            yield Candidate(document, (Remove((*TXS, index, "outputs", position)),))
 
 
-def drop_deposits_and_args(document: Json) -> Iterator[Json]:
+def drop_deposits_and_args(document: Json) -> Iterator[Candidate]:
     for index, tx in enumerate(document["block"]["txs"]):
         for asset in tx.get("deposits", {}):
-            result = _copy(document)
-            del result["block"]["txs"][index]["deposits"][asset]
-            yield result
+            yield Candidate(document, (Remove((*TXS, index, "deposits", asset)),))
         for position in range(len(tx.get("args", []))):
-            result = _copy(document)
-            del result["block"]["txs"][index]["args"][position]
-            yield result
+            yield Candidate(document, (Remove((*TXS, index, "args", position)),))
 
 
-def drop_genesis(document: Json) -> Iterator[Json]:
+def drop_genesis(document: Json) -> Iterator[Candidate]:
     genesis = document["genesis"]
     for holder in ("accounts", "contracts"):
         for address in genesis[holder]:
-            result = _copy(document)
-            del result["genesis"][holder][address]
-            yield result
+            yield Candidate(document, (Remove(("genesis", holder, address)),))
     for holder in ("accounts", "contracts"):
         for address, body in genesis[holder].items():
             for part in ("balances", "storage"):
                 for key in body.get(part, {}):
-                    result = _copy(document)
-                    del result["genesis"][holder][address][part][key]
-                    yield result
+                    path = ("genesis", holder, address, part, key)
+                    yield Candidate(document, (Remove(path),))
 
 
-def simplify_code(document: Json) -> Iterator[Json]:
+def simplify_code(document: Json) -> Iterator[Candidate]:
     for code_path in _code_paths(document):
-        code = _get(document, code_path)
+        code = item_at(document, code_path)
         for entry in code:
-            result = _copy(document)
-            del _get(result, code_path)[entry]
-            yield result
+            yield Candidate(document, (Remove((*code_path, entry)),))
         for entry, program in code.items():
             for position in reversed(range(len(program))):
-                result = _copy(document)
-                del _get(result, code_path)[entry][position]
-                yield result
+                yield Candidate(document, (Remove((*code_path, entry, position)),))
 
 
-def _code_paths(document: Json) -> list[tuple[object, ...]]:
-    paths: list[tuple[object, ...]] = [
+def _code_paths(document: Json) -> list[JsonPath]:
+    paths: list[JsonPath] = [
         ("genesis", "contracts", address, "code") for address in document["genesis"]["contracts"]
     ]
     for index, tx in enumerate(document["block"]["txs"]):
         if tx["kind"] == "deploy" and all(isinstance(p, list) for p in tx["code"].values()):
-            paths.append(("block", "txs", index, "code"))
+            paths.append((*TXS, index, "code"))
     return paths
 
 
-def _get(document: Json, path: tuple[object, ...]) -> Json:
-    for key in path:
-        document = document[key]
-    return document
-
-
-def lower_numbers(document: Json) -> Iterator[Json]:
+def lower_numbers(document: Json) -> Iterator[Candidate]:
     for path, value in list(_integers(document, ())):
         for smaller in _smaller_values(value):
-            result = _copy(document)
-            container = _get(result, path[:-1])
-            container[path[-1]] = smaller
-            yield result
+            yield Candidate(document, (Put(path, smaller),))
 
 
-def _integers(value: Json, path: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], int]]:
+def _integers(value: Json, path: JsonPath) -> Iterator[tuple[JsonPath, int]]:
     if isinstance(value, bool):
         return
     if isinstance(value, int):
@@ -315,30 +389,36 @@ def _smaller_values(value: int) -> list[int]:
     return sorted(set(candidates) - {value}, key=candidates.index)
 
 
-def simplify_config(document: Json) -> Iterator[Json]:
+_DEFAULT_CONFIG = Config()
+
+
+def simplify_config(document: Json) -> Iterator[Candidate]:
+    """The schedule seed lower, fewer threads, the default network; a key the case
+    leaves out has the default (SPEC 3), so there is nothing to simplify in it."""
     config = document.get("config", {})
-    seed = config.get("schedule_seed", 0)
+    seed = config.get("schedule_seed", _DEFAULT_CONFIG.schedule_seed)
     for smaller in _smaller_values(seed):
-        yield _with_config(document, schedule_seed=smaller)
-    threads = config.get("threads", 4)
+        yield _with_config(document, "schedule_seed", smaller)
+    threads = config.get("threads", _DEFAULT_CONFIG.threads)
     for fewer in range(1, threads):
-        yield _with_config(document, threads=fewer)
-    if config.get("network", "devnet") != "devnet":
-        yield _with_config(document, network="devnet")
+        yield _with_config(document, "threads", fewer)
+    network = _DEFAULT_CONFIG.network.value
+    if config.get("network", network) != network:
+        yield _with_config(document, "network", network)
 
 
-def _with_config(document: Json, **changes: object) -> Json:
-    result = _copy(document)
-    result["config"] = {**result.get("config", {}), **changes}
-    return result
+def _with_config(document: Json, key: str, value: object) -> Candidate:
+    if "config" in document:
+        return Candidate(document, (Put(("config", key), value),))
+    return Candidate(document, (Put(("config",), {key: value}),))
 
 
-PASSES: tuple[Pass, ...] = (
-    delete_transactions,
-    drop_outputs,
-    drop_deposits_and_args,
-    drop_genesis,
-    simplify_code,
-    lower_numbers,
-    simplify_config,
+PASSES: tuple[ShrinkPass, ...] = (
+    ShrinkPass(delete_transactions),
+    ShrinkPass(drop_outputs),
+    ShrinkPass(drop_deposits_and_args),
+    ShrinkPass(drop_genesis),
+    ShrinkPass(simplify_code),
+    ShrinkPass(lower_numbers),
+    ShrinkPass(simplify_config),
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from txparity.harness.strategies import load_settings_profile
+from txparity.harness.hypothesis_profiles import load_settings_profile
 
 # Hypothesis loads its own derandomized "ci" profile whenever CI is set; ours replace
 # it, chosen by TXPARITY_PROFILE (default: ci under CI, dev elsewhere).

@@ -12,6 +12,17 @@ from pathlib import Path
 import pytest
 
 from txparity.harness.corpus import corpus_files, load_entry
+from txparity.harness.options import (
+    CORPUS,
+    EQUIVALENCE,
+    EXECUTORS,
+    PROFILE,
+    SEEDS,
+    SHRINK_SECONDS,
+    TIMEOUT,
+    WATCHDOG,
+    Command,
+)
 
 pytest.importorskip("atheris")
 
@@ -55,8 +66,12 @@ def test_a_divergence_it_finds_lands_in_the_corpus(tmp_path: Path) -> None:
          "No such file or directory"),
         (["--corpus", "blocker/corpus"], "cannot write to corpus directory blocker/corpus: "
          "{tmp}/blocker is not a directory"),
+        (["--shrink-seconds", "86401"], "argument --shrink-seconds: must be at most 86400 "
+         "seconds: 86401"),
+        (["--watchdog", "1e10"], "argument --watchdog: must be at most 86400 seconds: 1e10"),
+        (["--seeds", "0"], "argument --seeds: must be at least 1: 0"),
     ],
-    ids=["profile", "executor", "corpus"],
+    ids=["profile", "executor", "corpus", "shrink-bound", "watchdog-bound", "seeds"],
 )  # fmt: skip
 def test_bad_input_is_one_error_line_and_exit_2(
     tmp_path: Path, args: list[str], message: str
@@ -68,3 +83,14 @@ def test_bad_input_is_one_error_line_and_exit_2(
     ours = [line for line in done.stderr.splitlines() if not line.startswith("INFO: ")]
     assert ours == [f"txparity: error: {message.format(tmp=tmp_path)}"]
     assert "Traceback" not in done.stderr
+
+
+def test_its_options_are_the_fuzz_commands_declarations(tmp_path: Path) -> None:
+    done = fuzz(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr[-2000:]
+    for option in (EXECUTORS, PROFILE, CORPUS, SHRINK_SECONDS, SEEDS, EQUIVALENCE, TIMEOUT,
+                   WATCHDOG):  # fmt: skip
+        assert option.flag in done.stdout
+    text = " ".join(done.stdout.split())
+    assert SEEDS.help_for(Command.FUZZ) in text  # fuzz's default: one schedule seed
+    assert SHRINK_SECONDS.help_for(Command.FUZZ) in text

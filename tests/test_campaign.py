@@ -3,6 +3,8 @@ killed campaign loses nothing it had found."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -17,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from txparity.executors.codec import canonical_json, encode_case
 from txparity.executors.model import Account, Genesis
 from txparity.executors.mutants import MUTANTS
 from txparity.harness.campaign import (
-    CampaignConfig,
     Summary,
     _first_interrupt_sets,
     _generator_bug,
@@ -28,6 +30,7 @@ from txparity.harness.campaign import (
     run_campaign,
 )
 from txparity.harness.corpus import corpus_files, load_entry
+from txparity.harness.options import Command, Options
 
 Json = dict[str, Any]
 
@@ -36,11 +39,11 @@ CASES = 40
 
 
 def campaign(tmp_path: Path, *specs: str, **changes: object) -> Summary:
-    config = CampaignConfig(
-        specs=specs, seconds=None, cases=CASES, seed=0, corpus=tmp_path / "corpus",
-        workers=1, shrink_seconds=10.0,
+    options = Options.for_command(
+        Command.FUZZ, executors=specs, seconds=None, cases=CASES, seed=0,
+        corpus=tmp_path / "corpus", workers=1, shrink_seconds=10.0,
     )  # fmt: skip
-    return run_campaign(replace(config, **changes))  # type: ignore[arg-type]
+    return run_campaign(replace(options, **changes))  # type: ignore[arg-type]
 
 
 def stable(summary: Summary) -> dict[str, object]:
@@ -125,6 +128,36 @@ def test_a_corpus_entry_that_still_diverges_is_a_divergence_found_at_replay(
 def test_drawing_is_deterministic_per_seed_and_index() -> None:
     assert draw_case("mixed", 3, 17) == draw_case("mixed", 3, 17)
     assert draw_case("mixed", 3, 17) != draw_case("mixed", 3, 18)
+
+
+# Case i of seed S, as the SHA-256 of its canonical JSON (first 16 hex digits) and its
+# transaction count: a campaign is reproducible from its --seed only while these hold,
+# so a change to the generator that moves them is a change users see.
+PINNED_DRAWS = [
+    ("mixed", 0, 0, "21bfaebfe6a4eea0", 10),
+    ("mixed", 0, 1, "4ae18b5cbba0abad", 14),
+    ("mixed", 7, 13, "5d73ce0ed6e47f26", 7),
+    ("contended", 1, 2, "279b0e845671828b", 26),
+    ("wide", 3, 5, "de85f3d0b0615630", 13),
+    ("contracts", 2, 9, "87976ba47d31dc0c", 15),
+    ("contracts", 11, 40, "34a97bf47be909ab", 14),
+    ("nonces", 5, 3, "ecb79f17e8a80310", 11),
+    ("nonces", 123_456_789, 77, "387e3f62a83aba31", 5),
+    ("mixed", 2**40, 999, "84fca5a87f4265cf", 18),
+]
+
+
+@pytest.mark.parametrize(("profile", "seed", "index", "digest", "txs"), PINNED_DRAWS)
+def test_a_seed_draws_the_same_cases_as_it_always_did(
+    profile: str, seed: int, index: int, digest: str, txs: int
+) -> None:
+    case = draw_case(profile, seed, index)
+    assert case is not None
+    text = canonical_json(encode_case(case))
+    assert (hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], len(case.block.txs)) == (
+        digest,
+        txs,
+    )
 
 
 def test_a_generated_case_the_decoder_refuses_is_a_harness_bug() -> None:
@@ -270,3 +303,114 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
     code, summary = interrupted_fuzz(tmp_path, "batched@memory/seeded", 2, presses=2)
     assert code == 130
     assert summary["interrupted"] is True
+
+
+def test_a_ctrl_c_after_the_summary_keeps_the_exit_status(tmp_path: Path) -> None:
+    """Once a Ctrl-C has stopped the campaign, another one while the summary is
+    printed or the process exits changes nothing: still the summary and 130."""
+    command = [
+        sys.executable, "-m", "txparity", "fuzz", "--executor", "batched@memory/seeded",
+        "--seconds", "600", "--seed", "0", "--workers", "2", "--json",
+        "--corpus", str(tmp_path / "corpus"),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None and process.stdout is not None
+        assert process.stderr.readline().startswith("fuzzing ")
+        time.sleep(3)  # well into the campaign: workers spawned, cases checked
+        os.killpg(process.pid, signal.SIGINT)
+        summary = ""
+        while not summary.startswith("{"):  # the JSON summary is the last line
+            summary = process.stdout.readline()
+        with contextlib.suppress(ProcessLookupError):  # it may be gone already
+            os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+    finally:
+        process.kill()
+        process.wait()
+    assert json.loads(summary)["interrupted"] is True
+
+
+# ---------------------------------------------------------------- workers that die
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The campaign worker processes a ``txparity fuzz`` process has started."""
+    try:
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    except FileNotFoundError:  # the process is gone
+        return []
+    workers = []
+    for child in map(int, children):
+        with contextlib.suppress(FileNotFoundError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+    return workers
+
+
+def ignores_sigint(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = int(next(line for line in status.splitlines() if line.startswith("SigIgn:"))[7:], 16)
+    return bool(ignored & (1 << (signal.SIGINT - 1)))
+
+
+def started_workers(process: subprocess.Popen[str], count: int) -> list[int]:
+    """Wait until ``count`` workers exist and the parent handles SIGINT again."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        workers = worker_pids(process.pid)
+        if len(workers) == count and not ignores_sigint(process.pid):
+            return workers
+        time.sleep(0.005)
+    raise AssertionError("the workers did not start")
+
+
+def fuzz_process(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    command = [
+        sys.executable, "-m", "txparity", "fuzz", "--executor", "batched@memory/seeded",
+        "--seed", "0", "--workers", "2", "--json", "--corpus", str(tmp_path / "corpus"), *args,
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def test_a_ctrl_c_while_workers_start_does_not_kill_them(tmp_path: Path) -> None:
+    """The workers ignore SIGINT from their first instruction, not only once their
+    code runs: a Ctrl-C while they still import ends the campaign cleanly."""
+    process = fuzz_process(tmp_path, "--seconds", "600")
+    try:
+        workers = started_workers(process, 2)
+        assert all(ignores_sigint(worker) for worker in workers)
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130, err
+    summary = json.loads(out.splitlines()[-1])
+    assert (summary["interrupted"], summary["harness_bugs"]) == (True, [])
+    assert "Traceback" not in err
+
+
+def test_a_worker_that_dies_is_reported_and_the_campaign_still_ends(tmp_path: Path) -> None:
+    """Killed before it could say it was done, a worker used to leave the parent
+    waiting for it forever; its share of the cases is missing, and the summary
+    says so."""
+    process = fuzz_process(tmp_path, "--cases", "10")
+    try:
+        workers = started_workers(process, 2)
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 1, err
+    summary = json.loads(out.splitlines()[-1])
+    [bug] = summary["harness_bugs"]
+    assert bug in {f"worker {n} exited (status -9) unfinished" for n in (0, 1)}
+    assert 5 <= summary["cases"] < 10  # all of the other worker's share: 1, 3, ... or 0, 2, ...

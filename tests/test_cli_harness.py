@@ -201,6 +201,20 @@ def test_shrink_saves_one_shrunk_canonical_counterexample(race_case: Path, tmp_p
     )
 
 
+def test_shrink_that_cannot_save_is_one_error_line(race_case: Path, tmp_path: Path) -> None:
+    with Runner([BLIND_SPEC]) as runner:
+        (divergence,) = runner.check(case_from_json(CONTRACT_RACE)).divergences
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / divergence.fingerprint).write_text("in the way")
+    done = txparity("shrink", race_case, "--executor", BLIND_SPEC, "--corpus", corpus)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"txparity: error: cannot save the counterexample of {divergence.fingerprint} in "
+        f"{corpus}: File exists\n"
+    )
+
+
 def test_shrink_when_the_executors_agree_saves_nothing(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     done = txparity("shrink", SIMPLE, "--executor", BLIND, "--corpus", corpus, "--seconds", "5")

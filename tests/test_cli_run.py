@@ -118,3 +118,19 @@ def test_stats_go_to_standard_error() -> None:
         "sequential",
         1,
     )
+
+
+def test_a_reader_that_leaves_early_ends_the_run_quietly(tmp_path: Path) -> None:
+    """``txparity run --jsonl ... | head -1``: no traceback, the shell's SIGPIPE status."""
+    case, expected = load_vector(SIMPLE)
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text((json.dumps(case) + "\n") * 2000)  # far more than a pipe holds
+    process = subprocess.Popen(
+        [sys.executable, "-m", "txparity", "run", "--jsonl", str(lines)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == expected + "\n"
+    process.stdout.close()
+    assert process.wait(timeout=120) == 141
+    assert process.stderr.read() == ""

@@ -20,6 +20,7 @@ import pytest
 
 from tests.builders import Json, transfer
 from txparity.executors.codec import canonical_json, decode_case
+from txparity.harness.candidates import size
 from txparity.harness.corpus import (
     ENTRY_FORMAT,
     CorpusError,
@@ -35,8 +36,8 @@ from txparity.harness.corpus import (
     shrink_command,
 )
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
+from txparity.harness.options import Options
 from txparity.harness.pytest_plugin import assert_agree
-from txparity.harness.shrink import size
 
 pytest_plugins = ["pytester"]
 
@@ -181,6 +182,19 @@ def test_saving_the_shrunk_flag_overwrites_the_same_file(tmp_path: Path) -> None
     assert save_entry(mutant_entry(shrunk=True), tmp_path) == path
     assert load_entry(path).shrunk is True
     assert len(list(tmp_path.rglob("*.json"))) == 1
+
+
+def test_a_save_the_file_system_refuses_is_a_corpus_error(tmp_path: Path) -> None:
+    """A file where the fingerprint's directory goes: one error naming what was not
+    saved, and no temporary file left behind."""
+    entry = mutant_entry()
+    (tmp_path / entry.fingerprint).write_text("in the way")
+    with pytest.raises(CorpusError) as refusal:
+        save_entry(entry, tmp_path)
+    assert str(refusal.value) == (
+        f"cannot save the counterexample of {entry.fingerprint} in {tmp_path}: File exists"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [entry.fingerprint]
 
 
 def saved_document(tmp_path: Path) -> tuple[Path, Json]:
@@ -388,12 +402,12 @@ def test_replay_a_diverging_entry(tmp_path: Path) -> None:
         CASE,
     )
     assert (divergence.expected, divergence.actual) == (EXPECTED, ACTUAL)
-    assert len(replay_entry(entry, seeds=3)) == 1
+    assert len(replay_entry(entry, Options(seeds=3))) == 1
 
 
 def test_replay_an_agreeing_entry() -> None:
     assert replay_entry(correct_entry()) == []
-    assert replay_entry(correct_entry(), seeds=3) == []
+    assert replay_entry(correct_entry(), Options(seeds=3)) == []
 
 
 # ---------------------------------------------------------------- the pytest plugin

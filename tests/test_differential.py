@@ -14,24 +14,34 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
+import shlex
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests import builders
 from tests.builders import Json, account, transfer
 from txparity.executors.codec import canonical_json, decode_case
+from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import Case
+from txparity.executors.parallel import case_id
 from txparity.harness.differential import (
     Difference,
     Divergence,
     DivergenceKind,
     Equivalence,
     Runner,
-    TargetTally,
+    Tally,
     compare,
 )
+from txparity.harness.errors import HarnessError, ReferenceFailure
+from txparity.harness.options import Options
 from txparity.harness.report import build_report
-from txparity.harness.targets import Answer, AnswerKind
+from txparity.harness.targets import Answer, AnswerKind, make_target
+
+SCRIPTS = Path(__file__).parent / "external_scripts"
 
 # ---------------------------------------------------------------- results by hand
 
@@ -392,7 +402,7 @@ EXPECTED_PAYS_FOUR_TIMES = (
 
 
 def test_check_finds_exactly_one_divergence_on_a_mutant() -> None:
-    with Runner([NO_SENDER_DEBIT, "batched@memory/seeded"], seeds=3) as runner:
+    with Runner([NO_SENDER_DEBIT, "batched@memory/seeded"], Options(seeds=3)) as runner:
         outcome = runner.check(PAYS_FOUR_TIMES)
     assert len(outcome.divergences) == 1
     divergence = outcome.divergences[0]
@@ -414,28 +424,61 @@ def test_check_finds_exactly_one_divergence_on_a_mutant() -> None:
     assert divergence.fingerprint == hashlib.sha256(text.encode()).hexdigest()[:16]
     # The mutant stops at its first divergent seed; the correct target runs all three.
     assert outcome.tallies == {
-        NO_SENDER_DEBIT: TargetTally(runs=1, parallel=1, aborts=0, divergences=1),
-        "batched@memory/seeded": TargetTally(runs=3, parallel=3, aborts=0, divergences=0),
+        NO_SENDER_DEBIT: Tally(cases=1, runs=1, parallel=1, aborts=0, divergences=1),
+        "batched@memory/seeded": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
     }
     assert outcome.runs == 4
 
 
 def test_check_finds_nothing_on_correct_executors() -> None:
     specs = ["batched@memory/seeded", "sequential@sqlite", "batched@sqlite/threads"]
-    with Runner(specs, seeds=3) as runner:
+    with Runner(specs, Options(seeds=3)) as runner:
         outcome = runner.check(COUNTS_TO_FOUR)
     assert outcome.divergences == []
     assert outcome.tallies == {
-        "batched@memory/seeded": TargetTally(runs=3, parallel=3, aborts=0, divergences=0),
-        "sequential@sqlite/threads": TargetTally(runs=1, parallel=0, aborts=0, divergences=0),
-        "batched@sqlite/threads": TargetTally(runs=3, parallel=3, aborts=0, divergences=0),
+        "batched@memory/seeded": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
+        "sequential@sqlite/threads": Tally(cases=1, runs=1, parallel=0, aborts=0, divergences=0),
+        "batched@sqlite/threads": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
     }
     assert outcome.runs == 7
     assert outcome.executor_seconds > 0
 
 
+def test_a_reference_without_a_result_fails_with_its_answer() -> None:
+    """Nothing can be compared then, and no target is to blame: a ``ReferenceFailure``
+    (a ``HarnessError``, one line from the command line) carrying the answer."""
+    says_error = "cmd:" + shlex.join([sys.executable, str(SCRIPTS / "error.py")])
+    case = PAYS_FOUR_TIMES
+    with Runner(["batched@memory/seeded"]) as runner:
+        runner.reference = make_target(says_error)  # a real executor that answers errors
+        try:
+            with pytest.raises(ReferenceFailure) as failure:
+                runner.check(case)
+        finally:
+            runner.reference.close()
+    assert str(failure.value) == (
+        f"the reference executor sequential@memory failed on case {case_id(case)} "
+        "(error): unsupported"
+    )
+    assert isinstance(failure.value, HarnessError)
+
+
+def test_tallies_add_up_field_by_field_and_survive_pickling() -> None:
+    """One tally type from a run to a campaign: it is what workers send the parent."""
+    one = Tally(cases=1, runs=3, divergences=1, parallel=2, aborts=7)
+    other = Tally(cases=2, runs=5, divergences=0, parallel=5, aborts=1)
+    assert one + other == Tally(cases=3, runs=8, divergences=1, parallel=7, aborts=8)
+    assert one + Tally() == one
+    assert pickle.loads(pickle.dumps({"spec": one})) == {"spec": one}
+    parallel = Stats(ExecutionPath.PARALLEL, "at the threshold", 4, aborts=2)
+    assert Tally.of_run(parallel, diverged=True) == Tally(
+        runs=1, divergences=1, parallel=1, aborts=2
+    )
+    assert Tally.of_run(None, diverged=False) == Tally(runs=1)
+
+
 def test_check_only_one_target() -> None:
-    with Runner(["batched@memory/seeded", NO_SENDER_DEBIT], seeds=3) as runner:
+    with Runner(["batched@memory/seeded", NO_SENDER_DEBIT], Options(seeds=3)) as runner:
         outcome = runner.check(PAYS_FOUR_TIMES, only=runner.targets[0])
     assert (outcome.divergences, list(outcome.tallies), outcome.runs) == (
         [],
@@ -446,7 +489,7 @@ def test_check_only_one_target() -> None:
 
 def test_a_seed_dependent_divergence_carries_the_seed_that_showed_it() -> None:
     """The fee race is clean on seeds 1 and 2 and shows on seed 3 (of 1, 2, 3)."""
-    with Runner(["batched-racy-fees@memory/seeded"], seeds=3) as runner:
+    with Runner(["batched-racy-fees@memory/seeded"], Options(seeds=3)) as runner:
         outcome = runner.check(RACY)
     [divergence] = outcome.divergences
     assert divergence.case.config.schedule_seed == 3
@@ -456,9 +499,9 @@ def test_a_seed_dependent_divergence_carries_the_seed_that_showed_it() -> None:
         '1 state item(s) differ, first state.accounts["m"].balances["TOS"]: expected 4, actual 3'
     )
     assert outcome.tallies == {
-        "batched-racy-fees@memory/seeded": TargetTally(runs=3, parallel=3, divergences=1)
+        "batched-racy-fees@memory/seeded": Tally(cases=1, runs=3, parallel=3, divergences=1)
     }
-    with Runner(["batched-racy-fees@memory/seeded"], seeds=2) as runner:
+    with Runner(["batched-racy-fees@memory/seeded"], Options(seeds=2)) as runner:
         assert runner.check(RACY).divergences == []
 
 

@@ -41,6 +41,7 @@ from txparity.harness.differential import (
     compare,
 )
 from txparity.harness.errors import InputError
+from txparity.harness.options import Options
 from txparity.harness.report import build_report
 from txparity.harness.targets import Answer, AnswerKind, ExternalTarget, make_target
 from txparity.harness.targets.external import MAX_ANSWER_BYTES
@@ -207,7 +208,7 @@ def case_size(case: Case) -> int:
 
 
 def test_a_correct_executor_agrees_on_every_case_with_one_process() -> None:
-    with Runner([spec("correct")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("correct")], Options(timeout_s=PATIENT_S)) as runner:
         for case in (SIMPLE, COUNTER, EMPTY, SIMPLE):
             outcome = runner.check(case)
             assert outcome.divergences == []
@@ -218,7 +219,7 @@ def test_a_correct_executor_agrees_on_every_case_with_one_process() -> None:
 
 def test_a_wrong_result_is_a_state_divergence_on_the_miners_balance() -> None:
     executor = spec("wrong")
-    with Runner([executor], timeout_s=PATIENT_S) as runner:
+    with Runner([executor], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
     assert divergence.kind is DivergenceKind.STATE
     assert (divergence.executor, divergence.family) == (executor, executor)
@@ -233,7 +234,7 @@ def test_a_wrong_result_is_a_state_divergence_on_the_miners_balance() -> None:
 
 
 def test_an_error_line_is_an_error_divergence_with_the_executors_words() -> None:
-    with Runner([spec("error")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("error")], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
         assert only_divergence(runner, COUNTER).kind is DivergenceKind.ERROR
         (target,) = runner.targets
@@ -245,7 +246,7 @@ def test_an_error_line_is_an_error_divergence_with_the_executors_words() -> None
 
 @needs_proc
 def test_a_hang_is_reported_and_the_next_case_gets_a_fresh_process(records: Path) -> None:
-    with Runner([spec("hang", records)], timeout_s=HANG_S) as runner:
+    with Runner([spec("hang", records)], Options(timeout_s=HANG_S)) as runner:
         await_lines(records, 1)  # started: the limit is not spent on its start-up
         first = only_divergence(runner, SIMPLE)
         ((first_pid, first_group),) = recorded(records)
@@ -267,7 +268,7 @@ def test_a_hang_is_reported_and_the_next_case_gets_a_fresh_process(records: Path
 
 def test_after_a_hang_a_restarted_executor_agrees_again(tmp_path: Path) -> None:
     marker = tmp_path / "hung-once"
-    with Runner([spec("hang_once", marker)], timeout_s=HANG_S) as runner:
+    with Runner([spec("hang_once", marker)], Options(timeout_s=HANG_S)) as runner:
         await_lines(marker, 1)  # it has chosen to hang on its first case
         divergence = only_divergence(runner, SIMPLE)
         assert (divergence.kind, divergence.detail) == (
@@ -284,7 +285,7 @@ def test_after_a_hang_a_restarted_executor_agrees_again(tmp_path: Path) -> None:
 
 
 def test_a_crash_reports_the_exit_status_and_the_standard_error() -> None:
-    with Runner([spec("crash")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("crash")], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
     assert divergence.kind is DivergenceKind.CRASH
     assert "status 3" in divergence.detail
@@ -297,14 +298,14 @@ def test_a_crash_reports_the_exit_status_and_the_standard_error() -> None:
 
 def test_every_crash_reports_only_the_standard_error_of_the_process_that_crashed() -> None:
     """A restarted process's crash must not be reported with its predecessors' log."""
-    with Runner([spec("crash")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("crash")], Options(timeout_s=PATIENT_S)) as runner:
         details = [only_divergence(runner, case).detail for case in (SIMPLE, COUNTER, EMPTY)]
     assert details == ["the executor exited (status 3); stderr: crash.py: giving up on purpose"] * 3
 
 
 def test_after_a_crash_a_restarted_executor_agrees_again(tmp_path: Path) -> None:
     marker = tmp_path / "crashed-once"
-    with Runner([spec("crash_once", marker)], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("crash_once", marker)], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
         assert divergence.kind is DivergenceKind.CRASH
         assert "status 3" in divergence.detail
@@ -316,7 +317,7 @@ def test_after_a_crash_a_restarted_executor_agrees_again(tmp_path: Path) -> None
 
 
 def test_a_line_that_is_not_json_is_a_protocol_divergence_quoting_it() -> None:
-    with Runner([spec("garbage")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("garbage")], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
     assert divergence.kind is DivergenceKind.PROTOCOL
     assert divergence.detail == (
@@ -326,7 +327,7 @@ def test_a_line_that_is_not_json_is_a_protocol_divergence_quoting_it() -> None:
 
 
 def test_whitespace_and_key_order_of_an_answer_do_not_matter() -> None:
-    with Runner([spec("noncanonical")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("noncanonical")], Options(timeout_s=PATIENT_S)) as runner:
         for case in (SIMPLE, COUNTER, EMPTY):
             assert agrees(runner, case)
 
@@ -334,7 +335,7 @@ def test_whitespace_and_key_order_of_an_answer_do_not_matter() -> None:
 def test_an_extra_answer_line_is_a_protocol_divergence_on_the_next_case() -> None:
     """Both lines of an answer reach the harness's pipe in one write, before it reads the
     first: the extra one is there to be seen when the next case is asked, every time."""
-    with Runner([spec("extra_line")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("extra_line")], Options(timeout_s=PATIENT_S)) as runner:
         assert agrees(runner, SIMPLE)
         divergence = only_divergence(runner, COUNTER)
         # The harness restarts the executor to get back in step: the round repeats.
@@ -362,7 +363,7 @@ def test_a_command_that_does_not_exist_is_an_input_error_naming_it() -> None:
 
 def test_a_runner_with_a_command_that_does_not_exist_is_an_input_error() -> None:
     with pytest.raises(InputError, match="/no/such/thing"):
-        Runner([spec("correct"), "cmd:/no/such/thing"], timeout_s=PATIENT_S)
+        Runner([spec("correct"), "cmd:/no/such/thing"], Options(timeout_s=PATIENT_S))
 
 
 @pytest.mark.parametrize(
@@ -392,7 +393,7 @@ FINGERPRINTED = [
 
 
 def fingerprint_of(executor: str, timeout_s: float) -> tuple[DivergenceKind, str]:
-    with Runner([executor], timeout_s=timeout_s) as runner:
+    with Runner([executor], Options(timeout_s=timeout_s)) as runner:
         divergence = only_divergence(runner, SIMPLE)
     return divergence.kind, divergence.fingerprint
 
@@ -512,7 +513,7 @@ def test_an_endless_line_on_standard_error_costs_no_memory() -> None:
 
 
 def test_an_executor_that_logs_more_than_a_pipe_holds_still_agrees() -> None:
-    with Runner([spec("noisy")], timeout_s=PATIENT_S) as runner:
+    with Runner([spec("noisy")], Options(timeout_s=PATIENT_S)) as runner:
         for case in (SIMPLE, COUNTER, EMPTY):
             assert agrees(runner, case)
         (target,) = runner.targets
@@ -641,7 +642,7 @@ def says(tmp_path: Path, line: bytes, name: str = "answer") -> str:
 
 
 def answered(executor: str) -> Divergence:
-    with Runner([executor], timeout_s=PATIENT_S) as runner:
+    with Runner([executor], Options(timeout_s=PATIENT_S)) as runner:
         divergence = only_divergence(runner, SIMPLE)
         (target,) = runner.targets
         assert getattr(target, "restarts", None) == 0  # a broken answer is still an answer

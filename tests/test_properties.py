@@ -15,14 +15,15 @@ import pytest
 from hypothesis import given
 
 from txparity.executors.model import Case
-from txparity.harness.differential import Runner, default_specs
+from txparity.harness.differential import Runner
+from txparity.harness.options import Options, default_specs
 from txparity.harness.pytest_plugin import assert_agree
 from txparity.harness.strategies import cases
 
 
 @pytest.fixture(scope="module")
 def runner() -> Iterator[Runner]:
-    with Runner(default_specs(), seeds=2) as shared:
+    with Runner(default_specs(), Options(seeds=2)) as shared:
         yield shared
 
 

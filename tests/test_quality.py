@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, find, settings
 from txparity.executors.model import Case
 from txparity.executors.mutants import MUTANTS
 from txparity.harness.differential import Runner
+from txparity.harness.options import Options
 from txparity.harness.shrink import shrink
 from txparity.harness.strategies import cases
 
@@ -42,7 +43,7 @@ SEARCH = settings(
 
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_planted_bug_is_found_and_shrunk(mutant: str) -> None:
-    with Runner([f"{mutant}@memory/seeded"], seeds=1) as runner:
+    with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:
 
         def diverges(case: Case) -> bool:
             return bool(runner.check(case, confirm=False).divergences)

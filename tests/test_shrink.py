@@ -22,15 +22,27 @@ they propose, in order.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.builders import Json, account, burn, invoke, transfer_outputs
 from txparity.executors.codec import canonical_json, case_from_json, decode_case, encode_case
 from txparity.executors.errors import InvalidCase
+from txparity.harness.campaign import draw_case
+from txparity.harness.candidates import Candidate, Put, size
+from txparity.harness.corpus import load_entry
 from txparity.harness.differential import Divergence, Runner
+from txparity.harness.options import Options
 from txparity.harness.shrink import (
     PASSES,
+    PassStats,
+    ShrinkPass,
+    _most_successful_first,
+    _PassRun,
     delete_transactions,
     drop_deposits_and_args,
     drop_genesis,
@@ -39,7 +51,6 @@ from txparity.harness.shrink import (
     shrink,
     simplify_code,
     simplify_config,
-    size,
 )
 
 # ---------------------------------------------------------------- building cases
@@ -239,6 +250,11 @@ PINNED = {
 }
 
 
+def built(candidates: Iterable[Candidate]) -> list[Json]:
+    """The documents a pass proposes, built."""
+    return [candidate.build() for candidate in candidates]
+
+
 def found(runner: Runner, case_document: Json) -> Divergence:
     """The one divergence the runner's only target shows on the case."""
     divergences = runner.check(decode_case(json.dumps(case_document))).divergences
@@ -291,7 +307,7 @@ def test_the_pinned_cases_need_all_four_transactions(name: str) -> None:
     threshold and runs on the sequential path, where the mutant is correct."""
     spec, _, minimal, _, _ = PINNED[name]
     document_ = json.loads(minimal)
-    candidates = [c for c in delete_transactions(document_) if len(c["block"]["txs"]) == 3]
+    candidates = [c for c in built(delete_transactions(document_)) if len(c["block"]["txs"]) == 3]
     assert len(candidates) == 8  # each of the four, renumbered and not
     with Runner([spec]) as runner:
         for candidate in candidates:
@@ -331,7 +347,7 @@ def test_invalid_candidates_are_never_kept() -> None:
     but an invalid case (SPEC 3: genesis code must be well-formed). The pinned case
     is a fixed point, so none of them was kept."""
     pinned = json.loads(CONTRACT_BLIND_MINIMAL)
-    candidates = list(simplify_code(pinned))
+    candidates = built(simplify_code(pinned))
     assert len(candidates) == 11  # the entry, then each of the ten instructions
     invalid: list[str] = []
     for candidate in candidates:
@@ -367,7 +383,7 @@ def txs_of(candidates: list[Json]) -> list[list[tuple[str, int]]]:
 
 
 def test_delete_transactions_proposes_chunks_renumbered_then_not() -> None:
-    candidates = list(delete_transactions(with_txs(A0, B0, A1, A2)))
+    candidates = built(delete_transactions(with_txs(A0, B0, A1, A2)))
     assert txs_of(candidates) == [
         [],  # all four, renumbered
         [],  # all four
@@ -388,7 +404,7 @@ def test_delete_transactions_proposes_chunks_renumbered_then_not() -> None:
 
 def test_delete_transactions_renumbers_only_later_nonces_of_the_same_sender() -> None:
     start = with_txs(A0, B0, A1, A2)
-    renumbered = list(delete_transactions(start))[6]
+    renumbered = built(delete_transactions(start))[6]
     assert canonical_json(renumbered["block"]["txs"]) == (
         '[{"fee":0,"kind":"transfer","nonce":0,'
         '"outputs":[{"amount":1,"asset":"TOS","dest":"a"}],"source":"b"},'
@@ -405,12 +421,12 @@ def test_delete_transactions_renumbers_only_later_nonces_of_the_same_sender() ->
 
 
 def test_delete_transactions_of_an_empty_block_proposes_nothing() -> None:
-    assert list(delete_transactions(with_txs())) == []
+    assert built(delete_transactions(with_txs())) == []
 
 
 def test_lower_numbers_proposes_zero_one_then_ever_smaller_decrements() -> None:
     start = document({}, {}, [], seed=99, reward=10, threads=7)
-    candidates = list(lower_numbers(start))
+    candidates = built(lower_numbers(start))
     # 10 less 5, 2, 1, 0 (10 >> 4) is 10 itself and is left out; then 10 less one.
     assert [c["block"]["reward"] for c in candidates] == [0, 1, 5, 8, 9]
     # The config is left to simplify_config.
@@ -430,7 +446,7 @@ def test_lower_numbers_proposes_zero_one_then_ever_smaller_decrements() -> None:
     ],
 )
 def test_lower_numbers_values(value: int, smaller: list[int]) -> None:
-    candidates = list(lower_numbers(document({}, {}, [], seed=0, reward=value)))
+    candidates = built(lower_numbers(document({}, {}, [], seed=0, reward=value)))
     assert [c["block"]["reward"] for c in candidates] == smaller
 
 
@@ -443,7 +459,7 @@ def test_lower_numbers_walks_the_document_in_order() -> None:
         reward=0,
     )
     changed = []
-    for candidate in lower_numbers(start):
+    for candidate in built(lower_numbers(start)):
         different = [
             (path, value)
             for path, value in _integers_of(candidate)
@@ -491,7 +507,7 @@ def _integers_of(value: object, path: str = "") -> list[tuple[str, int]]:
 def test_simplify_config_proposes_seed_then_threads_then_devnet() -> None:
     start = document({}, {}, [], seed=10, reward=0, threads=3)
     start["config"]["network"] = "mainnet"
-    configs = [c["config"] for c in simplify_config(start)]
+    configs = [c["config"] for c in built(simplify_config(start))]
     assert configs == [
         {"network": "mainnet", "threads": 3, "schedule_seed": 0},
         {"network": "mainnet", "threads": 3, "schedule_seed": 1},
@@ -506,7 +522,7 @@ def test_simplify_config_proposes_seed_then_threads_then_devnet() -> None:
 
 def test_drop_outputs_never_empties_a_transfer() -> None:
     start = with_txs(A0, transfer_outputs("a", 1, [("b", "TOS", 1), ("c", "GOLD", 2)], fee=0))
-    outputs = [c["block"]["txs"][1]["outputs"] for c in drop_outputs(start)]
+    outputs = [c["block"]["txs"][1]["outputs"] for c in built(drop_outputs(start))]
     assert outputs == [
         [{"dest": "c", "asset": "GOLD", "amount": 2}],
         [{"dest": "b", "asset": "TOS", "amount": 1}],
@@ -517,7 +533,7 @@ def test_drop_deposits_and_args() -> None:
     tx = invoke("a", 0, "c", max_gas=5, fee=0, args=(7, 8), deposits={"TOS": 1, "GOLD": 2})
     parts = [
         (c["block"]["txs"][0]["deposits"], c["block"]["txs"][0]["args"])
-        for c in drop_deposits_and_args(with_txs(tx))
+        for c in built(drop_deposits_and_args(with_txs(tx)))
     ]
     assert parts == [
         ({"GOLD": 2}, [7, 8]),
@@ -535,7 +551,7 @@ def test_drop_genesis_holders_first_then_entries() -> None:
         seed=0,
         reward=0,
     )
-    genesis = [c["genesis"] for c in drop_genesis(start)]
+    genesis = [c["genesis"] for c in built(drop_genesis(start))]
     assert genesis == [
         {"accounts": {}, "contracts": start["genesis"]["contracts"]},
         {"accounts": start["genesis"]["accounts"], "contracts": {}},
@@ -550,7 +566,7 @@ def test_drop_genesis_holders_first_then_entries() -> None:
 
 
 def test_the_passes_run_in_the_documented_order() -> None:
-    assert [p.__name__ for p in PASSES] == [
+    assert [p.name for p in PASSES] == [
         "delete_transactions",
         "drop_outputs",
         "drop_deposits_and_args",
@@ -589,6 +605,174 @@ def test_size_ignores_booleans_and_counts_the_config() -> None:
     assert size(start)[2] == 9 + 4  # a's balance and the threads
 
 
+# ---------------------------------------------------------------- candidates are edits
+
+
+def sample_documents() -> list[Json]:
+    """Documents of every shape the passes meet: the bloated starts, the pinned
+    minimal cases, campaign cases, and configs that leave keys out or are absent."""
+    documents = [start for _, start, _, _, _ in PINNED.values()]
+    documents += [json.loads(minimal) for _, _, minimal, _, _ in PINNED.values()]
+    for profile, seed, index in (("mixed", 0, 0), ("contracts", 2, 9), ("nonces", 5, 3)):
+        case = draw_case(profile, seed, index)
+        assert case is not None
+        documents.append(encode_case(case))
+    partial = with_txs(A0, B0, A1)
+    partial["config"] = {"network": "testnet"}
+    bare = with_txs(A0)
+    del bare["config"]
+    return [*documents, partial, bare]
+
+
+@pytest.mark.parametrize("shrink_pass", PASSES, ids=[p.name for p in PASSES])
+def test_a_candidates_size_is_that_of_the_document_it_builds(shrink_pass: ShrinkPass) -> None:
+    """The size that decides whether a candidate is built at all is exact, and
+    building never changes the document it edits."""
+    checked = 0
+    for document_ in sample_documents():
+        before = canonical_json(document_)
+        base_size = size(document_)
+        for candidate in shrink_pass.propose(document_):
+            assert candidate.size(base_size) == size(candidate.build()), candidate.edits
+            checked += 1
+        assert canonical_json(document_) == before
+    assert checked > 0
+
+
+def test_a_built_candidate_shares_what_its_edit_does_not_touch() -> None:
+    start = with_txs(A0, B0, A1)
+    [*_, last] = built(delete_transactions(start))  # tx 2 alone, not renumbered
+    assert last["genesis"] is start["genesis"] and last["config"] is start["config"]
+    assert last["block"] is not start["block"]
+    assert last["block"]["txs"][1] is start["block"]["txs"][1]
+    assert [tx["nonce"] for tx in start["block"]["txs"]] == [0, 0, 1]
+
+
+def test_adding_a_config_key_is_not_smaller() -> None:
+    """A key the case leaves out has its default: lowering the threads of a config
+    without ``threads`` would add text, so those candidates are larger."""
+    start = with_txs(A0)
+    start["config"] = {"network": "mainnet"}
+    candidates = list(simplify_config(start))
+    assert [c.edits for c in candidates] == [
+        (Put(("config", "threads"), 1),),
+        (Put(("config", "threads"), 2),),
+        (Put(("config", "threads"), 3),),
+        (Put(("config", "network"), "devnet"),),
+    ]
+    assert [c.size(size(start)) < size(start) for c in candidates] == [False, False, False, True]
+
+
+def grow(document_: Json) -> Iterator[Candidate]:
+    """A pass that only proposes larger cases: an account more."""
+    yield Candidate(document_, (Put(("genesis", "accounts", "zz"), account(TOS=1)),))
+
+
+def test_a_candidate_that_is_not_smaller_is_never_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    builds: list[tuple[object, ...]] = []
+    build = Candidate.build
+
+    def counted(candidate: Candidate) -> Json:
+        builds.append(candidate.edits)
+        return build(candidate)
+
+    monkeypatch.setattr(Candidate, "build", counted)
+    spec, _, minimal, _, _ = PINNED["lost-fees"]
+    with Runner([spec]) as runner:
+        divergence = found(runner, json.loads(minimal))
+        result = shrink(divergence, runner, runner.targets[0], 60, passes=[ShrinkPass(grow)])
+    assert result.passes == (PassStats("grow", proposed=1, not_smaller=1,
+                                       seconds=result.passes[0].seconds),)  # fmt: skip
+    assert (builds, result.candidates_tried, result.orders) == ([], 0, (("grow",),))
+    # Over a whole shrink, exactly the candidates past the size check are built.
+    builds.clear()
+    with Runner([spec]) as runner:
+        result = shrink(found(runner, PINNED["lost-fees"][1]), runner, runner.targets[0], 60)
+    assert len(builds) == sum(p.proposed - p.not_smaller for p in result.passes)
+
+
+def test_each_pass_counts_where_its_candidates_went() -> None:
+    spec, start, _, _, _ = PINNED["contract-blind"]
+    with Runner([spec]) as runner:
+        result = shrink(found(runner, start), runner, runner.targets[0], seconds=60)
+    assert [p.name for p in result.passes] == [p.name for p in PASSES]
+    for p in result.passes:
+        assert p.proposed == p.not_smaller + p.duplicate + p.invalid + p.tried, p
+        assert p.kept <= p.tried
+    assert sum(p.tried for p in result.passes) == result.candidates_tried
+    assert sum(p.kept for p in result.passes) == result.kept
+    assert sum(p.duplicate for p in result.passes) > 0  # a deletion renumbering nothing
+    by_name = {p.name: p for p in result.passes}
+    assert by_name["delete_transactions"].kept > 0 and by_name["lower_numbers"].kept > 0
+    assert by_name["simplify_code"].invalid > 0  # JUMPI targets left outside a program
+    # The last round kept nothing: that is how the shrink knew it was done.
+    assert result.rounds == len(result.orders) >= 2
+
+
+def test_passes_run_most_successful_first_ties_in_the_documented_order() -> None:
+    """The first round keeps only lowered numbers (the balance and the amount), so
+    the second runs ``lower_numbers`` first and the rest in the documented order;
+    it keeps more, so the third runs the same way, keeps nothing, and ends it."""
+    documented = tuple(p.name for p in PASSES)
+    lower_first = ("lower_numbers", *(name for name in documented if name != "lower_numbers"))
+    with Runner(["batched-no-sender-debit@memory/seeded"], Options(seeds=1)) as runner:
+        divergence = found(runner, lower_bounded(48, 40))
+        result = shrink(divergence, runner, runner.targets[0], seconds=60)
+    assert as_text(result.divergence) == BOUNDED_MINIMAL
+    assert result.orders == (documented, lower_first, lower_first)
+    kept = {p.name: p.kept for p in result.passes if p.kept}
+    assert kept == {"lower_numbers": 10}
+
+
+def run_of(position: int, gained: tuple[int, int, int]) -> _PassRun:
+    return _PassRun(ShrinkPass(lambda document_: iter(())), position, gained=gained)
+
+
+def test_success_is_transactions_then_text_then_numbers_taken_off() -> None:
+    runs = [
+        run_of(0, (0, 0, 0)),
+        run_of(1, (0, 40, 9)),
+        run_of(2, (0, 40, 10)),
+        run_of(3, (1, 2, 0)),
+        run_of(4, (0, 0, 0)),
+        run_of(5, (0, 41, 0)),
+    ]
+    ordered = sorted(runs, key=_most_successful_first)
+    assert [run.position for run in ordered] == [3, 5, 2, 1, 0, 4]
+
+
+def test_the_shrink_command_prints_each_passs_figures(tmp_path: Path) -> None:
+    spec, start, minimal, _, _ = PINNED["lost-fees"]
+    with Runner([spec]) as runner:
+        expected = shrink(found(runner, start), runner, runner.targets[0], seconds=60)
+    path = tmp_path / "start.json"
+    path.write_text(json.dumps(start))
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "shrink", str(path), "--executor", spec,
+         "--corpus", str(tmp_path / "corpus"), "--stats"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    head = lines.index(next(line for line in lines if line.startswith("pass ")))
+    assert lines[head].split() == [
+        "pass", "proposed", "not", "smaller", "repeated", "invalid", "tried", "kept", "seconds",
+    ]  # fmt: skip
+    rows = [line.split()[:-1] for line in lines[head + 2 : head + 2 + len(PASSES)]]
+    assert rows == [
+        [p.name, *map(str, (p.proposed, p.not_smaller, p.duplicate, p.invalid, p.tried, p.kept))]
+        for p in expected.passes
+    ]
+    rest = lines[head + 2 + len(PASSES) :]
+    assert rest[: 1 + expected.rounds] == [
+        f"{expected.rounds} round(s), {expected.candidates_tried} candidate(s) tried, "
+        f"{expected.kept} kept",
+        *(f"round {n}: {', '.join(order)}" for n, order in enumerate(expected.orders, 1)),
+    ]
+    saved = load_entry(Path(lines[-1]))
+    assert canonical_json(encode_case(saved.case)) == minimal
+
+
 # ---------------------------------------------------------------- a bug
 
 
@@ -614,7 +798,7 @@ BOUNDED_MINIMAL = (
 
 def test_small_bounded_numbers_shrink_to_the_same_minimal_case() -> None:
     spec = "batched-no-sender-debit@memory/seeded"
-    with Runner([spec], seeds=1) as runner:
+    with Runner([spec], Options(seeds=1)) as runner:
         divergence = found(runner, lower_bounded(48, 40))
         result = shrink(divergence, runner, runner.targets[0], seconds=60)
     assert not result.timed_out
@@ -634,7 +818,7 @@ def test_an_integer_bounded_by_a_later_one_shrinks_in_few_steps() -> None:
     cases carry u64 values such as 2**63, so they never get there. The minimal case
     is the same as from small numbers, and should be reached in a few seconds."""
     spec = "batched-no-sender-debit@memory/seeded"
-    with Runner([spec], seeds=1) as runner:
+    with Runner([spec], Options(seeds=1)) as runner:
         divergence = found(runner, lower_bounded(100_000, 60_000))
         result = shrink(divergence, runner, runner.targets[0], seconds=10)
     assert not result.timed_out

@@ -28,17 +28,31 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from txparity.executors.code import CodeNotWellFormed, parse_code
 from txparity.executors.codec import canonical_json, decode_case, encode_case
 from txparity.executors.execution import Execution, run_case
+from txparity.executors.limits import (
+    ADDRESS_PATTERN,
+    MAX_ARG_INDEX,
+    MAX_ARGS,
+    MAX_CALL_ARGS,
+    MAX_GAS_LIMIT,
+    MAX_OUTPUTS,
+    MAX_PROGRAM_LENGTH,
+)
 from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,
+    Account,
     Burn,
     Case,
     Code,
+    Contract,
     Deploy,
+    Genesis,
+    Instruction,
     Invoke,
     MalformedCode,
     Network,
     Op,
+    Output,
     RejectReason,
     RevertReason,
     Status,
@@ -50,7 +64,20 @@ from txparity.executors.sequential import SequentialExecutor
 from txparity.executors.state.base import genesis_write_set
 from txparity.executors.state.memory import MemoryState
 from txparity.executors.view import Scratch
-from txparity.harness.strategies import PROFILES, Knobs, cases
+from txparity.harness.errors import HarnessError, InputError, KnobsError, UnknownProfile
+from txparity.harness.strategies import DEFAULT_PROFILE, PROFILES, Knobs, cases, profile_knobs
+from txparity.harness.strategies._invalid import (
+    BAD_ARG_INDEX,
+    BAD_ENTRY_IDS,
+    BAD_ITEMS,
+    GAS_OVER_LIMIT,
+    JUMP_OUTSIDE,
+    LONG_ACCOUNT,
+    TOO_LONG_PROGRAM,
+    TOO_MANY_ARGS,
+    TOO_MANY_CALL_ARGS,
+    TOO_MANY_OUTPUTS,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE_NAMES = ("mixed", "contended", "wide", "contracts", "nonces")
@@ -141,14 +168,24 @@ def test_profiles_are_the_documented_five() -> None:
 
 
 def test_unknown_profile_and_bad_knobs_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"unknown profile 'busy' \(known: mixed, contended"):
+    with pytest.raises(UnknownProfile, match=r"unknown profile 'busy' \(known: mixed, contended"):
         cases("busy")
-    with pytest.raises(ValueError, match=r"Knobs\.accounts must be a range"):
+    with pytest.raises(KnobsError, match=r"Knobs\.accounts must be a range"):
         Knobs(accounts=(0, 3))
-    with pytest.raises(ValueError, match=r"Knobs\.block_sizes\[1\] must be a range"):
+    with pytest.raises(KnobsError, match=r"Knobs\.block_sizes\[1\] must be a range"):
         Knobs(block_sizes=((1, 10), (12, 8), (17, 26)))
-    with pytest.raises(ValueError, match="percentages"):
+    with pytest.raises(KnobsError, match="percentages"):
         Knobs(hot_pct=100)
+    assert issubclass(UnknownProfile, InputError) and issubclass(KnobsError, HarnessError)
+
+
+def test_a_profile_name_is_looked_up_in_one_place() -> None:
+    assert profile_knobs("wide") is PROFILES["wide"]
+    knobs = Knobs(hot_pct=5)
+    assert profile_knobs(knobs) is knobs
+    assert DEFAULT_PROFILE == "mixed" == PROFILE_NAMES[0]
+    with pytest.raises(UnknownProfile):
+        profile_knobs("Mixed")
 
 
 def test_cases_accept_knobs_directly() -> None:
@@ -222,8 +259,8 @@ def check_transfers(runs: Sequence[Run]) -> None:
     transfers = [(case, tx) for case, _ in runs for tx in case.block.txs
                  if isinstance(tx, Transfer)]  # fmt: skip
     counts = {len(tx.outputs) for _, tx in transfers}
-    assert {0, 1, 2, 17} <= counts  # 0 and 17 are malformed on purpose
-    assert max(n for n in counts if n <= 16) >= 8
+    assert {0, 1, 2, TOO_MANY_OUTPUTS} <= counts  # 0 and too many are malformed on purpose
+    assert max(n for n in counts if n <= MAX_OUTPUTS) >= 8
     held = [{a for acc in c.genesis.accounts.values() for a in acc.balances} for c, _ in runs]
     assert all(NATIVE_ASSET in assets for assets in held)
     assert {2, 3, 4} <= {len(assets) for assets in held} <= {1, 2, 3, 4}  # TOS and 1 to 3
@@ -323,13 +360,13 @@ def check_deploys(runs: Sequence[Run]) -> None:
 def check_invokes(runs: Sequence[Run]) -> None:
     invokes = [tx for tx in transactions(runs) if isinstance(tx, Invoke)]
     counts = {len(tx.args) for tx in invokes}
-    assert {0, 1, 2, 3, 9} <= counts <= set(range(10))  # 9 is malformed
+    assert {0, 1, 2, 3, TOO_MANY_ARGS} <= counts <= set(range(TOO_MANY_ARGS + 1))  # malformed
     assert len(counts & {4, 5, 6, 7, 8}) >= 4
     assert any(tx.deposits for tx in invokes)
     assert any(0 in tx.deposits.values() for tx in invokes)  # malformed
     assert min(tx.max_gas for tx in invokes) <= 10
-    assert max(tx.max_gas for tx in invokes if tx.max_gas <= 1_000_000) >= 1500
-    assert any(tx.max_gas > 1_000_000 for tx in invokes)  # malformed
+    assert max(tx.max_gas for tx in invokes if tx.max_gas <= MAX_GAS_LIMIT) >= 1500
+    assert any(tx.max_gas > MAX_GAS_LIMIT for tx in invokes)  # malformed
 
 
 def check_call_graphs(runs: Sequence[Run]) -> None:
@@ -458,12 +495,87 @@ def test_shrinking_minimizes_amounts_and_outputs() -> None:
     assert len(case.genesis.accounts) == 2
 
 
+# ---------------------------------------------------------------- deliberately invalid values
+#
+# Each value the generator breaks a rule with is checked against the executors' own
+# validation, beside the largest value the limit allows: a changed limit that made
+# one of them valid would fail here, not silently turn odd cases into plain ones.
+
+RICH = {NATIVE_ASSET: 10 * MAX_GAS_LIMIT}
+STOP_CODE = Code({0: (Instruction(Op.STOP, ()),)})
+
+
+def outcome_of(tx: Transaction) -> tuple[Status, object]:
+    """Apply ``tx`` to a genesis with the rich account ``a``, ``LONG_ACCOUNT`` and the
+    contract ``c``; the receipt's status and reason."""
+    genesis = Genesis(
+        {"a": Account(0, RICH), LONG_ACCOUNT: Account(0, RICH)},
+        {"c": Contract(STOP_CODE, {}, {})},
+    )
+    state = MemoryState()
+    state.commit(genesis_write_set(genesis))
+    receipt = apply_transaction(state, tx).receipt
+    return receipt.status, receipt.reason
+
+
+MALFORMED = (Status.REJECTED, RejectReason.MALFORMED)
+
+
+def paying(outputs: int) -> Transfer:
+    return Transfer("a", 0, 0, tuple(Output(f"b{i}", NATIVE_ASSET, 1) for i in range(outputs)))
+
+
+def invoking(args: int = 0, max_gas: int = 10) -> Invoke:
+    return Invoke("a", 0, 0, "c", 0, (0,) * args, {}, max_gas)
+
+
+def test_too_many_outputs_args_and_gas_are_malformed_by_the_limits() -> None:
+    assert outcome_of(paying(MAX_OUTPUTS))[0] is Status.APPLIED
+    assert outcome_of(paying(TOO_MANY_OUTPUTS)) == MALFORMED
+    assert outcome_of(invoking(args=MAX_ARGS))[0] is Status.APPLIED
+    assert outcome_of(invoking(args=TOO_MANY_ARGS)) == MALFORMED
+    assert outcome_of(invoking(max_gas=MAX_GAS_LIMIT))[0] is Status.APPLIED
+    assert outcome_of(invoking(max_gas=GAS_OVER_LIMIT)) == MALFORMED
+
+
+def test_the_long_account_is_valid_but_cannot_deploy() -> None:
+    assert ADDRESS_PATTERN.fullmatch(LONG_ACCOUNT)
+    assert outcome_of(Deploy("a", 0, 0, STOP_CODE))[0] is Status.APPLIED
+    assert outcome_of(Deploy(LONG_ACCOUNT, 0, 0, STOP_CODE)) == MALFORMED
+
+
+def well_formed(program: list[object]) -> bool:
+    try:
+        parse_code({"0": program})
+    except CodeNotWellFormed:
+        return False
+    return True
+
+
+def test_broken_code_values_are_not_well_formed_by_the_limits() -> None:
+    assert well_formed([["STOP"]] * MAX_PROGRAM_LENGTH)
+    assert not well_formed([["STOP"]] * TOO_LONG_PROGRAM)
+    assert well_formed([["ARG", MAX_ARG_INDEX]])
+    assert not well_formed([["ARG", BAD_ARG_INDEX]])
+    assert well_formed([["CALL", "c0", 0, MAX_CALL_ARGS]])
+    assert not well_formed([["CALL", "c0", 0, TOO_MANY_CALL_ARGS]])
+    longest = [["STOP"]] * (MAX_PROGRAM_LENGTH - 1)
+    assert well_formed([*longest, ["JUMP", MAX_PROGRAM_LENGTH - 1]])
+    assert not well_formed([*longest, ["JUMP", JUMP_OUTSIDE]])
+    # Wherever the builder inserts a bad item, the program is no longer well-formed.
+    for item in BAD_ITEMS:
+        assert not well_formed([item]) and not well_formed([["STOP"], item, ["STOP"]]), item
+    for entry in BAD_ENTRY_IDS:
+        with pytest.raises(CodeNotWellFormed):
+            parse_code({entry: [["STOP"]]})
+
+
 # ---------------------------------------------------------------- settings profiles
 
 PROFILE_PROBE = """
 import json
 from hypothesis import settings
-from txparity.harness.strategies import load_settings_profile
+from txparity.harness.hypothesis_profiles import load_settings_profile
 name = load_settings_profile()
 current = settings()
 print(json.dumps([name, current.max_examples, current.deadline is None, current.derandomize,

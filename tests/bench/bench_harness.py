@@ -24,7 +24,8 @@ import time
 from hypothesis import HealthCheck, Phase, find, settings
 
 from txparity.harness.campaign import CaseDrawer
-from txparity.harness.differential import Runner, default_specs
+from txparity.harness.differential import Runner
+from txparity.harness.options import Options, default_specs
 from txparity.harness.shrink import shrink
 from txparity.harness.strategies import cases
 
@@ -33,7 +34,7 @@ def overhead(profile: str, count: int, seed: int) -> dict[str, float]:
     generation = executors = 0.0
     started = time.perf_counter()
     drawer = CaseDrawer(profile, seed)
-    with Runner(default_specs(), seeds=1) as runner:
+    with Runner(default_specs(), Options(seeds=1)) as runner:
         for index in range(count):
             drawn_at = time.perf_counter()
             case = drawer.draw(index)
@@ -58,7 +59,7 @@ def mutants(budget: int) -> None:
     search = settings(max_examples=budget, derandomize=True, database=None, deadline=None,
                       phases=[Phase.generate], suppress_health_check=list(HealthCheck))  # fmt: skip
     for mutant, profile in sorted((name, m.profile) for name, m in MUTANTS.items()):
-        with Runner([f"{mutant}@memory/seeded"], seeds=1) as runner:
+        with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:
             started = time.perf_counter()
             found = find(cases(profile), lambda c, r=runner: bool(r.check(c).divergences),
                          settings=search)  # fmt: skip

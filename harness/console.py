@@ -1,0 +1,103 @@
+"""Terminal rendering: the live progress of a campaign and the tables that end a run.
+
+Only the command line prints; this module decides what it prints. On a terminal
+the progress is a block of lines rewritten in place (one per executor under a
+head line); elsewhere (a pipe, a CI log) it is the head line alone, every few
+seconds of campaign time, so that logs stay readable.
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+from txparity.harness.campaign import Progress, Summary
+from txparity.harness.shrink import ShrinkResult
+
+__all__ = ["ProgressDisplay", "shrink_stats_table", "summary_table"]
+
+
+class ProgressDisplay:
+    """A live block of lines on a terminal; a plain line every few seconds otherwise."""
+
+    def __init__(self, stream: IO[str], plain_every_s: float = 5.0) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self.plain_every_s = plain_every_s
+        self._last_plain = 0.0
+        self._lines = 0
+
+    def update(self, progress: Progress) -> None:
+        lines = _progress_lines(progress, per_executor=self.live)
+        if self.live:
+            if self._lines:
+                self.stream.write(f"\x1b[{self._lines}F")
+            self.stream.write("".join(f"\x1b[2K{line}\n" for line in lines))
+            self._lines = len(lines)
+        elif progress.elapsed - self._last_plain >= self.plain_every_s:
+            self._last_plain = progress.elapsed
+            self.stream.write(lines[0] + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        self._lines = 0
+
+
+def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
+    summary = progress.summary
+    rate = summary.cases / progress.elapsed if progress.elapsed > 0 else 0.0
+    remaining = "" if progress.remaining is None else f"  remaining {progress.remaining:.0f}s"
+    head = (
+        f"cases {summary.cases}  {rate:.1f}/s  divergences {summary.divergences}  "
+        f"fingerprints {len(summary.fingerprints)}  "
+        f"elapsed {progress.elapsed:.0f}s{remaining}"
+    )
+    if summary.interrupted:
+        head += "  stopping after the current cases (Ctrl-C again to stop now)"
+    if not per_executor:
+        return [head]
+    rows = [
+        f"  {spec:40} cases {t.cases:6}  divergences {t.divergences:4}"
+        for spec, t in summary.executors.items()
+    ]
+    return [head, *rows]
+
+
+def summary_table(summary: Summary) -> str:
+    header = (
+        f"{'executor':40} {'cases':>7} {'runs':>7} {'diverged':>8} {'parallel':>8} {'aborts':>7}"
+    )
+    rows = [header, "-" * len(header)]
+    for spec, t in summary.executors.items():
+        share = f"{100 * t.parallel / t.runs:.0f}%" if t.runs else "-"
+        rows.append(f"{spec:40} {t.cases:7} {t.runs:7} {t.divergences:8} {share:>8} {t.aborts:7}")
+    rate = summary.cases / summary.seconds if summary.seconds else 0.0
+    stopped = "interrupted: " if summary.interrupted else ""
+    rows.append(
+        f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
+        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s); "
+        f"corpus replayed {summary.replayed}"
+    )
+    rows += [f"saved {path}" for path in summary.saved]
+    rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
+    rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
+    return "\n".join(rows)
+
+
+def shrink_stats_table(result: ShrinkResult) -> str:
+    """Each pass's candidates, how far they got, and its time; then the rounds."""
+    header = (
+        f"{'pass':24} {'proposed':>8} {'not smaller':>11} {'repeated':>8} {'invalid':>7} "
+        f"{'tried':>6} {'kept':>5} {'seconds':>8}"
+    )
+    rows = [header, "-" * len(header)]
+    for p in result.passes:
+        rows.append(
+            f"{p.name:24} {p.proposed:8} {p.not_smaller:11} {p.duplicate:8} {p.invalid:7} "
+            f"{p.tried:6} {p.kept:5} {p.seconds:8.2f}"
+        )
+    rows.append(
+        f"{result.rounds} round(s), {result.candidates_tried} candidate(s) tried, "
+        f"{result.kept} kept" + (", out of time" if result.timed_out else "")
+    )
+    rows += [f"round {n}: {', '.join(order)}" for n, order in enumerate(result.orders, 1)]
+    return "\n".join(rows)
