@@ -39,6 +39,7 @@ from txparity.executors.registry import CORRECT_PARALLEL
 from txparity.executors.state import BACKENDS
 from txparity.harness.errors import InputError
 from txparity.harness.strategies import DEFAULT_PROFILE, PROFILES, profile_knobs
+from txparity.harness.targets.external import DEFAULT_TIMEOUT_S
 
 __all__ = [
     "CASES",
@@ -269,7 +270,8 @@ EQUIVALENCE: Option[Equivalence] = Option(
     choices=tuple(e.value for e in Equivalence),
 )  # fmt: skip
 TIMEOUT: Option[float] = Option(
-    "timeout_s", "--timeout", "per-case limit for cmd: executors", 10.0, Duration(DAY_S),
+    "timeout_s", "--timeout", "per-case limit for cmd: executors", DEFAULT_TIMEOUT_S,
+    Duration(DAY_S),
     metavar="SECONDS",
 )  # fmt: skip
 WATCHDOG: Option[float] = Option(
