@@ -5,6 +5,9 @@ hands it the state backend itself, the batched executor a snapshot, Block-STM it
 multi-version memory. The rules never write to a view; they write to a ``Scratch``
 layered on it and return the scratch's writes as a write set. A contract run gets a
 child scratch of its own, so a failed run is undone by dropping the child.
+
+A contract's storage is read and written under its address's current incarnation
+(``model.IncarnationKey``), so ``delete_contract`` deletes all of it with one write.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from txparity.executors.model import (
     Code,
     CodeKey,
     ContractBalanceKey,
+    ContractNonceKey,
+    IncarnationKey,
     NonceKey,
     StateKey,
     StateValue,
@@ -69,8 +74,19 @@ class Scratch:
     def contract_balance(self, address: str, asset: str) -> int:
         return cast(int, self.read(ContractBalanceKey(address, asset)))
 
+    def contract_nonce(self, address: str) -> int:
+        return cast(int, self.read(ContractNonceKey(address)))
+
+    def incarnation(self, address: str) -> int:
+        return cast(int, self.read(IncarnationKey(address)))
+
     def storage(self, address: str, slot: int) -> int:
-        return cast(int, self.read(StorageKey(address, slot)))
+        key = StorageKey(address, slot, self.incarnation(address))
+        return cast(int, self.read(key))
+
+    def names(self, address: str) -> bool:
+        """Whether ``address`` names an account or a contract (SPEC 2, 10.1)."""
+        return self.nonce(address) is not None or self.code(address) is not None
 
     # Writes.
 
@@ -78,10 +94,22 @@ class Scratch:
         self.writes[NonceKey(address)] = nonce
 
     def create_contract(self, address: str, code: Code) -> None:
+        """A contract at a free ``address``: its nonce, balances and storage are
+        already empty, at a destroyed contract's address too (``delete_contract``)."""
         self.writes[CodeKey(address)] = code
 
+    def delete_contract(self, address: str) -> None:
+        """Delete the contract's code and nonce, and leave its storage behind on the old
+        incarnation; its balances must already be 0 (SPEC 10.4 sweeps them first)."""
+        self.writes[CodeKey(address)] = None
+        self.writes[ContractNonceKey(address)] = 0
+        self.writes[IncarnationKey(address)] = self.incarnation(address) + 1
+
+    def set_contract_nonce(self, address: str, nonce: int) -> None:
+        self.writes[ContractNonceKey(address)] = nonce
+
     def set_storage(self, address: str, slot: int, value: int) -> None:
-        self.writes[StorageKey(address, slot)] = value
+        self.writes[StorageKey(address, slot, self.incarnation(address))] = value
 
     def credit_account(self, address: str, asset: str, amount: int) -> None:
         """Add to an account's balance, creating the account if absent (SPEC 2)."""

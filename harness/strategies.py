@@ -53,7 +53,7 @@ from typing import Generic, TypeVar
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from txparity.executors.code import CodeNotWellFormed, parse_code
+from txparity.executors.code import CodeNotWellFormed, ops_of, parse_code
 from txparity.executors.codec import canonical_json
 from txparity.executors.limits import ADDRESS_PATTERN
 from txparity.executors.model import (
@@ -78,6 +78,7 @@ from txparity.executors.model import (
     Status,
     Transaction,
     Transfer,
+    Version,
 )
 from txparity.executors.rules import apply_transaction, maximum_spend, reward_writes
 from txparity.executors.state.base import genesis_write_set
@@ -540,7 +541,7 @@ _tables = functools.lru_cache(maxsize=64)(_Tables)
 
 # ---------------------------------------------------------------- contract code
 
-_OPS = tuple(Op)
+_OPS = ops_of(Version.V1)  # version 1 cases: the ops SPEC 6 has, in Op order
 
 
 @st.composite

@@ -22,36 +22,59 @@ the end: generators draw ops by position), one function and one row, whose
 Frames call each other recursively; a failure anywhere unwinds the whole run through
 the ``RunFailed`` exception, which never leaves this package: ``run`` turns it into a
 ``RunOutcome``.
+
+The end of a run (SPEC 10.4): if it succeeds, each contract ``DESTROY`` marked is
+destroyed, in the order of first marking (its balances swept to the source, then
+deleted), and the outcome carries the run's logs; if it fails, the caller drops the
+scratch, and the outcome carries no logs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from txparity.executors.model import Program, RevertReason
+from txparity.executors.errors import InvariantViolation
+from txparity.executors.model import Log, Program, RevertReason
 from txparity.executors.view import Scratch
 from txparity.executors.vm.instructions import INSTRUCTIONS
-from txparity.executors.vm.machine import Machine, Operand, OpRow, RunFailed, caller_word
+from txparity.executors.vm.machine import (
+    Machine,
+    Operand,
+    OpRow,
+    RunFailed,
+    caller_word,
+    destroy_contract,
+)
 
 __all__ = ["INSTRUCTIONS", "OpRow", "Operand", "RunOutcome", "caller_word", "run"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
-    """How a run ended: ``failure`` is None when it succeeded."""
+    """How a run ended: ``failure`` is None when it succeeded; ``logs`` are a
+    successful run's, in the order appended."""
 
     gas_used: int
     failure: RevertReason | None
+    logs: tuple[Log, ...] = ()
 
 
 def run(
     scratch: Scratch, contract: str, program: Program, args: tuple[int, ...],
-    source: str, max_gas: int,
+    source: str, max_gas: int, assets: tuple[str, ...] | None,
 ) -> RunOutcome:  # fmt: skip
-    """Run ``program`` of ``contract`` with ``args``; its writes go to ``scratch``."""
+    """Run ``program`` of ``contract`` with ``args``; its writes go to ``scratch``.
+
+    ``assets`` are all the assets a contract of the block can hold (``BlockContext``),
+    which a ``DESTROY`` sweeps; None only where no ``DESTROY`` can run (version 1).
+    """
     machine = Machine(scratch, source, max_gas, INSTRUCTIONS)
     try:
         machine.run_frame(contract, program, args, depth=1)
     except RunFailed as failure:
         return RunOutcome(machine.gas_used, failure.reason)
-    return RunOutcome(machine.gas_used, None)
+    if machine.marked and assets is None:
+        raise InvariantViolation("a DESTROY ran without the block's context to sweep assets")
+    for address in machine.marked:
+        destroy_contract(scratch, address, source, assets or ())
+    return RunOutcome(machine.gas_used, None, tuple(machine.logs))

@@ -1,10 +1,16 @@
-"""The machine an instruction runs on: a run's gas and frames, a frame's stack and
-program counter, and the loop that steps a frame through its program.
+"""The machine an instruction runs on: a run's gas, logs, marked contracts and
+frames, a frame's stack and program counter, and the loop that steps a frame
+through its program.
 
 The loop knows no instruction: it looks each op up in the instruction set the run
 was given (``OpRow`` per op), charges the row's cost, moves the program counter
 past the instruction and calls the row's function. The table itself is in
 ``executors.vm.instructions``.
+
+What a run collects for its end (SPEC 10.4), the logs and the contracts ``DESTROY``
+marked, lives on the machine, never in the scratch: a failed run drops the machine
+with its scratch, so it leaves neither behind. ``destroy_contract`` is what the end
+of a successful run does to each marked contract.
 """
 
 from __future__ import annotations
@@ -21,10 +27,18 @@ from txparity.executors.limits import (
     U64_BITS,
     U64_LIMIT_TEXT,
 )
-from txparity.executors.model import Op, Program, RevertReason
+from txparity.executors.model import Log, Op, Program, RevertReason, Version
 from txparity.executors.view import Scratch
 
-__all__ = ["Frame", "Machine", "OpRow", "Operand", "RunFailed", "caller_word"]
+__all__ = [
+    "Frame",
+    "Machine",
+    "OpRow",
+    "Operand",
+    "RunFailed",
+    "caller_word",
+    "destroy_contract",
+]
 
 
 class RunFailed(Exception):
@@ -50,13 +64,14 @@ class OpRow:
     """One row of SPEC 6's table: what an op costs, takes and does.
 
     ``run`` is called as ``run(frame, *operands)``, with operands of the kinds
-    ``operands`` lists; ``since`` is the SPEC version whose table added the row.
+    ``operands`` lists; ``since`` is the version whose table added the row (SPEC 6
+    or 10.4): code of an earlier version's case may not use the op.
     """
 
     cost: int
     operands: tuple[Operand, ...]
     run: Callable[..., None]
-    since: int = 1
+    since: Version = Version.V1
 
 
 def caller_word(source: str) -> int:
@@ -66,10 +81,13 @@ def caller_word(source: str) -> int:
 
 
 class Machine:
-    """What the frames of one run share: the scratch, the caller, the gas and the
-    instruction set."""
+    """What the frames of one run share: the scratch, the caller, the gas, the
+    instruction set, the logs in the order appended and the contracts ``DESTROY``
+    marked in the order of first marking."""
 
-    __slots__ = ("caller", "gas_used", "instructions", "max_gas", "scratch", "source")
+    __slots__ = (
+        "caller", "gas_used", "instructions", "logs", "marked", "max_gas", "scratch", "source"
+    )  # fmt: skip
 
     def __init__(
         self, scratch: Scratch, source: str, max_gas: int, instructions: Mapping[Op, OpRow]
@@ -80,6 +98,8 @@ class Machine:
         self.max_gas = max_gas
         self.gas_used = 0
         self.instructions = instructions
+        self.logs: list[Log] = []
+        self.marked: list[str] = []
 
     def charge(self, cost: int) -> None:
         """Spend ``cost`` gas; ``out_of_gas``, using all of ``max_gas``, if it is short."""
@@ -129,3 +149,17 @@ class Frame:
         if len(self.stack) >= MAX_STACK:
             raise RunFailed(RevertReason.STACK)
         self.stack.append(value)
+
+
+def destroy_contract(
+    scratch: Scratch, address: str, beneficiary: str, assets: tuple[str, ...]
+) -> None:
+    """The end of a contract marked by ``DESTROY`` (SPEC 10.4): every balance it
+    holds, in each of ``assets`` (all a block's contracts can hold), moves to the
+    ``beneficiary`` account (the transaction's source), then the contract is deleted."""
+    for asset in assets:
+        amount = scratch.contract_balance(address, asset)
+        if amount:
+            scratch.debit_contract(address, asset, amount)
+            scratch.credit_account(beneficiary, asset, amount)
+    scratch.delete_contract(address)
