@@ -5,7 +5,9 @@ Every run gets a fresh database: by default a file in a new temporary directory
 
     accounts(address, nonce)                 balances(address, asset, amount)
     contracts(address, code)                 contract_balances(address, asset, amount)
-    storage(address, slot, value)            burned(asset, amount)
+    contract_nonces(address, nonce)          incarnations(address, incarnation)
+    storage(address, incarnation, slot, value)
+    burned(asset, amount)
 
 SQLite's INTEGER is a signed 64-bit number, so every u64 is stored as its signed
 reinterpretation (``x - 2**64`` for ``x >= 2**63``): integers stay integers, every
@@ -43,10 +45,13 @@ from txparity.executors.model import (
     Code,
     CodeKey,
     ContractBalanceKey,
+    ContractNonceKey,
+    IncarnationKey,
     NonceKey,
     StateKey,
     StateValue,
     StorageKey,
+    Version,
     WriteSet,
 )
 from txparity.executors.shapes import canonical_json
@@ -69,7 +74,8 @@ def from_sqlite_integer(value: int) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def _code_from_text(text: str) -> Code:
-    return parse_code(json.loads(text))
+    # Stored code was well-formed for its case: read it with the widest grammar.
+    return parse_code(json.loads(text), max(Version))
 
 
 def _encode(value: StateValue) -> int | str:
@@ -91,7 +97,8 @@ def _decode_code(value: int | str) -> StateValue:
 
 @dataclass(frozen=True, slots=True)
 class _Table:
-    """How one kind of state item maps onto one table, with its statements."""
+    """How one kind of state item maps onto one table, with its statements. Key
+    columns are text unless listed in ``integer_keys`` (u64s, stored signed)."""
 
     name: str
     keys: tuple[str, ...]
@@ -99,6 +106,7 @@ class _Table:
     value_type: type
     decode: Callable[[int | str], StateValue]
     make_key: Callable[..., StateKey]
+    integer_keys: frozenset[str] = frozenset()
     select_sql: str = field(init=False)
     upsert_sql: str = field(init=False)
     delete_sql: str = field(init=False)
@@ -134,9 +142,18 @@ _TABLES: dict[type, _Table] = {
         "contract_balances", ("address", "asset"), "amount", int, _decode_integer,
         ContractBalanceKey,
     ),
+    ContractNonceKey: _Table(
+        "contract_nonces", ("address",), "nonce", int, _decode_integer, ContractNonceKey
+    ),
+    IncarnationKey: _Table(
+        "incarnations", ("address",), "incarnation", int, _decode_integer, IncarnationKey
+    ),
     StorageKey: _Table(
-        "storage", ("address", "slot"), "value", int, _decode_integer,
-        lambda address, slot: StorageKey(address, _integer_key(slot)),
+        "storage", ("address", "incarnation", "slot"), "value", int, _decode_integer,
+        lambda address, incarnation, slot: StorageKey(
+            address, _integer_key(slot), _integer_key(incarnation)
+        ),
+        frozenset({"incarnation", "slot"}),
     ),
     BurnedKey: _Table("burned", ("asset",), "amount", int, _decode_integer, BurnedKey),
 }  # fmt: skip
@@ -144,12 +161,17 @@ _TABLES: dict[type, _Table] = {
 
 def _key_params(key: StateKey) -> tuple[str | int, ...]:
     match key:
-        case NonceKey(address) | CodeKey(address):
+        case (
+            NonceKey(address)
+            | CodeKey(address)
+            | ContractNonceKey(address)
+            | IncarnationKey(address)
+        ):
             return (address,)
         case BalanceKey(address, asset) | ContractBalanceKey(address, asset):
             return (address, asset)
-        case StorageKey(address, slot):
-            return (address, to_sqlite_integer(slot))
+        case StorageKey(address, slot, incarnation):
+            return (address, to_sqlite_integer(incarnation), to_sqlite_integer(slot))
         case BurnedKey(asset):
             return (asset,)
 
@@ -181,9 +203,9 @@ class SqliteState:
 
     def _create_tables(self) -> None:
         for table in _TABLES.values():
-            columns: dict[str, type] = {column: str for column in table.keys}
-            if table.name == "storage":
-                columns["slot"] = int
+            columns: dict[str, type] = {
+                column: int if column in table.integer_keys else str for column in table.keys
+            }
             columns[table.value] = table.value_type
             self.db.table(table.name).create(columns, pk=table.keys, not_null=set(columns))
 
@@ -219,9 +241,9 @@ class SqliteState:
                 key = table.make_key(*(row[column] for column in table.keys))
                 yield key, table.decode(row[table.value])
 
-    def dump(self) -> CanonicalState:
+    def dump(self, version: Version = Version.V1) -> CanonicalState:
         self._connection.commit()
-        return canonical_state(self.items())
+        return canonical_state(self.items(), version)
 
     def close(self) -> None:
         if self._reader is not None:
