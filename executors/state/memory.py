@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from txparity.executors.model import BurnedKey, StateKey, StateValue, Version, WriteSet
 from txparity.executors.state.base import CanonicalState, canonical_state, is_absent
 from txparity.executors.view import StateView
@@ -35,6 +37,10 @@ class MemoryState:
 
     def reader(self) -> StateView:
         return self
+
+    def items(self) -> Iterator[tuple[StateKey, StateValue]]:
+        """Every stored item (absent ones are not stored), as ``SqliteState.items``."""
+        yield from self._items.items()
 
     def dump(self, version: Version = Version.V1) -> CanonicalState:
         return canonical_state(self._items.items(), version)
