@@ -18,7 +18,8 @@ Readings where SPEC.md leaves room:
   case the fields SPEC 10.2 adds.
 - A version 2 field given as ``null`` has the wrong type (an invalid case): absent
   is the only way to leave one out. ``"fee_payment": "block_end"`` is the same case
-  as no ``fee_payment``.
+  as no ``fee_payment``. In a version 1 case a version 2 field is unknown even at
+  its default value (``"nonce": 0``, ``"fee_payment": "block_end"``).
 - ``NaN``, ``Infinity`` and numbers with a fraction or exponent are not integers.
 - Inside a deploy's code object anything goes (that is well-formedness, not shape),
   except a key repeated within one JSON object, which makes the case invalid wherever

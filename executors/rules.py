@@ -32,8 +32,14 @@ Readings where SPEC.md leaves room, chosen here and applied by every executor:
   created earlier in the same block (the miner included, created by the reward).
 - ``PAY`` of 0 succeeds and moves nothing; ``BALANCE`` and ``PAY`` see the
   transaction's deposits and this run's earlier payments.
+- The block's gas, which SPEC 10.3 compares with ``gas_limit``, is the sum of
+  ``gas_used`` over the included transactions, reverted invokes included and
+  rejected transactions adding nothing; a transaction's ``max_gas`` is never
+  compared with what is left of the limit.
 - A deploy with a salt still needs ``nonce < 2**64 - 1`` and still bumps the
   account's nonce; the 64-character rule applies to the salted address.
+- A transfer to a destroyed contract's address creates an account there; an
+  invoke of it is rejected ``no_contract``.
 - The marked contracts are destroyed at the end of the run, before the fee debit,
   so a ``BALANCEOF`` of the source during the run sees it without its deposits but
   not yet charged its fee and gas.

@@ -27,6 +27,25 @@ The end of a run (SPEC 10.4): if it succeeds, each contract ``DESTROY`` marked i
 destroyed, in the order of first marking (its balances swept to the source, then
 deleted), and the outcome carries the run's logs; if it fails, the caller drops the
 scratch, and the outcome carries no logs.
+
+Readings where SPEC 10.4 leaves room, chosen here:
+
+- Logs are in the order appended, across frames: a callee's logs come between the
+  caller's logs before and after the ``CALL``.
+- ``BALANCEOF``'s operand is well-formed when it matches the address grammar;
+  whether it names anything is read when it runs. It sees the run's effects so far:
+  the source without its deposits and not yet charged its fee and gas, payments,
+  and the balances of marked contracts.
+- ``CLONE``: its cost is charged first (as every instruction's), then the
+  ``create_failed`` checks, then the creation and the nonce bump, then the push. So
+  a full stack with a free address fails with ``stack`` (the creation goes with the
+  run), and with a taken one with ``create_failed``. "Names an account or a
+  contract" includes accounts created earlier in the block (the miner's, even for a
+  reward of 0) and contracts marked or created in this run: a marked contract's
+  address cannot be taken again within the run. A clone at nonce ``2**64 - 2``
+  succeeds and leaves ``2**64 - 1``, at which the next ``CLONE`` fails.
+- A contract cloned and destroyed in one run leaves nothing but its creator's
+  bumped nonce; a clone outlives its creator's destroy.
 """
 
 from __future__ import annotations
