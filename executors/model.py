@@ -1,7 +1,7 @@
 """The values every executor shares: cases, transactions, receipts, state items.
 
 Everything here is a frozen, slotted dataclass or an enum. A transaction is one of
-four kinds (a closed union dispatched with ``match``); a state item is one of eight
+four kinds (a closed union dispatched with ``match``); a state item is one of seven
 keys, each naming the smallest piece of state a transaction can read or write, so
 that write sets, conflict detection and multi-version memory all speak one language.
 
@@ -24,6 +24,7 @@ from txparity.executors.limits import U64_LIMIT
 
 __all__ = [
     "EMPTY_WRITE_SET",
+    "GENESIS_CREATION",
     "NATIVE_ASSET",
     "U64_LIMIT",
     "Account",
@@ -38,11 +39,11 @@ __all__ = [
     "Config",
     "Contract",
     "ContractBalanceKey",
+    "ContractCode",
     "ContractNonceKey",
     "Deploy",
     "FeePayment",
     "Genesis",
-    "IncarnationKey",
     "Instruction",
     "Invoke",
     "Log",
@@ -65,6 +66,7 @@ __all__ = [
     "WriteSet",
     "addresses_of",
     "clone_address",
+    "creation_of",
 ]
 
 NATIVE_ASSET = "TOS"
@@ -224,6 +226,19 @@ class MalformedCode:
     problem: str
 
 
+GENESIS_CREATION = ""
+"""The creation of every genesis contract (``ContractCode``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContractCode:
+    """What a contract's code item holds: its code, and the creation that put the
+    contract at its address, under which its storage lives (see the state items)."""
+
+    code: Code
+    creation: str
+
+
 # ---------------------------------------------------------------- genesis
 
 
@@ -309,6 +324,14 @@ Transaction = Transfer | Burn | Deploy | Invoke
 def clone_address(creator: str, nonce: int) -> str:
     """The address ``CLONE`` creates: ``<c>.<n>``, ``n`` the creator's nonce (SPEC 10.4)."""
     return f"{creator}.{nonce}"
+
+
+def creation_of(tx: Transaction) -> str:
+    """The creation of every contract ``tx`` creates (by deploy or ``CLONE``):
+    ``<source>:<nonce>``. No two included transactions of a block share a source and
+    a nonce, and one transaction never creates the same address twice, so an address
+    and a creation name one contract, however often the address is revived."""
+    return f"{tx.source}:{tx.nonce}"
 
 
 def addresses_of(tx: Transaction) -> frozenset[str]:
@@ -437,11 +460,14 @@ class Receipt:
 # slot that was never written reads as 0 (SPEC 2: zero and absent are the same).
 #
 # Deleting a contract (SPEC 10.4) must not list its storage: slots are unbounded,
-# and a range read would break the point reads that Block-STM validates. So a
-# contract's storage lives under its address's *incarnation*, a counter that each
-# destroy bumps and that the canonical state never shows: a contract revived at the
-# address starts on a fresh incarnation, where every slot reads 0. (Erigon keeps
-# incarnation numbers for the same reason.)
+# and a range read would break the point reads that Block-STM validates. So storage
+# is keyed by the contract's *creation* as well as its address. The code item's value
+# (``ContractCode``) names the creation that put the contract there: a genesis
+# contract's is ``GENESIS_CREATION``, a created one's the transaction that created it
+# (``creation_of``). Every frame reads the code item before it runs anyway, so it
+# knows under which creation to read and write storage; a contract revived at the
+# address has a new creation, under which every slot reads 0, and the old storage is
+# out of reach. No read is added to what a version 1 transaction reads.
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +487,8 @@ class BalanceKey:
 
 @dataclass(frozen=True, slots=True)
 class CodeKey:
-    """A contract's code; a contract exists exactly when this item is not None."""
+    """A contract's code and creation (``ContractCode``); a contract exists exactly
+    when this item is not None."""
 
     address: str
     default: ClassVar[None] = None
@@ -483,21 +510,12 @@ class ContractNonceKey:
 
 
 @dataclass(frozen=True, slots=True)
-class IncarnationKey:
-    """How many times a contract at ``address`` was destroyed; never in the canonical
-    state. Storage is read and written under the current incarnation."""
-
-    address: str
-    default: ClassVar[int] = 0
-
-
-@dataclass(frozen=True, slots=True)
 class StorageKey:
-    """A storage slot of the contract at ``address`` in one incarnation of it."""
+    """A storage slot of the contract that ``creation`` put at ``address``."""
 
     address: str
     slot: int
-    incarnation: int = 0
+    creation: str = GENESIS_CREATION
     default: ClassVar[int] = 0
 
 
@@ -510,10 +528,10 @@ class BurnedKey:
 
 
 StateKey = (
-    NonceKey | BalanceKey | CodeKey | ContractBalanceKey | ContractNonceKey | IncarnationKey
-    | StorageKey | BurnedKey
+    NonceKey | BalanceKey | CodeKey | ContractBalanceKey | ContractNonceKey | StorageKey
+    | BurnedKey
 )  # fmt: skip
-StateValue = int | Code | None
+StateValue = int | ContractCode | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,7 @@ from txparity.executors.model import (
     Transaction,
     Transfer,
     WriteSet,
+    creation_of,
 )
 from txparity.executors.view import Scratch, StateView
 from txparity.executors.vm import run
@@ -322,7 +323,7 @@ def deploy(scratch: Scratch, tx: Deploy) -> Receipt:
     """Create ``<source>.<nonce>`` (or ``<source>.s<salt>``) with the code, nonce 0, no
     balances and empty storage."""
     assert not isinstance(tx.code, MalformedCode), "validation rejects malformed code"
-    scratch.create_contract(tx.new_address, tx.code)
+    scratch.create_contract(tx.new_address, tx.code, creation_of(tx))
     return Receipt.applied(0)
 
 
@@ -337,11 +338,10 @@ def invoke(scratch: Scratch, tx: Invoke, context: BlockContext | None = None) ->
     for asset, amount in tx.deposits.items():
         run_scratch.debit_account(tx.source, asset, amount)
         run_scratch.credit_contract(tx.contract, asset, amount)
-    code = scratch.code(tx.contract)
-    assert code is not None, "validation checked the contract exists"
-    program = code.entries[tx.entry]
+    deployed = scratch.contract_code(tx.contract)
+    assert deployed is not None, "validation checked the contract exists"
     assets = None if context is None else context.assets
-    outcome = run(run_scratch, tx.contract, program, tx.args, tx.source, tx.max_gas, assets)
+    outcome = run(run_scratch, tx, deployed, assets)
     if outcome.failure is not None:
         return Receipt.reverted(outcome.failure, outcome.gas_used)
     scratch.merge(run_scratch)

@@ -3,8 +3,8 @@
 A Hypothesis state machine commits the same write sets to a ``MemoryState``, a file
 ``SqliteState`` and an in-memory ``SqliteState``, and checks every read and the
 canonical dump of both versions against each other and against a plain dictionary
-model; its items include contract nonces, incarnations and storage under several
-incarnations, and it destroys and revives contracts the way the rules do. Explicit
+model; its items include contract nonces and storage under several creations, and it
+destroys and revives contracts the way the rules do. Explicit
 tests pin the u64 bounds (SQLite's INTEGER is signed), the storage a dump leaves
 out, the items both backends hold after every version 2 vector, the temporary
 file's life, reading from other threads, and the backend registry.
@@ -36,9 +36,9 @@ from txparity.executors.model import (
     CodeKey,
     Contract,
     ContractBalanceKey,
+    ContractCode,
     ContractNonceKey,
     Genesis,
-    IncarnationKey,
     NonceKey,
     StateKey,
     StateValue,
@@ -68,7 +68,13 @@ PROGRAMS: tuple[Code, ...] = (
     parse_code({"18446744073709551615": [["PUSH", U64_MAX], ["PUSH", 0], ["SSTORE"]]}),
     parse_code({"0": [["BALANCEOF", "a"], ["LOG"], ["CLONE"], ["DESTROY"]]}, Version.V2),
 )
-INCARNATIONS = (0, 1, 2, U64_MAX)
+CREATIONS = ("", "a:0", "b:7", f"a:{U64_MAX}")
+
+
+def deployed(program: Code, creation: str = "") -> ContractCode:
+    """A code item: ``program``, put at its address by ``creation`` (genesis: "")."""
+    return ContractCode(program, creation)
+
 
 NEVER_TOUCHED: tuple[StateKey, ...] = (
     NonceKey("zz"),
@@ -77,9 +83,8 @@ NEVER_TOUCHED: tuple[StateKey, ...] = (
     CodeKey("zz"),
     ContractBalanceKey("k", "NEVER"),
     ContractNonceKey("zz"),
-    IncarnationKey("zz"),
     StorageKey("k", 123456789),
-    StorageKey("k", 0, 3),
+    StorageKey("k", 0, "never:0"),
     StorageKey("zz", 0),
     BurnedKey("NEVER"),
 )
@@ -89,7 +94,7 @@ slots = st.one_of(st.sampled_from((*BOUNDS, 9, 10)), st.integers(0, U64_MAX))
 accounts = st.sampled_from(ACCOUNTS)
 contracts = st.sampled_from(CONTRACTS)
 assets = st.sampled_from(ASSETS)
-incarnations = st.sampled_from(INCARNATIONS)
+creations = st.sampled_from(CREATIONS)
 
 keys: st.SearchStrategy[StateKey] = st.one_of(
     st.builds(NonceKey, accounts),
@@ -97,8 +102,7 @@ keys: st.SearchStrategy[StateKey] = st.one_of(
     st.builds(CodeKey, contracts),
     st.builds(ContractBalanceKey, contracts, assets),
     st.builds(ContractNonceKey, contracts),
-    st.builds(IncarnationKey, contracts),
-    st.builds(StorageKey, contracts, slots, incarnations),
+    st.builds(StorageKey, contracts, slots, creations),
     st.builds(BurnedKey, assets),
 )
 
@@ -108,7 +112,7 @@ def values_for(key: StateKey) -> st.SearchStrategy[StateValue]:
         case NonceKey():
             return st.one_of(u64s, st.none())
         case CodeKey():
-            return st.one_of(st.sampled_from(PROGRAMS), st.none())
+            return st.one_of(st.builds(deployed, st.sampled_from(PROGRAMS), creations), st.none())
         case _:
             return u64s
 
@@ -116,18 +120,22 @@ def values_for(key: StateKey) -> st.SearchStrategy[StateValue]:
 writes = st.lists(keys.flatmap(lambda key: st.tuples(st.just(key), values_for(key))), max_size=8)
 
 
-def holder(key: StateKey, model: dict[StateKey, StateValue]) -> StateKey | None:
-    """The item whose presence a balance, contract nonce or live storage item needs in
-    the canonical dump (storage of an older incarnation needs none)."""
+def holder(key: StateKey) -> StateKey | None:
+    """The item whose presence a balance or contract nonce needs in the canonical dump.
+    Storage needs none: without its contract, or under another creation than the
+    contract's, it is left out of the dump."""
     match key:
         case BalanceKey(address):
             return NonceKey(address)
         case ContractBalanceKey(address) | ContractNonceKey(address):
             return CodeKey(address)
-        case StorageKey(address, _, incarnation):
-            if incarnation == model.get(IncarnationKey(address), 0):
-                return CodeKey(address)
     return None
+
+
+def is_live(key: StorageKey, model: dict[StateKey, StateValue]) -> bool:
+    """Whether a storage item belongs to the contract now at its address."""
+    code = model.get(CodeKey(key.address))
+    return isinstance(code, ContractCode) and code.creation == key.creation
 
 
 def apply(model: dict[StateKey, StateValue], write_set: WriteSet) -> None:
@@ -149,7 +157,7 @@ def apply(model: dict[StateKey, StateValue], write_set: WriteSet) -> None:
 
 def expected_dump(model: dict[StateKey, StateValue], version: Version) -> dict[str, Any]:
     """SPEC 7's state (10.5's for version 2), built independently of
-    ``executors.state.base``: the storage of each contract's current incarnation only,
+    ``executors.state.base``: the storage of each contract's current creation only,
     and from version 2 on every contract's nonce, 0 unless the model holds one."""
     accounts_out: dict[str, Any] = {}
     contracts_out: dict[str, Any] = {}
@@ -158,8 +166,12 @@ def expected_dump(model: dict[StateKey, StateValue], version: Version) -> dict[s
         if isinstance(key, NonceKey):
             accounts_out[key.address] = {"nonce": value, "balances": {}}
         elif isinstance(key, CodeKey):
-            assert isinstance(value, Code)
-            contracts_out[key.address] = {"code": value.to_json(), "balances": {}, "storage": {}}
+            assert isinstance(value, ContractCode)
+            contracts_out[key.address] = {
+                "code": value.code.to_json(),
+                "balances": {},
+                "storage": {},
+            }
             if version is Version.V2:
                 contracts_out[key.address]["nonce"] = model.get(ContractNonceKey(key.address), 0)
     for key, value in model.items():
@@ -168,7 +180,7 @@ def expected_dump(model: dict[StateKey, StateValue], version: Version) -> dict[s
         elif isinstance(key, ContractBalanceKey):
             contracts_out[key.address]["balances"][key.asset] = value
         elif isinstance(key, StorageKey):
-            if key.incarnation == model.get(IncarnationKey(key.address), 0):
+            if is_live(key, model):
                 contracts_out[key.address]["storage"][str(key.slot)] = value
         elif isinstance(key, BurnedKey):
             burned[key.asset] = value
@@ -198,12 +210,11 @@ class BackendMachine(RuleBasedStateMachine):
         write_map = dict(drawn)
         projected = dict(self.model)
         apply(projected, WriteSet(write_map))
-        # Every present balance, contract nonce or live storage item needs its account or
-        # contract.
+        # Every present balance or contract nonce needs its account or contract.
         for key in list(projected):
-            needed = holder(key, projected)
+            needed = holder(key)
             if needed is not None and needed not in projected:
-                value: StateValue = 0 if isinstance(needed, NonceKey) else PROGRAMS[0]
+                value: StateValue = 0 if isinstance(needed, NonceKey) else deployed(PROGRAMS[0])
                 write_map[needed] = value
                 projected[needed] = value
         burned: dict[str, int] = {}
@@ -226,21 +237,27 @@ class BackendMachine(RuleBasedStateMachine):
         for state in self.states:
             state.commit(WriteSet({}))
 
-    @rule(address=contracts, program=st.sampled_from(PROGRAMS), beneficiary=accounts)
-    def destroy_and_revive(self, address: str, program: Code, beneficiary: str) -> None:
+    @rule(
+        address=contracts,
+        program=st.sampled_from(PROGRAMS),
+        creation=creations,
+        beneficiary=accounts,
+    )
+    def destroy_and_revive(
+        self, address: str, program: Code, creation: str, beneficiary: str
+    ) -> None:
         """What a DESTROY and a later revival write, through the rules' own scratch:
-        balances swept to an account, code and nonce deleted, a new incarnation, then
-        a fresh contract there."""
+        balances swept to an account, code and nonce deleted, then a contract there by
+        another creation, which sees none of the old storage."""
         scratch = Scratch(self.states[0])
-        # Value is only ever moved, and a contract is destroyed once per incarnation:
-        # neither can pass a u64 in a real block.
-        assume(scratch.incarnation(address) < U64_MAX)
-        for asset in ASSETS:
+        old = scratch.contract_code(address)
+        assume(old is None or old.creation != creation)
+        for asset in ASSETS:  # value is only ever moved: no balance passes a u64
             held = scratch.contract_balance(address, asset)
             assume(scratch.balance(beneficiary, asset) + held <= U64_MAX)
         destroy_contract(scratch, address, beneficiary, ASSETS)
         revived = scratch.child()
-        revived.create_contract(address, program)
+        revived.create_contract(address, program, creation)
         for write_set in (WriteSet(scratch.writes), WriteSet(revived.writes)):
             for state in self.states:
                 state.commit(write_set)
@@ -317,7 +334,7 @@ def test_u64_bounds_round_trip_through_sqlite(sqlite_state: SqliteState, value: 
     writes: dict[StateKey, StateValue] = {
         NonceKey("a"): value,
         BalanceKey("a", "TOS"): value,
-        CodeKey("k"): code,
+        CodeKey("k"): deployed(code),
         ContractBalanceKey("k", "GOLD"): value,
         StorageKey("k", value): 7,
         StorageKey("k", 3): value,
@@ -358,7 +375,7 @@ def test_burned_totals_add_across_the_sign_bit(sqlite_state: SqliteState) -> Non
 
 
 def test_storage_slots_at_the_bounds_are_distinct(sqlite_state: SqliteState) -> None:
-    writes: dict[StateKey, StateValue] = {CodeKey("k"): PROGRAMS[0]}
+    writes: dict[StateKey, StateValue] = {CodeKey("k"): deployed(PROGRAMS[0])}
     writes.update({StorageKey("k", slot): index + 1 for index, slot in enumerate(BOUNDS)})
     sqlite_state.commit(WriteSet(writes))
     for index, slot in enumerate(BOUNDS):
@@ -380,7 +397,7 @@ def test_zero_and_none_delete(sqlite_state: SqliteState) -> None:
                 NonceKey("a"): 0,
                 NonceKey("b"): U64_MAX,
                 BalanceKey("b", "TOS"): U64_MAX,
-                CodeKey("k"): PROGRAMS[1],
+                CodeKey("k"): deployed(PROGRAMS[1]),
                 StorageKey("k", U64_MAX): U64_MAX,
             }
         )
@@ -413,12 +430,12 @@ def test_zero_and_none_delete(sqlite_state: SqliteState) -> None:
 def test_version_2_items_round_trip_through_sqlite_at_the_u64_bounds(
     sqlite_state: SqliteState, value: int
 ) -> None:
+    creation = f"a:{value}"
     writes: dict[StateKey, StateValue] = {
-        CodeKey("k"): PROGRAMS[4],
+        CodeKey("k"): deployed(PROGRAMS[4], creation),
         ContractNonceKey("k"): value,
-        IncarnationKey("k"): value,
-        StorageKey("k", 3, value): 7,
-        StorageKey("k", U64_MAX, value): value,
+        StorageKey("k", 3, creation): 7,
+        StorageKey("k", U64_MAX, creation): value,
     }
     sqlite_state.commit(WriteSet(writes))
     for key, expected in writes.items():
@@ -443,25 +460,23 @@ def test_version_2_items_round_trip_through_sqlite_at_the_u64_bounds(
 
 
 @pytest.mark.parametrize("mode", ["memory", "sqlite_file", "sqlite_memory"])
-def test_a_dump_shows_only_the_current_incarnations_storage(mode: str) -> None:
+def test_a_dump_shows_only_the_storage_of_each_contracts_creation(mode: str) -> None:
     state = STATE_MAKERS[mode]()
     try:
         state.commit(
             WriteSet(
                 {
-                    CodeKey("k"): PROGRAMS[0],
-                    StorageKey("k", 1): 5,
+                    CodeKey("k"): deployed(PROGRAMS[0], "b:1"),
+                    StorageKey("k", 1): 5,  # the genesis contract's, destroyed since
                     StorageKey("k", 2): 9,
-                    StorageKey("k", 1, 1): 6,
-                    IncarnationKey("k"): 1,
-                    StorageKey("gone", 4): 4,  # a destroyed contract's leftover
-                    IncarnationKey("gone"): 1,
+                    StorageKey("k", 1, "b:1"): 6,
+                    StorageKey("gone", 4, "a:0"): 4,  # a destroyed contract's leftover
                     NonceKey("gone"): 0,  # the address is an account now
                 }
             )
         )
         assert state.read(StorageKey("k", 1)) == 5  # dead rows stay readable items
-        assert state.read(StorageKey("gone", 4)) == 4
+        assert state.read(StorageKey("gone", 4, "a:0")) == 4
         assert canonical_json(state.dump(Version.V2)) == (
             '{"accounts":{"gone":{"balances":{},"nonce":0}},"burned":{},'
             '"contracts":{"k":{"balances":{},"code":{"0":[["PUSH",1],["STOP"]]},"nonce":0,'
@@ -472,9 +487,7 @@ def test_a_dump_shows_only_the_current_incarnations_storage(mode: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "key",
-    [ContractNonceKey("k"), StorageKey("k", 1, 2)],
-    ids=["nonce", "storage-of-the-current-incarnation"],
+    "key", [ContractNonceKey("k"), ContractBalanceKey("k", "TOS")], ids=["nonce", "balance"]
 )
 @pytest.mark.parametrize("make", [MemoryState, SqliteState], ids=["memory", "sqlite"])
 def test_a_contract_item_without_its_contract_is_an_invariant_violation(
@@ -482,9 +495,10 @@ def test_a_contract_item_without_its_contract_is_an_invariant_violation(
 ) -> None:
     state = make()
     try:
-        state.commit(WriteSet({key: 3, IncarnationKey("k"): 2}))
-        with pytest.raises(InvariantViolation, match="which does not exist"):
-            state.dump(Version.V2)
+        state.commit(WriteSet({key: 3}))
+        for version in Version:
+            with pytest.raises(InvariantViolation, match="which does not exist"):
+                state.dump(version)
     finally:
         state.close()
 
@@ -493,8 +507,8 @@ V2_VECTORS = [path for path in VECTOR_PATHS if path.stem.startswith("v2_")]
 
 
 def test_both_backends_hold_the_same_items_after_every_version_2_vector() -> None:
-    """Not only the same dump: the same items, incarnations and dead storage rows
-    included, after destroys, revivals and clones."""
+    """Not only the same dump: the same items, dead storage rows included, after
+    destroys, revivals and clones."""
     kinds: set[str] = set()
     for path in V2_VECTORS:
         case = decode_case(json.dumps(load_vector(path)[0]))
@@ -506,11 +520,14 @@ def test_both_backends_hold_the_same_items_after_every_version_2_vector() -> Non
             held.append(sorted(state.items(), key=repr))
             state.close()
         assert held[0] == held[1], path.stem
-        kinds.update(type(key).__name__ for key, _ in held[0])
-        kinds.update("dead storage" for key, _ in held[0]
-                     if isinstance(key, StorageKey) and key.incarnation == 0
-                     and (IncarnationKey(key.address), 1) in held[0])  # fmt: skip
-    assert {"ContractNonceKey", "IncarnationKey", "dead storage"} <= kinds
+        model = dict(held[0])
+        kinds.update(type(key).__name__ for key in model)
+        kinds.update(
+            "dead storage"
+            for key in model
+            if isinstance(key, StorageKey) and not is_live(key, model)
+        )
+    assert {"ContractNonceKey", "StorageKey", "dead storage"} <= kinds
 
 
 # ---------------------------------------------------------------- file life and readers
@@ -557,7 +574,7 @@ def populate(state: MemoryState | SqliteState, offset: int) -> None:
             {
                 NonceKey("a"): 5 + offset,
                 BalanceKey("a", "TOS"): U64_MAX - offset,
-                CodeKey("k"): PROGRAMS[offset % len(PROGRAMS)],
+                CodeKey("k"): deployed(PROGRAMS[offset % len(PROGRAMS)], f"a:{offset}"),
                 ContractBalanceKey("k", "TOS"): 2**63 + offset,
                 StorageKey("k", U64_MAX): 2**63 - 1 + offset,
                 StorageKey("k", 2**63): offset,
@@ -724,7 +741,7 @@ def test_open_state_holds_genesis(backend: str) -> None:
         assert state.read(NonceKey("a")) == 3
         assert state.read(BalanceKey("a", "TOS")) == U64_MAX - 1
         assert state.read(BalanceKey("a", "GOLD")) == 0
-        assert state.read(CodeKey("k")) == PROGRAMS[2]
+        assert state.read(CodeKey("k")) == deployed(PROGRAMS[2])
         assert state.read(StorageKey("k", U64_MAX)) == 1
         assert canonical_json(state.dump()) == (
             '{"accounts":{"a":{"balances":{"TOS":18446744073709551614},"nonce":3}},'

@@ -6,11 +6,11 @@ the canonical shape of SPEC 7 (or 10.5, with every contract's nonce).
 ``canonical_state`` builds that shape from items, so two backends holding the same
 items dump byte-identical JSON by construction.
 
-A destroyed contract's storage stays behind under its old incarnation: backends
-keep every item they are given and never look inside a write set, and the canonical
-state shows only each contract's current incarnation. (One block's state lives for
-one run, so the dead rows cost little, and both backends keep answering every read
-of every item alike.)
+A destroyed contract's storage stays behind under its creation: backends keep every
+item they are given and never look inside a write set, and the canonical state shows
+each contract's storage under its current creation only. (One block's state lives
+for one run, so the dead rows cost little, and both backends keep answering every
+read of every item alike.)
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from typing import Any, Protocol
 
 from txparity.executors.errors import InvariantViolation
 from txparity.executors.model import (
+    GENESIS_CREATION,
     BalanceKey,
     BurnedKey,
     Code,
     CodeKey,
     ContractBalanceKey,
+    ContractCode,
     ContractNonceKey,
     Genesis,
-    IncarnationKey,
     NonceKey,
     StateKey,
     StateValue,
@@ -80,12 +81,12 @@ def genesis_write_set(genesis: Genesis) -> WriteSet:
         for asset, amount in account.balances.items():
             writes[BalanceKey(address, asset)] = amount
     for address, contract in genesis.contracts.items():
-        writes[CodeKey(address)] = contract.code
+        writes[CodeKey(address)] = ContractCode(contract.code, GENESIS_CREATION)
         writes[ContractNonceKey(address)] = contract.nonce
         for asset, amount in contract.balances.items():
             writes[ContractBalanceKey(address, asset)] = amount
         for slot, value in contract.storage.items():
-            writes[StorageKey(address, slot)] = value
+            writes[StorageKey(address, slot, GENESIS_CREATION)] = value
     return WriteSet(writes)
 
 
@@ -93,21 +94,21 @@ def canonical_state(
     items: Iterable[tuple[StateKey, StateValue]], version: Version = Version.V1
 ) -> CanonicalState:
     """Shape stored items as SPEC 7's state, or 10.5's from version 2 on; absent
-    values and the storage of dead incarnations are left out."""
+    values, and storage under any creation but its contract's current one, are left
+    out."""
     present = [(key, value) for key, value in items if not is_absent(key, value)]
     accounts: dict[str, dict[str, object]] = {}
     contracts: dict[str, dict[str, object]] = {}
     burned: dict[str, object] = {}
-    incarnations: dict[str, object] = {}
+    creations: dict[str, str] = {}
     for key, value in present:
         match key:
             case NonceKey(address):
                 accounts[address] = {"balances": {}, "nonce": value}
             case CodeKey(address):
-                assert isinstance(value, Code)
-                contracts[address] = _contract_shape(value, version)
-            case IncarnationKey(address):
-                incarnations[address] = value
+                assert isinstance(value, ContractCode)
+                contracts[address] = _contract_shape(value.code, version)
+                creations[address] = value.creation
     for key, value in present:
         match key:
             case BalanceKey(address, asset):
@@ -116,9 +117,8 @@ def canonical_state(
                 _part(contracts, address, key, "balances")[asset] = value
             case ContractNonceKey(address):
                 _contract_nonce(contracts, address, key, version, value)
-            case StorageKey(address, slot, incarnation):
-                if incarnation == incarnations.get(address, IncarnationKey.default):
-                    _part(contracts, address, key, "storage")[str(slot)] = value
+            case StorageKey(address, slot, creation) if creations.get(address) == creation:
+                _part(contracts, address, key, "storage")[str(slot)] = value
             case BurnedKey(asset):
                 burned[asset] = value
     return {"accounts": accounts, "contracts": contracts, "burned": burned}

@@ -53,7 +53,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from txparity.executors.errors import InvariantViolation
-from txparity.executors.model import Log, Program, RevertReason
+from txparity.executors.model import ContractCode, Invoke, Log, RevertReason, creation_of
 from txparity.executors.view import Scratch
 from txparity.executors.vm.instructions import INSTRUCTIONS
 from txparity.executors.vm.machine import (
@@ -79,21 +79,22 @@ class RunOutcome:
 
 
 def run(
-    scratch: Scratch, contract: str, program: Program, args: tuple[int, ...],
-    source: str, max_gas: int, assets: tuple[str, ...] | None,
-) -> RunOutcome:  # fmt: skip
-    """Run ``program`` of ``contract`` with ``args``; its writes go to ``scratch``.
+    scratch: Scratch, tx: Invoke, deployed: ContractCode, assets: tuple[str, ...] | None
+) -> RunOutcome:
+    """Run ``tx``'s entry of its contract, whose code item is ``deployed``, with its
+    arguments, source and ``max_gas``; the run's writes go to ``scratch``.
 
     ``assets`` are all the assets a contract of the block can hold (``BlockContext``),
     which a ``DESTROY`` sweeps; None only where no ``DESTROY`` can run (version 1).
     """
-    machine = Machine(scratch, source, max_gas, INSTRUCTIONS)
+    machine = Machine(scratch, tx.source, tx.max_gas, creation_of(tx), INSTRUCTIONS)
+    program = deployed.code.entries[tx.entry]
     try:
-        machine.run_frame(contract, program, args, depth=1)
+        machine.run_frame(tx.contract, deployed.creation, program, tx.args, depth=1)
     except RunFailed as failure:
         return RunOutcome(machine.gas_used, failure.reason)
     if machine.marked and assets is None:
         raise InvariantViolation("a DESTROY ran without the block's context to sweep assets")
     for address in machine.marked:
-        destroy_contract(scratch, address, source, assets or ())
+        destroy_contract(scratch, address, tx.source, assets or ())
     return RunOutcome(machine.gas_used, None, tuple(machine.logs))

@@ -145,14 +145,14 @@ def sload(frame: Frame) -> None:
     """``SLOAD``: pop a key; push this contract's storage value there, this run's
     writes included. Fails with ``stack``."""
     key = frame.pop()
-    frame.push(frame.scratch.storage(frame.contract, key))
+    frame.push(frame.scratch.storage(frame.contract, frame.creation, key))
 
 
 def sstore(frame: Frame) -> None:
     """``SSTORE``: pop key ``b``, then value ``a``; set this contract's storage.
     Fails with ``stack``."""
     key, value = frame.pop(), frame.pop()
-    frame.scratch.set_storage(frame.contract, key, value)
+    frame.scratch.set_storage(frame.contract, frame.creation, key, value)
 
 
 # ---------------------------------------------------------------- payments
@@ -206,13 +206,14 @@ def call(frame: Frame, contract: str, entry: int, count: int) -> None:
     then with whatever the callee fails with, then ``stack`` (the push).
     """
     args = tuple(reversed([frame.pop() for _ in range(count)]))
-    code = frame.scratch.code(contract)
-    if code is None or entry not in code.entries:
+    deployed = frame.scratch.contract_code(contract)
+    if deployed is None or entry not in deployed.code.entries:
         raise RunFailed(RevertReason.BAD_CALL)
     if frame.depth >= MAX_FRAMES:
         raise RunFailed(RevertReason.DEPTH)
-    program = code.entries[entry]
-    frame.push(frame.machine.run_frame(contract, program, args, frame.depth + 1))
+    program = deployed.code.entries[entry]
+    result = frame.machine.run_frame(contract, deployed.creation, program, args, frame.depth + 1)
+    frame.push(result)
 
 
 # ---------------------------------------------------------------- version 2 (SPEC 10.4)
@@ -265,7 +266,7 @@ def clone(frame: Frame) -> None:
         raise RunFailed(RevertReason.CREATE_FAILED)
     code = scratch.code(creator)
     assert code is not None, "a frame's contract exists until its run ends"
-    scratch.create_contract(address, code)
+    scratch.create_contract(address, code, frame.machine.creation)
     scratch.set_contract_nonce(creator, nonce + 1)
     frame.push(nonce)
 

@@ -82,20 +82,24 @@ def caller_word(source: str) -> int:
 
 class Machine:
     """What the frames of one run share: the scratch, the caller, the gas, the
-    instruction set, the logs in the order appended and the contracts ``DESTROY``
-    marked in the order of first marking."""
+    instruction set, the creation of every contract the run creates, the logs in the
+    order appended and the contracts ``DESTROY`` marked in the order of first
+    marking."""
 
     __slots__ = (
-        "caller", "gas_used", "instructions", "logs", "marked", "max_gas", "scratch", "source"
+        "caller", "creation", "gas_used", "instructions", "logs", "marked", "max_gas",
+        "scratch", "source",
     )  # fmt: skip
 
     def __init__(
-        self, scratch: Scratch, source: str, max_gas: int, instructions: Mapping[Op, OpRow]
-    ) -> None:
+        self, scratch: Scratch, source: str, max_gas: int, creation: str,
+        instructions: Mapping[Op, OpRow],
+    ) -> None:  # fmt: skip
         self.scratch = scratch
         self.source = source
         self.caller = caller_word(source)
         self.max_gas = max_gas
+        self.creation = creation
         self.gas_used = 0
         self.instructions = instructions
         self.logs: list[Log] = []
@@ -108,9 +112,12 @@ class Machine:
             raise RunFailed(RevertReason.OUT_OF_GAS)
         self.gas_used += cost
 
-    def run_frame(self, contract: str, program: Program, args: tuple[int, ...], depth: int) -> int:
-        """Run one frame to its end and return its result (top of stack, or 0)."""
-        frame = Frame(self, contract, args, depth)
+    def run_frame(
+        self, contract: str, creation: str, program: Program, args: tuple[int, ...], depth: int
+    ) -> int:
+        """Run one frame of ``contract`` (put there by ``creation``) to its end and
+        return its result (top of stack, or 0)."""
+        frame = Frame(self, contract, creation, args, depth)
         while frame.running and frame.counter < len(program):
             instruction = program[frame.counter]
             row = self.instructions[instruction.op]
@@ -121,13 +128,19 @@ class Machine:
 
 
 class Frame:
-    """One frame: the contract it belongs to, its arguments, depth, stack and counter."""
+    """One frame: the contract it belongs to and that contract's creation (whose
+    storage it reads and writes), its arguments, depth, stack and counter."""
 
-    __slots__ = ("args", "contract", "counter", "depth", "machine", "running", "stack")
+    __slots__ = (
+        "args", "contract", "counter", "creation", "depth", "machine", "running", "stack"
+    )  # fmt: skip
 
-    def __init__(self, machine: Machine, contract: str, args: tuple[int, ...], depth: int):
+    def __init__(
+        self, machine: Machine, contract: str, creation: str, args: tuple[int, ...], depth: int
+    ):
         self.machine = machine
         self.contract = contract
+        self.creation = creation
         self.args = args
         self.depth = depth
         self.stack: list[int] = []
