@@ -19,9 +19,24 @@ from tests import builders
 from tests.builders import Json, account, burn, deploy, transfer
 from txparity.executors.codec import decode_case
 from txparity.executors.execution import Execution, run_case
-from txparity.executors.model import BlockContext, FeePayment, Version
-from txparity.executors.rules import is_block_full
+from txparity.executors.model import (
+    GENESIS_CREATION,
+    BalanceKey,
+    BlockContext,
+    CodeKey,
+    FeePayment,
+    NonceKey,
+    Receipt,
+    StateKey,
+    StateValue,
+    StorageKey,
+    Version,
+)
+from txparity.executors.rules import apply_transaction, is_block_full
 from txparity.executors.sequential import SequentialExecutor
+from txparity.executors.state.base import genesis_write_set
+from txparity.executors.state.memory import MemoryState
+from txparity.executors.view import StateView
 
 U64_MAX = 2**64 - 1
 
@@ -375,3 +390,50 @@ def test_a_clone_revives_an_address_once_its_creator_is_revived() -> None:
         "a.s9": 1,
         "a.s9.0": 0,
     }
+
+
+# ---------------------------------------------------------------- version 1 reads the same
+
+
+class RecordingView:
+    """A view that records every read it answers, in order."""
+
+    def __init__(self, base: StateView) -> None:
+        self.base = base
+        self.reads: list[StateKey] = []
+
+    def read(self, key: StateKey) -> StateValue:
+        self.reads.append(key)
+        return self.base.read(key)
+
+
+def test_a_version_1_invoke_reads_exactly_the_items_it_read_before_version_2() -> None:
+    """Parallel executors interleave at every read: a read added to version 1 would
+    change every seeded schedule's interleavings, and with them saved reproducers.
+    Storage is read under the creation the code item names, which the run has read
+    anyway, so no item is added."""
+    case = decode_case(
+        json.dumps(
+            {
+                "format": "txparity.case/1",
+                "genesis": {"accounts": GENESIS_ACCOUNTS, "contracts": {"counter": {
+                    "code": {"0": INCREMENT}, "balances": {}, "storage": {}}}},
+                "block": {"miner": "m", "reward": 0, "txs": [invoke("a", 0)]},
+            }
+        )
+    )  # fmt: skip
+    state = MemoryState()
+    state.commit(genesis_write_set(case.genesis))
+    view = RecordingView(state)
+    outcome = apply_transaction(view, case.block.txs[0], BlockContext.of(case))
+    assert outcome.receipt == Receipt.applied(20)
+    assert view.reads == [
+        NonceKey("a"),  # unknown_sender
+        NonceKey("a"),  # bad_nonce
+        CodeKey("counter"),  # no_contract
+        CodeKey("counter"),  # no_entry
+        BalanceKey("a", "TOS"),  # insufficient_funds
+        CodeKey("counter"),  # the run's code, and the creation its storage is under
+        StorageKey("counter", 0, GENESIS_CREATION),  # SLOAD
+        BalanceKey("a", "TOS"),  # the fee and gas debit
+    ]
