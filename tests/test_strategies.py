@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 
-from txparity.executors.code import CodeNotWellFormed, parse_code
+from txparity.executors.code import CodeNotWellFormed, ops_of, parse_code
 from txparity.executors.codec import canonical_json, decode_case, encode_case
 from txparity.executors.execution import Execution, run_case
 from txparity.executors.model import (
@@ -179,6 +179,21 @@ def test_generated_cases_round_trip_exactly(profile: str) -> None:
         assert canonical_json(encode_case(decoded)) == text
 
     check()
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_the_generators_draw_version_1_cases_only(profile: str) -> None:
+    """Version 2 added ops at the end of ``Op``; the generators draw from the version 1
+    ops only, so every drawn case is the version 1 case it was before."""
+    allowed = set(ops_of(Version.V1))
+    for case in profile_sample(profile):
+        assert case.version is Version.V1
+        codes = [contract.code for contract in case.genesis.contracts.values()]
+        codes += [tx.code for tx in case.block.txs if isinstance(tx, Deploy)]
+        for code in codes:
+            if isinstance(code, Code):
+                ops = {i.op for program in code.entries.values() for i in program}
+                assert ops <= allowed, ops - allowed
 
 
 @pytest.mark.parametrize("profile", PROFILE_NAMES)
