@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
 from txparity.executors.model import (
+    BlockContext,
     Case,
     Code,
     Deploy,
@@ -50,7 +51,7 @@ from txparity.executors.model import (
     addresses_of,
 )
 from txparity.executors.parallel import ParallelExecutor, ScheduledView
-from txparity.executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
+from txparity.executors.rules import Outcome, apply_transaction, fee_at_block_end, reward_writes
 from txparity.executors.schedule import Schedule
 from txparity.executors.state import State
 from txparity.executors.view import StateView
@@ -122,11 +123,12 @@ class BatchRun:
     """
 
     def __init__(
-        self, executor: BatchedExecutor, txs: tuple[Transaction, ...],
+        self, executor: BatchedExecutor, txs: tuple[Transaction, ...], context: BlockContext,
         batch: tuple[int, ...], snapshot: StateView, schedule: Schedule,
     ) -> None:  # fmt: skip
         self.executor = executor
         self.txs = txs
+        self.context = context
         self.batch = batch
         self.snapshot = snapshot
         self.schedule = schedule
@@ -139,7 +141,7 @@ class BatchRun:
         """Run transactions from the queue until it is empty."""
         while (index := self._take()) is not None:
             view = ScheduledView(self.snapshot, self.schedule, f"tx{index}")
-            outcome = apply_transaction(view, self.txs[index])
+            outcome = apply_transaction(view, self.txs[index], self.context)
             self.executor.add_fee(self, outcome.write_set.fee)
             self.schedule.point(f"tx{index} done")
             with self.lock:
@@ -182,20 +184,20 @@ class BatchedExecutor(ParallelExecutor):
     # ------------------------------------------------------------ execution
 
     def execute_parallel(self, case: Case, state: State, schedule: Schedule) -> BlockRun:
-        block = case.block
+        block, context = case.block, BlockContext.of(case)
         state.commit(reward_writes(state, block))
         plan = plan_batches(self.keys_per_transaction(case))
         fees = 0
         receipts: list[Receipt] = []
         tasks = 0
         for batch in plan.batches:
-            run = BatchRun(self, block.txs, batch, state.reader(), schedule)
+            run = BatchRun(self, block.txs, context, batch, state.reader(), schedule)
             tasks += self.run_batch(run, case.config.threads)
             for index in batch:
                 state.commit(self.committed_write_set(run, index))
                 receipts.append(run.outcomes[index].receipt)
             fees = self.merge_fees(fees, run.fees)
-        state.commit(fee_writes(state, block.miner, fees))
+        state.commit(fee_at_block_end(state, context, fees))
         stats = Stats(
             ExecutionPath.PARALLEL,
             self.parallel_reason(len(block.txs), case.config.network.parallel_threshold),

@@ -519,6 +519,29 @@ def test_threshold_picks_the_path_and_logs_it(
         assert execution.trace == ()
 
 
+@pytest.mark.parametrize("name", CORRECT_PARALLEL)
+def test_a_version_2_block_takes_the_sequential_path_and_says_why(
+    caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    """Until the parallel paths handle SPEC 10, a version 2 block above the threshold
+    runs sequentially, and both the log and the statistics say why."""
+    case = decode(chain_block(10, "devnet") | {"format": "txparity.case/2"})
+    caplog.set_level(logging.INFO, logger=EXECUTOR_LOGGER)
+    execution = run_case(make_executor(name, "seeded"), case, "memory")
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == EXECUTOR_LOGGER]
+    assert logged == [
+        (
+            logging.INFO,
+            "Sequential execution: block of a version 2 case - no parallel path for this version",
+        )
+    ]
+    assert execution.stats.path is ExecutionPath.SEQUENTIAL
+    assert execution.stats.path_reason == "a version 2 case, which runs on the sequential path only"
+    assert execution.trace == ()
+    assert execution.result_json == sequential_result(case)
+    assert execution.result_json.startswith('{"format":"txparity.result/2"')
+
+
 # ---------------------------------------------------------------- 5. statistics
 
 

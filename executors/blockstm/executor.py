@@ -20,9 +20,16 @@ from txparity.executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotF
 from txparity.executors.blockstm.scheduler import Scheduler, Task, TaskKind
 from txparity.executors.errors import InvariantViolation
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
-from txparity.executors.model import Case, Receipt, StateKey, StateValue, Transaction
+from txparity.executors.model import (
+    BlockContext,
+    Case,
+    Receipt,
+    StateKey,
+    StateValue,
+    Transaction,
+)
 from txparity.executors.parallel import ParallelExecutor
-from txparity.executors.rules import Outcome, apply_transaction, fee_writes, reward_writes
+from txparity.executors.rules import Outcome, apply_transaction, fee_at_block_end, reward_writes
 from txparity.executors.schedule import Schedule
 from txparity.executors.state import State
 from txparity.executors.view import StateView
@@ -95,10 +102,13 @@ class _Counters:
 class _BlockRun:
     """One block's parallel phase: shared by every worker of the run."""
 
-    def __init__(self, executor: BlockStmExecutor, txs: tuple[Transaction, ...],
-                 storage: StateView, schedule: Schedule) -> None:  # fmt: skip
+    def __init__(
+        self, executor: BlockStmExecutor, txs: tuple[Transaction, ...], context: BlockContext,
+        storage: StateView, schedule: Schedule,
+    ) -> None:  # fmt: skip
         self.executor = executor
         self.txs = txs
+        self.context = context
         self.storage = storage
         self.schedule = schedule
         self.memory = executor.make_memory(len(txs))
@@ -138,7 +148,7 @@ class _BlockRun:
             self.counters.add(Tally.INCARNATIONS)
             view = IncarnationView(tx, self.memory, self.storage, self.schedule)
             try:
-                outcome = apply_transaction(view, self.txs[tx])
+                outcome = apply_transaction(view, self.txs[tx], self.context)
             except _Suspend as suspend:
                 self.schedule.point(f"tx{tx} depends on tx{suspend.blocking_tx}")
                 if self.scheduler.add_dependency(tx, suspend.blocking_tx):
@@ -193,11 +203,11 @@ class BlockStmExecutor(ParallelExecutor):
         return True
 
     def execute_parallel(self, case: Case, state: State, schedule: Schedule) -> BlockRun:
-        block = case.block
+        block, context = case.block, BlockContext.of(case)
         state.commit(reward_writes(state, block))
-        run = _BlockRun(self, block.txs, state.reader(), schedule)
+        run = _BlockRun(self, block.txs, context, state.reader(), schedule)
         schedule.run([run.worker] * case.config.threads)
-        receipts = self.commit_in_order(run, state, block.miner)
+        receipts = self.commit_in_order(run, state)
         counters = run.counters
         stats = Stats(
             ExecutionPath.PARALLEL,
@@ -211,7 +221,7 @@ class BlockStmExecutor(ParallelExecutor):
         )
         return BlockRun(receipts, stats, tuple(schedule.trace))
 
-    def commit_in_order(self, run: _BlockRun, state: State, miner: str) -> list[Receipt]:
+    def commit_in_order(self, run: _BlockRun, state: State) -> list[Receipt]:
         """The single writer: each transaction's last write set, in block order, then
         the fee deltas summed for the miner."""
         receipts: list[Receipt] = []
@@ -222,5 +232,5 @@ class BlockStmExecutor(ParallelExecutor):
             state.commit(outcome.write_set)
             receipts.append(outcome.receipt)
             fees += outcome.write_set.fee
-        state.commit(fee_writes(state, miner, fees))
+        state.commit(fee_at_block_end(state, run.context, fees))
         return receipts
