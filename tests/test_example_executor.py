@@ -458,6 +458,23 @@ HAND_MADE: dict[str, str] = {
         D + '.1' would fit).
         a 1000 - 93 = 907, D 9, m 50 + 93 + 1 = 144.
     """,
+    "v2_clone_edge_cases": """
+        The miner is "q.0", created by the reward of 0. No fees, a pays only gas.
+        tx0 q: CLONE's address q.0 names the miner's account: create_failed (30).
+        tx1 z, nonce 2**64 - 2: z.18446744073709551614 created, z's nonce becomes
+        2**64 - 1, log [z, 2**64 - 2] (33). tx2 z: n is 2**64 - 1: create_failed (30).
+        tx3 w: CLONE w.0, POP; CALL w.0 entry 1 reaches the new contract, which marks
+        itself (DESTROY); POP; BALANCEOF w.0 = 0; LOG [w, 0]. 30+1+20+5+1+2+3 = 62.
+        At the end w.0 is deleted again: created and destroyed in one run, while
+        w's nonce stays 1.
+        tx4 on w.0: no_contract (a's nonce 4 is not used).
+        tx5 w: CLONE w.1 (nonce 1 -> 2), POP, CALL w.0: bad_call; w.1 and the nonce
+        bump are undone (30+1+20 = 51).
+        tx6 s: 64 PUSH fill the stack (64), CLONE creates s.0, then its push
+        overflows: stack, s.0 undone (94).
+        tx7 t: the same, but t.0 exists: create_failed comes before the push (94).
+        a 10000 - (30+33+30+62+51+94+94) = 9606, nonce 7; q.0 394.
+    """,
 }
 
 

@@ -17,6 +17,36 @@
 // the shape of the result. Execution itself has one set of rules: a version 1 case
 // can reach none of the additions, so it runs exactly as it did before them.
 //
+// Readings where SPEC section 10 leaves room, chosen here:
+//
+// - block_full: the block's gas is the sum of gas_used of included transactions, a
+//   reverted invoke's included; rejected ones add nothing. Only the gas so far is
+//   compared, never a transaction's max_gas with what is left of the limit.
+// - The destroy of the marked contracts is the last part of the invoke's effect:
+//   after the run, before the fee debit (section 5's order). As every swept balance
+//   goes to the same account, the order of marking changes no result.
+// - BALANCEOF during a run sees section 5's order: the source already without its
+//   deposits, not yet without its fee and gas; the miner, with each_tx, with the
+//   fees of earlier transactions only; with block_end, with none of this block's.
+// - each_tx with the miner as the source: the debit, then the credit of the same
+//   amount; validation still needs the whole fee + max_gas beforehand.
+// - CLONE: its cost is charged first (section 6); then the create_failed checks,
+//   then the creation and the nonce bump, then the push. With a full stack and a
+//   free address, the run fails with stack (and undoes the creation); with a full
+//   stack and a create_failed condition, create_failed. "Names an account" includes
+//   accounts created earlier in the block, the miner's included; "names a
+//   contract" includes one marked in this run and one created in this run.
+// - A contract created by CLONE and destroyed in the same run leaves nothing, but
+//   its creator's nonce stays bumped.
+// - A deploy with a salt still needs nonce < 2**64 - 1 and still bumps the
+//   account's nonce; the 64-character rule applies to the salted address only.
+// - A version 2 field given as null is a wrong type (an invalid case), not an absent
+//   field; fee_payment "block_end" given explicitly is the default. In a version 1
+//   case any version 2 field is unknown, even with its default value.
+// - BALANCEOF's operand is well-formed when it is an address (section 1); whether
+//   it names anything is read at run time.
+// - Every version 2 receipt has "logs"; only an applied invoke's can be non-empty.
+//
 // Every integer is a BigInt: u64 values reach 2**64 - 1, far beyond the integers a
 // JavaScript number holds exactly, which is why the case is read by the small JSON
 // parser below instead of JSON.parse.
