@@ -1,16 +1,17 @@
 """The JavaScript example executor (``examples/external/executor.js``) under Node.js.
 
 It is a second, independent reading of the SPEC, so it checks the reference as much
-as the reference checks it. Every test runs it as a real subprocess in its own
-process group, speaking the line protocol of SPEC section 8:
+as the reference checks it. Every test runs it as a real subprocess speaking the
+line protocol of SPEC section 8 (the ones started here in their own process group;
+the harness's ``cmd:`` target starts its own):
 
 - every scenario vector, version 1 and version 2, answered byte for byte as its
   ``expected`` says, by one long-lived process and by one pipelined batch;
 - the boundary between the versions (SPEC 10): a version 2 field or op in a version 1
   case, and the range and type of each version 2 field, with the exact answer line;
 - a version 1 vector relabelled as version 2 means the same thing;
-- the hand-made version 2 vectors listed in ``HAND_MADE``, whose expected results
-  were derived by hand from SPEC section 10, step by step, in ``HAND_MADE``;
+- the hand-made version 2 vectors, whose expected results were derived by hand from
+  SPEC section 10, step by step, in ``HAND_MADE`` (shown when one fails);
 - agreement with the Python reference on 200 generated version 1 cases.
 
 No test depends on timing: an answer may take up to ``PATIENT_S``, a limit no
