@@ -50,16 +50,11 @@ from hypothesis import HealthCheck, given, settings
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
-from txparity.harness.corpus import (
-    CorpusError,
-    corpus_files,
-    load_entry,
-    replay_entry,
-    save_and_shrink,
-)
+from txparity.harness.corpus import CorpusError, corpus_files, save_and_shrink
 from txparity.harness.differential import Divergence, Runner, Tally
 from txparity.harness.errors import HarnessError
 from txparity.harness.options import Options
+from txparity.harness.replay import Verdict, external_specs, replay_file
 from txparity.harness.strategies import cases
 
 __all__ = [
@@ -85,8 +80,10 @@ class Summary:
     saved: list[str] = field(default_factory=list)
     shrunk_txs: list[int] = field(default_factory=list)
     first_divergence_s: float | None = None
-    replayed: int = 0
+    replayed: int = 0  # corpus files run: still diverging or agreeing
     replay_divergences: int = 0
+    replay_diverging: list[str] = field(default_factory=list)  # their paths
+    needs_executor: list[str] = field(default_factory=list)  # corpus files not run, and why
     harness_bugs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # unreadable corpus files
     executor_seconds: float = 0.0
@@ -111,6 +108,12 @@ class Summary:
             if self.first_divergence_s is None
             else round(self.first_divergence_s, 3),
             "replayed": self.replayed,
+            "replay": {
+                "diverging": self.replay_diverging,
+                "agreeing": self.replayed - self.replay_divergences,
+                "needs_executor": self.needs_executor,
+                "unreadable": self.skipped,
+            },
             "harness_bugs": self.harness_bugs,
             "interrupted": self.interrupted,
         }
@@ -478,19 +481,29 @@ def _drop_the_dead(events: multiprocessing.Queue[Event],
 
 def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) -> None:
     """Replay every readable corpus file; one that still diverges counts as a
-    divergence found now (unreadable files are listed, never fatal)."""
+    divergence found now. Files that cannot be read, or that record an external
+    command the campaign was not given (``harness.replay``), are listed, never run
+    and never fatal."""
     if not options.corpus.is_dir():
         return
     summary = collector.summary
+    named = external_specs(options.executors)
     for path in corpus_files([options.corpus]):
         if stopping():
             return
-        try:
-            entry = load_entry(path)
-        except CorpusError as error:
-            summary.skipped.append(str(error))
-            continue
-        summary.replayed += 1
-        if replay_entry(entry):
-            summary.replay_divergences += 1
-            collector.apply((EventKind.DIVERGENCE, entry.fingerprint))
+        replayed = replay_file(path, options, named)
+        match replayed.verdict:
+            case Verdict.DIVERGES:
+                assert replayed.entry is not None
+                summary.replayed += 1
+                summary.replay_divergences += 1
+                summary.replay_diverging.append(str(path))
+                collector.apply((EventKind.DIVERGENCE, replayed.entry.fingerprint))
+            case Verdict.AGREES:
+                summary.replayed += 1
+            case Verdict.NEEDS_EXECUTOR:
+                assert replayed.missing is not None
+                advice = replayed.missing.advice("--executor")
+                summary.needs_executor.append(f"{path}: {replayed.detail}; {advice}")
+            case Verdict.UNREADABLE:
+                summary.skipped.append(replayed.detail)

@@ -1,7 +1,9 @@
 """The ``txparity`` command. Only it and ``console`` (its renderer) write to the terminal.
 
 Exit status: 0 success, 1 a divergence (for the commands that look for one),
-2 bad input or usage, always with one clear line on standard error.
+2 bad input or usage, always with one clear line on standard error; ``replay``
+also exits 3 when nothing diverged but some file was not replayed (unreadable, or
+needing an executor that was not named), so that no such file passes unseen.
 
 Each command turns its parsed arguments into values at its top (an ``Options``
 value from ``harness.options``, which declares every shared option once, and the
@@ -18,10 +20,11 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from txparity.executors.codec import canonical_json, decode_case
+from txparity.executors.codec import canonical_json, decode_case, parse_json
 from txparity.executors.errors import ExecutorError
 from txparity.executors.execution import Execution, Executor, run_case
 from txparity.executors.model import Case
@@ -29,15 +32,21 @@ from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import SCHEDULES
 from txparity.executors.state import BACKENDS
 from txparity.harness.campaign import run_campaign
-from txparity.harness.casefile import read_case
+from txparity.harness.casefile import (
+    case_of_document,
+    is_counterexample,
+    read_case,
+    read_file,
+    standard_input,
+)
 from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
 from txparity.harness.corpus import (
     CorpusError,
+    Entry,
     check_writable,
     corpus_files,
-    load_entry,
+    entry_from_document,
     replay_command,
-    replay_entry,
     save_and_shrink,
 )
 from txparity.harness.differential import Runner
@@ -62,6 +71,14 @@ from txparity.harness.options import (
     add_options,
     options_from,
 )
+from txparity.harness.replay import (
+    NeedsExecutor,
+    Replayed,
+    Verdict,
+    external_specs,
+    plan_replay,
+    replay_file,
+)
 from txparity.harness.report import build_report
 from txparity.harness.targets import make_target
 
@@ -70,6 +87,7 @@ __all__ = ["COMMAND_OPTIONS", "build_parser", "main"]
 EXIT_OK = 0
 EXIT_DIVERGENCE = 1
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3  # replay: nothing diverged, but some file was not replayed
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT: the campaign did not run to its end
 EXIT_BROKEN_PIPE = 141  # the shell's code for SIGPIPE: the reader of standard output left
 
@@ -81,7 +99,7 @@ COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
     Command.SHRINK: (*_DIFFERENTIAL, SECONDS, CORPUS),
     Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
                    SHRINK_SECONDS),
-    Command.REPLAY: (SEEDS,),
+    Command.REPLAY: (EXECUTORS, SEEDS),
 }  # fmt: skip
 
 
@@ -187,7 +205,7 @@ def command_run(arguments: argparse.Namespace) -> int:
     if arguments.jsonl:
         executor = make_executor(name.executor, name.schedule, options.watchdog_s)
         return _run_lines(arguments.case, executor, name.backend, show_stats)
-    case = read_case(_read_input(arguments.case))
+    case = read_case(read_file(arguments.case))
     executor = make_executor(name.executor, name.schedule, options.watchdog_s)
     execution = run_case(executor, case, name.backend)
     print(execution.result_json, flush=True)
@@ -234,14 +252,9 @@ def _print_stats(execution: Execution, show_stats: bool) -> None:
         print(f"stats: {json.dumps(stats | execution.stats.to_json())}", file=sys.stderr)
 
 
-def _read_input(path: str) -> bytes:
-    with _open_input(path) as stream:
-        return stream.read()
-
-
 def _open_input(path: str) -> IO[bytes]:
     if path == "-":
-        return sys.stdin.buffer
+        return standard_input()
     try:
         return Path(path).open("rb")
     except OSError as error:
@@ -251,10 +264,46 @@ def _open_input(path: str) -> IO[bytes]:
 # ---------------------------------------------------------------- check, shrink, replay
 
 
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """The case a command was given, and the corpus entry it came in, if it did."""
+
+    name: str
+    case: Case
+    entry: Entry | None
+
+
+def _read_subject(name: str) -> _Subject:
+    """A bare case, a vector or a corpus file (every field of which is checked)."""
+    document = parse_json(read_file(name))
+    if not is_counterexample(document):
+        return _Subject(name, case_of_document(document), None)
+    try:
+        entry = entry_from_document(document)
+    except CorpusError as error:
+        raise InputError(f"{name}: {error}") from None
+    return _Subject(name, entry.case, entry)
+
+
+def _targets(subject: _Subject, arguments: argparse.Namespace, options: Options) -> Options:
+    """The options to check ``subject`` with. A corpus file that records an external
+    command runs only on executors the user names (``harness.replay``)."""
+    entry = subject.entry
+    if entry is not None and arguments.executors is None:
+        try:
+            plan_replay(entry, ())
+        except NeedsExecutor as missing:
+            raise InputError(
+                f"{subject.name} {missing.reason}; {missing.advice('--executor')}"
+            ) from None
+    return options
+
+
 def command_check(arguments: argparse.Namespace) -> int:
-    options = options_from(arguments, Command.CHECK)
     markdown: Path | None = arguments.markdown
-    case = read_case(_read_input(arguments.case))
+    subject = _read_subject(arguments.case)
+    options = _targets(subject, arguments, options_from(arguments, Command.CHECK))
+    case = subject.case
     with Runner(options.executors, options) as runner:
         result = runner.check(case)
         targets = len(runner.targets)
@@ -270,9 +319,10 @@ def command_check(arguments: argparse.Namespace) -> int:
 
 
 def command_shrink(arguments: argparse.Namespace) -> int:
-    options = options_from(arguments, Command.SHRINK)
     show_stats: bool = arguments.stats
-    case = read_case(_read_input(arguments.case))
+    subject = _read_subject(arguments.case)
+    options = _targets(subject, arguments, options_from(arguments, Command.SHRINK))
+    case = subject.case
     check_writable(options.corpus)
     with Runner(options.executors, options) as runner:
         divergences = runner.check(case).divergences
@@ -293,34 +343,46 @@ def command_shrink(arguments: argparse.Namespace) -> int:
 def command_replay(arguments: argparse.Namespace) -> int:
     options = options_from(arguments, Command.REPLAY)
     paths: list[Path] = arguments.paths
+    named = options.executors
+    in_tree = [spec for spec in named if spec not in external_specs(named)]
+    if in_tree:
+        raise InputError(
+            f"replay --executor names external executors (cmd:COMMAND), not {in_tree[0]!r}: "
+            "the in-tree executors an entry records are replayed as recorded"
+        )
     for path in paths:
         if not path.exists():
             raise InputError(f"no such file or directory: {path}")
-    diverging = agreeing = skipped = 0
+    counts = dict.fromkeys(Verdict, 0)
     for path in corpus_files(paths):
-        try:
-            entry = load_entry(path)
-        except CorpusError as error:
-            print(f"SKIP {error}", file=sys.stderr)
-            skipped += 1
-            continue
-        try:
-            divergences = replay_entry(entry, options)
-        except (ExecutorError, HarnessError) as error:
-            print(f"SKIP {path}: cannot replay ({error})", file=sys.stderr)
-            skipped += 1
-            continue
-        if divergences:
-            diverging += 1
-            print(f"DIVERGES {path}: {divergences[0].executor}: {divergences[0].detail}")
-        else:
-            agreeing += 1
-            print(f"agrees   {path}")
+        replayed = replay_file(path, options, named)
+        counts[replayed.verdict] += 1
+        _print_replayed(replayed)
     print(
-        f"replayed {diverging + agreeing}: {diverging} still diverge, {agreeing} agree, "
-        f"{skipped} unreadable"
+        f"replayed {counts[Verdict.DIVERGES] + counts[Verdict.AGREES]}: "
+        f"{counts[Verdict.DIVERGES]} still diverge, {counts[Verdict.AGREES]} agree, "
+        f"{counts[Verdict.NEEDS_EXECUTOR]} need an executor, "
+        f"{counts[Verdict.UNREADABLE]} unreadable"
     )
-    return EXIT_DIVERGENCE if diverging else EXIT_OK
+    if counts[Verdict.DIVERGES]:
+        return EXIT_DIVERGENCE
+    not_replayed = counts[Verdict.NEEDS_EXECUTOR] + counts[Verdict.UNREADABLE]
+    return EXIT_INCOMPLETE if not_replayed else EXIT_OK
+
+
+def _print_replayed(replayed: Replayed) -> None:
+    path = replayed.path
+    match replayed.verdict:
+        case Verdict.DIVERGES:
+            print(f"DIVERGES {path}: {replayed.detail}")
+        case Verdict.AGREES:
+            print(f"agrees   {path}")
+        case Verdict.NEEDS_EXECUTOR:
+            assert replayed.missing is not None
+            advice = replayed.missing.advice("--executor")
+            print(f"NEEDS EXECUTOR {path}: {replayed.detail}; {advice}")
+        case Verdict.UNREADABLE:
+            print(f"SKIP {replayed.detail}", file=sys.stderr)
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -8,47 +8,87 @@ version, so that replaying it needs nothing else.
 
 Every file is written to a temporary name in its directory and renamed into place,
 so a run killed at any moment leaves either the whole file or none of it.
+
+A corpus file is data that anyone who can add a file to a corpus (a pull request)
+wrote, so reading one trusts nothing in it (``load_entry``):
+
+- it is read only if it is a regular file of at most ``MAX_FILE_BYTES``
+  (``harness.casefile``);
+- the whole document is strict JSON: no key repeated in any object, no nesting
+  deeper than ``MAX_JSON_DEPTH``; no field but the known ones;
+- every field is checked: the fingerprint is one (hex digits), the kind and
+  equivalence are known, every executor spec names an in-tree executor or is a
+  ``cmd:`` command line, at most ``MAX_ENTRY_EXECUTORS`` of them and
+  ``MAX_SPEC_CHARS`` each, the detail is at most ``MAX_DETAIL_CHARS``, the
+  expected and actual results have the shape of a result, and the case is a valid
+  case of at most ``MAX_ENTRY_TRANSACTIONS`` transactions whose invokes may run at
+  most ``MAX_ENTRY_GAS`` gas in all (every block a corpus file asks for is run on
+  the reference and each executor, several times);
+- and what it may make txparity run is decided by ``harness.replay``: never a
+  command it names.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from txparity.executors.codec import canonical_json, case_from_json, encode_case, parse_json
-from txparity.executors.errors import InvalidCase
-from txparity.executors.model import Case
-from txparity.executors.shapes import CASE_HASH_LENGTH, case_digest
-from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT
+from txparity.executors.errors import InvalidCase, UnknownExecutor
+from txparity.executors.limits import MAX_GAS_LIMIT
+from txparity.executors.model import Case, Invoke
+from txparity.executors.registry import parse_name
+from txparity.executors.shapes import CASE_HASH_LENGTH, FINGERPRINT_LENGTH, case_digest
+from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT, UnreadableFile, read_file
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from txparity.harness.errors import HarnessError, InputError
-from txparity.harness.options import Command, Options
 from txparity.harness.shrink import ShrinkResult, shrink
 from txparity.harness.targets import REFERENCE_SPEC
+from txparity.harness.targets.external import EXTERNAL_PREFIX
+from txparity.harness.targets.result_shape import shape_problem
 
 __all__ = [
     "ENTRY_FORMAT",
+    "MAX_DETAIL_CHARS",
+    "MAX_ENTRY_EXECUTORS",
+    "MAX_ENTRY_GAS",
+    "MAX_ENTRY_TRANSACTIONS",
+    "MAX_SPEC_CHARS",
     "CorpusError",
     "Entry",
     "Kept",
     "case_hash",
     "check_writable",
     "corpus_files",
+    "entry_from_document",
     "entry_of",
+    "is_external",
     "load_entry",
     "replay_command",
-    "replay_entry",
     "save_and_shrink",
     "save_entry",
     "shrink_command",
 ]
 
 ENTRY_FORMAT = COUNTEREXAMPLE_FORMAT
+# What one corpus file may hold (see the module text). A saved find has one
+# executor, a detail of a few hundred characters and tens of transactions, each
+# invoke with a budget of at most a few thousand gas.
+MAX_ENTRY_EXECUTORS = 16
+MAX_SPEC_CHARS = 4096
+MAX_DETAIL_CHARS = 10_000
+MAX_ENTRY_TRANSACTIONS = 1000
+MAX_ENTRY_GAS = 10 * MAX_GAS_LIMIT
+_FINGERPRINT = re.compile(f"[0-9a-f]{{{FINGERPRINT_LENGTH}}}")
+E = TypeVar("E", bound=StrEnum)
 
 
 class CorpusError(HarnessError):
@@ -92,15 +132,29 @@ def entry_of(divergence: Divergence, shrunk: bool, equivalence: Equivalence) -> 
         kind=divergence.kind,
         expected=divergence.expected,
         actual=divergence.actual,
-        detail=divergence.detail,
+        detail=_cut(divergence.detail, MAX_DETAIL_CHARS),
         shrunk=shrunk,
         equivalence=equivalence,
     )
 
 
-def replay_command(path: Path) -> str:
-    """The shell command that replays the counterexample saved at ``path``."""
-    return shlex.join(["txparity", "replay", str(path)])
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def is_external(spec: str) -> bool:
+    """Whether ``spec`` names an external command (``cmd:...``)."""
+    return spec.startswith(EXTERNAL_PREFIX)
+
+
+def replay_command(path: Path, executors: Sequence[str] = ()) -> str:
+    """The shell command that replays the counterexample saved at ``path``, naming the
+    external ``executors`` among those given (a file never names them itself)."""
+    words = ["txparity", "replay", str(path)]
+    for spec in executors:
+        if is_external(spec):
+            words += ["--executor", spec]
+    return shlex.join(words)
 
 
 def shrink_command(path: Path, executors: tuple[str, ...]) -> str:
@@ -172,46 +226,160 @@ def _write_entry(entry: Entry, corpus: Path) -> Path:
 def load_entry(path: Path) -> Entry:
     """Read a corpus file; raise ``CorpusError`` naming the file and the problem."""
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise CorpusError(f"{path}: cannot read ({error.strerror})") from None
+        data = read_file(path)
+    except UnreadableFile as error:
+        raise CorpusError(f"{path}: cannot read ({error.reason})") from None
     try:
         # The strict reader, so that a repeated key is refused here as everywhere.
         document = parse_json(data)
     except InvalidCase as error:
         raise CorpusError(f"{path}: {error.message}") from None
     try:
-        return _entry_from_json(document)
+        return _entry(document)
+    except _Refused as refused:
+        raise CorpusError(f"{path}: {refused.field}: {refused.problem}") from None
+
+
+class _Refused(Exception):
+    """A field of a corpus document that is not what it must be."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+_REQUIRED = ("format", "fingerprint", "kind", "executors", "case", "expected")
+_OPTIONAL = ("reference", "equivalence", "shrunk", "detail", "actual")
+
+
+def entry_from_document(document: object) -> Entry:
+    """The entry a decoded corpus document holds, every field checked (see the module
+    text); raise ``CorpusError`` naming the field."""
+    try:
+        return _entry(document)
+    except _Refused as refused:
+        raise CorpusError(f"{refused.field}: {refused.problem}") from None
+
+
+def _entry(document: object) -> Entry:
+    fields = _document_fields(document)
+    actual = fields.get("actual")
+    return Entry(
+        case=_case(fields["case"]),
+        executors=_executors(fields["executors"]),
+        fingerprint=_fingerprint(fields["fingerprint"]),
+        kind=_choice(DivergenceKind, fields["kind"], "kind"),
+        expected=_result(fields["expected"], "expected"),
+        actual=None if actual is None else _result(actual, "actual"),
+        detail=_text(fields.get("detail", ""), "detail", MAX_DETAIL_CHARS),
+        shrunk=_flag(fields.get("shrunk", False), "shrunk"),
+        equivalence=_choice(Equivalence, fields.get("equivalence", "strict"), "equivalence"),
+        reference=_spec(fields.get("reference", REFERENCE_SPEC), "reference"),
+    )
+
+
+def _document_fields(document: object) -> dict[str, object]:
+    if not isinstance(document, dict) or document.get("format") != ENTRY_FORMAT:
+        raise _Refused("format", f"not a counterexample (must be {ENTRY_FORMAT!r})")
+    repeated = getattr(document, "repeated", "")
+    if repeated:
+        raise _Refused(repeated, "key repeated in the document")
+    for name in document:
+        if name not in _REQUIRED and name not in _OPTIONAL:
+            raise _Refused(name, "unknown field")
+    for name in _REQUIRED:
+        if name not in document:
+            raise _Refused(name, "missing field")
+    return document
+
+
+def _case(value: object) -> Case:
+    try:
+        case = case_from_json(value)
     except InvalidCase as error:
         where = "case" if error.path == "case" else f"case.{error.path}"
-        raise CorpusError(f"{path}: {where}: {error.message}") from None
-    except (KeyError, TypeError, ValueError) as error:
-        raise CorpusError(
-            f"{path}: not a counterexample ({type(error).__name__}: {error})"
-        ) from None
-
-
-def _entry_from_json(document: object) -> Entry:
-    if not isinstance(document, dict) or document.get("format") != ENTRY_FORMAT:
-        raise ValueError(f"format must be {ENTRY_FORMAT!r}")
-    executors = document["executors"]
-    if not isinstance(executors, list) or not all(isinstance(e, str) for e in executors):
-        raise TypeError("executors must be a list of executor specs")
-    if not executors:
-        raise ValueError("executors is empty: the entry could never fail")
-    actual = document.get("actual")
-    return Entry(
-        case=case_from_json(document["case"]),
-        executors=tuple(executors),
-        fingerprint=str(document["fingerprint"]),
-        kind=DivergenceKind(str(document["kind"])),
-        expected=canonical_json(document["expected"]),
-        actual=None if actual is None else canonical_json(actual),
-        detail=str(document.get("detail", "")),
-        shrunk=bool(document.get("shrunk", False)),
-        equivalence=Equivalence(str(document.get("equivalence", "strict"))),
-        reference=str(document.get("reference", REFERENCE_SPEC)),
+        raise _Refused(where, error.message) from None
+    if len(case.block.txs) > MAX_ENTRY_TRANSACTIONS:
+        raise _Refused(
+            "case.block.txs", f"a corpus case has at most {MAX_ENTRY_TRANSACTIONS} transactions"
+        )
+    gas = sum(
+        tx.max_gas
+        for tx in case.block.txs
+        if isinstance(tx, Invoke) and tx.max_gas <= MAX_GAS_LIMIT  # more: malformed, never run
     )
+    if gas > MAX_ENTRY_GAS:
+        raise _Refused(
+            "case.block.txs", f"a corpus case's invokes may run at most {MAX_ENTRY_GAS} gas in all"
+        )
+    return case
+
+
+def _executors(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _Refused("executors", "must be a list of executor specs")
+    if not value:
+        raise _Refused("executors", "is empty: the entry could never fail")
+    if len(value) > MAX_ENTRY_EXECUTORS:
+        raise _Refused("executors", f"at most {MAX_ENTRY_EXECUTORS} executor specs")
+    return tuple(_spec(spec, f"executors[{index}]") for index, spec in enumerate(value))
+
+
+def _spec(value: object, field: str) -> str:
+    """An executor spec: an in-tree executor's name, or ``cmd:`` and a command line
+    (checked for its form only: nothing here runs it)."""
+    text = _text(value, field, MAX_SPEC_CHARS)
+    if is_external(text):
+        try:
+            words = shlex.split(text.removeprefix(EXTERNAL_PREFIX))
+        except ValueError as error:
+            raise _Refused(field, f"cannot parse the external command: {error}") from None
+        if not words:
+            raise _Refused(field, "empty external command after 'cmd:'")
+        return text
+    try:
+        parse_name(text)
+    except UnknownExecutor as error:
+        raise _Refused(field, str(error)) from None
+    return text
+
+
+def _fingerprint(value: object) -> str:
+    if not isinstance(value, str) or _FINGERPRINT.fullmatch(value) is None:
+        raise _Refused("fingerprint", f"must be {FINGERPRINT_LENGTH} lowercase hex digits")
+    return value
+
+
+def _choice(kind: type[E], value: object, field: str) -> E:
+    names = ", ".join(repr(member.value) for member in kind)
+    if not isinstance(value, str) or value not in {member.value for member in kind}:
+        raise _Refused(field, f"must be one of {names}")
+    return kind(value)
+
+
+def _text(value: object, field: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise _Refused(field, "must be a string")
+    if len(value) > limit:
+        raise _Refused(field, f"longer than {limit} characters")
+    return value
+
+
+def _flag(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Refused(field, "must be true or false")
+    return value
+
+
+def _result(value: object, field: str) -> str:
+    """A recorded result: a result line's shape (SPEC 7), in canonical form."""
+    problem = shape_problem(value)
+    if problem is None and isinstance(value, dict) and set(value) == {"error"}:
+        problem = "an error answer, not a result"
+    if problem is not None:
+        raise _Refused(field, problem)
+    return canonical_json(value)
 
 
 def corpus_files(paths: list[Path]) -> Iterator[Path]:
@@ -260,11 +428,3 @@ def save_and_shrink(
     if final != first:
         first.unlink(missing_ok=True)
     return Kept(final, result, len(divergence.case.block.txs))
-
-
-def replay_entry(entry: Entry, options: Options | None = None) -> list[Divergence]:
-    """Re-run a saved counterexample on the executors it records, under its own
-    equivalence, with ``options`` (by default ``replay``'s) for the rest."""
-    options = Options.for_command(Command.REPLAY) if options is None else options
-    with Runner(entry.executors, replace(options, equivalence=entry.equivalence)) as runner:
-        return runner.check(entry.case).divergences

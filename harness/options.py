@@ -215,6 +215,7 @@ class Option(Generic[T]):
     defaults: Mapping[Command, T] = field(default_factory=dict)
     shown: str | None = None
     unlimited: bool = False  # whether None (no limit) is a value, as when it is the default
+    helps: Mapping[Command, str] = field(default_factory=dict)  # where the help differs
 
     def parse(self, text: str) -> Any:
         """The value of the text given on the command line (``ArgumentTypeError`` if
@@ -226,11 +227,12 @@ class Option(Generic[T]):
 
     def help_for(self, command: Command) -> str:
         default = self.default_for(command)
-        shown = self.shown or ("none" if default is None else f"{default}")
-        if isinstance(default, float) and self.shown is None:
+        computed = self.shown if command not in self.defaults else None
+        shown = computed or ("none" if default in (None, ()) else f"{default}")
+        if isinstance(default, float) and computed is None:
             shown = _seconds(default)
         bounds = "" if self.bounds is None else f"; {self.bounds.describe()}"
-        return f"{self.help} (default {shown}{bounds})"
+        return f"{self.helps.get(command, self.help)} (default {shown}{bounds})"
 
     def problem(self, value: object) -> str | None:
         """What is wrong with a value of this option, or None."""
@@ -259,6 +261,9 @@ EXECUTORS: Option[tuple[str, ...]] = Option(
     "executors", "--executor", "NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; repeatable",
     tuple(default_specs()), metavar="SPEC", repeatable=True,
     shown="every in-tree parallel executor on both backends and both schedules",
+    defaults={Command.REPLAY: ()},
+    helps={Command.REPLAY: "cmd:COMMAND, an external executor to replay the entries recorded "
+           "against an external executor on (a file never chooses a command); repeatable"},
 )  # fmt: skip
 SEEDS: Option[int] = Option(
     "seeds", "--seeds", "schedule seeds per parallel executor", 3, WholeNumber(1, 1000),
