@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,9 +78,10 @@ from txparity.harness.replay import (
     external_specs,
     plan_replay,
     replay_file,
+    shown,
 )
 from txparity.harness.report import build_report
-from txparity.harness.targets import make_target
+from txparity.harness.targets import REFERENCE_SPEC, make_target
 
 __all__ = ["COMMAND_OPTIONS", "build_parser", "main"]
 
@@ -285,27 +286,43 @@ def _read_subject(name: str) -> _Subject:
     return _Subject(name, entry.case, entry)
 
 
-def _targets(subject: _Subject, arguments: argparse.Namespace, options: Options) -> Options:
-    """The options to check ``subject`` with. A corpus file that records an external
-    command runs only on executors the user names (``harness.replay``)."""
+def _targets(
+    subject: _Subject, arguments: argparse.Namespace, options: Options
+) -> tuple[Options, str]:
+    """The options and the reference to check ``subject`` with.
+
+    A corpus file is checked as it was found: on the executors it records (their
+    schedules with it), under its equivalence, against its reference, unless the
+    user names executors or an equivalence, which then win (and a note says the
+    recorded executors were overridden). A recorded external command runs only if
+    the user names it (``harness.replay``)."""
     entry = subject.entry
-    if entry is not None and arguments.executors is None:
-        try:
-            plan_replay(entry, ())
-        except NeedsExecutor as missing:
-            raise InputError(
-                f"{subject.name} {missing.reason}; {missing.advice('--executor')}"
-            ) from None
-    return options
+    if entry is None:
+        return options, REFERENCE_SPEC
+    if arguments.equivalence is None:
+        options = replace(options, equivalence=entry.equivalence)
+    given = arguments.executors is not None
+    recorded = replace(entry, executors=options.executors) if given else entry
+    try:
+        plan = plan_replay(recorded, options.executors if given else ())
+    except NeedsExecutor as missing:
+        advice = missing.advice("--executor")
+        raise InputError(f"{subject.name} {missing.reason}; {advice}") from None
+    if given and plan.executors != entry.executors:
+        print(
+            f"txparity: note: {subject.name} records the executor(s) "
+            f"{', '.join(map(shown, entry.executors))}; running the --executor ones instead",
+            file=sys.stderr,
+        )
+    return replace(options, executors=plan.executors), plan.reference
 
 
 def command_check(arguments: argparse.Namespace) -> int:
     markdown: Path | None = arguments.markdown
     subject = _read_subject(arguments.case)
-    options = _targets(subject, arguments, options_from(arguments, Command.CHECK))
-    case = subject.case
-    with Runner(options.executors, options) as runner:
-        result = runner.check(case)
+    options, reference = _targets(subject, arguments, options_from(arguments, Command.CHECK))
+    with Runner(options.executors, options, reference) as runner:
+        result = runner.check(subject.case)
         targets = len(runner.targets)
     reports = [build_report(divergence) for divergence in result.divergences]
     for report in reports:
@@ -321,11 +338,10 @@ def command_check(arguments: argparse.Namespace) -> int:
 def command_shrink(arguments: argparse.Namespace) -> int:
     show_stats: bool = arguments.stats
     subject = _read_subject(arguments.case)
-    options = _targets(subject, arguments, options_from(arguments, Command.SHRINK))
-    case = subject.case
+    options, reference = _targets(subject, arguments, options_from(arguments, Command.SHRINK))
     check_writable(options.corpus)
-    with Runner(options.executors, options) as runner:
-        divergences = runner.check(case).divergences
+    with Runner(options.executors, options, reference) as runner:
+        divergences = runner.check(subject.case).divergences
         if not divergences:
             print("no divergence: nothing to shrink")
             return EXIT_OK

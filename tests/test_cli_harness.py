@@ -166,6 +166,38 @@ def test_check_with_an_external_command_that_does_not_exist_is_bad_input() -> No
     )
 
 
+def test_check_of_a_corpus_file_runs_the_executors_it_records(tmp_path: Path) -> None:
+    """A corpus file carries its executors, schedule and seed: check uses them, not
+    the default executors (which agree on this case)."""
+    path = a_diverging_entry(tmp_path / "corpus")
+    done = txparity("check", path)
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout.splitlines()[0].endswith(f" (state) in {BLIND_SPEC}")
+    assert "agree:" not in done.stdout
+
+
+def test_check_of_a_corpus_file_says_when_executors_override_the_recorded_ones(
+    tmp_path: Path,
+) -> None:
+    path = a_diverging_entry(tmp_path / "corpus")
+    done = txparity("check", path, "--executor", "batched@memory/threads")
+    assert (done.returncode, done.stdout) == (0, "agree: 1 executor(s), 3 run(s)\n")
+    assert done.stderr == (
+        f"txparity: note: {path} records the executor(s) {BLIND_SPEC!r}; "
+        "running the --executor ones instead\n"
+    )
+
+
+def test_shrink_of_a_corpus_file_shrinks_on_the_executors_it_records(tmp_path: Path) -> None:
+    path = a_diverging_entry(tmp_path / "corpus")
+    out = tmp_path / "shrunk"
+    done = txparity("shrink", path, "--corpus", out, "--seconds", "60")
+    assert done.returncode == 1, done.stderr
+    saved = load_entry(Path(done.stdout.splitlines()[-1]))
+    assert saved.executors == (BLIND_SPEC,)
+    assert saved.shrunk is True
+
+
 # ---------------------------------------------------------------- shrink
 
 
