@@ -84,6 +84,7 @@ class Summary:
     replay_divergences: int = 0
     replay_diverging: list[str] = field(default_factory=list)  # their paths
     needs_executor: list[str] = field(default_factory=list)  # corpus files not run, and why
+    never_reproduced: list[str] = field(default_factory=list)  # replayed, agreeing as ever
     harness_bugs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # unreadable corpus files
     executor_seconds: float = 0.0
@@ -110,7 +111,8 @@ class Summary:
             "replayed": self.replayed,
             "replay": {
                 "diverging": self.replay_diverging,
-                "agreeing": self.replayed - self.replay_divergences,
+                "agreeing": self.replayed - self.replay_divergences - len(self.never_reproduced),
+                "never_reproduced": self.never_reproduced,
                 "needs_executor": self.needs_executor,
                 "unreadable": self.skipped,
             },
@@ -501,6 +503,9 @@ def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) 
                 collector.apply((EventKind.DIVERGENCE, replayed.entry.fingerprint))
             case Verdict.AGREES:
                 summary.replayed += 1
+            case Verdict.NEVER_REPRODUCED:
+                summary.replayed += 1
+                summary.never_reproduced.append(f"{path}: {replayed.detail}")
             case Verdict.NEEDS_EXECUTOR:
                 assert replayed.missing is not None
                 advice = replayed.missing.advice("--executor")

@@ -57,6 +57,7 @@ from txparity.harness.options import (
     EQUIVALENCE,
     EXECUTORS,
     PROFILE,
+    REPRODUCE_SEEDS,
     SECONDS,
     SEED,
     SEEDS,
@@ -97,9 +98,9 @@ _DIFFERENTIAL: tuple[Option[Any], ...] = (EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT
 COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
     Command.RUN: (WATCHDOG,),
     Command.CHECK: _DIFFERENTIAL,
-    Command.SHRINK: (*_DIFFERENTIAL, SECONDS, CORPUS),
+    Command.SHRINK: (*_DIFFERENTIAL, SECONDS, CORPUS, REPRODUCE_SEEDS),
     Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
-                   SHRINK_SECONDS),
+                   SHRINK_SECONDS, REPRODUCE_SEEDS),
     Command.REPLAY: (EXECUTORS, SEEDS),
 }  # fmt: skip
 
@@ -332,6 +333,9 @@ def command_check(arguments: argparse.Namespace) -> int:
     if reports:
         return EXIT_DIVERGENCE
     print(f"agree: {targets} executor(s), {result.runs} run(s)")
+    entry = subject.entry
+    if entry is not None and entry.recheck is not None and entry.never_reproduced:
+        print(f"did not reproduce (it never did): {entry.recheck.describe()}")
     return EXIT_OK
 
 
@@ -343,7 +347,7 @@ def command_shrink(arguments: argparse.Namespace) -> int:
     with Runner(options.executors, options, reference) as runner:
         divergences = runner.check(subject.case).divergences
         if not divergences:
-            print("no divergence: nothing to shrink")
+            print(f"no divergence: {_why_nothing_to_shrink(subject, runner)}; nothing to shrink")
             return EXIT_OK
         kept = save_and_shrink(divergences[0], runner, options.corpus, options.seconds)
     print(build_report(kept.divergence).text())
@@ -354,6 +358,19 @@ def command_shrink(arguments: argparse.Namespace) -> int:
     print(f"replay: {replay_command(kept.path)}")
     print(kept.path)
     return EXIT_DIVERGENCE
+
+
+def _why_nothing_to_shrink(subject: _Subject, runner: Runner) -> str:
+    entry = subject.entry
+    specs = ", ".join(target.spec for target in runner.targets)
+    if entry is None:
+        return f"every executor ({specs}) agrees with the reference on this case"
+    if entry.recheck is not None and entry.never_reproduced:
+        return f"{subject.name} did not reproduce (it never did): {entry.recheck.describe()}"
+    return (
+        f"{subject.name} agrees on {specs} now (fixed, or shown only by other schedule "
+        f"seeds than the {runner.options.seeds} tried: see --seeds)"
+    )
 
 
 def command_replay(arguments: argparse.Namespace) -> int:
@@ -374,10 +391,13 @@ def command_replay(arguments: argparse.Namespace) -> int:
         replayed = replay_file(path, options, named)
         counts[replayed.verdict] += 1
         _print_replayed(replayed)
+    run = counts[Verdict.DIVERGES] + counts[Verdict.AGREES] + counts[Verdict.NEVER_REPRODUCED]
+    never = counts[Verdict.NEVER_REPRODUCED]
     print(
-        f"replayed {counts[Verdict.DIVERGES] + counts[Verdict.AGREES]}: "
-        f"{counts[Verdict.DIVERGES]} still diverge, {counts[Verdict.AGREES]} agree, "
-        f"{counts[Verdict.NEEDS_EXECUTOR]} need an executor, "
+        f"replayed {run}: {counts[Verdict.DIVERGES]} still diverge, "
+        f"{counts[Verdict.AGREES]} agree, "
+        + (f"{never} never reproduced, " if never else "")
+        + f"{counts[Verdict.NEEDS_EXECUTOR]} need an executor, "
         f"{counts[Verdict.UNREADABLE]} unreadable"
     )
     if counts[Verdict.DIVERGES]:
@@ -393,6 +413,8 @@ def _print_replayed(replayed: Replayed) -> None:
             print(f"DIVERGES {path}: {replayed.detail}")
         case Verdict.AGREES:
             print(f"agrees   {path}")
+        case Verdict.NEVER_REPRODUCED:
+            print(f"NOT REPRODUCED {path}: {replayed.detail}")
         case Verdict.NEEDS_EXECUTOR:
             assert replayed.missing is not None
             advice = replayed.missing.advice("--executor")

@@ -80,6 +80,7 @@ def summary_table(summary: Summary) -> str:
     rows += [f"saved {path}" for path in summary.saved]
     rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
     rows += [f"corpus file still diverges: {path}" for path in summary.replay_diverging]
+    rows += [f"corpus file {line}" for line in summary.never_reproduced]
     rows += [f"not replayed: {reason}" for reason in summary.needs_executor]
     rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
     return "\n".join(rows)

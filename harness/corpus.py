@@ -30,6 +30,7 @@ wrote, so reading one trusts nothing in it (``load_entry``):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -50,8 +51,10 @@ from txparity.executors.shapes import CASE_HASH_LENGTH, FINGERPRINT_LENGTH, case
 from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT, UnreadableFile, read_file
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from txparity.harness.errors import HarnessError, InputError
+from txparity.harness.options import REPRODUCE_SEEDS_MOST, expand_specs
+from txparity.harness.reproduce import REPLAYABLE_SCHEDULES, Recheck, found_on_threads, reproduce
 from txparity.harness.shrink import ShrinkResult, shrink
-from txparity.harness.targets import REFERENCE_SPEC
+from txparity.harness.targets import REFERENCE_SPEC, Target
 from txparity.harness.targets.external import EXTERNAL_PREFIX
 from txparity.harness.targets.result_shape import shape_problem
 
@@ -107,9 +110,18 @@ class Entry:
     shrunk: bool
     equivalence: Equivalence = Equivalence.STRICT
     reference: str = REFERENCE_SPEC
+    recheck: Recheck | None = None  # found on real threads: how it was replayed
+
+    @property
+    def never_reproduced(self) -> bool:
+        """Whether it was found once on real threads and no replay showed it since."""
+        return self.recheck is not None and not self.recheck.reproduced
 
     def to_json(self) -> dict[str, object]:
-        return {
+        optional: dict[str, object] = {}
+        if self.recheck is not None:
+            optional["recheck"] = self.recheck.to_json()
+        return optional | {
             "format": ENTRY_FORMAT,
             "fingerprint": self.fingerprint,
             "kind": self.kind.value,
@@ -124,7 +136,12 @@ class Entry:
         }
 
 
-def entry_of(divergence: Divergence, shrunk: bool, equivalence: Equivalence) -> Entry:
+def entry_of(
+    divergence: Divergence,
+    shrunk: bool,
+    equivalence: Equivalence,
+    recheck: Recheck | None = None,
+) -> Entry:
     return Entry(
         case=divergence.case,
         executors=(divergence.executor,),
@@ -135,6 +152,7 @@ def entry_of(divergence: Divergence, shrunk: bool, equivalence: Equivalence) -> 
         detail=_cut(divergence.detail, MAX_DETAIL_CHARS),
         shrunk=shrunk,
         equivalence=equivalence,
+        recheck=recheck,
     )
 
 
@@ -250,7 +268,9 @@ class _Refused(Exception):
 
 
 _REQUIRED = ("format", "fingerprint", "kind", "executors", "case", "expected")
-_OPTIONAL = ("reference", "equivalence", "shrunk", "detail", "actual")
+_OPTIONAL = ("reference", "equivalence", "shrunk", "detail", "actual", "recheck")
+_RECHECK_FIELDS = ("found_on", "replays", "reproduced")
+_MAX_REPLAYS = len(REPLAYABLE_SCHEDULES) * REPRODUCE_SEEDS_MOST
 
 
 def entry_from_document(document: object) -> Entry:
@@ -276,22 +296,53 @@ def _entry(document: object) -> Entry:
         shrunk=_flag(fields.get("shrunk", False), "shrunk"),
         equivalence=_choice(Equivalence, fields.get("equivalence", "strict"), "equivalence"),
         reference=_spec(fields.get("reference", REFERENCE_SPEC), "reference"),
+        recheck=None if "recheck" not in fields else _recheck(fields["recheck"]),
     )
+
+
+def _recheck(value: object) -> Recheck:
+    """Where a real-thread find was found, and how often it was replayed."""
+    value = _fields(value, "recheck", _RECHECK_FIELDS)
+    found_on = _spec(value["found_on"], "recheck.found_on")
+    if found_on_threads(found_on) is None:
+        raise _Refused("recheck.found_on", "must be an in-tree parallel executor on threads")
+    replays = _whole(value["replays"], "recheck.replays", _MAX_REPLAYS)
+    return Recheck(found_on, replays, _flag(value["reproduced"], "recheck.reproduced"))
+
+
+def _whole(value: object, field: str, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise _Refused(field, f"must be a whole number from 0 to {most}")
+    return value
 
 
 def _document_fields(document: object) -> dict[str, object]:
     if not isinstance(document, dict) or document.get("format") != ENTRY_FORMAT:
         raise _Refused("format", f"not a counterexample (must be {ENTRY_FORMAT!r})")
-    repeated = getattr(document, "repeated", "")
+    return _fields(document, "", _REQUIRED, _OPTIONAL)
+
+
+def _fields(
+    value: object, field: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> dict[str, object]:
+    """An object with each key once, all of ``required`` and perhaps some ``optional``."""
+    if not isinstance(value, dict):
+        raise _Refused(field, "must be an object")
+    # ``parse_json`` marks an object in which a key appeared twice.
+    repeated = getattr(value, "repeated", "")
     if repeated:
-        raise _Refused(repeated, "key repeated in the document")
-    for name in document:
-        if name not in _REQUIRED and name not in _OPTIONAL:
-            raise _Refused(name, "unknown field")
-    for name in _REQUIRED:
-        if name not in document:
-            raise _Refused(name, "missing field")
-    return document
+        raise _Refused(_within(field, repeated), "key repeated in the document")
+    for name in value:
+        if name not in required and name not in optional:
+            raise _Refused(_within(field, name), "unknown field")
+    for name in required:
+        if name not in value:
+            raise _Refused(_within(field, name), "missing field")
+    return value
+
+
+def _within(field: str, name: str) -> str:
+    return f"{field}.{name}" if field else name
 
 
 def _case(value: object) -> Case:
@@ -323,7 +374,8 @@ def _executors(value: object) -> tuple[str, ...]:
         raise _Refused("executors", "is empty: the entry could never fail")
     if len(value) > MAX_ENTRY_EXECUTORS:
         raise _Refused("executors", f"at most {MAX_ENTRY_EXECUTORS} executor specs")
-    return tuple(_spec(spec, f"executors[{index}]") for index, spec in enumerate(value))
+    specs = [_spec(spec, f"executors[{index}]") for index, spec in enumerate(value)]
+    return expand_specs(specs)  # a bare parallel name means what it means on the command line
 
 
 def _spec(value: object, field: str) -> str:
@@ -401,6 +453,7 @@ class Kept:
     path: Path
     shrunk: ShrinkResult
     original_txs: int
+    recheck: Recheck | None = None
 
     @property
     def divergence(self) -> Divergence:
@@ -412,19 +465,40 @@ class Kept:
 
 
 def save_and_shrink(
-    divergence: Divergence, runner: Runner, corpus: Path, seconds: float | None
+    divergence: Divergence,
+    runner: Runner,
+    corpus: Path,
+    seconds: float | None,
+    deadline: float | None = None,
 ) -> Kept:
-    """Save the divergence as found (under the runner's equivalence), shrink it for at
-    most ``seconds``, save the result, drop the original.
+    """Save the divergence (under the runner's equivalence), shrink it for at most
+    ``seconds``, save the result, drop the original.
 
-    The unshrunk file is on disk before shrinking starts and is removed only after
-    the shrunk one has been renamed into place, so a kill at any moment keeps one.
+    A divergence found on real threads is first replayed on the replayable
+    schedules (``harness.reproduce``), and what is saved and shrunk is the replay
+    that showed it, if one did; ``deadline`` (a ``time.monotonic`` value) bounds
+    those replays. The unshrunk file is on disk before shrinking starts and is
+    removed only after the shrunk one has been renamed into place, so a kill at any
+    moment keeps one.
     """
-    equivalence = runner.options.equivalence
-    first = save_entry(entry_of(divergence, False, equivalence), corpus)
-    target = next(t for t in runner.targets if t.spec == divergence.executor)
-    result = shrink(divergence, runner, target, seconds)
-    final = save_entry(entry_of(result.divergence, True, equivalence), corpus)
+    options = runner.options
+    found, recheck = reproduce(divergence, runner, options.reproduce_seeds, deadline)
+    first = save_entry(entry_of(found, False, options.equivalence, recheck), corpus)
+    with _shrinker(runner, found.executor) as (shrinking, target):
+        result = shrink(found, shrinking, target, seconds)
+    final = save_entry(entry_of(result.divergence, True, options.equivalence, recheck), corpus)
     if final != first:
         first.unlink(missing_ok=True)
-    return Kept(final, result, len(divergence.case.block.txs))
+    return Kept(final, result, len(divergence.case.block.txs), recheck)
+
+
+@contextlib.contextmanager
+def _shrinker(runner: Runner, spec: str) -> Iterator[tuple[Runner, Target]]:
+    """A runner with a target for ``spec``: ``runner`` if it has one (a replay on
+    another schedule may need a new one, closed afterwards)."""
+    target = next((t for t in runner.targets if t.spec == spec), None)
+    if target is not None:
+        yield runner, target
+        return
+    with Runner([spec], runner.options, runner.reference_spec) as own:
+        yield own, own.targets[0]

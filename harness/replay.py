@@ -52,6 +52,7 @@ class Verdict(StrEnum):
 
     DIVERGES = "diverges"  # an executor still diverges
     AGREES = "agrees"  # every executor agrees now
+    NEVER_REPRODUCED = "did not reproduce"  # agrees, as it did ever since it was found
     NEEDS_EXECUTOR = "needs an executor"  # records a command nobody named: not run
     UNREADABLE = "unreadable"  # not a counterexample, or one that cannot be run
 
@@ -175,4 +176,8 @@ def replay_loaded(path: Path, entry: Entry, options: Options, named: Sequence[st
         first = divergences[0]
         detail = f"{first.executor}: {first.detail}"
         return Replayed(path, Verdict.DIVERGES, detail, entry, tuple(divergences))
+    if entry.recheck is not None and entry.never_reproduced:
+        # Agreeing says nothing of a fix when the divergence never showed again.
+        detail = f"did not reproduce (it never did): {entry.recheck.describe()}"
+        return Replayed(path, Verdict.NEVER_REPRODUCED, detail, entry)
     return Replayed(path, Verdict.AGREES, "", entry)

@@ -22,11 +22,13 @@ from tests.conftest import VECTORS_DIR
 from txparity.executors.codec import canonical_json, case_from_json
 from txparity.harness.corpus import ENTRY_FORMAT, entry_of, load_entry, save_entry
 from txparity.harness.differential import Equivalence, Runner
+from txparity.harness.reproduce import Recheck
 
 SIMPLE = VECTORS_DIR / "simple_transfer.json"
 SCRIPTS = Path(__file__).parent / "external_scripts"
 BLIND = "batched-contract-blind"
 BLIND_SPEC = f"{BLIND}@memory/threads"
+SEEDED_SPEC = f"{BLIND}@memory/seeded"
 STORAGE_ITEM = 'state.contracts["counter"].storage["0"]'
 COUNTER_CODE = [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]]
 
@@ -126,7 +128,7 @@ def test_check_reports_the_planted_bug_and_exits_1(race_case: Path, tmp_path: Pa
 def test_check_writes_a_markdown_report_even_when_all_agree(tmp_path: Path) -> None:
     markdown = tmp_path / "report.md"
     done = txparity("check", SIMPLE, "--executor", BLIND, "--markdown", markdown)
-    assert (done.returncode, done.stdout) == (0, "agree: 1 executor(s), 3 run(s)\n")
+    assert (done.returncode, done.stdout) == (0, "agree: 2 executor(s), 6 run(s)\n")
     assert markdown.read_text(encoding="utf-8") == "No divergence.\n"
 
 
@@ -194,7 +196,9 @@ def test_shrink_of_a_corpus_file_shrinks_on_the_executors_it_records(tmp_path: P
     done = txparity("shrink", path, "--corpus", out, "--seconds", "60")
     assert done.returncode == 1, done.stderr
     saved = load_entry(Path(done.stdout.splitlines()[-1]))
-    assert saved.executors == (BLIND_SPEC,)
+    # Found on real threads, where it was recorded; saved as its seeded replay.
+    assert saved.executors == (f"{BLIND}@memory/seeded",)
+    assert saved.recheck == Recheck(BLIND_SPEC, 1, True)
     assert saved.shrunk is True
 
 
@@ -220,14 +224,17 @@ def test_shrink_saves_one_shrunk_canonical_counterexample(race_case: Path, tmp_p
     assert document["shrunk"] is True
     assert document["fingerprint"] == fingerprint
     assert document["kind"] == "state"
-    assert document["executors"] == [BLIND_SPEC]
+    # The bare name ran on threads, which found it first, and on seeded, which is
+    # where it was saved: a replay on seeded showed it.
+    assert document["executors"] == [SEEDED_SPEC]
+    assert document["recheck"] == {"found_on": BLIND_SPEC, "replays": 1, "reproduced": True}
     assert len(document["case"]["block"]["txs"]) == 4  # devnet's parallel threshold
     assert load_entry(saved).fingerprint == fingerprint
 
     # The saved counterexample still diverges when replayed.
     replayed = txparity("replay", corpus)
     assert replayed.returncode == 1, replayed.stderr
-    assert replayed.stdout.splitlines()[0].startswith(f"DIVERGES {saved}: {BLIND_SPEC}: ")
+    assert replayed.stdout.splitlines()[0].startswith(f"DIVERGES {saved}: {SEEDED_SPEC}: ")
     assert replayed.stdout.splitlines()[-1] == (
         "replayed 1: 1 still diverge, 0 agree, 0 need an executor, 0 unreadable"
     )
@@ -252,7 +259,8 @@ def test_shrink_when_the_executors_agree_saves_nothing(tmp_path: Path) -> None:
     done = txparity("shrink", SIMPLE, "--executor", BLIND, "--corpus", corpus, "--seconds", "5")
     assert (done.returncode, done.stdout, done.stderr) == (
         0,
-        "no divergence: nothing to shrink\n",
+        f"no divergence: every executor ({BLIND_SPEC}, {SEEDED_SPEC}) agrees with the "
+        "reference on this case; nothing to shrink\n",
         "",
     )
     assert not corpus.exists()
