@@ -39,7 +39,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
@@ -50,16 +50,18 @@ from hypothesis import HealthCheck, given, settings
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
-from txparity.harness.corpus import CorpusError, corpus_files, save_and_shrink
+from txparity.harness.corpus import CorpusError, Kept, corpus_files, replay_command, save_and_shrink
 from txparity.harness.differential import Divergence, Runner, Tally
-from txparity.harness.errors import HarnessError
+from txparity.harness.errors import HarnessError, InputError
 from txparity.harness.options import Options
-from txparity.harness.replay import Verdict, external_specs, replay_file
+from txparity.harness.replay import Replayed, Verdict, external_specs, replay_file
 from txparity.harness.strategies import cases
+from txparity.harness.summary import Find, FindStatus, Progress, Summary
 
 __all__ = [
     "CampaignError",
     "CaseDrawer",
+    "Find",
     "Progress",
     "Summary",
     "draw_case",
@@ -67,65 +69,6 @@ __all__ = [
 ]
 
 _BUFFER_BYTES = 8192
-
-
-@dataclass(slots=True)
-class Summary:
-    """What a campaign did; ``to_json`` is the ``--json`` line."""
-
-    cases: int = 0
-    seconds: float = 0.0
-    divergences: int = 0
-    fingerprints: set[str] = field(default_factory=set)
-    saved: list[str] = field(default_factory=list)
-    shrunk_txs: list[int] = field(default_factory=list)
-    first_divergence_s: float | None = None
-    replayed: int = 0  # corpus files run: still diverging or agreeing
-    replay_divergences: int = 0
-    replay_diverging: list[str] = field(default_factory=list)  # their paths
-    needs_executor: list[str] = field(default_factory=list)  # corpus files not run, and why
-    never_reproduced: list[str] = field(default_factory=list)  # replayed, agreeing as ever
-    harness_bugs: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # unreadable corpus files
-    executor_seconds: float = 0.0
-    executors: dict[str, Tally] = field(default_factory=dict)
-    interrupted: bool = False
-    seed: int | None = None  # the campaign's
-
-    @property
-    def found_anything(self) -> bool:
-        return bool(self.divergences or self.harness_bugs)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "cases": self.cases,
-            "seconds": round(self.seconds, 3),
-            "divergences": self.divergences,
-            "fingerprints": len(self.fingerprints),
-            "fingerprint_ids": sorted(self.fingerprints),
-            "saved": sorted(self.saved),
-            "shrunk_txs": self.shrunk_txs,
-            "first_divergence_s": None
-            if self.first_divergence_s is None
-            else round(self.first_divergence_s, 3),
-            "replayed": self.replayed,
-            "replay": {
-                "diverging": self.replay_diverging,
-                "agreeing": self.replayed - self.replay_divergences - len(self.never_reproduced),
-                "never_reproduced": self.never_reproduced,
-                "needs_executor": self.needs_executor,
-                "unreadable": self.skipped,
-            },
-            "harness_bugs": self.harness_bugs,
-            "interrupted": self.interrupted,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    summary: Summary
-    elapsed: float
-    remaining: float | None
 
 
 class CampaignError(HarnessError):
@@ -180,9 +123,10 @@ class EventKind(StrEnum):
 
     CASE = "case"  # a case was checked: its tallies
     DIVERGENCE = "divergence"  # its fingerprint
-    SAVED = "saved"  # a counterexample's path and shrunk size
+    FOUND = "found"  # a Find: a new fingerprint, saved or already in the corpus
     HARNESS_BUG = "harness_bug"
     WORKER_ERROR = "worker_error"  # a worker died of an exception
+    INPUT_ERROR = "input_error"  # a worker stopped on bad input (a command that cannot start)
     DONE = "done"  # the worker has finished
 
 
@@ -227,12 +171,35 @@ def _keep(divergence: Divergence, runner: Runner, options: Options,
           deadline: float | None, emit: Callable[[Event], None]) -> None:  # fmt: skip
     emit((EventKind.DIVERGENCE, divergence.fingerprint))
     if not _claim(options.corpus, divergence.fingerprint):
+        directory = options.corpus / divergence.fingerprint
+        emit((EventKind.FOUND, _find(divergence, FindStatus.IN_CORPUS, directory, options)))
         return
     budget = options.shrink_seconds
     if deadline is not None:
         budget = min(budget, max(1.0, deadline - time.monotonic()))
-    kept = save_and_shrink(divergence, runner, options.corpus, budget)
-    emit((EventKind.SAVED, (str(kept.path), len(kept.divergence.case.block.txs))))
+    kept = save_and_shrink(divergence, runner, options.corpus, budget, deadline)
+    emit((EventKind.FOUND, _saved_find(divergence, kept, options)))
+
+
+def _find(divergence: Divergence, status: FindStatus, where: Path, options: Options) -> Find:
+    return Find(
+        fingerprint=divergence.fingerprint, kind=divergence.kind.value,
+        executor=divergence.executor, first_item=divergence.first_item,
+        detail=divergence.detail, status=status, where=str(where),
+        replay=replay_command(where, options.executors),
+        txs_found=len(divergence.case.block.txs),
+    )  # fmt: skip
+
+
+def _saved_find(divergence: Divergence, kept: Kept, options: Options) -> Find:
+    saved = kept.divergence
+    return replace(
+        _find(saved, FindStatus.SAVED, kept.path, options),
+        txs_found=kept.original_txs,
+        txs_saved=len(saved.case.block.txs),
+        shrink_stopped=None,
+        note="" if kept.recheck is None else kept.recheck.describe(),
+    )
 
 
 def _claim(corpus: Path, fingerprint: str) -> bool:
@@ -247,6 +214,11 @@ def _claim(corpus: Path, fingerprint: str) -> bool:
     return True
 
 
+# Errors that stop a campaign as bad input would (exit status 2): an external
+# command that cannot start, a corpus that can no longer be written.
+_USER_ERRORS = (InputError, CorpusError)
+
+
 def _process_main(options: Options, worker: int, deadline_s: float | None,
                   events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
@@ -254,6 +226,8 @@ def _process_main(options: Options, worker: int, deadline_s: float | None,
     _pin_to_a_core(worker)
     try:
         _work(options, worker, deadline, events.put, stop.is_set)
+    except _USER_ERRORS as error:  # the user's to fix, as it would be with one worker
+        events.put((EventKind.INPUT_ERROR, str(error)))
     except BaseException as error:  # the parent reports it; a worker never dies silently
         events.put((EventKind.WORKER_ERROR, f"{type(error).__name__}: {error}"))
     finally:
@@ -301,12 +275,16 @@ class _Collector:
                 summary.fingerprints.add(payload)
                 if summary.first_divergence_s is None:
                     summary.first_divergence_s = time.monotonic() - self.started
-            case EventKind.SAVED:
-                path, txs = payload
-                summary.saved.append(path)
-                summary.shrunk_txs.append(txs)
+            case EventKind.FOUND:
+                summary.add_find(payload)
+                if payload.status is FindStatus.SAVED:
+                    summary.saved.append(payload.where)
+                    summary.shrunk_txs.append(payload.txs_saved)
             case EventKind.HARNESS_BUG | EventKind.WORKER_ERROR:
                 summary.harness_bugs.append(payload)
+            case EventKind.INPUT_ERROR:
+                if summary.input_error is None:
+                    summary.input_error = payload
 
 
 def run_campaign(
@@ -381,7 +359,10 @@ def _work_here(options: Options, deadline_s: float | None, collector: _Collector
             last[0] = time.monotonic()
             report()
 
-    _work(options, 0, deadline, emit, stopping)
+    try:
+        _work(options, 0, deadline, emit, stopping)
+    except _USER_ERRORS as error:
+        collector.apply((EventKind.INPUT_ERROR, str(error)))
 
 
 def _run_processes(options: Options, deadline_s: float | None, collector: _Collector,
@@ -396,7 +377,7 @@ def _run_processes(options: Options, deadline_s: float | None, collector: _Colle
     ]
     try:
         _start(processes, stop)
-        _gather(events, processes, collector, report, every_s)
+        _gather(events, processes, collector, report, every_s, stop)
     finally:
         for process in processes:
             if process.pid is None:  # never started
@@ -440,30 +421,32 @@ def _interrupts_ignored() -> Iterator[None]:
 
 def _gather(events: multiprocessing.Queue[Event],
             processes: Sequence[multiprocessing.process.BaseProcess], collector: _Collector,
-            report: Callable[[], None], every_s: float) -> None:  # fmt: skip
+            report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
     """Tally the workers' events until every worker is done, or has died without
     saying so (killed, say), which is reported as a harness bug."""
     running = set(range(len(processes)))
     last = time.monotonic()
     while running:
         with contextlib.suppress(queue.Empty):
-            _take(events.get(timeout=every_s), running, collector)
+            _take(events.get(timeout=every_s), running, collector, stop)
         if time.monotonic() - last >= every_s:
             last = time.monotonic()
-            _drop_the_dead(events, processes, running, collector)
+            _drop_the_dead(events, processes, running, collector, stop)
             report()
 
 
-def _take(event: Event, running: set[int], collector: _Collector) -> None:
+def _take(event: Event, running: set[int], collector: _Collector, stop: _Flag) -> None:
     if event[0] is EventKind.DONE:
         running.discard(event[1])
-    else:
-        collector.apply(event)
+        return
+    collector.apply(event)
+    if event[0] is EventKind.INPUT_ERROR:
+        stop.set()  # as one worker would stop on it, every worker does
 
 
 def _drop_the_dead(events: multiprocessing.Queue[Event],
                    processes: Sequence[multiprocessing.process.BaseProcess], running: set[int],
-                   collector: _Collector) -> None:  # fmt: skip
+                   collector: _Collector, stop: _Flag) -> None:  # fmt: skip
     """Count a worker that has exited without its DONE as done. A process writes all
     it put on the queue before it exits, so its last events are read first."""
     dead = [worker for worker in running if processes[worker].exitcode is not None]
@@ -471,7 +454,7 @@ def _drop_the_dead(events: multiprocessing.Queue[Event],
         return
     with contextlib.suppress(queue.Empty):
         while True:
-            _take(events.get_nowait(), running, collector)
+            _take(events.get_nowait(), running, collector, stop)
     for worker in dead:
         if worker in running:
             running.discard(worker)
@@ -496,11 +479,12 @@ def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) 
         replayed = replay_file(path, options, named)
         match replayed.verdict:
             case Verdict.DIVERGES:
-                assert replayed.entry is not None
                 summary.replayed += 1
                 summary.replay_divergences += 1
                 summary.replay_diverging.append(str(path))
-                collector.apply((EventKind.DIVERGENCE, replayed.entry.fingerprint))
+                first = replayed.divergences[0]
+                collector.apply((EventKind.DIVERGENCE, first.fingerprint))
+                collector.apply((EventKind.FOUND, _replayed_find(replayed, named)))
             case Verdict.AGREES:
                 summary.replayed += 1
             case Verdict.NEVER_REPRODUCED:
@@ -512,3 +496,13 @@ def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) 
                 summary.needs_executor.append(f"{path}: {replayed.detail}; {advice}")
             case Verdict.UNREADABLE:
                 summary.skipped.append(replayed.detail)
+
+
+def _replayed_find(replayed: Replayed, named: Sequence[str]) -> Find:
+    first = replayed.divergences[0]
+    return Find(
+        fingerprint=first.fingerprint, kind=first.kind.value, executor=first.executor,
+        first_item=first.first_item, detail=first.detail, status=FindStatus.REPLAYED,
+        where=str(replayed.path), replay=replay_command(replayed.path, named),
+        txs_found=len(first.case.block.txs),
+    )  # fmt: skip

@@ -451,6 +451,8 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     print(summary_table(summary))
     if json_summary:
         print(canonical_json(summary.to_json()))
+    if summary.input_error is not None:  # what was found is on disk, and listed above
+        return _fail(summary.input_error)
     if summary.found_anything:
         return EXIT_DIVERGENCE
     return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK

@@ -97,6 +97,16 @@ class Divergence:
     paths: tuple[str, ...]
     fingerprint: str
 
+    @property
+    def first_item(self) -> str:
+        """The first differing item: a receipt field, or the state item the detail
+        names; '' for a kind without one (a hang, a crash, an error answer)."""
+        if self.kind is DivergenceKind.STATE and self.paths:
+            return _first_state_path(self.paths)
+        if self.kind is DivergenceKind.RECEIPTS and self.paths:
+            return self.paths[0]
+        return ""
+
 
 @dataclass(frozen=True, slots=True)
 class Tally:
@@ -209,14 +219,18 @@ def _state_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference:
     if not paths:  # only the format field can be left
         return Difference(DivergenceKind.STATE, "results differ outside the state", None,
                           ("format",), "format")  # fmt: skip
-    # The signature is the least path once keys are starred, so that which address
-    # happens to sort first cannot change the fingerprint.
-    first = min(paths, key=lambda path: (star_keys(path), path))
+    first = _first_state_path(paths)
     detail = (
         f"{len(paths)} state item(s) differ, first {first}: "
         f"expected {_shown(expected.get(first))}, actual {_shown(actual.get(first))}"
     )
     return Difference(DivergenceKind.STATE, detail, None, tuple(paths), star_keys(first))
+
+
+def _first_state_path(paths: Sequence[str]) -> str:
+    # The least path once keys are starred, so that which address happens to sort
+    # first cannot change the fingerprint.
+    return min(paths, key=lambda path: (star_keys(path), path))
 
 
 def _shown(value: object) -> str:

@@ -414,3 +414,77 @@ def test_a_worker_that_dies_is_reported_and_the_campaign_still_ends(tmp_path: Pa
     [bug] = summary["harness_bugs"]
     assert bug in {f"worker {n} exited (status -9) unfinished" for n in (0, 1)}
     assert 5 <= summary["cases"] < 10  # all of the other worker's share: 1, 3, ... or 0, 2, ...
+
+
+# ---------------------------------------------------------------- what the summary says
+
+
+def test_the_summary_says_what_was_found_per_fingerprint(tmp_path: Path) -> None:
+    spec = "batched-lost-fees@memory/seeded"
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "fuzz", "--executor", spec, "--profile", "mixed",
+         "--cases", "3", "--seed", "0", "--workers", "1", "--json",
+         "--corpus", str(tmp_path / "corpus")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    [path] = summary["saved"]
+    entry = load_entry(Path(path))
+    [find] = summary["finds"]
+    assert find == {
+        "fingerprint": entry.fingerprint, "kind": "state", "executor": spec,
+        "first_item": 'state.accounts["m"].balances["TOS"]', "status": "saved", "path": path,
+        "replay": f"txparity replay {path}", "txs_found": 10,
+        "txs_saved": len(entry.case.block.txs), "shrink_stopped": find["shrink_stopped"],
+        "note": "",
+    }  # fmt: skip
+    lines = done.stdout.splitlines()
+    start = lines.index(
+        f'found {entry.fingerprint} state in {spec}: first state.accounts["m"].balances["TOS"]'
+    )
+    assert lines[start + 1].startswith(f"  saved {path} (10 -> {find['txs_saved']} transaction(s)")
+    assert lines[start + 2] == f"  replay: txparity replay {path}"
+    assert lines[start - 1] == (
+        "corpus replayed 0: 0 still diverging, 0 agreeing, 0 never reproduced; "
+        "not replayed: 0 needing an executor, 0 unreadable"
+    )
+
+
+def test_the_summary_gives_the_corpus_replays_verdict_by_name(tmp_path: Path) -> None:
+    """Found by a first campaign, the planted bug's entry still diverges when a second
+    campaign replays the corpus; a corrupt file is named as unreadable."""
+    first = campaign(tmp_path, "batched-no-sender-debit@memory/seeded", profile="mixed")
+    (tmp_path / "corpus" / "broken.json").write_text("{")
+    again = campaign(tmp_path, "batched@memory/seeded", profile="mixed", cases=1)
+    assert sorted(again.replay_diverging) == sorted(first.saved)
+    assert [s.split(": ")[0] for s in again.skipped] == [str(tmp_path / "corpus" / "broken.json")]
+    replayed = sorted(again.finds.values(), key=lambda find: find.where)
+    assert [(f.status.value, f.where) for f in replayed] == [
+        ("replayed", path) for path in sorted(first.saved)
+    ]
+    data = again.to_json()["replay"]
+    assert data == {  # type: ignore[comparison-overlap]
+        "diverging": again.replay_diverging, "agreeing": 0, "never_reproduced": [],
+        "needs_executor": [], "unreadable": again.skipped,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_executor_that_cannot_start_in_a_worker_is_bad_input(
+    tmp_path: Path, workers: str
+) -> None:
+    """``true`` starts, so the up-front check passes, but it exits before reading any
+    case, twice in a row: a worker finds it cannot start. With any number of
+    workers, that is one error line and exit status 2, not a harness bug."""
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "fuzz", "--executor", "cmd:true", "--cases", "4",
+         "--seed", "0", "--workers", workers, "--corpus", str(tmp_path / "corpus")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.splitlines()[-1] == (
+        "txparity: error: external executor 'true' cannot start: it exited (status 0) "
+        "before reading any input, twice in a row: (nothing on standard error)"
+    )
+    assert "harness bug" not in done.stdout
