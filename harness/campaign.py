@@ -127,6 +127,7 @@ class EventKind(StrEnum):
     HARNESS_BUG = "harness_bug"
     WORKER_ERROR = "worker_error"  # a worker died of an exception
     INPUT_ERROR = "input_error"  # a worker stopped on bad input (a command that cannot start)
+    STATUS = "status"  # what a worker is busy with, beyond checking cases ('' when done)
     DONE = "done"  # the worker has finished
 
 
@@ -164,20 +165,27 @@ def _work(options: Options, worker: int, deadline: float | None,
             result = runner.check(case)
             emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
             for divergence in result.divergences:
-                _keep(divergence, runner, options, deadline, emit)
+                _keep(divergence, runner, options, deadline, emit, worker)
 
 
 def _keep(divergence: Divergence, runner: Runner, options: Options,
-          deadline: float | None, emit: Callable[[Event], None]) -> None:  # fmt: skip
+          deadline: float | None, emit: Callable[[Event], None], worker: int) -> None:  # fmt: skip
     emit((EventKind.DIVERGENCE, divergence.fingerprint))
     if not _claim(options.corpus, divergence.fingerprint):
         directory = options.corpus / divergence.fingerprint
         emit((EventKind.FOUND, _find(divergence, FindStatus.IN_CORPUS, directory, options)))
         return
-    budget = options.shrink_seconds
-    if deadline is not None:
-        budget = min(budget, max(1.0, deadline - time.monotonic()))
-    kept = save_and_shrink(divergence, runner, options.corpus, budget, deadline)
+    emit((EventKind.STATUS, (worker, f"shrinking {divergence.fingerprint}")))
+
+    def kept_smaller(smaller: Divergence) -> None:
+        txs = len(smaller.case.block.txs)
+        emit((EventKind.STATUS, (worker, f"shrinking {divergence.fingerprint} ({txs} txs)")))
+
+    # The time left bounds the re-check and the shrink: --seconds holds.
+    kept = save_and_shrink(
+        divergence, runner, options.corpus, options.shrink_seconds, deadline, kept_smaller
+    )
+    emit((EventKind.STATUS, (worker, "")))
     emit((EventKind.FOUND, _saved_find(divergence, kept, options)))
 
 
@@ -197,7 +205,7 @@ def _saved_find(divergence: Divergence, kept: Kept, options: Options) -> Find:
         _find(saved, FindStatus.SAVED, kept.path, options),
         txs_found=kept.original_txs,
         txs_saved=len(saved.case.block.txs),
-        shrink_stopped=None,
+        shrink_stopped=kept.shrunk.stopped.value,
         note="" if kept.recheck is None else kept.recheck.describe(),
     )
 
@@ -219,10 +227,12 @@ def _claim(corpus: Path, fingerprint: str) -> bool:
 _USER_ERRORS = (InputError, CorpusError)
 
 
-def _process_main(options: Options, worker: int, deadline_s: float | None,
+def _process_main(options: Options, worker: int, deadline: float | None,
                   events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
+    """A worker process; ``deadline`` is a ``time.monotonic()`` value of the parent's,
+    a clock every process of the machine shares, so that the time the worker took to
+    start is counted too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    deadline = None if deadline_s is None else time.monotonic() + deadline_s
     _pin_to_a_core(worker)
     try:
         _work(options, worker, deadline, events.put, stop.is_set)
@@ -257,6 +267,7 @@ class _Collector:
         self.started = started
         self.options = options
         self.summary.seed = options.seed
+        self.doing: dict[int, str] = {}
         for spec in options.executors:
             self.summary.executors[spec] = Tally()
 
@@ -285,6 +296,9 @@ class _Collector:
             case EventKind.INPUT_ERROR:
                 if summary.input_error is None:
                     summary.input_error = payload
+            case EventKind.STATUS:
+                worker, doing = payload
+                self.doing[worker] = doing
 
 
 def run_campaign(
@@ -305,16 +319,17 @@ def run_campaign(
         if progress is not None:
             elapsed = time.monotonic() - started
             remaining = None if options.seconds is None else max(0.0, options.seconds - elapsed)
-            progress(Progress(collector.summary, elapsed, remaining))
+            doing = tuple(what for _, what in sorted(collector.doing.items()) if what)
+            progress(Progress(collector.summary, elapsed, remaining, doing))
 
     try:
         with _first_interrupt_sets(stop):
             _replay_corpus(options, collector, stop.is_set)
-            deadline_s = None if options.seconds is None else options.seconds - _since(started)
+            deadline = None if options.seconds is None else started + options.seconds
             if options.workers == 1:
-                _work_here(options, deadline_s, collector, report, every_s, stop.is_set)
+                _work_here(options, deadline, collector, report, every_s, stop.is_set)
             else:
-                _run_processes(options, deadline_s, collector, report, every_s, stop)
+                _run_processes(options, deadline, collector, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
     collector.summary.seconds = _since(started)
@@ -347,10 +362,9 @@ def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _work_here(options: Options, deadline_s: float | None, collector: _Collector,
+def _work_here(options: Options, deadline: float | None, collector: _Collector,
                report: Callable[[], None], every_s: float, stopping: StopFlag) -> None:  # fmt: skip
     """The whole campaign in this process (one worker): no queue, no spawn."""
-    deadline = None if deadline_s is None else time.monotonic() + deadline_s
     last = [time.monotonic()]
 
     def emit(event: Event) -> None:
@@ -365,13 +379,13 @@ def _work_here(options: Options, deadline_s: float | None, collector: _Collector
         collector.apply((EventKind.INPUT_ERROR, str(error)))
 
 
-def _run_processes(options: Options, deadline_s: float | None, collector: _Collector,
+def _run_processes(options: Options, deadline: float | None, collector: _Collector,
                    report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
     processes = [
         context.Process(
-            target=_process_main, args=(options, worker, deadline_s, events, stop), daemon=True
+            target=_process_main, args=(options, worker, deadline, events, stop), daemon=True
         )
         for worker in range(options.workers)
     ]

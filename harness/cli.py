@@ -61,6 +61,7 @@ from txparity.harness.options import (
     SECONDS,
     SEED,
     SEEDS,
+    SHRINK_CANDIDATES,
     SHRINK_SECONDS,
     TIMEOUT,
     WATCHDOG,
@@ -82,6 +83,7 @@ from txparity.harness.replay import (
     shown,
 )
 from txparity.harness.report import build_report
+from txparity.harness.shrink import ShrinkStop
 from txparity.harness.targets import REFERENCE_SPEC, make_target
 
 __all__ = ["COMMAND_OPTIONS", "build_parser", "main"]
@@ -98,9 +100,9 @@ _DIFFERENTIAL: tuple[Option[Any], ...] = (EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT
 COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
     Command.RUN: (WATCHDOG,),
     Command.CHECK: _DIFFERENTIAL,
-    Command.SHRINK: (*_DIFFERENTIAL, SECONDS, CORPUS, REPRODUCE_SEEDS),
+    Command.SHRINK: (*_DIFFERENTIAL, SHRINK_CANDIDATES, SECONDS, CORPUS, REPRODUCE_SEEDS),
     Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
-                   SHRINK_SECONDS, REPRODUCE_SEEDS),
+                   SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS),
     Command.REPLAY: (EXECUTORS, SEEDS),
 }  # fmt: skip
 
@@ -352,12 +354,25 @@ def command_shrink(arguments: argparse.Namespace) -> int:
         kept = save_and_shrink(divergences[0], runner, options.corpus, options.seconds)
     print(build_report(kept.divergence).text())
     shrunk = len(kept.divergence.case.block.txs)
-    print(f"shrunk {kept.original_txs} -> {shrunk} transaction(s) in {kept.shrink_seconds:.1f} s")
+    result = kept.shrunk
+    print(
+        f"shrunk {kept.original_txs} -> {shrunk} transaction(s) in {kept.shrink_seconds:.1f} s, "
+        f"{result.candidates_tried} candidate(s) tried; stopped: {_STOPPED[result.stopped]}"
+    )
+    if kept.recheck is not None:
+        print(kept.recheck.describe())
     if show_stats:
         print(shrink_stats_table(kept.shrunk))
     print(f"replay: {replay_command(kept.path)}")
     print(kept.path)
     return EXIT_DIVERGENCE
+
+
+_STOPPED = {
+    ShrinkStop.FIXED_POINT: "no pass makes it smaller",
+    ShrinkStop.CANDIDATES: "candidate budget spent (--shrink-candidates)",
+    ShrinkStop.TIME: "time cap reached (--seconds)",
+}
 
 
 def _why_nothing_to_shrink(subject: _Subject, runner: Runner) -> str:

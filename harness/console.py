@@ -54,6 +54,8 @@ def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
     )
     if summary.interrupted:
         head += "  stopping after the current cases (Ctrl-C again to stop now)"
+    elif progress.remaining == 0 and progress.doing:
+        head += f"  time is up, finishing: {'; '.join(progress.doing)}"
     if not per_executor:
         return [head]
     rows = [
@@ -137,7 +139,7 @@ def shrink_stats_table(result: ShrinkResult) -> str:
         )
     rows.append(
         f"{result.rounds} round(s), {result.candidates_tried} candidate(s) tried, "
-        f"{result.kept} kept" + (", out of time" if result.timed_out else "")
+        f"{result.kept} kept; stopped: {result.stopped.value.replace('_', ' ')}"
     )
     rows += [f"round {n}: {', '.join(order)}" for n, order in enumerate(result.orders, 1)]
     return "\n".join(rows)

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import shlex
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -53,7 +55,7 @@ from txparity.harness.differential import Divergence, DivergenceKind, Equivalenc
 from txparity.harness.errors import HarnessError, InputError
 from txparity.harness.options import REPRODUCE_SEEDS_MOST, expand_specs
 from txparity.harness.reproduce import REPLAYABLE_SCHEDULES, Recheck, found_on_threads, reproduce
-from txparity.harness.shrink import ShrinkResult, shrink
+from txparity.harness.shrink import ShrinkResult, ShrinkStop, shrink
 from txparity.harness.targets import REFERENCE_SPEC, Target
 from txparity.harness.targets.external import EXTERNAL_PREFIX
 from txparity.harness.targets.result_shape import shape_problem
@@ -111,6 +113,7 @@ class Entry:
     equivalence: Equivalence = Equivalence.STRICT
     reference: str = REFERENCE_SPEC
     recheck: Recheck | None = None  # found on real threads: how it was replayed
+    shrink_stopped: ShrinkStop | None = None  # why its shrink ended, once shrunk
 
     @property
     def never_reproduced(self) -> bool:
@@ -121,6 +124,8 @@ class Entry:
         optional: dict[str, object] = {}
         if self.recheck is not None:
             optional["recheck"] = self.recheck.to_json()
+        if self.shrink_stopped is not None:
+            optional["shrink_stopped"] = self.shrink_stopped.value
         return optional | {
             "format": ENTRY_FORMAT,
             "fingerprint": self.fingerprint,
@@ -141,6 +146,7 @@ def entry_of(
     shrunk: bool,
     equivalence: Equivalence,
     recheck: Recheck | None = None,
+    shrink_stopped: ShrinkStop | None = None,
 ) -> Entry:
     return Entry(
         case=divergence.case,
@@ -153,6 +159,7 @@ def entry_of(
         shrunk=shrunk,
         equivalence=equivalence,
         recheck=recheck,
+        shrink_stopped=shrink_stopped,
     )
 
 
@@ -268,7 +275,9 @@ class _Refused(Exception):
 
 
 _REQUIRED = ("format", "fingerprint", "kind", "executors", "case", "expected")
-_OPTIONAL = ("reference", "equivalence", "shrunk", "detail", "actual", "recheck")
+_OPTIONAL = (
+    "reference", "equivalence", "shrunk", "detail", "actual", "recheck", "shrink_stopped",
+)  # fmt: skip
 _RECHECK_FIELDS = ("found_on", "replays", "reproduced")
 _MAX_REPLAYS = len(REPLAYABLE_SCHEDULES) * REPRODUCE_SEEDS_MOST
 
@@ -297,6 +306,9 @@ def _entry(document: object) -> Entry:
         equivalence=_choice(Equivalence, fields.get("equivalence", "strict"), "equivalence"),
         reference=_spec(fields.get("reference", REFERENCE_SPEC), "reference"),
         recheck=None if "recheck" not in fields else _recheck(fields["recheck"]),
+        shrink_stopped=None
+        if "shrink_stopped" not in fields
+        else _choice(ShrinkStop, fields["shrink_stopped"], "shrink_stopped"),
     )
 
 
@@ -470,23 +482,33 @@ def save_and_shrink(
     corpus: Path,
     seconds: float | None,
     deadline: float | None = None,
+    on_keep: Callable[[Divergence], None] | None = None,
 ) -> Kept:
-    """Save the divergence (under the runner's equivalence), shrink it for at most
-    ``seconds``, save the result, drop the original.
+    """Save the divergence (under the runner's equivalence), shrink it within the
+    runner's candidate budget and for at most ``seconds``, save the result (with why
+    its shrink stopped), drop the original.
 
     A divergence found on real threads is first replayed on the replayable
     schedules (``harness.reproduce``), and what is saved and shrunk is the replay
-    that showed it, if one did; ``deadline`` (a ``time.monotonic`` value) bounds
-    those replays. The unshrunk file is on disk before shrinking starts and is
-    removed only after the shrunk one has been renamed into place, so a kill at any
-    moment keeps one.
+    that showed it, if one did. ``deadline`` (a ``time.monotonic`` value) bounds
+    those replays and the shrink. ``on_keep`` hears of each smaller case kept.
+
+    The unshrunk file is on disk before shrinking starts and is removed only after
+    the shrunk one has been renamed into place, so a kill at any moment keeps one.
     """
     options = runner.options
     found, recheck = reproduce(divergence, runner, options.reproduce_seeds, deadline)
     first = save_entry(entry_of(found, False, options.equivalence, recheck), corpus)
+    if deadline is not None:
+        seconds = max(
+            0.0, min(math.inf if seconds is None else seconds, deadline - time.monotonic())
+        )
     with _shrinker(runner, found.executor) as (shrinking, target):
-        result = shrink(found, shrinking, target, seconds)
-    final = save_entry(entry_of(result.divergence, True, options.equivalence, recheck), corpus)
+        result = shrink(
+            found, shrinking, target, seconds, on_keep, candidates=options.shrink_candidates
+        )
+    shrunk = entry_of(result.divergence, True, options.equivalence, recheck, result.stopped)
+    final = save_entry(shrunk, corpus)
     if final != first:
         first.unlink(missing_ok=True)
     return Kept(final, result, len(divergence.case.block.txs), recheck)

@@ -56,6 +56,7 @@ __all__ = [
     "SECONDS",
     "SEED",
     "SEEDS",
+    "SHRINK_CANDIDATES",
     "SHRINK_SECONDS",
     "TIMEOUT",
     "WATCHDOG",
@@ -323,9 +324,15 @@ CORPUS: Option[Path] = Option(
     "corpus", "--corpus", "directory of saved counterexamples", Path("corpus"), read=Path,
     metavar="DIR",
 )  # fmt: skip
+SHRINK_CANDIDATES: Option[int] = Option(
+    "shrink_candidates", "--shrink-candidates", "shrink budget per divergence: candidates "
+    "tried on its executor (a count, so that a seed's campaign saves the same files on a "
+    "busy machine)", 1000, WholeNumber(1, 10**6), metavar="N",
+)  # fmt: skip
 SHRINK_SECONDS: Option[float] = Option(
-    "shrink_seconds", "--shrink-seconds", "shrink budget per new fingerprint", 30.0,
-    Duration(DAY_S, zero=True), metavar="SECONDS",
+    "shrink_seconds", "--shrink-seconds", "time cap on shrinking each new fingerprint, "
+    "for executors too slow for the candidate budget (the campaign's own time limit "
+    "caps it too)", 120.0, Duration(DAY_S, zero=True), metavar="SECONDS",
 )  # fmt: skip
 WORKERS: Option[int] = Option(
     "workers", "--workers", "worker processes", CORES, WholeNumber(1, max(64, 2 * CORES)),
@@ -346,7 +353,7 @@ SEED: Option[int | None] = Option(
 
 OPTIONS: tuple[Option[Any], ...] = (
     EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG, PROFILE, CORPUS, SHRINK_SECONDS,
-    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS,
+    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES,
 )  # fmt: skip
 _BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -374,6 +381,7 @@ class Options:
     seconds: float | None = SECONDS.default
     seed: int | None = SEED.default
     reproduce_seeds: int = REPRODUCE_SEEDS.default
+    shrink_candidates: int = SHRINK_CANDIDATES.default
 
     def __post_init__(self) -> None:
         for each in fields(self):

@@ -127,3 +127,4 @@ class Progress:
     summary: Summary
     elapsed: float
     remaining: float | None
+    doing: tuple[str, ...] = ()  # what workers are busy with beyond cases (shrinking)

@@ -23,14 +23,18 @@ from txparity.executors.codec import canonical_json, encode_case
 from txparity.executors.model import Account, Genesis
 from txparity.executors.mutants import MUTANTS
 from txparity.harness.campaign import (
+    EventKind,
     Summary,
     _first_interrupt_sets,
     _generator_bug,
+    _keep,
     draw_case,
     run_campaign,
 )
 from txparity.harness.corpus import corpus_files, load_entry
+from txparity.harness.differential import Runner
 from txparity.harness.options import Command, Options
+from txparity.harness.shrink import ShrinkStop
 
 Json = dict[str, Any]
 
@@ -488,3 +492,79 @@ def test_an_executor_that_cannot_start_in_a_worker_is_bad_input(
         "before reading any input, twice in a row: (nothing on standard error)"
     )
     assert "harness bug" not in done.stdout
+
+
+# ---------------------------------------------------------------- same seed, same files
+
+
+def saved_files(corpus: Path) -> dict[Path, bytes]:
+    return {path.relative_to(corpus): path.read_bytes() for path in corpus_files([corpus])}
+
+
+def test_the_same_seed_saves_byte_identical_files_on_a_busy_machine(tmp_path: Path) -> None:
+    """Shrinking stops on a count of candidates, not on the clock: a campaign run
+    while every core is kept busy saves exactly the files of one run alone."""
+    spec = "blockstm-stale-read@memory/seeded"
+    settings = {
+        "profile": "contended", "cases": 12, "shrink_candidates": 100,
+        "shrink_seconds": 600.0,  # an outer cap, far away
+    }  # fmt: skip
+    alone = campaign(tmp_path / "alone", spec, **settings)
+    busy = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        loaded = campaign(tmp_path / "loaded", spec, **settings)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    assert alone.saved
+    assert saved_files(tmp_path / "alone" / "corpus") == saved_files(tmp_path / "loaded" / "corpus")
+    stops = {load_entry(Path(path)).shrink_stopped for path in alone.saved + loaded.saved}
+    assert stops == {ShrinkStop.CANDIDATES}
+
+
+# ---------------------------------------------------------------- --seconds holds
+
+
+def test_a_find_at_the_deadline_is_saved_unshrunk_and_says_so(tmp_path: Path) -> None:
+    """No time is left: the find is saved as found, its re-check on replayable
+    schedules makes no replay, and the shrink records that time stopped it."""
+    options = Options.for_command(
+        Command.FUZZ, executors=("batched-lost-fees@memory/threads",), corpus=tmp_path,
+    )  # fmt: skip
+    case = draw_case("mixed", 0, 0)
+    assert case is not None
+    events: list[Any] = []
+    with Runner(options.executors, options) as runner:
+        [divergence] = runner.check(case).divergences
+        _keep(divergence, runner, options, time.monotonic() - 1, events.append, worker=0)
+    [find] = [payload for kind, payload in events if kind is EventKind.FOUND]
+    assert (find.shrink_stopped, find.txs_found, find.txs_saved) == ("time", 10, 10)
+    assert find.note == (
+        "found once on real threads (batched-lost-fees@memory/threads), not reproduced in "
+        "0 replays on seeded/pct schedules"
+    )
+    entry = load_entry(Path(find.where))
+    assert (entry.shrink_stopped, entry.case) == (ShrinkStop.TIME, case)
+
+
+def test_seconds_bound_the_shrinking_of_the_last_finds(tmp_path: Path) -> None:
+    """With a shrink budget no shrink could spend in time, the campaign still ends
+    near its --seconds, and the summary says the deadline stopped the shrink."""
+    seconds = 4
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "fuzz", "--executor",
+         "blockstm-stale-read@sqlite/seeded", "--profile", "contended", "--seed", "0",
+         "--seconds", str(seconds), "--workers", "1", "--shrink-candidates", "1000000",
+         "--shrink-seconds", "600", "--json", "--corpus", str(tmp_path / "corpus")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert summary["seconds"] < seconds + 20 and took < seconds + 30  # generous, on a busy host
+    assert "time" in {find["shrink_stopped"] for find in summary["finds"]}

@@ -10,7 +10,7 @@ from txparity.executors.codec import case_from_json
 from txparity.harness.campaign import Progress, Summary
 from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
 from txparity.harness.differential import Divergence, DivergenceKind, Tally
-from txparity.harness.shrink import PassStats, ShrinkResult
+from txparity.harness.shrink import PassStats, ShrinkResult, ShrinkStop
 from txparity.harness.summary import Find, FindStatus
 
 
@@ -128,7 +128,7 @@ def test_the_shrink_statistics_table() -> None:
         expected, "detail", None, (), "f" * 16,
     )  # fmt: skip
     result = ShrinkResult(
-        divergence, candidates_tried=7, kept=2, seconds=1.0, timed_out=True,
+        divergence, candidates_tried=7, kept=2, seconds=1.0, stopped=ShrinkStop.TIME,
         passes=(
             PassStats("delete_transactions", proposed=9, duplicate=3, tried=6, kept=2,
                       seconds=0.5),
@@ -143,7 +143,7 @@ def test_the_shrink_statistics_table() -> None:
         "-" * len(header),
         f"{'delete_transactions':24}        9           0        3       0      6     2     0.50",
         f"{'lower_numbers':24}        2           1        0       0      1     0     0.25",
-        "2 round(s), 7 candidate(s) tried, 2 kept, out of time",
+        "2 round(s), 7 candidate(s) tried, 2 kept; stopped: time",
         "round 1: delete_transactions, lower_numbers",
         "round 2: delete_transactions, lower_numbers",
     ]

@@ -30,6 +30,7 @@ from txparity.harness.options import (
     SECONDS,
     SEED,
     SEEDS,
+    SHRINK_CANDIDATES,
     SHRINK_SECONDS,
     TIMEOUT,
     WATCHDOG,
@@ -80,7 +81,8 @@ def test_each_field_of_the_value_is_declared_once_with_its_default() -> None:
 
 
 def test_the_defaults_that_the_code_used_to_repeat() -> None:
-    assert (DEFAULTS.timeout_s, DEFAULTS.watchdog_s, DEFAULTS.shrink_seconds) == (10.0, 10.0, 30.0)
+    assert (DEFAULTS.timeout_s, DEFAULTS.watchdog_s, DEFAULTS.shrink_seconds) == (10.0, 10.0, 120.0)
+    assert DEFAULTS.shrink_candidates == 1000
     assert DEFAULTS.watchdog_s == DEFAULT_WATCHDOG_S  # read from the executors, not retyped
     assert (DEFAULTS.profile, DEFAULTS.corpus, DEFAULTS.equivalence) == (
         "mixed", Path("corpus"), Equivalence.STRICT,
@@ -215,6 +217,8 @@ BOUNDED: list[tuple[list[str], Option[Any], str, str]] = [
     (["fuzz"], SHRINK_SECONDS, "86400", "86401"),
     (["fuzz"], SEED, str(2**64 - 1), str(2**64)),
     (["fuzz"], REPRODUCE_SEEDS, "1000", "1001"),
+    (["fuzz"], SHRINK_CANDIDATES, "1000000", "1000001"),
+    (["shrink", "x"], SHRINK_CANDIDATES, "1000000", "1000001"),
     (["shrink", "x"], REPRODUCE_SEEDS, "1000", "1001"),
 ]
 
@@ -245,7 +249,7 @@ def test_every_numeric_option_is_bounded() -> None:
     assert all(option.bounds is not None for option in numeric)
     assert {option.flag for option in numeric} == {
         "--seeds", "--timeout", "--watchdog", "--shrink-seconds", "--workers", "--cases",
-        "--seconds", "--seed", "--reproduce-seeds",
+        "--seconds", "--seed", "--reproduce-seeds", "--shrink-candidates",
     }  # fmt: skip
     bounded = {option.flag for _, option, _, _ in BOUNDED}
     assert bounded == {option.flag for option in numeric}
