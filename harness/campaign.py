@@ -7,13 +7,19 @@ strategy with the bytes of ``Random(f"{S}:{i}")`` through Hypothesis's
 ``--seed`` and ``--cases`` give the same cases whatever the number of workers.
 Worker ``w`` of ``n`` takes the indices ``w, w + n, w + 2n, ...``.
 
-On a divergence whose fingerprint is new, the worker claims the fingerprint by
-creating its corpus directory (an atomic ``mkdir``: exactly one worker wins, and
-fingerprints already in the corpus from an earlier run are never redone), saves
-the case as found, shrinks it within the shrink budget, and saves the result.
+On a divergence whose fingerprint is new to it, a worker takes the fingerprint's
+claim (``harness.claims``: one live process at a time, and never one that died),
+and, unless a file in the corpus holds the fingerprint open already, saves the case
+as found, shrinks it within the shrink budget, and saves the result. A corpus file
+that the opening replay found agreeing holds nothing open: the bug it recorded is
+fixed, so the same fingerprint found again (a regression, or another hang of the
+same executor, since hangs of one executor share a fingerprint) is saved anew,
+beside it. A corpus file that still diverges but whose shrink was cut short (a
+kill, or the time cap) is shrunk by the replay.
 Workers report every event to the parent through a queue, ending with "done"; the
 parent alone tallies (in one ``Tally`` per executor) and displays. A worker that
-exits without saying it is done (killed, say) is counted as done and reported.
+exits without saying it is done (killed, say) is counted as done and reported; a
+worker whose parent is gone ends at once.
 
 A generated case that the project's own decoder refuses is a harness bug, not an
 executor's divergence, and is reported as such.
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import random
@@ -50,11 +57,20 @@ from hypothesis import HealthCheck, given, settings
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
-from txparity.harness.corpus import CorpusError, Kept, corpus_files, replay_command, save_and_shrink
+from txparity.harness.claims import TEMPORARY_PREFIX, remove_stale_temporaries
+from txparity.harness.corpus import (
+    CorpusError,
+    Kept,
+    claimed,
+    corpus_files,
+    replay_command,
+    save_and_shrink,
+)
 from txparity.harness.differential import Divergence, Runner, Tally
 from txparity.harness.errors import HarnessError, InputError
 from txparity.harness.options import Options
-from txparity.harness.replay import Replayed, Verdict, external_specs, replay_file
+from txparity.harness.replay import Replayed, Verdict, external_specs, plan_replay, replay_file
+from txparity.harness.shrink import ShrinkStop
 from txparity.harness.strategies import cases
 from txparity.harness.summary import Find, FindStatus, Progress, Summary
 
@@ -143,50 +159,97 @@ class _Flag(Protocol):
     def set(self) -> None: ...
 
 
-def _work(options: Options, worker: int, deadline: float | None,
-          emit: Callable[[Event], None], stopping: StopFlag) -> None:  # fmt: skip
-    """One worker's share of the campaign, until done or ``stopping()``; every event
-    goes to ``emit``."""
-    assert options.seed is not None, "run_campaign chooses the seed before any worker starts"
-    drawer = CaseDrawer(options.profile, options.seed)
-    index = worker
-    with Runner(options.executors, options) as runner:
-        while options.cases is None or index < options.cases:
-            if stopping() or (deadline is not None and time.monotonic() >= deadline):
-                break
-            case = drawer.draw(index)
-            index += options.workers
-            if case is None:
-                continue
-            bug = _generator_bug(case)
-            if bug is not None:
-                emit((EventKind.HARNESS_BUG, f"{bug}: {canonical_json(encode_case(case))}"))
-                continue
-            result = runner.check(case)
-            emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
-            for divergence in result.divergences:
-                _keep(divergence, runner, options, deadline, emit, worker)
+class _Worker:
+    """One worker's share of the campaign: cases ``w, w + n, ...`` until done, the
+    deadline, or ``stopping()``; every event goes to ``emit``.
+
+    ``settled`` are the corpus files that the campaign's replay found agreeing (or
+    could not read): they hold no open bug, so the fingerprint they are filed under
+    is saved again when it is found again (a regression, or another bug with the
+    same fingerprint, such as another hang of the same executor)."""
+
+    def __init__(self, options: Options, number: int, deadline: float | None,
+                 emit: Callable[[Event], None], stopping: StopFlag,
+                 settled: frozenset[Path]) -> None:  # fmt: skip
+        self.options = options
+        self.number = number
+        self.deadline = deadline
+        self.emit = emit
+        self.stopping = stopping
+        self.settled = settled
+        self.handled: set[str] = set()  # fingerprints this worker saved or found taken
+
+    def run(self) -> None:
+        options = self.options
+        assert options.seed is not None, "run_campaign chooses the seed before any worker starts"
+        drawer = CaseDrawer(options.profile, options.seed)
+        index = self.number
+        with Runner(options.executors, options) as runner:
+            while options.cases is None or index < options.cases:
+                if self.stopping() or self._past_deadline():
+                    break
+                case = drawer.draw(index)
+                index += options.workers
+                if case is not None:
+                    self._check(case, runner)
+
+    def _past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def _check(self, case: Case, runner: Runner) -> None:
+        bug = _generator_bug(case)
+        if bug is not None:
+            self.emit((EventKind.HARNESS_BUG, f"{bug}: {canonical_json(encode_case(case))}"))
+            return
+        result = runner.check(case)
+        self.emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
+        for divergence in result.divergences:
+            self.keep(divergence, runner)
+
+    def keep(self, divergence: Divergence, runner: Runner) -> None:
+        """Count the divergence; save and shrink it if its fingerprint is new."""
+        fingerprint = divergence.fingerprint
+        self.emit((EventKind.DIVERGENCE, fingerprint))
+        if fingerprint in self.handled:
+            return
+        self.handled.add(fingerprint)
+        directory = self.options.corpus / fingerprint
+        with claimed(self.options.corpus, fingerprint) as held:
+            taken = directory if not held else _covering_entry(directory, self.settled)
+            if taken is not None:
+                self.emit((EventKind.FOUND, _find(divergence, FindStatus.IN_CORPUS, taken,
+                                                  self.options)))  # fmt: skip
+                return
+            remove_stale_temporaries(directory)
+            kept = self._save_and_shrink(divergence, runner)
+        self.emit((EventKind.FOUND, _saved_find(divergence, kept, self.options)))
+
+    def _save_and_shrink(self, divergence: Divergence, runner: Runner) -> Kept:
+        fingerprint = divergence.fingerprint
+        self._doing(f"shrinking {fingerprint}")
+
+        def kept_smaller(smaller: Divergence) -> None:
+            self._doing(f"shrinking {fingerprint} ({len(smaller.case.block.txs)} txs)")
+
+        # The time left bounds the re-check and the shrink: --seconds holds.
+        options = self.options
+        kept = save_and_shrink(
+            divergence, runner, options.corpus, options.shrink_seconds, self.deadline, kept_smaller
+        )
+        self._doing("")
+        return kept
+
+    def _doing(self, what: str) -> None:
+        self.emit((EventKind.STATUS, (self.number, what)))
 
 
-def _keep(divergence: Divergence, runner: Runner, options: Options,
-          deadline: float | None, emit: Callable[[Event], None], worker: int) -> None:  # fmt: skip
-    emit((EventKind.DIVERGENCE, divergence.fingerprint))
-    if not _claim(options.corpus, divergence.fingerprint):
-        directory = options.corpus / divergence.fingerprint
-        emit((EventKind.FOUND, _find(divergence, FindStatus.IN_CORPUS, directory, options)))
-        return
-    emit((EventKind.STATUS, (worker, f"shrinking {divergence.fingerprint}")))
-
-    def kept_smaller(smaller: Divergence) -> None:
-        txs = len(smaller.case.block.txs)
-        emit((EventKind.STATUS, (worker, f"shrinking {divergence.fingerprint} ({txs} txs)")))
-
-    # The time left bounds the re-check and the shrink: --seconds holds.
-    kept = save_and_shrink(
-        divergence, runner, options.corpus, options.shrink_seconds, deadline, kept_smaller
-    )
-    emit((EventKind.STATUS, (worker, "")))
-    emit((EventKind.FOUND, _saved_find(divergence, kept, options)))
+def _covering_entry(directory: Path, settled: frozenset[Path]) -> Path | None:
+    """A saved file that holds the fingerprint of ``directory`` open: any but those
+    the replay settled."""
+    for path in sorted(directory.glob("*.json")):
+        if not path.name.startswith(TEMPORARY_PREFIX) and path not in settled:
+            return path
+    return None
 
 
 def _find(divergence: Divergence, status: FindStatus, where: Path, options: Options) -> Find:
@@ -210,38 +273,52 @@ def _saved_find(divergence: Divergence, kept: Kept, options: Options) -> Find:
     )
 
 
-def _claim(corpus: Path, fingerprint: str) -> bool:
-    """Whether this worker is the first to find ``fingerprint`` (see the module text)."""
-    try:
-        corpus.mkdir(parents=True, exist_ok=True)
-        os.mkdir(corpus / fingerprint)
-    except FileExistsError:
-        return False
-    except OSError as error:
-        raise CorpusError(f"cannot write to corpus directory {corpus}: {error.strerror}") from None
-    return True
-
-
 # Errors that stop a campaign as bad input would (exit status 2): an external
 # command that cannot start, a corpus that can no longer be written.
 _USER_ERRORS = (InputError, CorpusError)
 
 
 def _process_main(options: Options, worker: int, deadline: float | None,
-                  events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
+                  settled: frozenset[Path], events: multiprocessing.Queue[Event],
+                  stop: _Flag) -> None:  # fmt: skip
     """A worker process; ``deadline`` is a ``time.monotonic()`` value of the parent's,
     a clock every process of the machine shares, so that the time the worker took to
     start is counted too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    _die_with_the_parent()
     _pin_to_a_core(worker)
     try:
-        _work(options, worker, deadline, events.put, stop.is_set)
+        _Worker(options, worker, deadline, events.put, stop.is_set, settled).run()
     except _USER_ERRORS as error:  # the user's to fix, as it would be with one worker
         events.put((EventKind.INPUT_ERROR, str(error)))
     except BaseException as error:  # the parent reports it; a worker never dies silently
         events.put((EventKind.WORKER_ERROR, f"{type(error).__name__}: {error}"))
     finally:
         events.put((EventKind.DONE, worker))
+
+
+def _die_with_the_parent() -> None:
+    """End this worker as soon as the parent process is gone, however it went.
+
+    A parent killed by SIGKILL or SIGTERM cannot stop its workers, and they would go
+    on fuzzing for nobody (keeping the resource tracker alive with them). The
+    parent's sentinel, a pipe whose other end only the parent holds, becomes
+    readable when it exits; a thread waits for that and ends the process at once.
+    What the worker had saved is on disk; a shrink it leaves unfinished is finished
+    by the next campaign (``shrunk`` is false in the file).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(_ORPHANED)
+
+    threading.Thread(target=watch, name="txparity-parent-watch", daemon=True).start()
+
+
+_ORPHANED = 3  # a worker's exit status once its parent is gone
 
 
 def _pin_to_a_core(worker: int) -> None:
@@ -324,12 +401,12 @@ def run_campaign(
 
     try:
         with _first_interrupt_sets(stop):
-            _replay_corpus(options, collector, stop.is_set)
             deadline = None if options.seconds is None else started + options.seconds
+            settled = _replay_corpus(options, collector, stop.is_set, deadline)
             if options.workers == 1:
-                _work_here(options, deadline, collector, report, every_s, stop.is_set)
+                _work_here(options, deadline, settled, collector, report, every_s, stop.is_set)
             else:
-                _run_processes(options, deadline, collector, report, every_s, stop)
+                _run_processes(options, deadline, settled, collector, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
     collector.summary.seconds = _since(started)
@@ -362,8 +439,9 @@ def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _work_here(options: Options, deadline: float | None, collector: _Collector,
-               report: Callable[[], None], every_s: float, stopping: StopFlag) -> None:  # fmt: skip
+def _work_here(options: Options, deadline: float | None, settled: frozenset[Path],
+               collector: _Collector, report: Callable[[], None], every_s: float,
+               stopping: StopFlag) -> None:  # fmt: skip
     """The whole campaign in this process (one worker): no queue, no spawn."""
     last = [time.monotonic()]
 
@@ -374,18 +452,21 @@ def _work_here(options: Options, deadline: float | None, collector: _Collector,
             report()
 
     try:
-        _work(options, 0, deadline, emit, stopping)
+        _Worker(options, 0, deadline, emit, stopping, settled).run()
     except _USER_ERRORS as error:
         collector.apply((EventKind.INPUT_ERROR, str(error)))
 
 
-def _run_processes(options: Options, deadline: float | None, collector: _Collector,
-                   report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
+def _run_processes(options: Options, deadline: float | None, settled: frozenset[Path],
+                   collector: _Collector, report: Callable[[], None], every_s: float,
+                   stop: _Flag) -> None:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
     processes = [
         context.Process(
-            target=_process_main, args=(options, worker, deadline, events, stop), daemon=True
+            target=_process_main,
+            args=(options, worker, deadline, settled, events, stop),
+            daemon=True,
         )
         for worker in range(options.workers)
     ]
@@ -478,38 +559,74 @@ def _drop_the_dead(events: multiprocessing.Queue[Event],
             )
 
 
-def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) -> None:
+def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag,
+                   deadline: float | None) -> frozenset[Path]:  # fmt: skip
     """Replay every readable corpus file; one that still diverges counts as a
-    divergence found now. Files that cannot be read, or that record an external
-    command the campaign was not given (``harness.replay``), are listed, never run
-    and never fatal."""
+    divergence found now, and is shrunk if its shrink never finished. Files that
+    cannot be read, or that record an external command the campaign was not given
+    (``harness.replay``), are listed, never run and never fatal. Return the files
+    that hold no open bug (see ``_Worker``)."""
     if not options.corpus.is_dir():
-        return
+        return frozenset()
     summary = collector.summary
     named = external_specs(options.executors)
+    settled: set[Path] = set()
     for path in corpus_files([options.corpus]):
         if stopping():
-            return
+            break
         replayed = replay_file(path, options, named)
         match replayed.verdict:
             case Verdict.DIVERGES:
                 summary.replayed += 1
                 summary.replay_divergences += 1
                 summary.replay_diverging.append(str(path))
-                first = replayed.divergences[0]
-                collector.apply((EventKind.DIVERGENCE, first.fingerprint))
-                collector.apply((EventKind.FOUND, _replayed_find(replayed, named)))
+                find = _finish_shrinking(replayed, options, named, deadline)
+                collector.apply((EventKind.DIVERGENCE, find.fingerprint))
+                collector.apply((EventKind.FOUND, find))
             case Verdict.AGREES:
                 summary.replayed += 1
+                settled.add(path)
             case Verdict.NEVER_REPRODUCED:
                 summary.replayed += 1
                 summary.never_reproduced.append(f"{path}: {replayed.detail}")
+                settled.add(path)
             case Verdict.NEEDS_EXECUTOR:
                 assert replayed.missing is not None
                 advice = replayed.missing.advice("--executor")
                 summary.needs_executor.append(f"{path}: {replayed.detail}; {advice}")
             case Verdict.UNREADABLE:
                 summary.skipped.append(replayed.detail)
+                settled.add(path)
+    return frozenset(settled)
+
+
+def _finish_shrinking(replayed: Replayed, options: Options, named: Sequence[str],
+                      deadline: float | None) -> Find:  # fmt: skip
+    """A still-diverging corpus file, shrunk now if the run that saved it was killed
+    while shrinking it (``shrunk`` false) or ran out of time; under its claim, so
+    that a live campaign shrinking it already is left to it."""
+    entry, path, first = replayed.entry, replayed.path, replayed.divergences[0]
+    find = _replayed_find(replayed, named)
+    assert entry is not None
+    unfinished = not entry.shrunk or entry.shrink_stopped is ShrinkStop.TIME
+    in_place = path.parent.name == entry.fingerprint == first.fingerprint
+    if not (unfinished and in_place):
+        return find
+    corpus = path.parent.parent
+    with claimed(corpus, entry.fingerprint) as held:
+        if not held or not path.exists():
+            return find
+        remove_stale_temporaries(path.parent)
+        plan = plan_replay(entry, named)
+        checked = replace(options, equivalence=entry.equivalence)
+        with Runner(plan.executors, checked, plan.reference) as runner:
+            kept = save_and_shrink(first, runner, corpus, options.shrink_seconds, deadline,
+                                   recorded=entry, replacing=path)  # fmt: skip
+    return replace(
+        find, where=str(kept.path), replay=replay_command(kept.path, named),
+        txs_saved=len(kept.divergence.case.block.txs), shrink_stopped=kept.shrunk.stopped.value,
+        note="its shrink, left unfinished, was finished now",
+    )  # fmt: skip
 
 
 def _replayed_find(replayed: Replayed, named: Sequence[str]) -> Find:

@@ -44,6 +44,7 @@ from txparity.harness.corpus import (
     CorpusError,
     Entry,
     check_writable,
+    claimed,
     corpus_files,
     entry_from_document,
     replay_command,
@@ -345,13 +346,25 @@ def command_shrink(arguments: argparse.Namespace) -> int:
     show_stats: bool = arguments.stats
     subject = _read_subject(arguments.case)
     options, reference = _targets(subject, arguments, options_from(arguments, Command.SHRINK))
+    home = _home_corpus(subject)
+    if home is not None and arguments.corpus is None:
+        options = replace(options, corpus=home)  # a corpus file is shrunk where it is
     check_writable(options.corpus)
     with Runner(options.executors, options, reference) as runner:
         divergences = runner.check(subject.case).divergences
         if not divergences:
             print(f"no divergence: {_why_nothing_to_shrink(subject, runner)}; nothing to shrink")
             return EXIT_OK
-        kept = save_and_shrink(divergences[0], runner, options.corpus, options.seconds)
+        first = divergences[0]
+        with claimed(options.corpus, first.fingerprint) as held:
+            if not held:
+                raise InputError(
+                    f"another txparity process is saving {first.fingerprint} in "
+                    f"{options.corpus} now; try again once it is done"
+                )
+            replacing = Path(subject.name) if home == options.corpus else None
+            kept = save_and_shrink(first, runner, options.corpus, options.seconds,
+                                   recorded=subject.entry, replacing=replacing)  # fmt: skip
     print(build_report(kept.divergence).text())
     shrunk = len(kept.divergence.case.block.txs)
     result = kept.shrunk
@@ -375,6 +388,14 @@ _STOPPED = {
 }
 
 
+def _home_corpus(subject: _Subject) -> Path | None:
+    """The corpus a corpus file lies in (``<corpus>/<fingerprint>/<hash>.json``)."""
+    entry, path = subject.entry, Path(subject.name)
+    if entry is None or path.parent.name != entry.fingerprint:
+        return None
+    return path.parent.parent
+
+
 def _why_nothing_to_shrink(subject: _Subject, runner: Runner) -> str:
     entry = subject.entry
     specs = ", ".join(target.spec for target in runner.targets)
@@ -392,7 +413,8 @@ def command_replay(arguments: argparse.Namespace) -> int:
     options = options_from(arguments, Command.REPLAY)
     paths: list[Path] = arguments.paths
     named = options.executors
-    in_tree = [spec for spec in named if spec not in external_specs(named)]
+    given: list[str] = arguments.executors or []
+    in_tree = [spec for spec in given if spec not in external_specs(given)]
     if in_tree:
         raise InputError(
             f"replay --executor names external executors (cmd:COMMAND), not {in_tree[0]!r}: "

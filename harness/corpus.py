@@ -51,6 +51,7 @@ from txparity.executors.model import Case, Invoke
 from txparity.executors.registry import parse_name
 from txparity.executors.shapes import CASE_HASH_LENGTH, FINGERPRINT_LENGTH, case_digest
 from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT, UnreadableFile, read_file
+from txparity.harness.claims import TEMPORARY_PREFIX, claim
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from txparity.harness.errors import HarnessError, InputError
 from txparity.harness.options import REPRODUCE_SEEDS_MOST, expand_specs
@@ -72,9 +73,11 @@ __all__ = [
     "Kept",
     "case_hash",
     "check_writable",
+    "claimed",
     "corpus_files",
     "entry_from_document",
     "entry_of",
+    "entry_path",
     "is_external",
     "load_entry",
     "replay_command",
@@ -203,11 +206,27 @@ def check_writable(corpus: Path) -> None:
     try:
         if not existing.is_dir():
             raise NotADirectoryError(20, f"{existing} is not a directory")
-        with tempfile.NamedTemporaryFile(dir=existing, prefix=".tmp-probe-"):
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=f"{TEMPORARY_PREFIX}probe-"):
             pass
     except OSError as error:
         reason = error.strerror or str(error)
         raise InputError(f"cannot write to corpus directory {corpus}: {reason}") from None
+
+
+@contextlib.contextmanager
+def claimed(corpus: Path, fingerprint: str) -> Iterator[bool]:
+    """``harness.claims.claim`` on the fingerprint's directory: True while this
+    process holds it, False if a live process does; ``CorpusError`` if the corpus
+    refuses the claim."""
+    with contextlib.ExitStack() as stack:
+        try:
+            held = stack.enter_context(claim(corpus / fingerprint))
+        except OSError as error:
+            raise CorpusError(
+                f"cannot save the counterexample of {fingerprint} in {corpus}: "
+                f"{error.strerror or error}"
+            ) from None
+        yield held
 
 
 def case_hash(case: Case) -> str:
@@ -229,12 +248,17 @@ def save_entry(entry: Entry, corpus: Path) -> Path:
         ) from None
 
 
+def entry_path(entry: Entry, corpus: Path) -> Path:
+    """Where ``save_entry`` saves ``entry`` in ``corpus``."""
+    return corpus / entry.fingerprint / f"{case_hash(entry.case)}.json"
+
+
 def _write_entry(entry: Entry, corpus: Path) -> Path:
-    directory = corpus / entry.fingerprint
+    path = entry_path(entry, corpus)
+    directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{case_hash(entry.case)}.json"
     text = canonical_json(entry.to_json()) + "\n"
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=TEMPORARY_PREFIX, suffix=".json")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -450,7 +474,9 @@ def corpus_files(paths: list[Path]) -> Iterator[Path]:
     """The ``.json`` files named, and those under the directories named, sorted."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*.json") if not p.name.startswith(".tmp-"))
+            yield from sorted(
+                p for p in path.rglob("*.json") if not p.name.startswith(TEMPORARY_PREFIX)
+            )
         else:
             yield path
 
@@ -483,6 +509,8 @@ def save_and_shrink(
     seconds: float | None,
     deadline: float | None = None,
     on_keep: Callable[[Divergence], None] | None = None,
+    recorded: Entry | None = None,
+    replacing: Path | None = None,
 ) -> Kept:
     """Save the divergence (under the runner's equivalence), shrink it within the
     runner's candidate budget and for at most ``seconds``, save the result (with why
@@ -493,12 +521,24 @@ def save_and_shrink(
     that showed it, if one did. ``deadline`` (a ``time.monotonic`` value) bounds
     those replays and the shrink. ``on_keep`` hears of each smaller case kept.
 
+    Shrinking a saved entry again (``recorded``, read from ``replacing``) keeps what
+    it recorded of a real-thread find, and removes ``replacing`` once the result is
+    saved, if the result has the entry's fingerprint.
+
     The unshrunk file is on disk before shrinking starts and is removed only after
     the shrunk one has been renamed into place, so a kill at any moment keeps one.
     """
     options = runner.options
     found, recheck = reproduce(divergence, runner, options.reproduce_seeds, deadline)
-    first = save_entry(entry_of(found, False, options.equivalence, recheck), corpus)
+    if recheck is None and recorded is not None:
+        recheck = recorded.recheck
+    as_found = entry_of(found, False, options.equivalence, recheck)
+    first = entry_path(as_found, corpus)
+    # The same case may be saved already, recording another executor or a bug fixed
+    # since: that file is someone's record, neither overwritten nor removed here.
+    theirs = first.exists() and first != replacing
+    if not theirs:
+        save_entry(as_found, corpus)
     if deadline is not None:
         seconds = max(
             0.0, min(math.inf if seconds is None else seconds, deadline - time.monotonic())
@@ -508,9 +548,14 @@ def save_and_shrink(
             found, shrinking, target, seconds, on_keep, candidates=options.shrink_candidates
         )
     shrunk = entry_of(result.divergence, True, options.equivalence, recheck, result.stopped)
-    final = save_entry(shrunk, corpus)
-    if final != first:
-        first.unlink(missing_ok=True)
+    final = entry_path(shrunk, corpus)
+    if not (theirs and final == first):  # shrunk to nothing new: their file stays theirs
+        save_entry(shrunk, corpus)
+    superseded = set() if theirs else {first}
+    if replacing is not None and recorded is not None:  # never another bug's file
+        superseded |= {replacing} if recorded.fingerprint == shrunk.fingerprint else set()
+    for path in superseded - {final}:
+        path.unlink(missing_ok=True)
     return Kept(final, result, len(divergence.case.block.txs), recheck)
 
 
