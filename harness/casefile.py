@@ -36,6 +36,7 @@ __all__ = [
     "UnreadableFile",
     "case_of_document",
     "is_counterexample",
+    "open_file",
     "read_case",
     "read_file",
     "standard_input",
@@ -59,16 +60,29 @@ def read_file(name: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the regular file ``name`` (``-``: standard input), at most ``limit``."""
     if str(name) == STANDARD_INPUT:
         return _read_limited(standard_input(), STANDARD_INPUT, limit)
+    with open_file(name) as stream:
+        return _read_limited(stream, str(name), limit)
+
+
+def open_file(name: str | Path) -> IO[bytes]:
+    """The regular file ``name`` (``-``: standard input), open for reading;
+    ``UnreadableFile`` for anything else."""
+    if str(name) == STANDARD_INPUT:
+        return standard_input()
     path = Path(name)
     _require_regular(path, os.stat)  # before opening: opening a device can act on it
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
         raise UnreadableFile(str(path), error.strerror or str(error)) from None
-    with os.fdopen(descriptor, "rb") as stream:
+    stream = os.fdopen(descriptor, "rb")
+    try:
         # Again on what was opened: the name may have been replaced in between.
         _require_regular(path, lambda _: os.fstat(descriptor))
-        return _read_limited(stream, str(path), limit)
+    except UnreadableFile:
+        stream.close()
+        raise
+    return stream
 
 
 def standard_input() -> IO[bytes]:

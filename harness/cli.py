@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from txparity.executors.codec import canonical_json, decode_case, parse_json
-from txparity.executors.errors import ExecutorError
+from txparity.executors.errors import ExecutorError, InvalidCase
 from txparity.executors.execution import Execution, Executor, run_case
 from txparity.executors.model import Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
@@ -33,11 +33,12 @@ from txparity.executors.schedule import SCHEDULES
 from txparity.executors.state import BACKENDS
 from txparity.harness.campaign import run_campaign
 from txparity.harness.casefile import (
+    MAX_FILE_BYTES,
     case_of_document,
     is_counterexample,
+    open_file,
     read_case,
     read_file,
-    standard_input,
 )
 from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
 from txparity.harness.corpus import (
@@ -232,10 +233,10 @@ def _executor_name(executor: str, backend: str | None, schedule: str | None) -> 
 
 def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) -> int:
     """SPEC 8's protocol: a result or ``{"error": ...}`` per non-blank line, flushed."""
-    with _open_input(path) as stream:
+    with open_file(path) as stream:
         for line in _lines(stream):
             try:
-                case: Case = decode_case(line)
+                case: Case = decode_case(_within_limit(line))
                 execution = run_case(executor, case, backend)
             except ExecutorError as error:
                 print(canonical_json({"error": str(error)}), flush=True)
@@ -246,24 +247,25 @@ def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) ->
 
 
 def _lines(stream: IO[bytes]) -> Iterator[bytes]:
-    while line := stream.readline():
+    """The non-blank lines, each cut after ``MAX_FILE_BYTES`` (see ``_within_limit``)."""
+    while line := stream.readline(MAX_FILE_BYTES + 1):
+        if len(line) > MAX_FILE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(MAX_FILE_BYTES)) and not rest.endswith(b"\n"):
+                pass  # the rest of an over-long line: one answer for it, its error
         if line.strip():
             yield line
+
+
+def _within_limit(line: bytes) -> bytes:
+    if len(line) > MAX_FILE_BYTES:
+        raise InvalidCase("case", f"a line longer than {MAX_FILE_BYTES} bytes")
+    return line
 
 
 def _print_stats(execution: Execution, show_stats: bool) -> None:
     if show_stats:
         stats = {"executor": f"{execution.executor}@{execution.backend}"}
         print(f"stats: {json.dumps(stats | execution.stats.to_json())}", file=sys.stderr)
-
-
-def _open_input(path: str) -> IO[bytes]:
-    if path == "-":
-        return standard_input()
-    try:
-        return Path(path).open("rb")
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror}") from None
 
 
 # ---------------------------------------------------------------- check, shrink, replay

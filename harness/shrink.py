@@ -53,8 +53,9 @@ Passes:
 - ``simplify_code``: code entries, then single instructions, in genesis and deploys.
 - ``lower_numbers``: every integer of the case towards 0: 0, 1, then the value less
   a half, a quarter, ... and less one.
-- ``simplify_config``: the schedule seed towards 0, fewer threads, the default
-  network (the defaults are ``executors.model.Config``'s).
+- ``simplify_config``: the schedule seed towards 0, fewer threads (1, then as
+  ``lower_numbers`` lowers a number), the default network (the defaults are
+  ``executors.model.Config``'s).
 """
 
 from __future__ import annotations
@@ -436,8 +437,9 @@ def simplify_config(document: Json) -> Iterator[Candidate]:
     for smaller in _smaller_values(seed):
         yield _with_config(document, "schedule_seed", smaller)
     threads = config.get("threads", _DEFAULT_CONFIG.threads)
-    for fewer in range(1, threads):
-        yield _with_config(document, "threads", fewer)
+    for fewer in _smaller_values(threads):  # big jumps first: a case may ask for 2**63
+        if fewer >= 1:
+            yield _with_config(document, "threads", fewer)
     network = _DEFAULT_CONFIG.network.value
     if config.get("network", network) != network:
         yield _with_config(document, "network", network)
