@@ -571,8 +571,12 @@ def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag,
     summary = collector.summary
     named = external_specs(options.executors)
     settled: set[Path] = set()
-    for path in corpus_files([options.corpus]):
+    files = list(corpus_files([options.corpus]))
+    for number, path in enumerate(files):
         if stopping():
+            break
+        if deadline is not None and time.monotonic() >= deadline:
+            summary.replay_cut = len(files) - number  # --seconds holds
             break
         replayed = replay_file(path, options, named)
         match replayed.verdict:

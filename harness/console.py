@@ -92,11 +92,12 @@ def summary_table(summary: Summary) -> str:
 
 
 def _replay_line(summary: Summary) -> str:
+    cut = f", {summary.replay_cut} not reached in time" if summary.replay_cut else ""
     return (
         f"corpus replayed {summary.replayed}: {summary.replay_divergences} still diverging, "
         f"{summary.replay_agreeing} agreeing, {len(summary.never_reproduced)} never "
         f"reproduced; not replayed: {len(summary.needs_executor)} needing an executor, "
-        f"{len(summary.skipped)} unreadable"
+        f"{len(summary.skipped)} unreadable{cut}"
     )
 
 

@@ -75,6 +75,7 @@ class Summary:
     never_reproduced: list[str] = field(default_factory=list)  # replayed, agreeing as ever
     harness_bugs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # unreadable corpus files
+    replay_cut: int = 0  # corpus files left when the time limit ended the replay
     executor_seconds: float = 0.0
     executors: dict[str, Tally] = field(default_factory=dict)
     interrupted: bool = False
@@ -115,6 +116,7 @@ class Summary:
                 "never_reproduced": self.never_reproduced,
                 "needs_executor": self.needs_executor,
                 "unreadable": self.skipped,
+                "not_reached": self.replay_cut,
             },
             "harness_bugs": self.harness_bugs,
             "input_error": self.input_error,

@@ -758,3 +758,11 @@ def test_workers_end_when_their_parent_is_killed(tmp_path: Path, how: int) -> No
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_time_limit_ends_the_corpus_replay_too_and_says_so(tmp_path: Path) -> None:
+    first = campaign(tmp_path, "batched-no-sender-debit@memory/seeded", profile="mixed")
+    assert len(first.saved) >= 1
+    over = campaign(tmp_path, "batched@memory/seeded", cases=None, seconds=1e-9)
+    assert (over.replayed, over.replay_cut, over.cases) == (0, len(first.saved), 0)
+    assert over.to_json()["replay"]["not_reached"] == len(first.saved)  # type: ignore[index]
