@@ -487,7 +487,7 @@ def test_the_summary_gives_the_corpus_replays_verdict_by_name(tmp_path: Path) ->
     data = again.to_json()["replay"]
     assert data == {  # type: ignore[comparison-overlap]
         "diverging": again.replay_diverging, "agreeing": 0, "never_reproduced": [],
-        "needs_executor": [], "unreadable": again.skipped,
+        "needs_executor": [], "unreadable": again.skipped, "not_reached": 0,
     }  # fmt: skip
 
 
