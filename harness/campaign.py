@@ -568,6 +568,7 @@ def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag,
     that hold no open bug (see ``_Worker``)."""
     if not options.corpus.is_dir():
         return frozenset()
+    _clean(options.corpus)
     summary = collector.summary
     named = external_specs(options.executors)
     settled: set[Path] = set()
@@ -602,6 +603,17 @@ def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag,
                 summary.skipped.append(replayed.detail)
                 settled.add(path)
     return frozenset(settled)
+
+
+def _clean(corpus: Path) -> None:
+    """Remove what killed saves left in each fingerprint's directory (stale temporary
+    files), under its claim, so that a save in progress elsewhere is left alone."""
+    for directory in sorted(path for path in corpus.iterdir() if path.is_dir()):
+        if not any(directory.glob(f"{TEMPORARY_PREFIX}*")):
+            continue
+        with claimed(corpus, directory.name) as held:
+            if held:
+                remove_stale_temporaries(directory)
 
 
 def _finish_shrinking(replayed: Replayed, options: Options, named: Sequence[str],

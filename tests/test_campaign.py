@@ -766,3 +766,18 @@ def test_the_time_limit_ends_the_corpus_replay_too_and_says_so(tmp_path: Path) -
     over = campaign(tmp_path, "batched@memory/seeded", cases=None, seconds=1e-9)
     assert (over.replayed, over.replay_cut, over.cases) == (0, len(first.saved), 0)
     assert over.to_json()["replay"]["not_reached"] == len(first.saved)  # type: ignore[index]
+
+
+def test_a_campaign_removes_stale_temporaries_everywhere_in_its_corpus(tmp_path: Path) -> None:
+    """A save killed before its rename leaves a temporary file: once stale, the next
+    campaign removes it, in any fingerprint's directory; a fresh one may be a save
+    in progress, and stays."""
+    directory = tmp_path / "corpus" / "0123456789abcdef"
+    directory.mkdir(parents=True)
+    stale, fresh = directory / ".tmp-a.json", directory / ".tmp-b.json"
+    for path in (stale, fresh):
+        path.write_text("{")
+    long_ago = time.time() - STALE_TEMPORARY_S - 60
+    os.utime(stale, (long_ago, long_ago))
+    campaign(tmp_path, "batched@memory/seeded", cases=1)
+    assert sorted(p.name for p in directory.iterdir()) == [".tmp-b.json"]
