@@ -378,7 +378,7 @@ def command_shrink(arguments: argparse.Namespace) -> int:
         print(kept.recheck.describe())
     if show_stats:
         print(shrink_stats_table(kept.shrunk))
-    print(f"replay: {replay_command(kept.path)}")
+    print(f"replay: {replay_command(kept.path, options.executors)}")
     print(kept.path)
     return EXIT_DIVERGENCE
 

@@ -4,10 +4,14 @@ Layout: ``<corpus>/<fingerprint>/<hash>.json``, one directory per fingerprint an
 one file per case, named by the SHA-256 of the case's canonical JSON. A file holds
 the case (with the schedule seed that showed the divergence), the executor specs
 that diverged, the fingerprint, kind, expected and actual results, and the format
-version, so that replaying it needs nothing else.
+version, so that replaying it needs nothing else; and, where they apply, how a
+find on real threads was re-checked (``recheck``, ``harness.reproduce``) and why
+its shrink stopped (``shrink_stopped``: ``shrunk`` false or a stop by ``time``
+means a later run may shrink it further).
 
 Every file is written to a temporary name in its directory and renamed into place,
-so a run killed at any moment leaves either the whole file or none of it.
+so a run killed at any moment leaves either the whole file or none of it; who may
+write a fingerprint's directory is decided by its claim (``harness.claims``).
 
 A corpus file is data that anyone who can add a file to a corpus (a pull request)
 wrote, so reading one trusts nothing in it (``load_entry``):
