@@ -1,9 +1,10 @@
 """Fuzz campaigns: time- or count-bounded, on every core, never losing a finding.
 
-A campaign first replays the corpus, then generates cases and checks each one
-differentially. Case ``i`` of a campaign with seed ``S`` is drawn from the case
-strategy with the bytes of ``Random(f"{S}:{i}")`` through Hypothesis's
-``fuzz_one_input``, so a case depends only on the seed and its index: the same
+A campaign first replays the corpus (``harness.opening_replay``), then generates
+cases and checks each one differentially. Case ``i`` of a campaign with seed ``S``
+is drawn from the case strategy with the bytes of ``Random(f"{S}:{i}")`` through
+Hypothesis's ``fuzz_one_input``, so a case depends only on the seed and its
+index: the same
 ``--seed`` and ``--cases`` give the same cases whatever the number of workers.
 Worker ``w`` of ``n`` takes the indices ``w, w + n, w + 2n, ...``.
 
@@ -62,15 +63,13 @@ from txparity.harness.corpus import (
     CorpusError,
     Kept,
     claimed,
-    corpus_files,
     replay_command,
     save_and_shrink,
 )
 from txparity.harness.differential import Divergence, Runner, Tally
 from txparity.harness.errors import HarnessError, InputError
+from txparity.harness.opening_replay import replay_corpus
 from txparity.harness.options import Options
-from txparity.harness.replay import Replayed, Verdict, external_specs, plan_replay, replay_file
-from txparity.harness.shrink import ShrinkStop
 from txparity.harness.strategies import cases
 from txparity.harness.summary import Find, FindStatus, Progress, Summary
 
@@ -348,6 +347,10 @@ class _Collector:
         for spec in options.executors:
             self.summary.executors[spec] = Tally()
 
+    def found_at_replay(self, find: Find) -> None:
+        self.apply((EventKind.DIVERGENCE, find.fingerprint))
+        self.apply((EventKind.FOUND, find))
+
     def apply(self, event: Event) -> None:
         kind, payload = event
         summary = self.summary
@@ -402,7 +405,8 @@ def run_campaign(
     try:
         with _first_interrupt_sets(stop):
             deadline = None if options.seconds is None else started + options.seconds
-            settled = _replay_corpus(options, collector, stop.is_set, deadline)
+            settled = replay_corpus(options, collector.summary, collector.found_at_replay,
+                                    stop.is_set, deadline)  # fmt: skip
             if options.workers == 1:
                 _work_here(options, deadline, settled, collector, report, every_s, stop.is_set)
             else:
@@ -557,99 +561,3 @@ def _drop_the_dead(events: multiprocessing.Queue[Event],
             collector.apply(
                 (EventKind.WORKER_ERROR, f"worker {worker} exited (status {status}) unfinished")
             )
-
-
-def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag,
-                   deadline: float | None) -> frozenset[Path]:  # fmt: skip
-    """Replay every readable corpus file; one that still diverges counts as a
-    divergence found now, and is shrunk if its shrink never finished. Files that
-    cannot be read, or that record an external command the campaign was not given
-    (``harness.replay``), are listed, never run and never fatal. Return the files
-    that hold no open bug (see ``_Worker``)."""
-    if not options.corpus.is_dir():
-        return frozenset()
-    _clean(options.corpus)
-    summary = collector.summary
-    named = external_specs(options.executors)
-    settled: set[Path] = set()
-    files = list(corpus_files([options.corpus]))
-    for number, path in enumerate(files):
-        if stopping():
-            break
-        if deadline is not None and time.monotonic() >= deadline:
-            summary.replay_cut = len(files) - number  # --seconds holds
-            break
-        replayed = replay_file(path, options, named)
-        match replayed.verdict:
-            case Verdict.DIVERGES:
-                summary.replayed += 1
-                summary.replay_divergences += 1
-                summary.replay_diverging.append(str(path))
-                find = _finish_shrinking(replayed, options, named, deadline)
-                collector.apply((EventKind.DIVERGENCE, find.fingerprint))
-                collector.apply((EventKind.FOUND, find))
-            case Verdict.AGREES:
-                summary.replayed += 1
-                settled.add(path)
-            case Verdict.NEVER_REPRODUCED:
-                summary.replayed += 1
-                summary.never_reproduced.append(f"{path}: {replayed.detail}")
-                settled.add(path)
-            case Verdict.NEEDS_EXECUTOR:
-                assert replayed.missing is not None
-                advice = replayed.missing.advice("--executor")
-                summary.needs_executor.append(f"{path}: {replayed.detail}; {advice}")
-            case Verdict.UNREADABLE:
-                summary.skipped.append(replayed.detail)
-                settled.add(path)
-    return frozenset(settled)
-
-
-def _clean(corpus: Path) -> None:
-    """Remove what killed saves left in each fingerprint's directory (stale temporary
-    files), under its claim, so that a save in progress elsewhere is left alone."""
-    for directory in sorted(path for path in corpus.iterdir() if path.is_dir()):
-        if not any(directory.glob(f"{TEMPORARY_PREFIX}*")):
-            continue
-        with claimed(corpus, directory.name) as held:
-            if held:
-                remove_stale_temporaries(directory)
-
-
-def _finish_shrinking(replayed: Replayed, options: Options, named: Sequence[str],
-                      deadline: float | None) -> Find:  # fmt: skip
-    """A still-diverging corpus file, shrunk now if the run that saved it was killed
-    while shrinking it (``shrunk`` false) or ran out of time; under its claim, so
-    that a live campaign shrinking it already is left to it."""
-    entry, path, first = replayed.entry, replayed.path, replayed.divergences[0]
-    find = _replayed_find(replayed, named)
-    assert entry is not None
-    unfinished = not entry.shrunk or entry.shrink_stopped is ShrinkStop.TIME
-    in_place = path.parent.name == entry.fingerprint == first.fingerprint
-    if not (unfinished and in_place):
-        return find
-    corpus = path.parent.parent
-    with claimed(corpus, entry.fingerprint) as held:
-        if not held or not path.exists():
-            return find
-        remove_stale_temporaries(path.parent)
-        plan = plan_replay(entry, named)
-        checked = replace(options, equivalence=entry.equivalence)
-        with Runner(plan.executors, checked, plan.reference) as runner:
-            kept = save_and_shrink(first, runner, corpus, options.shrink_seconds, deadline,
-                                   recorded=entry, replacing=path)  # fmt: skip
-    return replace(
-        find, where=str(kept.path), replay=replay_command(kept.path, named),
-        txs_saved=len(kept.divergence.case.block.txs), shrink_stopped=kept.shrunk.stopped.value,
-        note="its shrink, left unfinished, was finished now",
-    )  # fmt: skip
-
-
-def _replayed_find(replayed: Replayed, named: Sequence[str]) -> Find:
-    first = replayed.divergences[0]
-    return Find(
-        fingerprint=first.fingerprint, kind=first.kind.value, executor=first.executor,
-        first_item=first.first_item, detail=first.detail, status=FindStatus.REPLAYED,
-        where=str(replayed.path), replay=replay_command(replayed.path, named),
-        txs_found=len(first.case.block.txs),
-    )  # fmt: skip
