@@ -4,9 +4,8 @@ A campaign first replays the corpus (``harness.opening_replay``), then generates
 cases and checks each one differentially. Case ``i`` of a campaign with seed ``S``
 is drawn from the case strategy with the bytes of ``Random(f"{S}:{i}")`` through
 Hypothesis's ``fuzz_one_input``, so a case depends only on the seed and its
-index: the same
-``--seed`` and ``--cases`` give the same cases whatever the number of workers.
-Worker ``w`` of ``n`` takes the indices ``w, w + n, w + 2n, ...``.
+index: the same ``--seed`` and ``--cases`` give the same cases whatever the number
+of workers. Worker ``w`` of ``n`` takes the indices ``w, w + n, w + 2n, ...``.
 
 On a divergence whose fingerprint is new to it, a worker takes the fingerprint's
 claim (``harness.claims``: one live process at a time, and never one that died),
