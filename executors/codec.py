@@ -46,6 +46,7 @@ from txparity.executors.limits import (
     ADDRESS_TEXT,
     ASSET_PATTERN,
     ASSET_TEXT,
+    MAX_JSON_DEPTH,
     U64_LIMIT,
     U64_LIMIT_TEXT,
 )
@@ -125,16 +126,46 @@ def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
+
+
 def parse_json(data: bytes | str) -> object:
-    """Parse strict JSON; a repeated key is recorded for ``_find_repeated_key``."""
+    """Parse strict JSON; a repeated key is recorded for ``_find_repeated_key``.
+
+    Refused: text that is not UTF-8, not JSON, ``NaN`` or ``Infinity``, and JSON
+    nested deeper than ``MAX_JSON_DEPTH``, which nothing valid needs and which would
+    otherwise overflow the stack of whatever walks the value next."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as error:
         raise InvalidCase("case", f"not UTF-8 text (byte {error.start})") from None
     try:
-        return json.loads(text, object_pairs_hook=_object_hook, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as error:
+        value = json.loads(text, object_pairs_hook=_object_hook, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})") from None
+    except ValueError as error:
         raise InvalidCase("case", f"not valid JSON ({error})") from None
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})")
+    return value
+
+
+def _depth_exceeds(value: object, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` deep in ``value``; iterative, so
+    that asking cannot overflow the stack either."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _find_repeated_key(value: object, path: str, is_map: bool = False) -> None:

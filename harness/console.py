@@ -12,6 +12,7 @@ from typing import IO
 
 from txparity.harness.campaign import Progress, Summary
 from txparity.harness.shrink import ShrinkResult
+from txparity.harness.summary import Find, FindStatus
 
 __all__ = ["ProgressDisplay", "shrink_stats_table", "summary_table"]
 
@@ -53,6 +54,8 @@ def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
     )
     if summary.interrupted:
         head += "  stopping after the current cases (Ctrl-C again to stop now)"
+    elif progress.remaining == 0 and progress.doing:
+        head += f"  time is up, finishing: {'; '.join(progress.doing)}"
     if not per_executor:
         return [head]
     rows = [
@@ -63,6 +66,8 @@ def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
 
 
 def summary_table(summary: Summary) -> str:
+    """The executors' table, then the counts, the corpus replay's verdicts and one
+    short block per fingerprint found, then what went wrong."""
     header = (
         f"{'executor':40} {'cases':>7} {'runs':>7} {'diverged':>8} {'parallel':>8} {'aborts':>7}"
     )
@@ -74,13 +79,51 @@ def summary_table(summary: Summary) -> str:
     stopped = "interrupted: " if summary.interrupted else ""
     rows.append(
         f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
-        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s); "
-        f"corpus replayed {summary.replayed}"
+        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s)"
     )
-    rows += [f"saved {path}" for path in summary.saved]
-    rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
+    rows.append(_replay_line(summary))
+    for name in sorted(summary.finds):
+        rows += _find_lines(summary.finds[name])
+    rows += [f"corpus file {line}" for line in summary.never_reproduced]
+    rows += [f"not replayed: {reason}" for reason in summary.needs_executor]
     rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
+    rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
     return "\n".join(rows)
+
+
+def _replay_line(summary: Summary) -> str:
+    cut = f", {summary.replay_cut} not reached in time" if summary.replay_cut else ""
+    return (
+        f"corpus replayed {summary.replayed}: {summary.replay_divergences} still diverging, "
+        f"{summary.replay_agreeing} agreeing, {len(summary.never_reproduced)} never "
+        f"reproduced; not replayed: {len(summary.needs_executor)} needing an executor, "
+        f"{len(summary.skipped)} unreadable{cut}"
+    )
+
+
+_SHOWN_DETAIL = 100  # characters of a detail shown where a kind has no first item
+
+
+def _find_lines(find: Find) -> list[str]:
+    what = f"first {find.first_item}" if find.first_item else _cut(find.detail, _SHOWN_DETAIL)
+    lines = [f"found {find.fingerprint} {find.kind} in {find.executor}: {what}"]
+    match find.status:
+        case FindStatus.SAVED:
+            size = f"{find.txs_found} -> {find.txs_saved} transaction(s)"
+            stop = f", shrinking stopped: {find.shrink_stopped}" if find.shrink_stopped else ""
+            lines.append(f"  saved {find.where} ({size}{stop})")
+        case FindStatus.IN_CORPUS:
+            lines.append(f"  not saved: already in the corpus ({find.where})")
+        case FindStatus.REPLAYED:
+            lines.append(f"  still diverges: corpus file {find.where}")
+    if find.note:
+        lines.append(f"  {find.note}")
+    lines.append(f"  replay: {find.replay}")
+    return lines
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def shrink_stats_table(result: ShrinkResult) -> str:
@@ -97,7 +140,7 @@ def shrink_stats_table(result: ShrinkResult) -> str:
         )
     rows.append(
         f"{result.rounds} round(s), {result.candidates_tried} candidate(s) tried, "
-        f"{result.kept} kept" + (", out of time" if result.timed_out else "")
+        f"{result.kept} kept; stopped: {result.stopped.value.replace('_', ' ')}"
     )
     rows += [f"round {n}: {', '.join(order)}" for n, order in enumerate(result.orders, 1)]
     return "\n".join(rows)

@@ -7,6 +7,12 @@ counterexample on the executors it records and fails while any still diverges.
 A failure names the file and the one command that replays it. Files elsewhere are
 never touched, so the plugin is inert in projects without a corpus.
 
+A corpus file never chooses a command (``harness.replay``): an entry recorded
+against an external executor (``cmd:...``) is replayed on the external executors
+named by ``--txparity-executor SPEC`` (repeatable) and the ``txparity_executors``
+ini option, the project's own configuration; without one it is skipped, and the
+reason says which command it records and how to name an executor.
+
 ``assert_agree`` is the assertion for property tests: on a divergence it saves the
 counterexample (under ``$TXPARITY_FAILURES``, default ``.txparity/failures``) and
 fails with its path and the command that replays it.
@@ -20,20 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from txparity.executors.errors import ExecutorError
 from txparity.executors.model import Case
-from txparity.harness.corpus import (
-    CorpusError,
-    entry_of,
-    load_entry,
-    replay_command,
-    replay_entry,
-    save_entry,
-    shrink_command,
-)
+from txparity.harness.corpus import entry_of, replay_command, save_entry, shrink_command
 from txparity.harness.differential import Runner
 from txparity.harness.errors import HarnessError
-from txparity.harness.options import CORPUS
+from txparity.harness.options import CORPUS, Command, Options
+from txparity.harness.replay import Verdict, external_specs, replay_file
 
 __all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir"]
 
@@ -59,6 +57,14 @@ def assert_agree(case: Case, runner: Runner) -> None:
     )
 
 
+EXECUTOR_FLAG = "--txparity-executor"
+EXECUTORS_INI = "txparity_executors"
+_EXECUTORS_HELP = (
+    "external executor (cmd:COMMAND) to replay the corpus entries recorded against an "
+    "external executor on"
+)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "txparity_corpus",
@@ -66,6 +72,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="linelist",
         default=[str(CORPUS.default)],
     )
+    parser.addini(EXECUTORS_INI, f"{_EXECUTORS_HELP}, one per line", type="linelist", default=[])
+    parser.addoption(
+        EXECUTOR_FLAG, action="append", default=[], dest=EXECUTORS_INI, metavar="SPEC",
+        help=f"{_EXECUTORS_HELP}; repeatable, added to the {EXECUTORS_INI} ini option",
+    )  # fmt: skip
+
+
+def named_executors(config: pytest.Config) -> tuple[str, ...]:
+    """The external executors the person running pytest named; a usage error for
+    anything else, since in-tree executors are replayed as recorded."""
+    named = (*config.getini(EXECUTORS_INI), *config.getoption(EXECUTORS_INI))
+    for spec in named:
+        if spec not in external_specs(named):
+            raise pytest.UsageError(
+                f"{EXECUTOR_FLAG} and {EXECUTORS_INI} name external executors "
+                f"(cmd:COMMAND), not {spec!r}"
+            )
+    return named
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
@@ -89,19 +113,26 @@ class CorpusReplayFailure(HarnessError):
 
 class CorpusItem(pytest.Item):
     def runtest(self) -> None:
-        try:
-            entry = load_entry(self.path)
-        except CorpusError as error:
-            raise CorpusReplayFailure(f"unreadable counterexample: {error}") from None
-        try:
-            divergences = replay_entry(entry)
-        except (ExecutorError, HarnessError) as error:
-            raise CorpusReplayFailure(f"cannot replay: {error}") from None
-        if divergences:
-            first = divergences[0]
-            raise CorpusReplayFailure(
-                f"{first.executor} still diverges ({first.kind}): {first.detail}"
-            )
+        named = named_executors(self.config)
+        replayed = replay_file(self.path, Options.for_command(Command.REPLAY), named)
+        match replayed.verdict:
+            case Verdict.AGREES:
+                return
+            case Verdict.NEVER_REPRODUCED:  # agreeing proves no fix: it never diverged again
+                pytest.skip(replayed.detail)
+            case Verdict.DIVERGES:
+                first = replayed.divergences[0]
+                raise CorpusReplayFailure(
+                    f"{first.executor} still diverges ({first.kind}): {first.detail}"
+                )
+            case Verdict.NEEDS_EXECUTOR:
+                assert replayed.missing is not None
+                advice = replayed.missing.advice(EXECUTOR_FLAG)
+                pytest.skip(f"{replayed.detail}; {advice} or the {EXECUTORS_INI} ini option")
+            case Verdict.UNREADABLE:
+                if replayed.entry is not None:  # read, but naming what cannot run here
+                    raise CorpusReplayFailure(replayed.detail)
+                raise CorpusReplayFailure(f"unreadable counterexample: {replayed.detail}")
 
     def repr_failure(
         self,
