@@ -103,50 +103,52 @@ class RunInfo:
 
 @dataclass(frozen=True, slots=True)
 class ShardRecord:
-    """One shard as the merge found it: its name, the ``txparity fuzz`` options it
-    ran with, its campaign's exit status and ``--json`` summary (None when it left
-    none), and what could not be read of it."""
+    """One shard as the merge found it: its name, the command that does its work
+    again (``txparity fuzz`` and its options, for a campaign), its exit status and
+    its JSON summary (None when it left none), and what could not be read of it."""
 
     name: str
-    fuzz: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
     status: int | None = None
     summary: dict[str, Any] | None = None
     problem: str | None = None
 
     def option(self, flag: str) -> str | None:
-        """The value given to ``flag`` in the shard's options (the last one wins)."""
+        """The value given to ``flag`` in the shard's command (the last one wins)."""
         value = None
-        for index, word in enumerate(self.fuzz[:-1]):
+        for index, word in enumerate(self.command[:-1]):
             if word == flag:
-                value = self.fuzz[index + 1]
+                value = self.command[index + 1]
         return value
 
     def figure(self, key: str) -> object:
-        """A figure of the campaign's summary, or None."""
+        """A figure of the shard's summary, or None."""
         return None if self.summary is None else self.summary.get(key)
 
     def rerun_command(self) -> str:
-        """The campaign again, over the cases it checked: a campaign's cases depend
-        only on its seed, so the same options with ``--cases`` replace its clock."""
+        """The shard's work again. For a campaign, over the cases it checked: its
+        cases depend only on its seed, so ``--cases`` replaces its clock."""
+        if self.command[:2] != ("txparity", "fuzz"):
+            return shlex.join(self.command)
         words = ["txparity", "fuzz"]
-        skip = {"--seconds", "--cases", "--corpus", "--json"}
-        index = 0
-        while index < len(self.fuzz):
-            word = self.fuzz[index]
-            if word in skip:
-                index += 1 if word == "--json" else 2
+        dropped = {"--seconds": 2, "--cases": 2, "--corpus": 2, "--json": 1}
+        index = 2
+        while index < len(self.command):
+            word = self.command[index]
+            if word in dropped:
+                index += dropped[word]
                 continue
             words.append(word)
             index += 1
         cases = self.figure("cases")
-        if isinstance(cases, int) and cases > 0:
+        if isinstance(cases, int) and not isinstance(cases, bool) and cases > 0:
             words += ["--cases", str(cases)]
         return shlex.join(words)
 
     def to_json(self) -> dict[str, object]:
         return {
             "name": self.name,
-            "fuzz": list(self.fuzz),
+            "command": list(self.command),
             "status": self.status,
             "summary": self.summary,
             "problem": self.problem,
@@ -157,7 +159,7 @@ class ShardRecord:
         summary = document["summary"]
         return ShardRecord(
             name=str(document["name"]),
-            fuzz=tuple(str(word) for word in document["fuzz"]),
+            command=tuple(str(word) for word in document["command"]),
             status=None if document["status"] is None else int(document["status"]),
             summary=None if summary is None else dict(summary),
             problem=_optional_str(document["problem"]),

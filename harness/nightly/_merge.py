@@ -3,8 +3,8 @@
 Each shard leaves a directory:
 
     <shard>/
-        shard.json     {"name", "fuzz": the txparity fuzz options, "status"}
-        summary.json   the campaign's --json summary line
+        shard.json     {"name", "command": what does its work again, "status"}
+        summary.json   the campaign's --json summary line (cases, divergences, ...)
         corpus/        the corpus it fuzzed with: the committed corpus it started
                        from, and every fingerprint it saved
 
@@ -166,7 +166,7 @@ def _read_shard(directory: Path) -> tuple[ShardRecord, list[_Seen], list[str]]:
     name = str(meta.get("name", directory.name)) if meta else directory.name
     record = ShardRecord(
         name=name,
-        fuzz=tuple(str(word) for word in meta.get("fuzz", ())) if meta else (),
+        command=tuple(str(word) for word in meta.get("command", ())) if meta else (),
         status=_status(meta),
         summary=summary,
         problem="; ".join(problems) or None,
