@@ -72,6 +72,7 @@ BODY_CHARS = 65_536  # GitHub refuses a longer issue or comment body
 INLINE_CASE_CHARS = 16_000  # shown twice (the case, the command): well inside a body
 REPORT_CHARS = 24_000
 TITLE_CHARS = 200
+SHARDS_NAMED = 10  # with the command that runs each again; the rest are counted
 OPEN_ISSUES_LIMIT = 1000
 CASE_DELIMITER = "TXPARITY_CASE"
 
@@ -207,11 +208,12 @@ def _night(run: RunInfo) -> str:
 def _shard_list(finding: FindingRecord, shards: Sequence[ShardRecord]) -> str:
     by_name = {shard.name: shard for shard in shards}
     named = []
-    for name in finding.shards:
+    for name in finding.shards[:SHARDS_NAMED]:
         shard = by_name.get(name)
         again = "" if shard is None else f" ({code(shard.rerun_command())})"
         named.append(f"shard {code(name)}{again}")
-    return ", ".join(named)
+    more = len(finding.shards) - SHARDS_NAMED
+    return ", ".join(named) + (f" and {more} more" if more > 0 else "")
 
 
 def _copies(finding: FindingRecord) -> str:

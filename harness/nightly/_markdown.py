@@ -116,7 +116,7 @@ def _known_section(findings: Findings) -> str:
     lines = [
         "## Known fingerprints",
         "",
-        "Saved by the shards, and already in the committed corpus: no issue.",
+        "Found by the shards, and already in the committed corpus: no issue.",
         "",
     ]
     for known in findings.known:

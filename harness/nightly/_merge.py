@@ -12,7 +12,8 @@ The merge reads every entry of every shard's corpus through the corpus reader, t
 one that checks a file's format, and groups them by fingerprint. An entry that is a
 copy of a committed file is the shard's starting point, not a finding, and is left
 out. A fingerprint that the committed corpus has (a directory of that name, or a
-readable entry with that fingerprint) is *known*: it is listed, and nothing more.
+readable entry with that fingerprint) is *known*: it is listed, with the shards
+that saved it or name it in their summaries, and nothing more.
 Every other fingerprint is *new*: of its entries, in every shard, the smallest (by
 the shrinker's measure: transactions, then characters of canonical JSON, then the
 sum of its integers; ties broken by the case's hash) is kept, replayed once on this
@@ -117,15 +118,10 @@ def merge_shards(
     groups: dict[str, list[_Seen]] = {}
     for each in seen:
         groups.setdefault(each.entry.fingerprint, []).append(each)
-    new, old = [], []
-    for fingerprint in sorted(groups):
-        group = groups[fingerprint]
-        if fingerprint in known.fingerprints:
-            old.append(KnownRecord(fingerprint, _shard_names(group)))
-        else:
-            new.append(_keep(group, out))
+    new = [_keep(groups[fp], out) for fp in sorted(groups) if fp not in known.fingerprints]
     shards.sort(key=lambda shard: shard.name)
-    findings = Findings(run, tuple(shards), tuple(new), tuple(old), tuple(unreadable))
+    old = _known(groups, shards, known)
+    findings = Findings(run, tuple(shards), tuple(new), old, tuple(unreadable))
     write_findings(findings, out)
     write_text(out / REPORT, night_report(findings))
     return findings
@@ -152,6 +148,23 @@ def _committed(corpus: Path | None) -> _Committed:
 
 def _shard_names(group: list[_Seen]) -> tuple[str, ...]:
     return tuple(sorted({each.shard for each in group}))
+
+
+def _known(groups: dict[str, list[_Seen]], shards: list[ShardRecord],
+           committed: _Committed) -> tuple[KnownRecord, ...]:  # fmt: skip
+    """The committed fingerprints the shards ran into: saved anew (by a shard that did
+    not start from the committed corpus), or named in a shard's summary (a campaign
+    that starts from it finds them without saving them)."""
+    seen: dict[str, set[str]] = {}
+    for fingerprint, group in groups.items():
+        if fingerprint in committed.fingerprints:
+            seen.setdefault(fingerprint, set()).update(each.shard for each in group)
+    for shard in shards:
+        named = shard.figure("fingerprint_ids")
+        for fingerprint in named if isinstance(named, list) else ():
+            if fingerprint in committed.fingerprints:
+                seen.setdefault(str(fingerprint), set()).add(shard.name)
+    return tuple(KnownRecord(fp, tuple(sorted(names))) for fp, names in sorted(seen.items()))
 
 
 # ---------------------------------------------------------------- reading a shard
