@@ -26,6 +26,11 @@ status=0
 python -m txparity.harness.nightly merge "$out" "${directories[@]}" \
   --committed "$committed" "${output[@]}" || status=$?
 if [[ -n "${GITHUB_STEP_SUMMARY:-}" && -f "$out/report.md" ]]; then
-  cat "$out/report.md" >> "$GITHUB_STEP_SUMMARY"
+  limit=1000000  # GitHub refuses a step summary over 1 MiB; the artifact has it all
+  head -c "$limit" "$out/report.md" >> "$GITHUB_STEP_SUMMARY"
+  if [[ $(wc -c < "$out/report.md") -gt $limit ]]; then
+    printf '\n\n_(cut: the whole report is report.md in the txparity-nightly artifact)_\n' \
+      >> "$GITHUB_STEP_SUMMARY"
+  fi
 fi
 exit "$status"

@@ -67,7 +67,7 @@ from txparity.harness.options import Command, Options
 from txparity.harness.report import build_report
 from txparity.harness.targets.external import EXTERNAL_PREFIX
 
-__all__ = ["SHARD_FILE", "SUMMARY_FILE", "merge_shards", "recorded_divergence"]
+__all__ = ["SHARD_FILE", "SUMMARY_FILE", "merge_shards", "recorded_divergence", "replay_once"]
 
 SHARD_FILE = "shard.json"
 SUMMARY_FILE = "summary.json"
