@@ -10,12 +10,23 @@ shift
 repository=${GITHUB_REPOSITORY:?GITHUB_REPOSITORY must name the repository (owner/name)}
 mkdir -p "$state"
 
+# The run of the newest unexpired artifact in a listing of the REST API (standard input).
+newest_run='
+import json, sys
+try:
+    listing = json.load(sys.stdin)["artifacts"]
+except (ValueError, KeyError, TypeError):
+    listing = []
+alive = [a for a in listing if not a.get("expired")]
+if alive:
+    print(max(alive, key=lambda a: a["created_at"])["workflow_run"]["id"])
+'
+
 restored=()
 for name in "$@"; do
   mkdir -p "$state/$name"
-  run=$(gh api "repos/$repository/actions/artifacts?name=$name&per_page=100" \
-    --jq '[.artifacts[] | select(.expired | not)] | sort_by(.created_at) | last
-          | .workflow_run.id // empty') || run=""
+  listing=$(gh api "repos/$repository/actions/artifacts?name=$name&per_page=100") || listing=""
+  run=$(printf '%s' "$listing" | python3 -c "$newest_run")
   if [[ -n "$run" ]] && ! gh run download "$run" --repo "$repository" --name "$name" \
       --dir "$state/$name"; then
     echo "could not download $name from run $run: starting without it" >&2

@@ -1,7 +1,7 @@
 """The nightly's ci/ scripts, run end to end on this machine with tiny budgets.
 
 GitHub is the one thing that cannot run here: where a script calls the GitHub CLI,
-``tests/stand_ins/gh`` plays it with files (and the real ``jq`` for ``--jq``).
+``tests/stand_ins/gh`` plays it with files.
 """
 
 from __future__ import annotations
