@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from txparity.executors.codec import canonical_json, encode_case
-from txparity.harness.corpus import Entry, load_entry
+from txparity.harness.corpus import Entry, load_entry, replay_command
 from txparity.harness.nightly._errors import NightlyError
 from txparity.harness.nightly._findings import (
     CORPUS_DIR,
@@ -275,12 +275,11 @@ def replay_locally(finding: FindingRecord, entry: Entry, run: RunInfo, findings_
 
 def _replay_download(finding: FindingRecord, run: RunInfo, findings_dir: Path) -> str:
     if run.url is None or run.run_id is None:
-        return shlex.join(["txparity", "replay", str(findings_dir / finding.path)])
+        return replay_command(findings_dir / finding.path)
     directory = f"{ARTIFACT}-{run.run_id}"
     download = ["gh", "run", "download", run.run_id, *_repo_flag(run.repository),
                 "--name", ARTIFACT, "--dir", directory]  # fmt: skip
-    replay = ["txparity", "replay", f"{directory}/{finding.path}"]
-    return f"{shlex.join(download)} && {shlex.join(replay)}"
+    return f"{shlex.join(download)} && {replay_command(Path(directory) / finding.path)}"
 
 
 def _keeping_it(finding: FindingRecord, run: RunInfo) -> str:

@@ -8,8 +8,9 @@ table cells have their pipes escaped, so no finding can break the page around it
 from __future__ import annotations
 
 import re
-import shlex
+from pathlib import Path
 
+from txparity.harness.corpus import replay_command
 from txparity.harness.nightly._findings import CORPUS_DIR, FindingRecord, Findings, ShardRecord
 
 __all__ = ["cell", "code", "fenced", "night_report", "replay_saved_command"]
@@ -39,7 +40,7 @@ def cell(text: str) -> str:
 
 def replay_saved_command(finding: FindingRecord) -> str:
     """The command that replays a finding's kept entry from the findings directory."""
-    return shlex.join(["txparity", "replay", finding.path])
+    return replay_command(Path(finding.path))
 
 
 # ---------------------------------------------------------------- the night's report
