@@ -63,7 +63,7 @@ def test_only_the_issues_job_may_write_and_the_fuzzing_jobs_see_no_token() -> No
     writes = {name for name, job in jobs.items() if "write" in job["permissions"].values()}
     assert writes == {"issues"}
     assert jobs["issues"]["permissions"] == {"contents": "read", "issues": "write"}
-    assert jobs["restore"]["permissions"] == {"actions": "read"}
+    assert jobs["restore"]["permissions"] == {"actions": "read", "contents": "read"}
     text = (WORKFLOWS / "nightly.yml").read_text()
     assert "secrets." not in text
     for name in ("plan", "shard", "properties", "atheris", "merge"):
