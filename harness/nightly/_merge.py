@@ -121,7 +121,7 @@ def merge_shards(
     new = [_keep(groups[fp], out) for fp in sorted(groups) if fp not in known.fingerprints]
     shards.sort(key=lambda shard: shard.name)
     old = _known(groups, shards, known)
-    findings = Findings(run, tuple(shards), tuple(new), old, tuple(unreadable))
+    findings = Findings(run, tuple(shards), tuple(new), old, tuple(sorted(unreadable)))
     write_findings(findings, out)
     write_text(out / REPORT, night_report(findings))
     return findings
