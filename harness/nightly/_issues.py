@@ -275,11 +275,12 @@ def replay_locally(finding: FindingRecord, entry: Entry, run: RunInfo, findings_
 
 def _replay_download(finding: FindingRecord, run: RunInfo, findings_dir: Path) -> str:
     if run.url is None or run.run_id is None:
-        return replay_command(findings_dir / finding.path)
+        return replay_command(findings_dir / finding.path, finding.executors)
     directory = f"{ARTIFACT}-{run.run_id}"
     download = ["gh", "run", "download", run.run_id, *_repo_flag(run.repository),
                 "--name", ARTIFACT, "--dir", directory]  # fmt: skip
-    return f"{shlex.join(download)} && {replay_command(Path(directory) / finding.path)}"
+    replay = replay_command(Path(directory) / finding.path, finding.executors)
+    return f"{shlex.join(download)} && {replay}"
 
 
 def _keeping_it(finding: FindingRecord, run: RunInfo) -> str:

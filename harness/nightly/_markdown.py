@@ -40,7 +40,7 @@ def cell(text: str) -> str:
 
 def replay_saved_command(finding: FindingRecord) -> str:
     """The command that replays a finding's kept entry from the findings directory."""
-    return replay_command(Path(finding.path))
+    return replay_command(Path(finding.path), finding.executors)
 
 
 # ---------------------------------------------------------------- the night's report

@@ -47,7 +47,7 @@ from txparity.harness.corpus import (
     load_entry,
     save_entry,
 )
-from txparity.harness.differential import Divergence, Runner
+from txparity.harness.differential import Divergence
 from txparity.harness.errors import HarnessError
 from txparity.harness.nightly._errors import NightlyError
 from txparity.harness.nightly._findings import (
@@ -63,7 +63,7 @@ from txparity.harness.nightly._findings import (
     write_text,
 )
 from txparity.harness.nightly._markdown import night_report
-from txparity.harness.options import Command, Options
+from txparity.harness.replay import NeedsExecutor, replay_entry
 from txparity.harness.report import build_report
 from txparity.harness.targets.external import EXTERNAL_PREFIX
 
@@ -248,18 +248,14 @@ def _keep(group: list[_Seen], out: Path) -> FindingRecord:
 
 
 def replay_once(entry: Entry) -> tuple[Replay, str, Divergence | None]:
-    """Run ``entry`` once more on the executors it records, under its equivalence:
-    what it showed, in words, and the divergence to report (None: report what the
-    entry records)."""
-    external = [spec for spec in entry.executors if spec.startswith(EXTERNAL_PREFIX)]
-    if external:
-        return Replay.NOT_RUN, "not replayed: it names an external command", None
-    options = Options.for_command(
-        Command.REPLAY, executors=entry.executors, equivalence=entry.equivalence
-    )
+    """Run ``entry`` once more, by the one rule that decides what a corpus file may
+    run (``replay.replay_entry``, naming no command: a file never chooses one), under
+    its equivalence: what it showed, in words, and the divergence to report (None:
+    report what the entry records)."""
     try:
-        with Runner(entry.executors, options) as runner:
-            found = runner.check(entry.case).divergences
+        found = replay_entry(entry)
+    except NeedsExecutor as missing:
+        return Replay.NOT_RUN, f"not replayed: {missing.reason}", None
     except (ExecutorError, HarnessError) as error:
         return Replay.NOT_RUN, f"not replayed: {error}", None
     same = [d for d in found if d.fingerprint == entry.fingerprint]
