@@ -13,7 +13,13 @@ from typing import Any
 
 from tests import builders
 from tests.builders import Json, burn, deploy
-from txparity.executors.batched import BatchedExecutor, BatchPlan, call_closure, plan_batches
+from txparity.executors.batched import (
+    BatchedExecutor,
+    BatchKeys,
+    BatchPlan,
+    call_closure,
+    plan_batches,
+)
 from txparity.executors.code import parse_code
 from txparity.executors.codec import decode_case
 from txparity.executors.model import (
@@ -25,9 +31,10 @@ from txparity.executors.model import (
 # ---------------------------------------------------------------- helpers
 
 
-def keys(*groups: str) -> list[frozenset[str]]:
-    """``keys("ab", "c")`` is ``[{"a", "b"}, {"c"}]``: one letter, one address."""
-    return [frozenset(group) for group in groups]
+def keys(*groups: str) -> list[BatchKeys]:
+    """``keys("ab", "c")`` is the keys of addresses ``{"a", "b"}``, then ``{"c"}``: one
+    letter, one address, each locked and checked."""
+    return [BatchKeys.of(frozenset(group)) for group in groups]
 
 
 def calls(*callees: str) -> Code:
@@ -117,7 +124,7 @@ def test_plan_locks_the_union_of_a_batch_keys() -> None:
 
 
 def test_transactions_without_keys_never_conflict() -> None:
-    assert plan_batches([frozenset(), frozenset(), frozenset("a")]) == BatchPlan(((0, 1, 2),), 0)
+    assert plan_batches(keys("", "", "a")) == BatchPlan(((0, 1, 2),), 0)
 
 
 # ---------------------------------------------------------------- call_closure
@@ -274,5 +281,5 @@ def test_planned_batches_of_a_decoded_block() -> None:
         transfer_to("x", 0, "a"),  # meets nothing in the open batch (tx 2's)
         burn("a", 1),  # meets tx 3
     ]
-    plan = plan_batches(case_keys(txs, contracts, accounts=("a", "b", "x", "y")))
+    plan = plan_batches([BatchKeys.of(k) for k in case_keys(txs, contracts, ("a", "b", "x", "y"))])
     assert plan == BatchPlan(((0, 1), (2, 3), (4,)), 2)
