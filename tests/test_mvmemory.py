@@ -15,6 +15,7 @@ from txparity.executors.blockstm.mvmemory import (
     Entry,
     Estimate,
     Found,
+    MemoryKey,
     MVMemory,
     NotFound,
     ReadResult,
@@ -129,10 +130,10 @@ class _Recording(MVMemory):
         super().__init__(size)
         self.offered: list[list[Entry]] = []
 
-    def visible_entry(self, entries: Iterator[Entry]) -> ReadResult:
+    def visible_entry(self, key: MemoryKey, entries: Iterator[Entry]) -> ReadResult:
         offered = list(entries)
         self.offered.append(offered)
-        return super().visible_entry(iter(offered))
+        return super().visible_entry(key, iter(offered))
 
 
 def test_visible_entry_is_offered_the_entries_below_the_reader_highest_first() -> None:
