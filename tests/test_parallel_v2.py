@@ -4,7 +4,8 @@ Properties first: blocks drawn by ``tests.v2_blocks`` (destroy, revive and read 
 one block, clones of one contract, ``BALANCEOF`` of the miner and the miner sending
 under ``each_tx``, gas limits cutting mid-block, logs in nested and reverted calls)
 must give, on both executors, both backends, every schedule and several seeds,
-exactly the sequential result. Then hand-made blocks that pin how each executor
+exactly the sequential result; the strategy is checked to reach each new item and
+to expose each version 2 planted bug. Then hand-made blocks that pin how each executor
 keeps its parallelism (statistics) while staying exact: the miner's fees do not
 serialize a block, the gas cut does not send a block to the sequential path, and
 Block-STM keeps the logs of a transaction's last incarnation only.
@@ -19,7 +20,7 @@ from dataclasses import replace
 from functools import partial
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from tests import builders
@@ -28,9 +29,12 @@ from tests.v2_blocks import seeded_v2_case, v2_cases
 from txparity.executors.codec import decode_case
 from txparity.executors.execution import Execution, ExecutionPath, run_case
 from txparity.executors.model import Case, Deploy, FeePayment, Invoke, Status, Transfer
+from txparity.executors.mutants import MUTANTS
 from txparity.executors.registry import CORRECT_PARALLEL, make_executor
 from txparity.executors.sequential import SequentialExecutor
 from txparity.executors.state import BACKENDS
+from txparity.harness.differential import Runner
+from txparity.harness.options import Options
 
 SCHEDULES = ("threads", "seeded", "pct")
 SEEDED_SCHEDULES = ("seeded", "pct")
@@ -155,11 +159,13 @@ def what_happens(case: Case, reference: Execution) -> set[str]:
                 events.add("revival then read")
             case Invoke(contract="factory", entry=0) if applied:
                 events.add("clone")
-            case Invoke(contract="probe", entry=0 | 2) if applied and each_tx:
+            case Invoke(contract="probe") | Invoke(contract="watch", entry=2) if (
+                applied and each_tx
+            ):
                 events.add("miner read under each_tx")
             case Transfer(source="m") if applied and each_tx:
                 events.add("miner sends under each_tx")
-            case Invoke(contract="probe", entry=1) if receipt.status is Status.REVERTED:
+            case Invoke(contract="watch", entry=1) if receipt.status is Status.REVERTED:
                 events.add("logs of a reverted run dropped")
         if isinstance(tx, Invoke) and any(log.address != tx.contract for log in receipt.logs):
             events.add("nested logs")
@@ -170,6 +176,31 @@ def what_happens(case: Case, reference: Execution) -> set[str]:
         if applied and later and all(r is not None for r in later) and "block_full" in later:
             events.add("cut mid-block")
     return events
+
+
+VERSION_2_BUGS = sorted(name for name, bug in MUTANTS.items() if bug.profile == "v2")
+SEARCH = settings(
+    max_examples=400,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.parametrize("mutant", VERSION_2_BUGS)
+def test_the_stress_blocks_expose_each_version_2_planted_bug(mutant: str) -> None:
+    """The strategy stresses what the version 2 planted bugs get wrong: a derandomized
+    search of at most 400 blocks finds one on which each diverges from the
+    reference on the seeded schedule, as the harness's runner sees it."""
+    with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:
+        found = find(
+            v2_cases(),
+            lambda case: bool(runner.check(case, confirm=False).divergences),
+            settings=SEARCH,
+        )
+        assert runner.check(found).divergences
 
 
 # ---------------------------------------------------------------- 2. each_tx fees

@@ -14,9 +14,10 @@ transactions meet on the new items:
   calls its first two clones ``factory.0`` and ``factory.1``, which exist only once
   cloned; entry 3 destroys it, so a later clone may revive a destroyed clone's
   address; transfers may pay those addresses, before or after they are contracts;
-- ``probe`` reads with ``BALANCEOF`` the miner, an account, ``a0.s1`` and
-  ``factory.0`` and logs them; entry 1 logs, calls ``a0.s1`` (which logs) and then
-  reverts, so its logs must vanish; entry 2 logs through a nested call only;
+- ``probe`` logs the miner's TOS balance (``BALANCEOF``) and reads nothing else;
+  ``watch`` logs the balances of an account, ``a0.s1`` and ``factory.0``; its entry
+  1 logs, calls ``a0.s1`` (which logs) and then reverts, so its logs must vanish;
+  its entry 2 logs ``a0.s1``'s values through a nested call, then the miner's;
 - the miner ``m`` is absent from genesis and its reward small: under ``each_tx`` it
   can send (and pass the funds check) only with the fees of earlier transactions;
 - ``gas_limit`` is absent or small enough to cut most blocks mid-way.
@@ -62,20 +63,24 @@ USER: Json = {
     ],
     "1": [["CALL", "factory", 0, 0], ["CALL", "factory", 0, 0], ["ADD"], ["LOG"]],
 }  # fmt: skip
-PROBE: Json = {
+PROBE: Json = {"0": [["BALANCEOF", "m"], ["LOG"]]}
+WATCH: Json = {
     "0": [
-        ["BALANCEOF", "m"], ["LOG"], ["BALANCEOF", "a1"], ["LOG"], ["BALANCEOF", "a0.s1"],
-        ["LOG"], ["BALANCEOF", "factory.0"], ["LOG"],
+        ["BALANCEOF", "a1"], ["LOG"], ["BALANCEOF", "a0.s1"], ["LOG"], ["BALANCEOF", "factory.0"],
+        ["LOG"],
     ],
     "1": [["PUSH", 1], ["LOG"], ["CALL", "a0.s1", 1, 0], ["REVERT"]],
     "2": [["CALL", "a0.s1", 1, 0], ["BALANCEOF", "m"], ["LOG"]],
 }  # fmt: skip
 CONTRACTS: dict[str, Json] = {
-    "a0.s1": REVIVABLE, "factory": FACTORY, "probe": PROBE, "user": USER,
+    "a0.s1": REVIVABLE, "factory": FACTORY, "probe": PROBE, "watch": WATCH, "user": USER,
 }  # fmt: skip
-ENTRIES = {"a0.s1": 4, "factory": 4, "factory.0": 4, "factory.1": 4, "probe": 3, "user": 2}
+ENTRIES = {
+    "a0.s1": 4, "factory": 4, "factory.0": 4, "factory.1": 4, "probe": 1, "watch": 3, "user": 2,
+}  # fmt: skip
 INVOKED = (
-    "a0.s1", "factory", "probe", "a0.s1", "factory", "probe", "user", "factory.0", "factory.1",
+    "a0.s1", "factory", "watch", "a0.s1", "factory", "probe", "watch", "user", "factory.0",
+    "factory.1",
 )  # fmt: skip
 ACCOUNTS = ("a1", "a2", "a3", "a4", "a5", "a6")
 REVIVER = "a0"  # deploys a0.s1 again, and does nothing else
@@ -101,7 +106,7 @@ def build_v2_case(integer: Integer, *, threads: int | None = None) -> Json:
     block: Json = {"miner": MINER, "reward": pick([0, 5, 40]), "txs": []}
     if integer(0, 1):
         block["fee_payment"] = "each_tx"
-    if integer(0, 2) == 0:
+    if integer(0, 1):
         block["gas_limit"] = integer(0, 160)
     document = {
         "format": "txparity.case/2",
@@ -120,7 +125,7 @@ def build_v2_case(integer: Integer, *, threads: int | None = None) -> Json:
 
 
 MIN_TXS = 4  # devnet's parallel threshold
-MAX_TXS = 16  # a block may end a scenario past it: at most 18 transactions
+MAX_TXS = 16  # a block may end a scenario past it: at most 19 transactions
 Step = tuple[str, str | None, int | None]  # kind, and the contract or dest and entry if fixed
 STEPS: tuple[tuple[Step, ...], ...] = (
     *[(("invoke", None, None),)] * 3,
@@ -128,15 +133,23 @@ STEPS: tuple[tuple[Step, ...], ...] = (
     *[(("miner", None, None),)] * 2,
     (("revive", None, None),),
     (("burn", None, None),),
-    # destroy, revive, read: one address over three consecutive transactions
-    (("invoke", "a0.s1", 2), ("revive", None, None), ("invoke", "a0.s1", 1)),
+    # write, destroy, revive, read: one address over four consecutive transactions
+    (
+        ("invoke", "a0.s1", 0),
+        ("invoke", "a0.s1", 2),
+        ("revive", None, None),
+        ("invoke", "a0.s1", 1),
+    ),
     # an account at a clone's address first: the clone there fails (create_failed)
     (("transfer", "factory.0", None), ("invoke", "factory", 0)),
     (("transfer", "factory.1", None), ("invoke", "factory", 0), ("invoke", "factory", 0)),
-    # the miner spends, then its balance is read
+    # a fee is paid, then the miner's balance is read; the miner spends, then is read
+    (("transfer", None, None), ("invoke", "probe", 0)),
     (("miner", None, None), ("invoke", "probe", 0)),
     # clones made and called from another contract, their logs nested
     (("invoke", "user", 1), ("invoke", "user", 0)),
+    # one creator's nonce read and written by every transaction: aborts, gas to cut
+    (("invoke", "factory", 0),) * 3,
 )
 """What one step of a block adds: mostly one transaction of a kind, sometimes a short
 scenario of the new items that random order would rarely line up."""
