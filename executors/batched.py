@@ -55,13 +55,13 @@ Version 2 (SPEC 10), case by case, and why each is exact:
   ``creates:c.*`` (``BatchKeys``).
 - ``fee_payment: each_tx``. Every included transaction credits the miner right
   after itself, and a transaction that reads the miner's TOS balance must see every
-  earlier fee. Fees stay deltas: every transaction locks the key ``fees``, and only
-  one whose keys hold the miner (it may read or write the miner's balance) checks
-  it, so it closes a non-empty batch and is the first of the next, whose snapshot
-  holds every earlier fee. Each batch's fee total is credited right after its write
-  sets; that equals a credit after each transaction because no other transaction of
-  the batch reads or writes the miner's TOS balance (it would hold the miner as a
-  key and check ``fees``).
+  earlier fee. Fees stay deltas: every transaction locks the pseudo-key
+  ``FEES_KEY``, and only one whose keys hold the miner (it may read or write the
+  miner's balance) checks it, so it closes a non-empty batch and is the first of
+  the next, whose snapshot holds every earlier fee. Each batch's fee total is
+  credited right after its write sets; that equals a credit after each transaction
+  because no other transaction of the batch reads or writes the miner's TOS
+  balance (it would hold the miner as a key and check ``FEES_KEY``).
 - ``gas_limit``. No transaction's result depends on a later one, so the plan
   ignores gas and the cut is applied when committing, in block order: the block's
   gas is summed over the committed transactions; once ``is_block_full``, every
@@ -123,10 +123,10 @@ __all__ = [
     "plan_batches",
 ]
 
-FEES_KEY = "fees"
+FEES_KEY = "fees:each_tx"
 """Locked by every transaction of an ``each_tx`` block, checked by those that must
-see every earlier fee. Not an address: ``:`` and the empty prefix keep pseudo-keys
-apart from the address grammar too (``creates:``, ``names:``)."""
+see every earlier fee. Pseudo-keys hold a ``:``, which no address does (SPEC 1), so
+they never meet an address (``creates:``, ``names:`` too)."""
 
 
 def created_in(creator: str) -> str:
