@@ -180,7 +180,7 @@ def what_happens(case: Case, reference: Execution) -> set[str]:
 
 VERSION_2_BUGS = sorted(name for name, bug in MUTANTS.items() if bug.profile == "v2")
 SEARCH = settings(
-    max_examples=400,
+    max_examples=1000,
     derandomize=True,
     database=None,
     deadline=None,
@@ -192,8 +192,10 @@ SEARCH = settings(
 @pytest.mark.parametrize("mutant", VERSION_2_BUGS)
 def test_the_stress_blocks_expose_each_version_2_planted_bug(mutant: str) -> None:
     """The strategy stresses what the version 2 planted bugs get wrong: a derandomized
-    search of at most 400 blocks finds one on which each diverges from the
-    reference on the seeded schedule, as the harness's runner sees it."""
+    search of at most 1000 blocks finds one on which each diverges from the
+    reference on the seeded schedule, as the harness's runner sees it. (Each was
+    found within the first 250 when this was written; the margin is for Hypothesis,
+    whose draws also depend on the constants of the modules imported so far.)"""
     with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:
         found = find(
             v2_cases(),

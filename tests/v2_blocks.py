@@ -20,7 +20,8 @@ transactions meet on the new items:
   its entry 2 logs ``a0.s1``'s values through a nested call, then the miner's;
 - the miner ``m`` is absent from genesis and its reward small: under ``each_tx`` it
   can send (and pass the funds check) only with the fees of earlier transactions;
-- ``gas_limit`` is absent or small enough to cut most blocks mid-way.
+- ``gas_limit`` is absent, or set where the reference's gas reaches it at about a
+  drawn transaction, so that the cut falls mid-block.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from hypothesis import strategies as st
 
 from tests.builders import Json, account
 from txparity.executors.codec import decode_case
+from txparity.executors.execution import Execution, run_case
 from txparity.executors.model import Case, NonceKey
-from txparity.executors.sequential import execute_sequentially
+from txparity.executors.sequential import SequentialExecutor, execute_sequentially
 from txparity.executors.state.base import genesis_write_set
 from txparity.executors.state.memory import MemoryState
 
@@ -84,6 +86,7 @@ INVOKED = (
 )  # fmt: skip
 ACCOUNTS = ("a1", "a2", "a3", "a4", "a5", "a6")
 REVIVER = "a0"  # deploys a0.s1 again, and does nothing else
+PROBER = "a7"  # invokes probe, and does nothing else: its reads of the miner meet no one
 MINER = "m"
 
 
@@ -97,7 +100,8 @@ def build_v2_case(integer: Integer, *, threads: int | None = None) -> Json:
         return integer(0, 99) >= 100 - percent
 
     accounts = {
-        name: account(TOS=integer(0, 200) if rarely(20) else 1000) for name in (REVIVER, *ACCOUNTS)
+        name: account(TOS=integer(0, 200) if rarely(20) else 1000)
+        for name in (REVIVER, PROBER, *ACCOUNTS)
     }
     contracts = {
         name: {"code": code, "balances": {"TOS": 30} if name == "a0.s1" else {}, "storage": {}}
@@ -106,22 +110,32 @@ def build_v2_case(integer: Integer, *, threads: int | None = None) -> Json:
     block: Json = {"miner": MINER, "reward": pick([0, 5, 40]), "txs": []}
     if integer(0, 1):
         block["fee_payment"] = "each_tx"
-    if integer(0, 1):
-        block["gas_limit"] = integer(0, 160)
+    limited = integer(0, 1)
     document = {
         "format": "txparity.case/2",
         "genesis": {"accounts": accounts, "contracts": contracts},
         "block": block,
         "config": {
             "network": "devnet",
-            "threads": threads if threads is not None else integer(1, 4),
+            "threads": threads if threads is not None else pick([4, 3, 2, 1]),
             "schedule_seed": integer(0, 2**32),
         },
     }
     while len(block["txs"]) < MIN_TXS or (len(block["txs"]) < MAX_TXS and integer(0, 5)):
         for step in pick(STEPS):
             block["txs"].append(_transaction(integer, pick, rarely, document, *step))
+    if limited:
+        block["gas_limit"] = _limit_near(document, integer(0, len(block["txs"]) - 1), integer)
     return document
+
+
+def _limit_near(document: Json, cut: int, integer: Integer) -> int:
+    """A gas limit the block reaches or crosses at about transaction ``cut``: the gas
+    the reference's transactions up to it use, less up to 10, so that cuts fall
+    mid-block, at a transaction, whatever the block's gas. (The nonces were drawn
+    without a limit, which changes nothing before the cut.)"""
+    receipts = _reference(document).receipts
+    return max(0, sum(receipt.gas_used for receipt in receipts[: cut + 1]) - integer(0, 10))
 
 
 MIN_TXS = 4  # devnet's parallel threshold
@@ -167,7 +181,11 @@ def _transaction(
     """One more transaction of ``kind`` for ``document``'s block (its contract or dest
     ``target`` and ``entry`` drawn unless given); its nonce is mostly the source's
     nonce after the transactions before it, as the reference leaves it."""
-    source = MINER if kind == "miner" else (REVIVER if kind == "revive" else pick(ACCOUNTS))
+    contract = (target or pick(INVOKED)) if kind == "invoke" else None
+    if contract == "probe":
+        source = PROBER
+    else:
+        source = MINER if kind == "miner" else (REVIVER if kind == "revive" else pick(ACCOUNTS))
     body: Json
     if kind in ("transfer", "miner"):
         dest = target or pick(["a1", "a2", "n0", "factory.0", "factory.1", "a0.s1", MINER, "a3"])
@@ -178,7 +196,7 @@ def _transaction(
     elif kind == "revive":
         body = {"kind": "deploy", "code": REVIVABLE, "salt": 1}
     else:
-        contract = target or pick(INVOKED)
+        assert contract is not None
         deposits = {"TOS": integer(1, 20)} if rarely(30) else {}
         body = {
             "kind": "invoke",
@@ -200,6 +218,10 @@ def _nonce_after(document: Json, source: str) -> int:
     execute_sequentially(state, case)
     nonce = state.read(NonceKey(source))
     return nonce if isinstance(nonce, int) else 0
+
+
+def _reference(document: Json) -> Execution:
+    return run_case(SequentialExecutor(), decode_case(json.dumps(document)), "memory")
 
 
 @st.composite
