@@ -63,7 +63,7 @@ from txparity.executors.schedule import Schedule
 from txparity.executors.state import State
 from txparity.executors.view import StateView
 
-__all__ = ["BlockStmExecutor", "IncarnationView", "Kept"]
+__all__ = ["BlockStmExecutor", "IncarnationView", "Kept", "miner_balance_key"]
 
 
 class _Suspend(Exception):
