@@ -30,6 +30,10 @@ EXECUTORS = (
     "batched@sqlite/seeded",
     "blockstm@memory/seeded",
     "blockstm@sqlite/seeded",
+    "rwlock@memory/seeded",
+    "rwlock@sqlite/seeded",
+    "sharded@memory/seeded",
+    "sharded@sqlite/seeded",
 )
 
 

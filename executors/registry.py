@@ -17,8 +17,10 @@ from txparity.executors.errors import require_known
 from txparity.executors.execution import Executor
 from txparity.executors.mutants import MUTANTS
 from txparity.executors.parallel import DEFAULT_WATCHDOG_S
+from txparity.executors.rwlock import RwLockExecutor
 from txparity.executors.schedule import check_schedule
 from txparity.executors.sequential import SequentialExecutor
+from txparity.executors.sharded import ShardedExecutor
 from txparity.executors.state import check_backend
 
 __all__ = [
@@ -36,9 +38,11 @@ EXECUTORS: dict[str, Factory] = {
     "sequential": lambda schedule, watchdog_s: SequentialExecutor(),
     "batched": BatchedExecutor,
     "blockstm": BlockStmExecutor,
+    "rwlock": RwLockExecutor,
+    "sharded": ShardedExecutor,
 }
 EXECUTORS.update(MUTANTS)
-CORRECT_PARALLEL = ("batched", "blockstm")
+CORRECT_PARALLEL = ("batched", "blockstm", "rwlock", "sharded")
 
 
 @dataclass(frozen=True, slots=True)
