@@ -143,7 +143,7 @@ class _Round:
         self.storage = storage
         self.schedule = schedule
         self.fee_key = miner_fee_key(context)
-        self.counts = dict.fromkeys(("runs", "discarded", "waits", "unannounced"), 0)
+        self.counts = dict.fromkeys(("runs", "waits", "unannounced"), 0)
         self._counts_lock = threading.Lock()
 
     def count(self, what: str) -> None:
@@ -193,7 +193,6 @@ class _Round:
         with self.table.lock:
             if tx >= self.table.cut:
                 self.table.give_back(tx)
-                self.count("discarded")
             else:
                 self._check_writes(tx, view, outcome)
                 self.table.finish(tx, outcome)
@@ -202,7 +201,6 @@ class _Round:
     def _discard(self, tx: int) -> None:
         with self.table.lock:
             self.table.give_back(tx)
-        self.count("discarded")
         self.schedule.notify()
 
     def _check_writes(self, tx: int, view: LockedView, outcome: Outcome) -> None:
@@ -324,13 +322,16 @@ class RwLockExecutor(ParallelExecutor):
         table = LockTable(first, prediction.in_order())
         run = _Round(self, txs, context, table, storage, schedule)
         schedule.run([run.worker] * workers)
+        result = run.result()
         tally.rounds += 1
         tally.tasks += workers
         tally.runs += run.counts["runs"]
-        tally.discarded += run.counts["discarded"]
+        # Every run that neither stands nor stopped to wait was discarded past the cut,
+        # in flight or finished.
+        tally.discarded += run.counts["runs"] - run.counts["waits"] - len(result.outcomes)
         tally.waits += run.counts["waits"]
         tally.unannounced += run.counts["unannounced"]
-        return run.result()
+        return result
 
     def _commit(
         self, result: RoundResult, context: BlockContext, state: State, tally: _Tally,
