@@ -34,6 +34,8 @@ EXECUTORS = (
     "rwlock@sqlite/seeded",
     "sharded@memory/seeded",
     "sharded@sqlite/seeded",
+    "predictive@memory/seeded",
+    "predictive@sqlite/seeded",
 )
 
 

@@ -17,6 +17,7 @@ from txparity.executors.errors import require_known
 from txparity.executors.execution import Executor
 from txparity.executors.mutants import MUTANTS
 from txparity.executors.parallel import DEFAULT_WATCHDOG_S
+from txparity.executors.predictive import PredictiveExecutor
 from txparity.executors.rwlock import RwLockExecutor
 from txparity.executors.schedule import check_schedule
 from txparity.executors.sequential import SequentialExecutor
@@ -40,9 +41,10 @@ EXECUTORS: dict[str, Factory] = {
     "blockstm": BlockStmExecutor,
     "rwlock": RwLockExecutor,
     "sharded": ShardedExecutor,
+    "predictive": PredictiveExecutor,
 }
 EXECUTORS.update(MUTANTS)
-CORRECT_PARALLEL = ("batched", "blockstm", "rwlock", "sharded")
+CORRECT_PARALLEL = ("batched", "blockstm", "rwlock", "sharded", "predictive")
 
 
 @dataclass(frozen=True, slots=True)

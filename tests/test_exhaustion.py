@@ -195,7 +195,7 @@ def test_check_of_ten_million_threads_agrees(tmp_path: Path) -> None:
     path = tmp_path / "threads.json"
     path.write_text(json.dumps(document["case"] | {"config": {"threads": 10**7}}))
     done = txparity("check", path)
-    assert (done.returncode, done.stdout) == (0, "agree: 16 executor(s), 48 run(s)\n")
+    assert (done.returncode, done.stdout) == (0, "agree: 20 executor(s), 60 run(s)\n")
 
 
 # ---------------------------------------------------------------- standard input

@@ -285,7 +285,7 @@ TESTED = {
     "blockstm-aborted-gas",
 }
 # The planted bugs of the roadmap's executors have their cases beside the executors'
-# own tests, in test_rwlock.py and test_sharded.py.
+# own tests, in test_rwlock.py, test_sharded.py and test_predictive.py.
 TESTED |= {
     "rwlock-blind-upgrade",
     "rwlock-callee-slots",
@@ -293,6 +293,7 @@ TESTED |= {
     "sharded-half-abort",
     "sharded-cross-last",
     "sharded-stale-map",
+    "predictive-trusted-prediction",
 }
 
 

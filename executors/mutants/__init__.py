@@ -32,6 +32,7 @@ from txparity.executors.mutants.stale_clone_nonce import StaleCloneNonceBlockStm
 from txparity.executors.mutants.stale_map import StaleMapSharded
 from txparity.executors.mutants.stale_miner import StaleMinerBatched
 from txparity.executors.mutants.stale_read import StaleReadBlockStm
+from txparity.executors.mutants.trusted_prediction import TrustedPredictionPredictive
 from txparity.executors.mutants.trusted_reads import TrustedReadsRwLock
 
 __all__ = ["MUTANTS", "PlantedBug"]
@@ -56,12 +57,13 @@ MUTANTS: dict[str, type[PlantedBug]] = {
         AbsoluteFeeBlockStm,
         StaleCloneNonceBlockStm,
         AbortedGasBlockStm,
-        # the roadmap's designs: read/write locks and shards
+        # the roadmap's designs: read/write locks, shards, learned prediction
         BlindUpgradeRwLock,
         CalleeSlotsRwLock,
         TrustedReadsRwLock,
         HalfAbortSharded,
         CrossLastSharded,
         StaleMapSharded,
+        TrustedPredictionPredictive,
     )
 }
