@@ -10,6 +10,7 @@ virtual environment.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ from pathlib import Path
 import txparity.harness
 
 ROOT = Path(__file__).parent.parent
+PACKAGE_SOURCES = ("pyproject.toml", "README.md", "txparity", "harness", "executors")
 
 OWN_PACKAGES_TEST = """
 import os
@@ -53,6 +55,18 @@ def scratch_project(root: Path) -> Path:
     return root
 
 
+def source_copy(target: Path) -> Path:
+    """What a source distribution of txparity holds, copied (links as links)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in PACKAGE_SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, target / name, symlinks=True, ignore=ignore)
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
 def run_pytest(python: Path | str, project: Path, txparity_dir: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST"))}
     done = subprocess.run(
@@ -76,8 +90,9 @@ def test_the_wheel_holds_txparity_alone_and_works_from_a_fresh_environment(
     """Builds the wheel and installs it, with its dependencies, into a new virtual
     environment (about 25 s): the layout users get from ``pip install``."""
     dist = tmp_path / "dist"
+    source = source_copy(tmp_path / "source")  # setuptools builds in the tree it is given
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(dist)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(source), "-w", str(dist)],
         check=True, capture_output=True, timeout=600,
     )  # fmt: skip
     [wheel] = dist.glob("txparity-*.whl")
