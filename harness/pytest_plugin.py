@@ -1,11 +1,24 @@
-"""A pytest plugin: every counterexample in the corpus is a regression test.
+"""A pytest plugin: the counterexamples a project keeps are regression tests.
 
-Installed with txparity (entry point ``pytest11``), it collects each ``*.json``
-file under the directories named by the ``txparity_corpus`` ini option (default
-``corpus``, relative to the rootdir) as one test item, which replays the
-counterexample on the executors it records and fails while any still diverges.
-A failure names the file and the one command that replays it. Files elsewhere are
-never touched, so the plugin is inert in projects without a corpus.
+Installed with txparity (entry point ``pytest11``), it loads in every pytest session
+of every environment txparity is installed in, so it stays out of the way until a
+project asks for it:
+
+- ``txparity_corpus`` (ini option: directories, relative to the rootdir) names the
+  corpus. Each ``*.json`` file under them is collected as one test item, which
+  replays the counterexample on the executors it records and fails while any still
+  diverges; a failure names the file and the one command that replays it. Without
+  the option nothing is collected: another project's ``corpus/`` folder is its own.
+  (txparity's own ``pyproject.toml`` names ``corpus``.)
+- ``--txparity-profile NAME`` or ``$TXPARITY_PROFILE`` loads one of txparity's
+  Hypothesis settings profiles (``dev``, ``ci``, ``nightly``: see
+  ``harness.hypothesis_profiles``) for the session; the flag wins. With neither,
+  Hypothesis' settings are left alone.
+
+Until it has something to do (a corpus file to replay, a profile to load, a
+property test calling ``assert_agree``) it imports no executor code, nor
+Hypothesis, deepdiff or sqlite-utils: a session that uses none of it pays only for
+this module.
 
 ``assert_agree`` is the assertion for property tests: on a divergence it saves the
 counterexample (under ``$TXPARITY_FAILURES``, default ``.txparity/failures``) and
@@ -17,25 +30,22 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from txparity.executors.errors import ExecutorError
-from txparity.executors.model import Case
-from txparity.harness.corpus import (
-    CorpusError,
-    entry_of,
-    load_entry,
-    replay_command,
-    replay_entry,
-    save_entry,
-    shrink_command,
-)
-from txparity.harness.differential import Runner
 from txparity.harness.errors import HarnessError
-from txparity.harness.options import CORPUS
+from txparity.harness.hypothesis_profiles import PROFILE_NAMES, PROFILE_VARIABLE
+
+if TYPE_CHECKING:
+    from txparity.executors.model import Case
+    from txparity.harness.differential import Runner
 
 __all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir"]
+
+CORPUS_INI = "txparity_corpus"
+PROFILE_FLAG = "--txparity-profile"
+_CORPUS_ROOTS = pytest.StashKey[tuple[Path, ...]]()
 
 
 def failures_dir() -> Path:
@@ -45,6 +55,8 @@ def failures_dir() -> Path:
 
 def assert_agree(case: Case, runner: Runner) -> None:
     """Fail, with a saved and replayable counterexample, if any target diverges."""
+    from txparity.harness.corpus import entry_of, replay_command, save_entry, shrink_command
+
     divergences = runner.check(case).divergences
     if not divergences:
         return
@@ -59,20 +71,61 @@ def assert_agree(case: Case, runner: Runner) -> None:
     )
 
 
+# ---------------------------------------------------------------- configuration
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
-        "txparity_corpus",
-        "directories (relative to the rootdir) whose JSON files are replayed as tests",
+        CORPUS_INI,
+        "directories (relative to the rootdir) whose JSON files txparity replays as tests; "
+        "none by default",
         type="linelist",
-        default=[str(CORPUS.default)],
+        default=[],
+    )
+    parser.getgroup("txparity").addoption(
+        PROFILE_FLAG,
+        metavar="NAME",
+        default=None,
+        help=f"load txparity's Hypothesis settings profile NAME ({', '.join(PROFILE_NAMES)}); "
+        f"default ${PROFILE_VARIABLE}, else Hypothesis' settings are left alone",
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_CORPUS_ROOTS] = tuple(
+        config.rootpath / name for name in config.getini(CORPUS_INI)
+    )
+    profile = config.getoption(PROFILE_FLAG) or os.environ.get(PROFILE_VARIABLE)
+    if profile:
+        _load_profile(profile)
+
+
+def _load_profile(name: str) -> None:
+    from hypothesis.errors import InvalidArgument
+
+    from txparity.harness.hypothesis_profiles import load_settings_profile
+
+    try:
+        load_settings_profile(name)
+    except InvalidArgument:
+        raise pytest.UsageError(
+            f"txparity: no Hypothesis settings profile {name!r} "
+            f"(txparity's are {', '.join(PROFILE_NAMES)})"
+        ) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    profile = config.getoption(PROFILE_FLAG) or os.environ.get(PROFILE_VARIABLE)
+    return f"txparity: Hypothesis profile {profile}" if profile else None
+
+
+# ---------------------------------------------------------------- the corpus
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
-    if file_path.suffix != ".json" or file_path.name.startswith(".tmp-"):
+    roots = parent.config.stash.get(_CORPUS_ROOTS, ())
+    if not roots or file_path.suffix != ".json" or file_path.name.startswith(".tmp-"):
         return None
-    config = parent.config
-    roots = [config.rootpath / name for name in config.getini("txparity_corpus")]
     if not any(file_path.is_relative_to(root) for root in roots):
         return None
     return CorpusFile.from_parent(parent, path=file_path)
@@ -89,6 +142,10 @@ class CorpusReplayFailure(HarnessError):
 
 class CorpusItem(pytest.Item):
     def runtest(self) -> None:
+        # Imported here: collecting a corpus must not load the executors.
+        from txparity.executors.errors import ExecutorError
+        from txparity.harness.corpus import CorpusError, load_entry, replay_entry
+
         try:
             entry = load_entry(self.path)
         except CorpusError as error:
@@ -108,6 +165,8 @@ class CorpusItem(pytest.Item):
         excinfo: pytest.ExceptionInfo[BaseException],
         style: object = None,
     ) -> str:
+        from txparity.harness.corpus import replay_command
+
         if isinstance(excinfo.value, CorpusReplayFailure):
             return f"{excinfo.value}\n  file: {self.path}\n  replay: {replay_command(self.path)}"
         return str(super().repr_failure(excinfo))

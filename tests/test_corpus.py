@@ -413,9 +413,12 @@ def test_replay_an_agreeing_entry() -> None:
 # ---------------------------------------------------------------- the pytest plugin
 
 
-def make_project(pytester: pytest.Pytester, corpus: str = "corpus", ini: str = "") -> Json:
+def make_project(
+    pytester: pytest.Pytester, corpus: str = "corpus", ini: str = 'txparity_corpus = ["corpus"]\n'
+) -> Json:
     """A project with one still-diverging entry and one agreeing entry under
-    ``corpus``, and a diverging entry in two places outside it."""
+    ``corpus`` (which ``ini`` configures), and a diverging entry in two places
+    outside it."""
     pytester.makepyprojecttoml(f"[tool.pytest.ini_options]\n{ini}")
     root = pytester.path
     paths = {
@@ -478,7 +481,7 @@ def test_plugin_reads_the_corpus_option(pytester: pytest.Pytester) -> None:
 
 
 def test_plugin_reports_an_unreadable_file(pytester: pytest.Pytester) -> None:
-    pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\ntxparity_corpus = ["corpus"]\n')
     broken = pytester.path / "corpus" / "broken.json"
     broken.parent.mkdir()
     broken.write_text("{not json")
