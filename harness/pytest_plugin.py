@@ -39,9 +39,10 @@ from txparity.harness.hypothesis_profiles import PROFILE_NAMES, PROFILE_VARIABLE
 
 if TYPE_CHECKING:
     from txparity.executors.model import Case
+    from txparity.harness.corpus import Entry
     from txparity.harness.differential import Runner
 
-__all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir"]
+__all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir", "keep_smallest"]
 
 CORPUS_INI = "txparity_corpus"
 PROFILE_FLAG = "--txparity-profile"
@@ -54,21 +55,72 @@ def failures_dir() -> Path:
 
 
 def assert_agree(case: Case, runner: Runner) -> None:
-    """Fail, with a saved and replayable counterexample, if any target diverges."""
-    from txparity.harness.corpus import entry_of, replay_command, save_entry, shrink_command
+    """Fail, with a saved and replayable counterexample, if any target diverges.
+
+    One file is kept per fingerprint: the smallest case seen, as the shrinker
+    measures size. While Hypothesis shrinks, every failing example it tries comes
+    here; each smaller one replaces the file, and the others are not saved."""
+    from txparity.harness.corpus import entry_of, replay_command, shrink_command
 
     divergences = runner.check(case).divergences
     if not divergences:
         return
     first = divergences[0]
     entry = entry_of(first, False, runner.options.equivalence)
-    path = save_entry(entry, failures_dir())
+    path, saved = keep_smallest(entry, failures_dir())
+    kept = "saved" if saved else "kept"
+    reason = "" if saved else " (a smaller case of this fingerprint; this one is not saved)"
     raise AssertionError(
         f"{first.executor} diverges ({first.kind}): {first.detail}\n"
-        f"  saved: {path}\n"
+        f"  {kept}: {path}{reason}\n"
         f"  replay: {replay_command(path)}\n"
         f"  shrink: {shrink_command(path, entry.executors)}"
     )
+
+
+def keep_smallest(entry: Entry, failures: Path) -> tuple[Path, bool]:
+    """Keep ``entry`` under ``failures`` if it is the smallest case of its fingerprint
+    there; return the path of the smallest, and whether it is ``entry``'s.
+
+    Lock-free and safe across processes (xdist workers): a file is written whole
+    (``save_entry``: write, then rename) and only then are the larger ones of the
+    fingerprint removed, by whoever sees them beside a smaller one. Whatever the
+    interleaving, the smallest is never removed and the last to prune leaves one.
+    Files that cannot be read are left alone."""
+    from txparity.harness.corpus import save_entry
+
+    smallest = _smallest(failures / entry.fingerprint)
+    if smallest is not None and smallest[0] <= _size(entry.case):
+        return smallest[1], False
+    path = save_entry(entry, failures)
+    smallest = _smallest(path.parent, prune=True)
+    if smallest is None:  # every file, ours too, was removed or made unreadable meanwhile
+        return path, False
+    return smallest[1], smallest[1] == path
+
+
+def _smallest(directory: Path, prune: bool = False) -> tuple[tuple[int, ...], Path] | None:
+    """The smallest readable entry in ``directory`` with its size (ties: by name);
+    with ``prune``, remove the other readable entries."""
+    from txparity.harness.corpus import CorpusError, corpus_files, load_entry
+
+    sized = []
+    for path in corpus_files([directory]) if directory.is_dir() else ():
+        try:
+            sized.append((_size(load_entry(path).case), path))
+        except CorpusError:  # unreadable, or removed meanwhile by another process
+            continue
+    sized.sort()
+    for _, larger in sized[1:] if prune else ():
+        larger.unlink(missing_ok=True)
+    return sized[0] if sized else None
+
+
+def _size(case: Case) -> tuple[int, ...]:
+    from txparity.executors.shapes import encode_case
+    from txparity.harness.candidates import size
+
+    return size(encode_case(case))
 
 
 # ---------------------------------------------------------------- configuration

@@ -1,16 +1,28 @@
 """The pytest plugin in projects other than txparity: it collects only the corpus a
 project configured, imports nothing heavy until it has work, and loads txparity's
-Hypothesis profiles when asked. Every project here is a scratch project run in a
-pytest subprocess, as the installed plugin sees it. (The corpus replay items
-themselves are tested in ``test_corpus.py``.)
+Hypothesis profiles when asked; ``assert_agree`` keeps one counterexample per
+fingerprint, the smallest; and the worked example of ``examples/pytest`` passes on
+its executor and fails, with one saved file, on its planted bug. Projects are
+scratch projects run in a pytest subprocess, as the installed plugin sees them.
+(The corpus replay items themselves are tested in ``test_corpus.py``.)
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import threading
 from pathlib import Path
 
 import pytest
+
+from tests.builders import account, transfer
+from txparity.executors.codec import decode_case
+from txparity.executors.model import Case
+from txparity.harness.corpus import Entry, entry_of, load_entry, replay_entry
+from txparity.harness.differential import Equivalence, Runner
+from txparity.harness.pytest_plugin import assert_agree, keep_smallest
 
 pytest_plugins = ["pytester"]
 
@@ -140,3 +152,108 @@ def test_the_header_names_the_profile(pytester: pytest.Pytester) -> None:
 def test_txparity_configures_its_own_corpus() -> None:
     pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
     assert 'txparity_corpus = ["corpus"]' in pyproject.splitlines()
+
+
+# ---------------------------------------------------------------- assert_agree
+
+NO_SENDER_DEBIT = "batched-no-sender-debit@memory/seeded"
+
+
+def pays(times: int) -> Case:
+    """``a`` pays ``b`` 10, ``times`` times: the planted bug never debits ``a``, with
+    the same fingerprint whatever ``times`` (4 and more: devnet's threshold)."""
+    document = {
+        "format": "txparity.case/1",
+        "genesis": {"accounts": {"a": account(TOS=100)}, "contracts": {}},
+        "block": {"miner": "m", "reward": 0, "txs": [transfer("a", n, "b", 10)
+                                                     for n in range(times)]},
+    }  # fmt: skip
+    return decode_case(json.dumps(document))
+
+
+def failure(runner: Runner, case: Case) -> list[str]:
+    with pytest.raises(AssertionError) as raised:
+        assert_agree(case, runner)
+    return str(raised.value).splitlines()
+
+
+def saved_files(failures: Path) -> list[Path]:
+    return sorted(path for path in failures.rglob("*") if path.is_file())
+
+
+def test_assert_agree_keeps_the_smallest_case_of_a_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TXPARITY_FAILURES", str(tmp_path))
+    with Runner([NO_SENDER_DEBIT]) as runner:
+        five = failure(runner, pays(5))
+        [first] = saved_files(tmp_path)
+        assert five[1] == f"  saved: {first}"
+        six = failure(runner, pays(6))  # larger: the five stays
+        assert six[1] == (
+            f"  kept: {first} (a smaller case of this fingerprint; this one is not saved)"
+        )
+        assert six[2] == f"  replay: txparity replay {first}"
+        four = failure(runner, pays(4))  # smaller: it replaces the five
+        [smallest] = saved_files(tmp_path)
+    assert four[1] == f"  saved: {smallest}"
+    assert smallest != first and smallest.parent == first.parent
+    assert load_entry(smallest).case == pays(4)
+
+
+def test_concurrent_savers_leave_exactly_the_smallest(tmp_path: Path) -> None:
+    """Threads saving cases of one fingerprint at the same moment, in every order:
+    one file is left, the smallest, whatever the interleaving."""
+    with Runner([NO_SENDER_DEBIT]) as runner:
+        entries = [
+            entry_of(runner.check(pays(times)).divergences[0], False, Equivalence.STRICT)
+            for times in (7, 4, 6, 5, 8)
+        ]
+    for round_number in range(5):
+        failures = tmp_path / str(round_number)
+        start = threading.Barrier(len(entries))
+
+        def save(entry: Entry, failures: Path = failures, start: threading.Barrier = start) -> None:
+            start.wait()
+            keep_smallest(entry, failures)
+
+        threads = [threading.Thread(target=save, args=(entry,)) for entry in entries]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        [kept] = saved_files(failures)
+        assert load_entry(kept).case == pays(4)
+
+
+# ---------------------------------------------------------------- the worked example
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "pytest"
+
+
+def run_example(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """``examples/pytest`` as a project of its own, run by pytest with a fixed seed."""
+    for name in ("pyproject.toml", "conftest.py", "executor.py", "test_executor.py"):
+        shutil.copy(EXAMPLE / name, pytester.path / name)
+    return pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--txparity-profile", "dev", "--hypothesis-seed=0", *args
+    )
+
+
+def test_the_worked_example_passes_on_the_correct_executor(pytester: pytest.Pytester) -> None:
+    run_example(pytester).assert_outcomes(passed=1)
+    assert not (pytester.path / ".txparity").exists()
+
+
+def test_the_worked_example_fails_on_the_planted_bug_with_one_saved_file(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run_example(pytester, "--planted-bug")
+    result.assert_outcomes(failed=1)
+    [saved] = saved_files(pytester.path / ".txparity" / "failures")
+    where = saved.relative_to(pytester.path)
+    result.stdout.re_match_lines([rf"E +(saved|kept): {re.escape(str(where))}\b.*"])
+    entry = load_entry(saved)
+    assert entry.executors[0].endswith("executor.py --planted-bug")
+    assert entry.detail.startswith("1 state item(s) differ")
+    assert replay_entry(entry) != []  # the file reproduces the failure
