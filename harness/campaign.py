@@ -61,6 +61,7 @@ from txparity.harness.differential import Divergence, Runner, Tally
 from txparity.harness.errors import HarnessError
 from txparity.harness.options import Options
 from txparity.harness.strategies import cases
+from txparity.harness.targets import target_spec
 
 __all__ = [
     "CampaignError",
@@ -278,8 +279,8 @@ class _Collector:
         self.started = started
         self.options = options
         self.summary.seed = options.seed
-        for spec in options.executors:
-            self.summary.executors[spec] = Tally()
+        for spec in options.executors:  # as the targets will report them
+            self.summary.executors[target_spec(spec)] = Tally()
 
     def apply(self, event: Event) -> None:
         kind, payload = event
