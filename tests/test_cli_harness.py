@@ -405,7 +405,6 @@ BAD_INPUT = [
         ["check", SIMPLE_ARG, "--equivalence", "loose"], "", "invalid choice: 'loose'",
         id="check-unknown-equivalence",
     ),
-    pytest.param([], "", "the following arguments are required: command", id="no-command"),
     # durations that are not a positive, finite number of seconds
     pytest.param([*FUZZ, "--seconds", "-1"], "", "argument --seconds: must be a finite number "
                  "of seconds >= 0: -1", id="fuzz-negative-seconds"),

@@ -20,7 +20,7 @@ from pathlib import Path
 import txparity.harness
 
 ROOT = Path(__file__).parent.parent
-PACKAGE_SOURCES = ("pyproject.toml", "README.md", "txparity", "harness", "executors")
+PACKAGE_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "txparity", "harness", "executors")
 
 OWN_PACKAGES_TEST = """
 import os
@@ -101,6 +101,7 @@ def test_the_wheel_holds_txparity_alone_and_works_from_a_fresh_environment(
     assert {top for top in tops if not top.endswith(".dist-info")} == {"txparity"}
     shipped = {"txparity/py.typed", "txparity/harness/report.py", "txparity/executors/rules.py"}
     assert shipped <= set(names)
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=600)
     python = venv / "bin" / "python"
@@ -116,3 +117,32 @@ def test_the_wheel_holds_txparity_alone_and_works_from_a_fresh_environment(
     )  # fmt: skip
     project = scratch_project(tmp_path / "project")
     assert "1 passed" in run_pytest(python, project, site / "txparity")
+    revealed = downstream_types(python, project)
+    assert revealed.endswith(CASES_TYPE) and "Any" not in revealed, revealed
+
+
+DOWNSTREAM = """
+from txparity.harness.strategies import cases
+
+reveal_type(cases)
+"""
+# What mypy shows when it reads txparity's annotations; without py.typed it would
+# refuse the import (strict mode), or see Any.
+CASES_TYPE = (
+    "txparity.harness.strategies._knobs.Knobs =) -> "
+    'hypothesis.strategies._internal.strategies.SearchStrategy[txparity.executors.model.Case]"'
+)
+
+
+def downstream_types(python: Path, project: Path) -> str:
+    """What ``mypy --strict`` sees of ``cases`` in a project using the installed
+    package (found through ``py.typed``, by the project's interpreter)."""
+    (project / "uses_cases.py").write_text(DOWNSTREAM)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+         "--python-executable", str(python), "uses_cases.py"],
+        cwd=project, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    [note] = [line for line in done.stdout.splitlines() if "Revealed type" in line]
+    assert "error" not in done.stdout, done.stdout
+    return note.split(": ", 1)[1]
