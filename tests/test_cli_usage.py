@@ -159,7 +159,7 @@ def test_ctrl_c_outside_a_campaign_exits_130_with_one_line() -> None:
         process.stdin.flush()
         assert process.stdout.readline().startswith('{"format":"txparity.result/1"')
         os.killpg(process.pid, signal.SIGINT)
-        _, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=300)
     finally:
         process.kill()
         process.wait()

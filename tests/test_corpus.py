@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import Json, transfer
+from tests.conftest import SHRINK_TO_FIXED_POINT_S
 from txparity.executors.codec import canonical_json, decode_case
 from txparity.harness.candidates import size
 from txparity.harness.corpus import (
@@ -369,7 +370,7 @@ def test_save_and_shrink_keeps_one_shrunk_file(tmp_path: Path) -> None:
     original = divergence_on(spec, LOST_FEES_START)
     corpus = tmp_path / "corpus"
     with Runner([spec]) as runner:
-        kept = save_and_shrink(original, runner, corpus, seconds=60)
+        kept = save_and_shrink(original, runner, corpus, seconds=SHRINK_TO_FIXED_POINT_S)
     assert kept.original_txs == 6
     assert kept.divergence.fingerprint == original.fingerprint
     assert kept.path == corpus / original.fingerprint / f"{case_hash(kept.divergence.case)}.json"
@@ -386,8 +387,8 @@ def test_save_and_shrink_keeps_one_shrunk_file(tmp_path: Path) -> None:
 def test_save_and_shrink_of_a_minimal_case_marks_it_shrunk(tmp_path: Path) -> None:
     original = divergence_on()
     with Runner([MUTANT]) as runner:
-        first = save_and_shrink(original, runner, tmp_path, seconds=60)
-        again = save_and_shrink(first.divergence, runner, tmp_path, seconds=60)
+        first = save_and_shrink(original, runner, tmp_path, seconds=SHRINK_TO_FIXED_POINT_S)
+        again = save_and_shrink(first.divergence, runner, tmp_path, seconds=SHRINK_TO_FIXED_POINT_S)
     assert again.path == first.path
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == [first.path]
     assert load_entry(first.path).shrunk is True
