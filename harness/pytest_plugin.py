@@ -69,7 +69,7 @@ def assert_agree(case: Case, runner: Runner) -> None:
     entry = entry_of(first, False, runner.options.equivalence)
     path, saved = keep_smallest(entry, failures_dir())
     kept = "saved" if saved else "kept"
-    reason = "" if saved else " (a smaller case of this fingerprint; this one is not saved)"
+    reason = "" if saved else " (the smallest case of this fingerprint; this one is not saved)"
     raise AssertionError(
         f"{first.executor} diverges ({first.kind}): {first.detail}\n"
         f"  {kept}: {path}{reason}\n"
@@ -87,9 +87,12 @@ def keep_smallest(entry: Entry, failures: Path) -> tuple[Path, bool]:
     fingerprint removed, by whoever sees them beside a smaller one. Whatever the
     interleaving, the smallest is never removed and the last to prune leaves one.
     Files that cannot be read are left alone."""
-    from txparity.harness.corpus import save_entry
+    from txparity.harness.corpus import case_hash, save_entry
 
-    smallest = _smallest(failures / entry.fingerprint)
+    own = failures / entry.fingerprint / f"{case_hash(entry.case)}.json"
+    smallest = _smallest(own.parent)
+    if smallest is not None and smallest[1] == own:  # the same case, again
+        return own, True
     if smallest is not None and smallest[0] <= _size(entry.case):
         return smallest[1], False
     path = save_entry(entry, failures)

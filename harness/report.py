@@ -14,7 +14,9 @@ divergence (comparing canonical bytes is enough to find one) and holds:
   block steps "reward" and "fees to the miner", and each transaction with what it
   did ("read", "wrote", "paid a fee of N" into the miner's balance, "through CALL"
   when an invoke reached another contract's item). For a receipt, its transaction
-  and each earlier step whose write that transaction read;
+  and each earlier step whose write that transaction read. When the run reported
+  batches, each batch in which two of those transactions ran together while one
+  of them writes the item: the batching invariant (disjoint state) broken there;
 - every transaction, with its batch, the reference's receipt and its role.
 
 Roles. A step is *involved* when it is listed under a differing item. A transaction
