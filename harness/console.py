@@ -18,7 +18,6 @@ one instead of over it. Whatever the last block left below the new one is erased
 from __future__ import annotations
 
 import os
-import textwrap
 from collections.abc import Callable
 from typing import IO
 
@@ -133,16 +132,29 @@ def summary_table(summary: Summary) -> str:
         )
     rate = summary.cases / summary.seconds if summary.seconds else 0.0
     stopped = "interrupted: " if summary.interrupted else ""
-    totals = (
-        f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
-        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s); "
-        f"corpus replayed {summary.replayed}"
-    )
-    rows += [LEGEND, *textwrap.wrap(totals, TABLE_WIDTH, break_on_hyphens=False)]
+    totals = [
+        f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s)",
+        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s)",
+        f"corpus replayed {summary.replayed}",
+    ]
+    rows += [LEGEND, *_packed(totals, TABLE_WIDTH)]
     rows += [f"saved {path}" for path in summary.saved]
     rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
     rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
     return "\n".join(rows)
+
+
+def _packed(parts: list[str], width: int) -> list[str]:
+    """``parts`` joined by "; " into lines of at most ``width``, breaking between parts."""
+    lines = [parts[0]]
+    for part in parts[1:]:
+        joined = f"{lines[-1]}; {part}"
+        if len(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines[-1] += ";"
+            lines.append(part)
+    return lines
 
 
 def shrink_stats_table(result: ShrinkResult) -> str:

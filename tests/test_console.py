@@ -196,3 +196,11 @@ def test_the_shrink_statistics_table() -> None:
         "round 1: delete_transactions, lower_numbers",
         "round 2: delete_transactions, lower_numbers",
     ]
+
+
+def test_long_totals_break_between_their_parts() -> None:
+    table = summary_table(summary(cases=3000, seconds=0.8, interrupted=True))
+    assert table.splitlines()[-2:] == [
+        "interrupted: 3000 cases in 0.8 s (3750.0/s); 2 divergence(s), 1 fingerprint(s);",
+        "corpus replayed 1",
+    ]
