@@ -5,8 +5,11 @@ instructions ``[OP]`` or ``[OP, operand...]``. ``parse_code`` turns a decoded JS
 value of that shape into ``Code`` or raises ``CodeNotWellFormed`` naming the first
 offending place, relative to the code object (``["0"][3]: JUMP target 9 ...``).
 
-Which ops exist and what operands each takes is read from the VM's instruction
-table (``executors.vm.INSTRUCTIONS``), so the grammar and the machine cannot disagree.
+Which ops exist, what operands each takes and which version added it are read from
+the VM's instruction table (``executors.vm.INSTRUCTIONS``), so the grammar and the
+machine cannot disagree. Code is parsed for a case version: an op a later version
+added is not well-formed in an earlier version's code (SPEC 10), and the message
+says so.
 
 Whether ill-formed code makes a case invalid (genesis) or a transaction
 ``malformed`` (deploy) is the caller's decision, not this module's.
@@ -23,13 +26,15 @@ from txparity.executors.limits import (
     MAX_PROGRAM_LENGTH,
     U64_LIMIT,
 )
-from txparity.executors.model import Code, Instruction, Op, Program
-from txparity.executors.shapes import map_path
+from txparity.executors.model import Code, Instruction, Op, Program, Version
+from txparity.executors.shapes import CASE_FORMATS, map_path
 from txparity.executors.vm import INSTRUCTIONS, Operand
 
 __all__ = [
     "CodeNotWellFormed",
     "is_canonical_decimal",
+    "later_version",
+    "ops_of",
     "parse_code",
 ]
 
@@ -48,34 +53,48 @@ def is_canonical_decimal(text: str) -> bool:
     return CANONICAL_DECIMAL_PATTERN.fullmatch(text) is not None and int(text) < U64_LIMIT
 
 
-def parse_code(raw: dict[str, list[object]]) -> Code:
-    """Parse a code object whose values are lists; raise ``CodeNotWellFormed``."""
+def later_version(since: Version, version: Version) -> str:
+    """Why a field or an op that ``since`` added is unknown in a ``version`` case."""
+    return f"(added by version {since.value}; this case's format is {CASE_FORMATS[version]!r})"
+
+
+def ops_of(version: Version) -> tuple[Op, ...]:
+    """The ops code of a ``version`` case may use, in ``Op`` order."""
+    return tuple(op for op in Op if INSTRUCTIONS[op].since <= version)
+
+
+def parse_code(raw: dict[str, list[object]], version: Version = Version.V1) -> Code:
+    """Parse a code object whose values are lists, for a case of ``version``; raise
+    ``CodeNotWellFormed``."""
     entries: dict[int, Program] = {}
     # Sorted, so that the problem reported does not depend on the input's key order.
     for entry_id, program in sorted(raw.items()):
         path = map_path("", entry_id)
         if not is_canonical_decimal(entry_id):
             raise CodeNotWellFormed(path, "entry id must be a canonical decimal")
-        entries[int(entry_id)] = _parse_program(program, path)
+        entries[int(entry_id)] = _parse_program(program, path, version)
     return Code(entries)
 
 
-def _parse_program(program: list[object], path: str) -> Program:
+def _parse_program(program: list[object], path: str, version: Version) -> Program:
     if len(program) > MAX_PROGRAM_LENGTH:
         raise CodeNotWellFormed(path, f"more than {MAX_PROGRAM_LENGTH} instructions")
     return tuple(
-        _parse_instruction(item, len(program), f"{path}[{index}]")
+        _parse_instruction(item, len(program), f"{path}[{index}]", version)
         for index, item in enumerate(program)
     )
 
 
-def _parse_instruction(item: object, length: int, path: str) -> Instruction:
+def _parse_instruction(item: object, length: int, path: str, version: Version) -> Instruction:
     if not isinstance(item, list) or not item:
         raise CodeNotWellFormed(path, "an instruction must be a non-empty list")
     name, *operands = item
     if not isinstance(name, str) or name not in Op.__members__:
         raise CodeNotWellFormed(path, f"unknown op {name!r}")
     op = Op(name)
+    since = INSTRUCTIONS[op].since
+    if since > version:
+        raise CodeNotWellFormed(path, f"unknown op {name!r} {later_version(since, version)}")
     kinds = INSTRUCTIONS[op].operands
     if len(operands) != len(kinds):
         raise CodeNotWellFormed(path, f"{op} takes {len(kinds)} operand(s)")

@@ -6,10 +6,20 @@
 ``genesis.accounts["a.0"].nonce``. The encoders and ``canonical_json`` are
 re-exported here, so that one module reads and writes the case format.
 
+The case's ``format`` picks its grammar (SPEC 10): a version 1 case may have none
+of the fields version 2 adds (each is an ``unknown field`` there, and the message
+names the version that has it), and its code may use none of the ops version 2
+adds (not well-formed: an invalid case in genesis, a ``malformed`` deploy).
+
 Readings where SPEC.md leaves room:
 
 - ``genesis.accounts``, ``genesis.contracts`` and every transaction field are
-  required; only ``config`` and each of its keys may be omitted.
+  required; only ``config`` and each of its keys may be omitted, and in a version 2
+  case the fields SPEC 10.2 adds.
+- A version 2 field given as ``null`` has the wrong type (an invalid case): absent
+  is the only way to leave one out. ``"fee_payment": "block_end"`` is the same case
+  as no ``fee_payment``. In a version 1 case a version 2 field is unknown even at
+  its default value (``"nonce": 0``, ``"fee_payment": "block_end"``).
 - ``NaN``, ``Infinity`` and numbers with a fraction or exponent are not integers.
 - Inside a deploy's code object anything goes (that is well-formedness, not shape),
   except a key repeated within one JSON object, which makes the case invalid wherever
@@ -20,16 +30,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TypeVar
 
-from txparity.executors.code import CodeNotWellFormed, is_canonical_decimal, parse_code
+from txparity.executors.code import (
+    CodeNotWellFormed,
+    is_canonical_decimal,
+    later_version,
+    parse_code,
+)
 from txparity.executors.errors import InvalidCase
 from txparity.executors.limits import (
     ADDRESS_PATTERN,
     ADDRESS_TEXT,
     ASSET_PATTERN,
     ASSET_TEXT,
+    MAX_JSON_DEPTH,
     U64_LIMIT,
     U64_LIMIT_TEXT,
 )
@@ -43,6 +60,7 @@ from txparity.executors.model import (
     Config,
     Contract,
     Deploy,
+    FeePayment,
     Genesis,
     Invoke,
     MalformedCode,
@@ -50,11 +68,14 @@ from txparity.executors.model import (
     Output,
     Transaction,
     Transfer,
+    Version,
 )
 from txparity.executors.shapes import (
     CASE_FORMAT,
+    CASE_FORMATS,
     MAP_FIELDS,
     RESULT_FORMAT,
+    RESULT_FORMATS,
     canonical_json,
     encode_case,
     encode_result,
@@ -65,7 +86,9 @@ from txparity.executors.shapes import (
 
 __all__ = [
     "CASE_FORMAT",
+    "CASE_FORMATS",
     "RESULT_FORMAT",
+    "RESULT_FORMATS",
     "canonical_json",
     "case_from_json",
     "decode_case",
@@ -103,16 +126,46 @@ def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
+
+
 def parse_json(data: bytes | str) -> object:
-    """Parse strict JSON; a repeated key is recorded for ``_find_repeated_key``."""
+    """Parse strict JSON; a repeated key is recorded for ``_find_repeated_key``.
+
+    Refused: text that is not UTF-8, not JSON, ``NaN`` or ``Infinity``, and JSON
+    nested deeper than ``MAX_JSON_DEPTH``, which nothing valid needs and which would
+    otherwise overflow the stack of whatever walks the value next."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as error:
         raise InvalidCase("case", f"not UTF-8 text (byte {error.start})") from None
     try:
-        return json.loads(text, object_pairs_hook=_object_hook, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as error:
+        value = json.loads(text, object_pairs_hook=_object_hook, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})") from None
+    except ValueError as error:
         raise InvalidCase("case", f"not valid JSON ({error})") from None
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})")
+    return value
+
+
+def _depth_exceeds(value: object, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` deep in ``value``; iterative, so
+    that asking cannot overflow the stack either."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _find_repeated_key(value: object, path: str, is_map: bool = False) -> None:
@@ -125,6 +178,55 @@ def _find_repeated_key(value: object, path: str, is_map: bool = False) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _find_repeated_key(item, f"{path}[{index}]")
+
+
+# ---------------------------------------------------------------- versions
+
+# SPEC 10.2: the optional fields each version adds, per kind of object.
+_ADDED_FIELDS: Mapping[str, Mapping[Version, tuple[str, ...]]] = {
+    "contract": {Version.V2: ("nonce",)},
+    "block": {Version.V2: ("fee_payment", "gas_limit")},
+    "deploy": {Version.V2: ("salt",)},
+}
+_VERSION_OF_FORMAT = {text: version for version, text in CASE_FORMATS.items()}
+
+
+class _Grammar:
+    """The fields a case of one version may have: each object kind's added fields up
+    to that version are optional, and those of later versions unknown, with a
+    message naming the version that has them."""
+
+    def __init__(self, version: Version) -> None:
+        self.version = version
+
+    def added(self, kind: str) -> tuple[str, ...]:
+        added = _ADDED_FIELDS[kind]
+        return tuple(
+            name for since in Version if since <= self.version for name in added.get(since, ())
+        )
+
+    def fields(
+        self, value: object, path: str, required: tuple[str, ...], kind: str
+    ) -> dict[str, object]:
+        """``_fields`` with ``kind``'s added fields optional, or refused by version."""
+        later = {
+            name: since
+            for since, names in _ADDED_FIELDS[kind].items() if since > self.version
+            for name in names
+        }  # fmt: skip
+        if isinstance(value, dict):
+            for name in value:
+                if name in later:
+                    message = f"unknown field {later_version(later[name], self.version)}"
+                    raise InvalidCase(key_path(path, name), message)
+        return _fields(value, path, required, self.added(kind))
+
+
+def _version(value: object) -> Version:
+    if not isinstance(value, str) or value not in _VERSION_OF_FORMAT:
+        choices = " or ".join(repr(text) for text in CASE_FORMATS.values())
+        raise InvalidCase("format", f"must be {choices}")
+    return _VERSION_OF_FORMAT[value]
 
 
 # ---------------------------------------------------------------- shape and range
@@ -143,6 +245,15 @@ def _fields(
         if name not in value:
             raise InvalidCase(key_path(path, name), "missing field")
     return value
+
+
+def _optional(
+    fields: dict[str, object], name: str, path: str, item: Callable[[object, str], T], absent: T2
+) -> T | T2:
+    """The optional field ``name`` read with ``item``, or ``absent`` if not given."""
+    if name not in fields:
+        return absent
+    return item(fields[name], key_path(path, name))
 
 
 def _integer(value: object, path: str) -> int:
@@ -220,20 +331,20 @@ def case_from_json(value: object) -> Case:
     """Validate an already parsed JSON value as a case."""
     _find_repeated_key(value, "")
     top = _fields(value, "", ("format", "genesis", "block"), ("config",))
-    if top["format"] != CASE_FORMAT:
-        raise InvalidCase("format", f"must be {CASE_FORMAT!r}")
-    genesis = _genesis(top["genesis"], "genesis")
-    block = _block(top["block"], "block")
+    grammar = _Grammar(_version(top["format"]))
+    genesis = _genesis(top["genesis"], "genesis", grammar)
+    block = _block(top["block"], "block", grammar)
     config = _config(top.get("config", {}), "config")
-    case = Case(genesis, block, config)
+    case = Case(genesis, block, config, grammar.version)
     _check_cross_rules(case)
     return case
 
 
-def _genesis(value: object, path: str) -> Genesis:
+def _genesis(value: object, path: str, grammar: _Grammar) -> Genesis:
     fields = _fields(value, path, ("accounts", "contracts"))
     accounts = _mapping(fields["accounts"], f"{path}.accounts", _address, _account)
-    contracts = _mapping(fields["contracts"], f"{path}.contracts", _address, _contract)
+    contract = partial(_contract, grammar=grammar)
+    contracts = _mapping(fields["contracts"], f"{path}.contracts", _address, contract)
     return Genesis(accounts, contracts)
 
 
@@ -245,26 +356,37 @@ def _account(value: object, path: str) -> Account:
     )
 
 
-def _contract(value: object, path: str) -> Contract:
-    fields = _fields(value, path, ("code", "balances", "storage"))
+def _contract(value: object, path: str, grammar: _Grammar) -> Contract:
+    fields = grammar.fields(value, path, ("code", "balances", "storage"), "contract")
     raw_code = _code_object(fields["code"], f"{path}.code")
     try:
-        code = parse_code(raw_code)
+        code = parse_code(raw_code, grammar.version)
     except CodeNotWellFormed as error:
         raise InvalidCase(f"{path}.code{error.path}", error.message) from None
     storage_path = f"{path}.storage"
     storage = _mapping(fields["storage"], storage_path, _storage_slot, _integer)
-    return Contract(code, _balances(fields["balances"], f"{path}.balances"), storage)
+    balances = _balances(fields["balances"], f"{path}.balances")
+    return Contract(code, balances, storage, _optional(fields, "nonce", path, _integer, 0))
 
 
-def _block(value: object, path: str) -> Block:
-    fields = _fields(value, path, ("miner", "reward", "txs"))
+def _block(value: object, path: str, grammar: _Grammar) -> Block:
+    fields = grammar.fields(value, path, ("miner", "reward", "txs"), "block")
     txs = _list(fields["txs"], f"{path}.txs")
     return Block(
         _address(fields["miner"], f"{path}.miner"),
         _integer(fields["reward"], f"{path}.reward"),
-        tuple(_transaction(tx, f"{path}.txs[{index}]") for index, tx in enumerate(txs)),
+        tuple(_transaction(tx, f"{path}.txs[{index}]", grammar) for index, tx in enumerate(txs)),
+        _optional(fields, "fee_payment", path, _fee_payment, FeePayment.BLOCK_END),
+        _optional(fields, "gas_limit", path, _integer, None),
     )
+
+
+def _fee_payment(value: object, path: str) -> FeePayment:
+    if not isinstance(value, str):
+        raise InvalidCase(path, "must be a string")
+    if value not in {payment.value for payment in FeePayment}:
+        raise InvalidCase(path, f"must be one of {', '.join(FeePayment)}")
+    return FeePayment(value)
 
 
 _COMMON = ("kind", "source", "nonce", "fee")
@@ -276,7 +398,7 @@ _KIND_FIELDS = {
 }
 
 
-def _transaction(value: object, path: str) -> Transaction:
+def _transaction(value: object, path: str, grammar: _Grammar) -> Transaction:
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
     kind = value.get("kind")
@@ -284,7 +406,11 @@ def _transaction(value: object, path: str) -> Transaction:
         if "kind" not in value:
             raise InvalidCase(f"{path}.kind", "missing field")
         raise InvalidCase(f"{path}.kind", f"unknown kind {kind!r}")
-    fields = _fields(value, path, _COMMON + _KIND_FIELDS[kind])
+    required = _COMMON + _KIND_FIELDS[kind]
+    if kind == "deploy":
+        fields = grammar.fields(value, path, required, "deploy")
+    else:
+        fields = _fields(value, path, required)
     source = _address(fields["source"], f"{path}.source")
     nonce = _integer(fields["nonce"], f"{path}.nonce")
     fee = _integer(fields["fee"], f"{path}.fee")
@@ -298,7 +424,9 @@ def _transaction(value: object, path: str) -> Transaction:
             asset = _asset(fields["asset"], f"{path}.asset")
             return Burn(source, nonce, fee, asset, _integer(fields["amount"], f"{path}.amount"))
         case "deploy":
-            return Deploy(source, nonce, fee, _deploy_code(fields["code"], f"{path}.code"))
+            code = _deploy_code(fields["code"], f"{path}.code", grammar.version)
+            salt = _optional(fields, "salt", path, _integer, None)
+            return Deploy(source, nonce, fee, code, salt)
         case _:
             return _invoke(fields, path, source, nonce, fee)
 
@@ -312,10 +440,10 @@ def _output(value: object, path: str) -> Output:
     )
 
 
-def _deploy_code(value: object, path: str) -> Code | MalformedCode:
+def _deploy_code(value: object, path: str, version: Version) -> Code | MalformedCode:
     raw = _code_object(value, path)
     try:
-        return parse_code(raw)
+        return parse_code(raw, version)
     except CodeNotWellFormed as error:
         return MalformedCode(canonical_json(raw), str(error))
 

@@ -95,11 +95,11 @@ def run_case(executor: Executor, case: Case, backend: str) -> Execution:
         started = time.perf_counter()
         block_run = executor.execute(case, state)
         elapsed = time.perf_counter() - started
-        dump = state.dump()
+        dump = state.dump(case.version)
     finally:
         state.close()
     stats = _with_duration(block_run.stats, elapsed)
-    result = encode_result(dump, block_run.receipts)
+    result = encode_result(dump, block_run.receipts, case.version)
     return Execution(
         executor.name, backend, result, block_run.receipts, dump, stats, block_run.trace
     )

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_CALL_ARGS",
     "MAX_FRAMES",
     "MAX_GAS_LIMIT",
+    "MAX_JSON_DEPTH",
     "MAX_OUTPUTS",
     "MAX_PROGRAM_LENGTH",
     "MAX_STACK",
@@ -42,6 +43,13 @@ ADDRESS_TEXT = f"an address (1-{MAX_ADDRESS_LENGTH} of a-z 0-9 _ .)"
 MAX_ASSET_LENGTH = 8
 ASSET_PATTERN = re.compile(rf"[A-Z][A-Z0-9]{{0,{MAX_ASSET_LENGTH - 1}}}")
 ASSET_TEXT = f"an asset (1-{MAX_ASSET_LENGTH} of A-Z 0-9, a letter first)"
+
+# How deep JSON may nest before the decoder refuses it. A case is at most eight
+# levels deep (a deploy's code object, with its instructions), but whatever reads a
+# decoded value walks it recursively (the repeated-key check, the encoders, the
+# shrinker), so a document nested a thousand deep would exhaust the interpreter's
+# stack in one of them instead of being refused with its reason.
+MAX_JSON_DEPTH = 200
 
 # SPEC 3 and 6: storage keys and entry ids are canonical decimals (no sign, no
 # leading zeros) below ``U64_LIMIT``.

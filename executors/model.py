@@ -1,9 +1,13 @@
 """The values every executor shares: cases, transactions, receipts, state items.
 
 Everything here is a frozen, slotted dataclass or an enum. A transaction is one of
-four kinds (a closed union dispatched with ``match``); a state item is one of six
+four kinds (a closed union dispatched with ``match``); a state item is one of seven
 keys, each naming the smallest piece of state a transaction can read or write, so
 that write sets, conflict detection and multi-version memory all speak one language.
+
+A case has a ``Version`` (SPEC 10): version 2 adds fields whose defaults are what
+version 1 means (no contract nonce, no salt, fees paid at the block's end, no gas
+limit, no logs), so a version 1 case is simply a value that uses none of them.
 
 Mappings inside frozen values (balances, storage, code entries) are plain dicts that
 nobody mutates after construction; values are compared, never hashed.
@@ -13,18 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import ClassVar
 
-from txparity.executors.limits import U64_LIMIT
+from txparity.executors.limits import CANONICAL_DECIMAL_PATTERN, U64_LIMIT
 
 __all__ = [
     "EMPTY_WRITE_SET",
+    "GENESIS_CREATION",
     "NATIVE_ASSET",
     "U64_LIMIT",
     "Account",
     "BalanceKey",
     "Block",
+    "BlockContext",
     "Burn",
     "BurnedKey",
     "Case",
@@ -33,10 +39,14 @@ __all__ = [
     "Config",
     "Contract",
     "ContractBalanceKey",
+    "ContractCode",
+    "ContractNonceKey",
     "Deploy",
+    "FeePayment",
     "Genesis",
     "Instruction",
     "Invoke",
+    "Log",
     "MalformedCode",
     "Network",
     "NonceKey",
@@ -52,11 +62,22 @@ __all__ = [
     "StorageKey",
     "Transaction",
     "Transfer",
+    "Version",
     "WriteSet",
     "addresses_of",
+    "clone_address",
+    "clone_creator",
+    "creation_of",
 ]
 
 NATIVE_ASSET = "TOS"
+
+
+class Version(IntEnum):
+    """The version of a case, and of the result that answers it (SPEC 10)."""
+
+    V1 = 1
+    V2 = 2
 
 
 class Status(StrEnum):
@@ -66,8 +87,10 @@ class Status(StrEnum):
 
 
 class RejectReason(StrEnum):
-    """Why validation refused a transaction (SPEC 5.1), in the order checks run."""
+    """Why a transaction was refused (SPEC 5.1, 10.3), in the order checks run:
+    ``block_full`` comes before every check of validation."""
 
+    BLOCK_FULL = "block_full"
     MALFORMED = "malformed"
     UNKNOWN_SENDER = "unknown_sender"
     BAD_NONCE = "bad_nonce"
@@ -77,6 +100,11 @@ class RejectReason(StrEnum):
     NO_ENTRY = "no_entry"
     CONTRACT_EXISTS = "contract_exists"
     INSUFFICIENT_FUNDS = "insufficient_funds"
+
+    @property
+    def since(self) -> Version:
+        """The version that added this reason: a version 1 case never shows a later one."""
+        return Version.V2 if self is RejectReason.BLOCK_FULL else Version.V1
 
 
 class RevertReason(StrEnum):
@@ -91,6 +119,12 @@ class RevertReason(StrEnum):
     DEPTH = "depth"
     CONTRACT_FUNDS = "contract_funds"
     REVERT = "revert"
+    CREATE_FAILED = "create_failed"
+
+    @property
+    def since(self) -> Version:
+        """The version that added this reason: a version 1 case never shows a later one."""
+        return Version.V2 if self is RevertReason.CREATE_FAILED else Version.V1
 
 
 class Network(StrEnum):
@@ -107,10 +141,19 @@ class Network(StrEnum):
 _THRESHOLDS = {Network.DEVNET: 4, Network.TESTNET: 10, Network.MAINNET: 20}
 
 
+class FeePayment(StrEnum):
+    """When the miner is paid the fees of included transactions (SPEC 5 step 3, 10.3)."""
+
+    BLOCK_END = "block_end"  # all at once after the last transaction (version 1's only way)
+    EACH_TX = "each_tx"  # each transaction's right after its debit
+
+
 class Op(StrEnum):
-    """The ops of SPEC 6. Each has one row, with its cost, operand kinds and function,
-    in ``executors.vm.INSTRUCTIONS``. New ops go at the end: generators draw ops by
-    their position in this enum, so inserting one would change every drawn case."""
+    """The ops of SPEC 6 and 10.4. Each has one row, with its cost, operand kinds,
+    function and the version that added it, in ``executors.vm.INSTRUCTIONS``. New ops
+    go at the end: generators draw ops by their position in this enum, so inserting
+    one would change every drawn case (and a version's generators draw only the ops
+    of that version: ``executors.code.ops_of``)."""
 
     PUSH = "PUSH"
     POP = "POP"
@@ -135,6 +178,11 @@ class Op(StrEnum):
     CALL = "CALL"
     STOP = "STOP"
     REVERT = "REVERT"
+    # SPEC 10.4
+    LOG = "LOG"
+    BALANCEOF = "BALANCEOF"
+    DESTROY = "DESTROY"
+    CLONE = "CLONE"
 
 
 # ---------------------------------------------------------------- contract code
@@ -179,6 +227,19 @@ class MalformedCode:
     problem: str
 
 
+GENESIS_CREATION = ""
+"""The creation of every genesis contract (``ContractCode``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContractCode:
+    """What a contract's code item holds: its code, and the creation that put the
+    contract at its address, under which its storage lives (see the state items)."""
+
+    code: Code
+    creation: str
+
+
 # ---------------------------------------------------------------- genesis
 
 
@@ -193,6 +254,7 @@ class Contract:
     code: Code
     balances: Mapping[str, int]
     storage: Mapping[int, int]
+    nonce: int = 0  # SPEC 10.1: the contracts it has created with CLONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,11 +296,15 @@ class Deploy:
     nonce: int
     fee: int
     code: Code | MalformedCode
+    salt: int | None = None  # SPEC 10.3; None: no salt
 
     @property
     def new_address(self) -> str:
-        """The address the deploy creates: ``<source>.<nonce>`` (SPEC 5.2)."""
-        return f"{self.source}.{self.nonce}"
+        """The address the deploy creates: ``<source>.<nonce>`` (SPEC 5.2), or with a
+        salt ``s``, ``<source>.s<s>`` (SPEC 10.3), which a later deploy can revive."""
+        if self.salt is None:
+            return f"{self.source}.{self.nonce}"
+        return f"{self.source}.s{self.salt}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +320,31 @@ class Invoke:
 
 
 Transaction = Transfer | Burn | Deploy | Invoke
+
+
+def clone_address(creator: str, nonce: int) -> str:
+    """The address ``CLONE`` creates: ``<c>.<n>``, ``n`` the creator's nonce (SPEC 10.4)."""
+    return f"{creator}.{nonce}"
+
+
+def clone_creator(address: str) -> str | None:
+    """The contract ``c`` whose ``CLONE`` would create ``address``, when ``address`` has
+    the form ``<c>.<n>`` (``n`` a canonical decimal): the inverse of ``clone_address``,
+    so an address has at most one possible creator. None for any other address. (A
+    deploy's unsalted address ``<source>.<nonce>`` has that form too: a contract
+    named like the deploy's source could clone there.)"""
+    creator, dot, suffix = address.rpartition(".")
+    if dot and creator and CANONICAL_DECIMAL_PATTERN.fullmatch(suffix):
+        return creator
+    return None
+
+
+def creation_of(tx: Transaction) -> str:
+    """The creation of every contract ``tx`` creates (by deploy or ``CLONE``):
+    ``<source>:<nonce>``. No two included transactions of a block share a source and
+    a nonce, and one transaction never creates the same address twice, so an address
+    and a creation name one contract, however often the address is revived."""
+    return f"{tx.source}:{tx.nonce}"
 
 
 def addresses_of(tx: Transaction) -> frozenset[str]:
@@ -278,6 +369,8 @@ class Block:
     miner: str
     reward: int
     txs: tuple[Transaction, ...]
+    fee_payment: FeePayment = FeePayment.BLOCK_END  # SPEC 10.3
+    gas_limit: int | None = None  # SPEC 10.3; None: the block has no gas limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,32 +385,85 @@ class Case:
     genesis: Genesis
     block: Block
     config: Config = field(default_factory=Config)
+    version: Version = Version.V1
+
+
+@dataclass(frozen=True, slots=True)
+class BlockContext:
+    """What the rules of a block know besides the state: one value per case.
+
+    ``assets`` is every asset anything can hold during the block: value is only moved,
+    burned or paid to the miner, never minted except the ``TOS`` reward, so it is
+    ``TOS`` plus the assets of the genesis balances. A ``DESTROY`` sweeps a contract's
+    balance in each of them, point reads only, so that no executor ever needs to list
+    what an address holds.
+    """
+
+    version: Version
+    miner: str
+    fee_payment: FeePayment
+    gas_limit: int | None
+    assets: tuple[str, ...]  # sorted
+
+    @staticmethod
+    def of(case: Case) -> BlockContext:
+        genesis = case.genesis
+        holdings = [account.balances for account in genesis.accounts.values()]
+        holdings += [contract.balances for contract in genesis.contracts.values()]
+        assets = {NATIVE_ASSET}.union(*holdings)
+        block = case.block
+        return BlockContext(
+            case.version, block.miner, block.fee_payment, block.gas_limit, tuple(sorted(assets))
+        )
 
 
 # ---------------------------------------------------------------- receipts
 
 
 @dataclass(frozen=True, slots=True)
+class Log:
+    """One ``LOG``: the contract of the frame that logged, and the value (SPEC 10.4)."""
+
+    address: str
+    value: int
+
+    def to_json(self) -> list[object]:
+        return [self.address, self.value]
+
+
+@dataclass(frozen=True, slots=True)
 class Receipt:
+    """A transaction's receipt. ``logs`` is empty except for an applied invoke that
+    logged (SPEC 10.5); a version 1 receipt does not show it."""
+
     status: Status
     reason: RejectReason | RevertReason | None
     gas_used: int
+    logs: tuple[Log, ...] = ()
 
     @staticmethod
     def rejected(reason: RejectReason) -> Receipt:
         return Receipt(Status.REJECTED, reason, 0)
 
     @staticmethod
-    def applied(gas_used: int) -> Receipt:
-        return Receipt(Status.APPLIED, None, gas_used)
+    def applied(gas_used: int, logs: tuple[Log, ...] = ()) -> Receipt:
+        return Receipt(Status.APPLIED, None, gas_used, logs)
 
     @staticmethod
     def reverted(reason: RevertReason, gas_used: int) -> Receipt:
         return Receipt(Status.REVERTED, reason, gas_used)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self, version: Version = Version.V1) -> dict[str, object]:
+        """SPEC 7's receipt; from version 2 on (SPEC 10.5) with its ``logs``."""
         reason = None if self.reason is None else self.reason.value
-        return {"status": self.status.value, "reason": reason, "gas_used": self.gas_used}
+        shown: dict[str, object] = {
+            "status": self.status.value,
+            "reason": reason,
+            "gas_used": self.gas_used,
+        }
+        if version >= Version.V2:
+            shown["logs"] = [log.to_json() for log in self.logs]
+        return shown
 
 
 # ---------------------------------------------------------------- state items
@@ -325,6 +471,16 @@ class Receipt:
 # Each key names one item of state. Absent items read as their key's ``default``:
 # an account or contract that does not exist reads as None, a balance or storage
 # slot that was never written reads as 0 (SPEC 2: zero and absent are the same).
+#
+# Deleting a contract (SPEC 10.4) must not list its storage: slots are unbounded,
+# and a range read would break the point reads that Block-STM validates. So storage
+# is keyed by the contract's *creation* as well as its address. The code item's value
+# (``ContractCode``) names the creation that put the contract there: a genesis
+# contract's is ``GENESIS_CREATION``, a created one's the transaction that created it
+# (``creation_of``). Every frame reads the code item before it runs anyway, so it
+# knows under which creation to read and write storage; a contract revived at the
+# address has a new creation, under which every slot reads 0, and the old storage is
+# out of reach. No read is added to what a version 1 transaction reads.
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +500,8 @@ class BalanceKey:
 
 @dataclass(frozen=True, slots=True)
 class CodeKey:
-    """A contract's code; a contract exists exactly when this item is not None."""
+    """A contract's code and creation (``ContractCode``); a contract exists exactly
+    when this item is not None."""
 
     address: str
     default: ClassVar[None] = None
@@ -358,9 +515,20 @@ class ContractBalanceKey:
 
 
 @dataclass(frozen=True, slots=True)
+class ContractNonceKey:
+    """A contract's nonce: the contracts it has created with ``CLONE`` (SPEC 10.1)."""
+
+    address: str
+    default: ClassVar[int] = 0
+
+
+@dataclass(frozen=True, slots=True)
 class StorageKey:
+    """A storage slot of the contract that ``creation`` put at ``address``."""
+
     address: str
     slot: int
+    creation: str = GENESIS_CREATION
     default: ClassVar[int] = 0
 
 
@@ -372,8 +540,11 @@ class BurnedKey:
     default: ClassVar[int] = 0
 
 
-StateKey = NonceKey | BalanceKey | CodeKey | ContractBalanceKey | StorageKey | BurnedKey
-StateValue = int | Code | None
+StateKey = (
+    NonceKey | BalanceKey | CodeKey | ContractBalanceKey | ContractNonceKey | StorageKey
+    | BurnedKey
+)  # fmt: skip
+StateValue = int | ContractCode | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +552,8 @@ class WriteSet:
     """What one step of a block changes.
 
     ``writes`` maps each state item to its new value (0 or None for absent).
-    ``fee`` is owed to the miner at the end of the block and ``burned`` is added to
+    ``fee`` is owed to the miner (at the end of the block, or with ``each_tx`` right
+    after this write set: ``rules.fee_after_transaction``) and ``burned`` is added to
     the block's burn totals: both are commutative deltas, so executors may sum them
     in any order instead of treating them as conflicting writes.
     """

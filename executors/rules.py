@@ -1,10 +1,25 @@
-"""The transaction rules: the one place SPEC section 5 lives.
+"""The transaction rules: the one place SPEC section 5 (and 10.3) lives.
 
-``apply_transaction(view, tx)`` is a pure function from a read view of state and a
-transaction to its receipt and write set. It never mutates the view; every executor,
-whatever its schedule, calls it and commits the write set it returns. The block-level
-steps around the transactions, the miner's reward before them and the fees after
-them, are ``reward_writes`` and ``fee_writes``.
+``apply_transaction(view, tx, context)`` is a pure function from a read view of
+state, a transaction and its block's context to its receipt and write set. It never
+mutates the view; every executor, whatever its schedule, calls it and commits the
+write set it returns. The block-level steps around the transactions are functions
+here too, so that every executor shares them:
+
+- ``reward_writes``: the miner's reward, before the transactions (step 1);
+- ``is_block_full``: SPEC 10.3's gas limit, checked before each transaction's
+  validation against the gas of the transactions included before it (a transaction
+  rejected ``block_full`` is ``BLOCK_FULL``); the block's gas is the sum of the
+  included transactions' ``gas_used``, a reverted invoke's included;
+- ``fee_after_transaction``: with ``each_tx``, the credit of an included
+  transaction's ``fee + gas_used`` (its write set's ``fee``) to the miner, committed
+  right after that write set;
+- ``fee_at_block_end``: with ``block_end``, the credit of the sum of those fees
+  after the last transaction (step 3).
+
+A block, in order: reward; then for each transaction: ``BLOCK_FULL`` if
+``is_block_full``, else ``apply_transaction`` and, if it was included,
+``fee_after_transaction``; then ``fee_at_block_end``.
 
 Readings where SPEC.md leaves room, chosen here and applied by every executor:
 
@@ -17,6 +32,19 @@ Readings where SPEC.md leaves room, chosen here and applied by every executor:
   created earlier in the same block (the miner included, created by the reward).
 - ``PAY`` of 0 succeeds and moves nothing; ``BALANCE`` and ``PAY`` see the
   transaction's deposits and this run's earlier payments.
+- The block's gas, which SPEC 10.3 compares with ``gas_limit``, is the sum of
+  ``gas_used`` over the included transactions, reverted invokes included and
+  rejected transactions adding nothing; a transaction's ``max_gas`` is never
+  compared with what is left of the limit.
+- A deploy with a salt still needs ``nonce < 2**64 - 1`` and still bumps the
+  account's nonce; the 64-character rule applies to the salted address.
+- A transfer to a destroyed contract's address creates an account there; an
+  invoke of it is rejected ``no_contract``.
+- The marked contracts are destroyed at the end of the run, before the fee debit,
+  so a ``BALANCEOF`` of the source during the run sees it without its deposits but
+  not yet charged its fee and gas.
+- With ``each_tx`` and the miner as the source, the fee is debited, then credited
+  straight back; validation still needs the whole ``fee + max_gas`` beforehand.
 """
 
 from __future__ import annotations
@@ -32,10 +60,13 @@ from txparity.executors.limits import (
     U64_LIMIT,
 )
 from txparity.executors.model import (
+    EMPTY_WRITE_SET,
     NATIVE_ASSET,
     Block,
+    BlockContext,
     Burn,
     Deploy,
+    FeePayment,
     Invoke,
     MalformedCode,
     Receipt,
@@ -43,14 +74,19 @@ from txparity.executors.model import (
     Transaction,
     Transfer,
     WriteSet,
+    creation_of,
 )
 from txparity.executors.view import Scratch, StateView
 from txparity.executors.vm import run
 
 __all__ = [
+    "BLOCK_FULL",
     "Outcome",
     "apply_transaction",
+    "fee_after_transaction",
+    "fee_at_block_end",
     "fee_writes",
+    "is_block_full",
     "reward_writes",
     "validate",
 ]
@@ -66,6 +102,10 @@ class Outcome:
         self.write_set = write_set
 
 
+BLOCK_FULL = Outcome(Receipt.rejected(RejectReason.BLOCK_FULL), EMPTY_WRITE_SET)
+"""The outcome of every transaction after the block's gas reached its limit."""
+
+
 # ---------------------------------------------------------------- block steps
 
 
@@ -77,25 +117,56 @@ def reward_writes(view: StateView, block: Block) -> WriteSet:
 
 
 def fee_writes(view: StateView, miner: str, fees: int) -> WriteSet:
-    """Step 3: credit the miner the sum of ``fee + gas_used`` of included transactions."""
+    """Credit the miner ``fees`` in TOS: the fee payment of steps 2 and 3."""
     scratch = Scratch(view)
     scratch.credit_account(miner, NATIVE_ASSET, fees)
     return WriteSet(scratch.writes)
 
 
-def apply_transaction(view: StateView, tx: Transaction) -> Outcome:
+def is_block_full(context: BlockContext, block_gas: int) -> bool:
+    """SPEC 10.3: the block has a gas limit and ``block_gas``, the sum of ``gas_used``
+    of the transactions included so far, has reached it. The next transaction is
+    then rejected ``block_full`` before any check of validation; the transaction
+    that reached or crossed the limit was included in full."""
+    return context.gas_limit is not None and block_gas >= context.gas_limit
+
+
+def fee_after_transaction(view: StateView, context: BlockContext, fee: int) -> WriteSet:
+    """SPEC 10.3: with ``each_tx``, credit the miner an included transaction's ``fee +
+    gas_used`` right after its debit, so that later transactions see it; nothing with
+    ``block_end``."""
+    if context.fee_payment is FeePayment.EACH_TX:
+        return fee_writes(view, context.miner, fee)
+    return EMPTY_WRITE_SET
+
+
+def fee_at_block_end(view: StateView, context: BlockContext, fees: int) -> WriteSet:
+    """Step 3: with ``block_end``, credit the miner the sum of ``fee + gas_used`` of the
+    included transactions; with ``each_tx`` they are paid already, nothing is left."""
+    if context.fee_payment is FeePayment.BLOCK_END:
+        return fee_writes(view, context.miner, fees)
+    return EMPTY_WRITE_SET
+
+
+def apply_transaction(
+    view: StateView, tx: Transaction, context: BlockContext | None = None
+) -> Outcome:
     """Step 2 for one transaction: validate it, then include it or reject it.
 
     A rejected transaction changes nothing: its write set is empty and it pays no fee.
     An included one bumps the nonce, runs its kind's effect and pays ``fee +
     gas_used``, which the write set carries as ``fee`` for the miner.
+
+    ``context`` is the block's (``BlockContext.of(case)``); only a ``DESTROY`` needs
+    it, to know the assets it sweeps, so a version 1 block's transactions may go
+    without it.
     """
     scratch = Scratch(view)
     reason = validate(scratch, tx)
     if reason is not None:
         return Outcome(Receipt.rejected(reason), WriteSet({}))
     scratch.set_nonce(tx.source, tx.nonce + 1)
-    receipt = _run_effect(scratch, tx)
+    receipt = _run_effect(scratch, tx, context)
     paid = tx.fee + receipt.gas_used
     scratch.debit_account(tx.source, NATIVE_ASSET, paid)
     return Outcome(receipt, WriteSet(scratch.writes, paid, scratch.burned))
@@ -170,11 +241,9 @@ def entry_exists(scratch: Scratch, tx: Transaction) -> bool:
 
 
 def deploy_address_free(scratch: Scratch, tx: Transaction) -> bool:
-    """``contract_exists``: a deploy's new address must name no account and no contract."""
-    if not isinstance(tx, Deploy):
-        return True
-    address = tx.new_address
-    return scratch.nonce(address) is None and scratch.code(address) is None
+    """``contract_exists``: a deploy's new address must name no account and no contract.
+    A destroyed contract's address names nothing: a deploy there revives it."""
+    return not isinstance(tx, Deploy) or not scratch.names(tx.new_address)
 
 
 def funds_suffice(scratch: Scratch, tx: Transaction) -> bool:
@@ -222,7 +291,7 @@ _CHECKS: tuple[tuple[RejectReason, Callable[[Scratch, Transaction], bool]], ...]
 # ---------------------------------------------------------------- effects
 
 
-def _run_effect(scratch: Scratch, tx: Transaction) -> Receipt:
+def _run_effect(scratch: Scratch, tx: Transaction, context: BlockContext | None) -> Receipt:
     match tx:
         case Transfer():
             return transfer(scratch, tx)
@@ -231,11 +300,12 @@ def _run_effect(scratch: Scratch, tx: Transaction) -> Receipt:
         case Deploy():
             return deploy(scratch, tx)
         case Invoke():
-            return invoke(scratch, tx)
+            return invoke(scratch, tx, context)
 
 
 def transfer(scratch: Scratch, tx: Transfer) -> Receipt:
-    """Move each output's amount from the source to its dest, creating the dest."""
+    """Move each output's amount from the source to its dest, creating the dest (also
+    at a destroyed contract's address, which names nothing)."""
     for output in tx.outputs:
         scratch.debit_account(tx.source, output.asset, output.amount)
         scratch.credit_account(output.dest, output.asset, output.amount)
@@ -250,27 +320,29 @@ def burn(scratch: Scratch, tx: Burn) -> Receipt:
 
 
 def deploy(scratch: Scratch, tx: Deploy) -> Receipt:
-    """Create ``<source>.<nonce>`` with the code, no balances and empty storage."""
+    """Create ``<source>.<nonce>`` (or ``<source>.s<salt>``) with the code, nonce 0, no
+    balances and empty storage."""
     assert not isinstance(tx.code, MalformedCode), "validation rejects malformed code"
-    scratch.create_contract(tx.new_address, tx.code)
+    scratch.create_contract(tx.new_address, tx.code, creation_of(tx))
     return Receipt.applied(0)
 
 
-def invoke(scratch: Scratch, tx: Invoke) -> Receipt:
+def invoke(scratch: Scratch, tx: Invoke, context: BlockContext | None = None) -> Receipt:
     """Move the deposits in, run the entry; a failed run undoes itself and the deposits.
 
-    The run works in a child scratch holding the deposits: on success it is merged,
-    on failure dropped, so only the nonce bump and the fee stay.
+    The run works in a child scratch holding the deposits: on success it is merged
+    (the contracts it marked already destroyed, its logs in the receipt), on failure
+    dropped, so only the nonce bump and the fee stay.
     """
     run_scratch = scratch.child()
     for asset, amount in tx.deposits.items():
         run_scratch.debit_account(tx.source, asset, amount)
         run_scratch.credit_contract(tx.contract, asset, amount)
-    code = scratch.code(tx.contract)
-    assert code is not None, "validation checked the contract exists"
-    program = code.entries[tx.entry]
-    outcome = run(run_scratch, tx.contract, program, tx.args, tx.source, tx.max_gas)
+    deployed = scratch.contract_code(tx.contract)
+    assert deployed is not None, "validation checked the contract exists"
+    assets = None if context is None else context.assets
+    outcome = run(run_scratch, tx, deployed, assets)
     if outcome.failure is not None:
         return Receipt.reverted(outcome.failure, outcome.gas_used)
     scratch.merge(run_scratch)
-    return Receipt.applied(outcome.gas_used)
+    return Receipt.applied(outcome.gas_used, outcome.logs)

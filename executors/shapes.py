@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from txparity.executors.model import (
+    Block,
     Burn,
     Case,
     Deploy,
@@ -37,15 +38,18 @@ from txparity.executors.model import (
     Receipt,
     Transaction,
     Transfer,
+    Version,
 )
 
 __all__ = [
     "CASE_FORMAT",
+    "CASE_FORMATS",
     "CASE_HASH_LENGTH",
     "CASE_ID_LENGTH",
     "FINGERPRINT_LENGTH",
     "MAP_FIELDS",
     "RESULT_FORMAT",
+    "RESULT_FORMATS",
     "canonical_json",
     "case_digest",
     "encode_case",
@@ -59,8 +63,14 @@ __all__ = [
     "star_keys",
 ]
 
-CASE_FORMAT = "txparity.case/1"
-RESULT_FORMAT = "txparity.result/1"
+CASE_FORMATS: Mapping[Version, str] = {
+    version: f"txparity.case/{version.value}" for version in Version
+}
+RESULT_FORMATS: Mapping[Version, str] = {
+    version: f"txparity.result/{version.value}" for version in Version
+}
+CASE_FORMAT = CASE_FORMATS[Version.V1]  # the format of sections 1 to 9
+RESULT_FORMAT = RESULT_FORMATS[Version.V1]
 
 CASE_ID_LENGTH = 12  # hex digits naming a case in messages
 CASE_HASH_LENGTH = 16  # hex digits naming a case's corpus file
@@ -81,23 +91,29 @@ def readable_json(value: object) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def encode_result(state: Mapping[str, object], receipts: list[Receipt]) -> str:
-    """The canonical result line for a canonical state dump and the block's receipts."""
-    receipts_json = [receipt.to_json() for receipt in receipts]
-    return canonical_json({"format": RESULT_FORMAT, "state": state, "receipts": receipts_json})
+def encode_result(
+    state: Mapping[str, object], receipts: list[Receipt], version: Version = Version.V1
+) -> str:
+    """The canonical result line, in the case's ``version``, for a canonical state
+    dump of that version and the block's receipts (SPEC 7, 10.5)."""
+    receipts_json = [receipt.to_json(version) for receipt in receipts]
+    return canonical_json(
+        {"format": RESULT_FORMATS[version], "state": state, "receipts": receipts_json}
+    )
 
 
 def encode_case(case: Case) -> dict[str, object]:
-    """The case as a JSON value; ``decode_case(canonical_json(...))`` gives it back."""
+    """The case as a JSON value; ``decode_case(canonical_json(...))`` gives it back.
+
+    A version 1 case shows no version 2 field. A version 2 case shows every contract's
+    ``nonce`` and the block's ``fee_payment``, and ``gas_limit`` and a deploy's
+    ``salt`` where they are given (they have no value meaning "none").
+    """
     config = case.config
     return {
-        "format": CASE_FORMAT,
-        "genesis": _genesis_json(case.genesis),
-        "block": {
-            "miner": case.block.miner,
-            "reward": case.block.reward,
-            "txs": [encode_transaction(tx) for tx in case.block.txs],
-        },
+        "format": CASE_FORMATS[case.version],
+        "genesis": _genesis_json(case.genesis, case.version),
+        "block": _block_json(case.block, case.version),
         "config": {
             "network": config.network.value,
             "threads": config.threads,
@@ -106,24 +122,39 @@ def encode_case(case: Case) -> dict[str, object]:
     }
 
 
-def _genesis_json(genesis: Genesis) -> dict[str, object]:
+def _genesis_json(genesis: Genesis, version: Version) -> dict[str, object]:
     accounts = {
         address: {"nonce": account.nonce, "balances": dict(account.balances)}
         for address, account in genesis.accounts.items()
     }
-    contracts = {
-        address: {
+    contracts: dict[str, object] = {}
+    for address, contract in genesis.contracts.items():
+        body: dict[str, object] = {
             "code": contract.code.to_json(),
             "balances": dict(contract.balances),
             "storage": {str(slot): value for slot, value in contract.storage.items()},
         }
-        for address, contract in genesis.contracts.items()
-    }
+        if version >= Version.V2:
+            body["nonce"] = contract.nonce
+        contracts[address] = body
     return {"accounts": accounts, "contracts": contracts}
 
 
+def _block_json(block: Block, version: Version) -> dict[str, object]:
+    body: dict[str, object] = {
+        "miner": block.miner,
+        "reward": block.reward,
+        "txs": [encode_transaction(tx) for tx in block.txs],
+    }
+    if version >= Version.V2:
+        body["fee_payment"] = block.fee_payment.value
+        if block.gas_limit is not None:
+            body["gas_limit"] = block.gas_limit
+    return body
+
+
 def encode_transaction(tx: Transaction) -> dict[str, object]:
-    """One transaction as a JSON value (SPEC 4)."""
+    """One transaction as a JSON value (SPEC 4, 10.2)."""
     head: dict[str, object] = {"source": tx.source, "nonce": tx.nonce, "fee": tx.fee}
     match tx:
         case Transfer(outputs=outputs):
@@ -135,9 +166,11 @@ def encode_transaction(tx: Transaction) -> dict[str, object]:
             }
         case Burn(asset=asset, amount=amount):
             body = {"kind": "burn", "asset": asset, "amount": amount}
-        case Deploy(code=code):
+        case Deploy(code=code, salt=salt):
             raw = json.loads(code.raw_json) if isinstance(code, MalformedCode) else code.to_json()
             body = {"kind": "deploy", "code": raw}
+            if salt is not None:
+                body["salt"] = salt
         case Invoke():
             body = {
                 "kind": "invoke",

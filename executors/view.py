@@ -5,6 +5,10 @@ hands it the state backend itself, the batched executor a snapshot, Block-STM it
 multi-version memory. The rules never write to a view; they write to a ``Scratch``
 layered on it and return the scratch's writes as a write set. A contract run gets a
 child scratch of its own, so a failed run is undone by dropping the child.
+
+A contract's storage is read and written under its creation (``model.ContractCode``),
+which whoever runs the contract has read with its code; so ``delete_contract``
+leaves all of it behind, out of reach, with one write.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from txparity.executors.model import (
     Code,
     CodeKey,
     ContractBalanceKey,
+    ContractCode,
+    ContractNonceKey,
     NonceKey,
     StateKey,
     StateValue,
@@ -63,25 +69,49 @@ class Scratch:
     def balance(self, address: str, asset: str) -> int:
         return cast(int, self.read(BalanceKey(address, asset)))
 
+    def contract_code(self, address: str) -> ContractCode | None:
+        return cast(ContractCode | None, self.read(CodeKey(address)))
+
     def code(self, address: str) -> Code | None:
-        return cast(Code | None, self.read(CodeKey(address)))
+        deployed = self.contract_code(address)
+        return None if deployed is None else deployed.code
 
     def contract_balance(self, address: str, asset: str) -> int:
         return cast(int, self.read(ContractBalanceKey(address, asset)))
 
-    def storage(self, address: str, slot: int) -> int:
-        return cast(int, self.read(StorageKey(address, slot)))
+    def contract_nonce(self, address: str) -> int:
+        return cast(int, self.read(ContractNonceKey(address)))
+
+    def storage(self, address: str, creation: str, slot: int) -> int:
+        return cast(int, self.read(StorageKey(address, slot, creation)))
+
+    def names(self, address: str) -> bool:
+        """Whether ``address`` names an account or a contract (SPEC 2, 10.1)."""
+        return self.nonce(address) is not None or self.code(address) is not None
 
     # Writes.
 
     def set_nonce(self, address: str, nonce: int) -> None:
         self.writes[NonceKey(address)] = nonce
 
-    def create_contract(self, address: str, code: Code) -> None:
-        self.writes[CodeKey(address)] = code
+    def create_contract(self, address: str, code: Code, creation: str) -> None:
+        """A contract at a free ``address`` by ``creation``: its nonce and balances are
+        already 0, at a destroyed contract's address too (``delete_contract``), and its
+        storage is empty, since no slot was ever written under ``creation`` there."""
+        self.writes[CodeKey(address)] = ContractCode(code, creation)
 
-    def set_storage(self, address: str, slot: int, value: int) -> None:
-        self.writes[StorageKey(address, slot)] = value
+    def delete_contract(self, address: str) -> None:
+        """Delete the contract's code and nonce; its storage stays behind under its
+        creation, which nothing reaches again. Its balances must already be 0 (SPEC
+        10.4 sweeps them first)."""
+        self.writes[CodeKey(address)] = None
+        self.writes[ContractNonceKey(address)] = 0
+
+    def set_contract_nonce(self, address: str, nonce: int) -> None:
+        self.writes[ContractNonceKey(address)] = nonce
+
+    def set_storage(self, address: str, creation: str, slot: int, value: int) -> None:
+        self.writes[StorageKey(address, slot, creation)] = value
 
     def credit_account(self, address: str, asset: str, amount: int) -> None:
         """Add to an account's balance, creating the account if absent (SPEC 2)."""

@@ -1,19 +1,25 @@
 """Fuzz campaigns: time- or count-bounded, on every core, never losing a finding.
 
-A campaign first replays the corpus, then generates cases and checks each one
-differentially. Case ``i`` of a campaign with seed ``S`` is drawn from the case
-strategy with the bytes of ``Random(f"{S}:{i}")`` through Hypothesis's
-``fuzz_one_input``, so a case depends only on the seed and its index: the same
-``--seed`` and ``--cases`` give the same cases whatever the number of workers.
-Worker ``w`` of ``n`` takes the indices ``w, w + n, w + 2n, ...``.
+A campaign first replays the corpus (``harness.opening_replay``), then generates
+cases and checks each one differentially. Case ``i`` of a campaign with seed ``S``
+is drawn from the case strategy with the bytes of ``Random(f"{S}:{i}")`` through
+Hypothesis's ``fuzz_one_input``, so a case depends only on the seed and its
+index: the same ``--seed`` and ``--cases`` give the same cases whatever the number
+of workers. Worker ``w`` of ``n`` takes the indices ``w, w + n, w + 2n, ...``.
 
-On a divergence whose fingerprint is new, the worker claims the fingerprint by
-creating its corpus directory (an atomic ``mkdir``: exactly one worker wins, and
-fingerprints already in the corpus from an earlier run are never redone), saves
-the case as found, shrinks it within the shrink budget, and saves the result.
+On a divergence whose fingerprint is new to it, a worker takes the fingerprint's
+claim (``harness.claims``: one live process at a time, and never one that died),
+and, unless a file in the corpus holds the fingerprint open already, saves the case
+as found, shrinks it within the shrink budget, and saves the result. A corpus file
+that the opening replay found agreeing holds nothing open: the bug it recorded is
+fixed, so the same fingerprint found again (a regression, or another hang of the
+same executor, since hangs of one executor share a fingerprint) is saved anew,
+beside it. A corpus file that still diverges but whose shrink was cut short (a
+kill, or the time cap) is shrunk by the replay.
 Workers report every event to the parent through a queue, ending with "done"; the
 parent alone tallies (in one ``Tally`` per executor) and displays. A worker that
-exits without saying it is done (killed, say) is counted as done and reported.
+exits without saying it is done (killed, say) is counted as done and reported; a
+worker whose parent is gone ends at once.
 
 A generated case that the project's own decoder refuses is a harness bug, not an
 executor's divergence, and is reported as such.
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import random
@@ -39,7 +46,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
@@ -50,22 +57,26 @@ from hypothesis import HealthCheck, given, settings
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
+from txparity.harness.claims import TEMPORARY_PREFIX, remove_stale_temporaries
 from txparity.harness.corpus import (
     CorpusError,
-    corpus_files,
-    load_entry,
-    replay_entry,
+    Kept,
+    claimed,
+    replay_command,
     save_and_shrink,
 )
 from txparity.harness.differential import Divergence, Runner, Tally
-from txparity.harness.errors import HarnessError
+from txparity.harness.errors import HarnessError, InputError
+from txparity.harness.opening_replay import replay_corpus
 from txparity.harness.options import Options
 from txparity.harness.strategies import cases
+from txparity.harness.summary import Find, FindStatus, Progress, Summary
 from txparity.harness.targets import target_spec
 
 __all__ = [
     "CampaignError",
     "CaseDrawer",
+    "Find",
     "Progress",
     "Summary",
     "draw_case",
@@ -73,55 +84,6 @@ __all__ = [
 ]
 
 _BUFFER_BYTES = 8192
-
-
-@dataclass(slots=True)
-class Summary:
-    """What a campaign did; ``to_json`` is the ``--json`` line."""
-
-    cases: int = 0
-    seconds: float = 0.0
-    divergences: int = 0
-    fingerprints: set[str] = field(default_factory=set)
-    saved: list[str] = field(default_factory=list)
-    shrunk_txs: list[int] = field(default_factory=list)
-    first_divergence_s: float | None = None
-    replayed: int = 0
-    replay_divergences: int = 0
-    harness_bugs: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # unreadable corpus files
-    executor_seconds: float = 0.0
-    executors: dict[str, Tally] = field(default_factory=dict)
-    interrupted: bool = False
-    seed: int | None = None  # the campaign's
-
-    @property
-    def found_anything(self) -> bool:
-        return bool(self.divergences or self.harness_bugs)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "cases": self.cases,
-            "seconds": round(self.seconds, 3),
-            "divergences": self.divergences,
-            "fingerprints": len(self.fingerprints),
-            "fingerprint_ids": sorted(self.fingerprints),
-            "saved": sorted(self.saved),
-            "shrunk_txs": self.shrunk_txs,
-            "first_divergence_s": None
-            if self.first_divergence_s is None
-            else round(self.first_divergence_s, 3),
-            "replayed": self.replayed,
-            "harness_bugs": self.harness_bugs,
-            "interrupted": self.interrupted,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    summary: Summary
-    elapsed: float
-    remaining: float | None
 
 
 class CampaignError(HarnessError):
@@ -176,9 +138,11 @@ class EventKind(StrEnum):
 
     CASE = "case"  # a case was checked: its tallies
     DIVERGENCE = "divergence"  # its fingerprint
-    SAVED = "saved"  # a counterexample's path and shrunk size
+    FOUND = "found"  # a Find: a new fingerprint, saved or already in the corpus
     HARNESS_BUG = "harness_bug"
     WORKER_ERROR = "worker_error"  # a worker died of an exception
+    INPUT_ERROR = "input_error"  # a worker stopped on bad input (a command that cannot start)
+    STATUS = "status"  # what a worker is busy with, beyond checking cases ('' when done)
     DONE = "done"  # the worker has finished
 
 
@@ -194,66 +158,166 @@ class _Flag(Protocol):
     def set(self) -> None: ...
 
 
-def _work(options: Options, worker: int, deadline: float | None,
-          emit: Callable[[Event], None], stopping: StopFlag) -> None:  # fmt: skip
-    """One worker's share of the campaign, until done or ``stopping()``; every event
-    goes to ``emit``."""
-    assert options.seed is not None, "run_campaign chooses the seed before any worker starts"
-    drawer = CaseDrawer(options.profile, options.seed)
-    index = worker
-    with Runner(options.executors, options) as runner:
-        while options.cases is None or index < options.cases:
-            if stopping() or (deadline is not None and time.monotonic() >= deadline):
-                break
-            case = drawer.draw(index)
-            index += options.workers
-            if case is None:
-                continue
-            bug = _generator_bug(case)
-            if bug is not None:
-                emit((EventKind.HARNESS_BUG, f"{bug}: {canonical_json(encode_case(case))}"))
-                continue
-            result = runner.check(case)
-            emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
-            for divergence in result.divergences:
-                _keep(divergence, runner, options, deadline, emit)
+class _Worker:
+    """One worker's share of the campaign: cases ``w, w + n, ...`` until done, the
+    deadline, or ``stopping()``; every event goes to ``emit``.
+
+    ``settled`` are the corpus files that the campaign's replay found agreeing (or
+    could not read): they hold no open bug, so the fingerprint they are filed under
+    is saved again when it is found again (a regression, or another bug with the
+    same fingerprint, such as another hang of the same executor)."""
+
+    def __init__(self, options: Options, number: int, deadline: float | None,
+                 emit: Callable[[Event], None], stopping: StopFlag,
+                 settled: frozenset[Path]) -> None:  # fmt: skip
+        self.options = options
+        self.number = number
+        self.deadline = deadline
+        self.emit = emit
+        self.stopping = stopping
+        self.settled = settled
+        self.handled: set[str] = set()  # fingerprints this worker saved or found taken
+
+    def run(self) -> None:
+        options = self.options
+        assert options.seed is not None, "run_campaign chooses the seed before any worker starts"
+        drawer = CaseDrawer(options.profile, options.seed)
+        index = self.number
+        with Runner(options.executors, options) as runner:
+            while options.cases is None or index < options.cases:
+                if self.stopping() or self._past_deadline():
+                    break
+                case = drawer.draw(index)
+                index += options.workers
+                if case is not None:
+                    self._check(case, runner)
+
+    def _past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def _check(self, case: Case, runner: Runner) -> None:
+        bug = _generator_bug(case)
+        if bug is not None:
+            self.emit((EventKind.HARNESS_BUG, f"{bug}: {canonical_json(encode_case(case))}"))
+            return
+        result = runner.check(case)
+        self.emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
+        for divergence in result.divergences:
+            self.keep(divergence, runner)
+
+    def keep(self, divergence: Divergence, runner: Runner) -> None:
+        """Count the divergence; save and shrink it if its fingerprint is new."""
+        fingerprint = divergence.fingerprint
+        self.emit((EventKind.DIVERGENCE, fingerprint))
+        if fingerprint in self.handled:
+            return
+        self.handled.add(fingerprint)
+        directory = self.options.corpus / fingerprint
+        with claimed(self.options.corpus, fingerprint) as held:
+            taken = directory if not held else _covering_entry(directory, self.settled)
+            if taken is not None:
+                self.emit((EventKind.FOUND, _find(divergence, FindStatus.IN_CORPUS, taken,
+                                                  self.options)))  # fmt: skip
+                return
+            remove_stale_temporaries(directory)
+            kept = self._save_and_shrink(divergence, runner)
+        self.emit((EventKind.FOUND, _saved_find(divergence, kept, self.options)))
+
+    def _save_and_shrink(self, divergence: Divergence, runner: Runner) -> Kept:
+        fingerprint = divergence.fingerprint
+        self._doing(f"shrinking {fingerprint}")
+
+        def kept_smaller(smaller: Divergence) -> None:
+            self._doing(f"shrinking {fingerprint} ({len(smaller.case.block.txs)} txs)")
+
+        # The time left bounds the re-check and the shrink: --seconds holds.
+        options = self.options
+        kept = save_and_shrink(
+            divergence, runner, options.corpus, options.shrink_seconds, self.deadline, kept_smaller
+        )
+        self._doing("")
+        return kept
+
+    def _doing(self, what: str) -> None:
+        self.emit((EventKind.STATUS, (self.number, what)))
 
 
-def _keep(divergence: Divergence, runner: Runner, options: Options,
-          deadline: float | None, emit: Callable[[Event], None]) -> None:  # fmt: skip
-    emit((EventKind.DIVERGENCE, divergence.fingerprint))
-    if not _claim(options.corpus, divergence.fingerprint):
-        return
-    budget = options.shrink_seconds
-    if deadline is not None:
-        budget = min(budget, max(1.0, deadline - time.monotonic()))
-    kept = save_and_shrink(divergence, runner, options.corpus, budget)
-    emit((EventKind.SAVED, (str(kept.path), len(kept.divergence.case.block.txs))))
+def _covering_entry(directory: Path, settled: frozenset[Path]) -> Path | None:
+    """A saved file that holds the fingerprint of ``directory`` open: any but those
+    the replay settled."""
+    for path in sorted(directory.glob("*.json")):
+        if not path.name.startswith(TEMPORARY_PREFIX) and path not in settled:
+            return path
+    return None
 
 
-def _claim(corpus: Path, fingerprint: str) -> bool:
-    """Whether this worker is the first to find ``fingerprint`` (see the module text)."""
-    try:
-        corpus.mkdir(parents=True, exist_ok=True)
-        os.mkdir(corpus / fingerprint)
-    except FileExistsError:
-        return False
-    except OSError as error:
-        raise CorpusError(f"cannot write to corpus directory {corpus}: {error.strerror}") from None
-    return True
+def _find(divergence: Divergence, status: FindStatus, where: Path, options: Options) -> Find:
+    return Find(
+        fingerprint=divergence.fingerprint, kind=divergence.kind.value,
+        executor=divergence.executor, first_item=divergence.first_item,
+        detail=divergence.detail, status=status, where=str(where),
+        replay=replay_command(where, options.executors),
+        txs_found=len(divergence.case.block.txs),
+    )  # fmt: skip
 
 
-def _process_main(options: Options, worker: int, deadline_s: float | None,
-                  events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
+def _saved_find(divergence: Divergence, kept: Kept, options: Options) -> Find:
+    saved = kept.divergence
+    return replace(
+        _find(saved, FindStatus.SAVED, kept.path, options),
+        txs_found=kept.original_txs,
+        txs_saved=len(saved.case.block.txs),
+        shrink_stopped=kept.shrunk.stopped.value,
+        note="" if kept.recheck is None else kept.recheck.describe(),
+    )
+
+
+# Errors that stop a campaign as bad input would (exit status 2): an external
+# command that cannot start, a corpus that can no longer be written.
+_USER_ERRORS = (InputError, CorpusError)
+
+
+def _process_main(options: Options, worker: int, deadline: float | None,
+                  settled: frozenset[Path], events: multiprocessing.Queue[Event],
+                  stop: _Flag) -> None:  # fmt: skip
+    """A worker process; ``deadline`` is a ``time.monotonic()`` value of the parent's,
+    a clock every process of the machine shares, so that the time the worker took to
+    start is counted too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    deadline = None if deadline_s is None else time.monotonic() + deadline_s
+    _die_with_the_parent()
     _pin_to_a_core(worker)
     try:
-        _work(options, worker, deadline, events.put, stop.is_set)
+        _Worker(options, worker, deadline, events.put, stop.is_set, settled).run()
+    except _USER_ERRORS as error:  # the user's to fix, as it would be with one worker
+        events.put((EventKind.INPUT_ERROR, str(error)))
     except BaseException as error:  # the parent reports it; a worker never dies silently
         events.put((EventKind.WORKER_ERROR, f"{type(error).__name__}: {error}"))
     finally:
         events.put((EventKind.DONE, worker))
+
+
+def _die_with_the_parent() -> None:
+    """End this worker as soon as the parent process is gone, however it went.
+
+    A parent killed by SIGKILL or SIGTERM cannot stop its workers, and they would go
+    on fuzzing for nobody (keeping the resource tracker alive with them). The
+    parent's sentinel, a pipe whose other end only the parent holds, becomes
+    readable when it exits; a thread waits for that and ends the process at once.
+    What the worker had saved is on disk; a shrink it leaves unfinished is finished
+    by the next campaign (``shrunk`` is false in the file).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(_ORPHANED)
+
+    threading.Thread(target=watch, name="txparity-parent-watch", daemon=True).start()
+
+
+_ORPHANED = 3  # a worker's exit status once its parent is gone
 
 
 def _pin_to_a_core(worker: int) -> None:
@@ -279,8 +343,13 @@ class _Collector:
         self.started = started
         self.options = options
         self.summary.seed = options.seed
+        self.doing: dict[int, str] = {}
         for spec in options.executors:  # as the targets will report them
             self.summary.executors[target_spec(spec)] = Tally()
+
+    def found_at_replay(self, find: Find) -> None:
+        self.apply((EventKind.DIVERGENCE, find.fingerprint))
+        self.apply((EventKind.FOUND, find))
 
     def apply(self, event: Event) -> None:
         kind, payload = event
@@ -297,12 +366,19 @@ class _Collector:
                 summary.fingerprints.add(payload)
                 if summary.first_divergence_s is None:
                     summary.first_divergence_s = time.monotonic() - self.started
-            case EventKind.SAVED:
-                path, txs = payload
-                summary.saved.append(path)
-                summary.shrunk_txs.append(txs)
+            case EventKind.FOUND:
+                summary.add_find(payload)
+                if payload.status is FindStatus.SAVED:
+                    summary.saved.append(payload.where)
+                    summary.shrunk_txs.append(payload.txs_saved)
             case EventKind.HARNESS_BUG | EventKind.WORKER_ERROR:
                 summary.harness_bugs.append(payload)
+            case EventKind.INPUT_ERROR:
+                if summary.input_error is None:
+                    summary.input_error = payload
+            case EventKind.STATUS:
+                worker, doing = payload
+                self.doing[worker] = doing
 
 
 def run_campaign(
@@ -323,16 +399,18 @@ def run_campaign(
         if progress is not None:
             elapsed = time.monotonic() - started
             remaining = None if options.seconds is None else max(0.0, options.seconds - elapsed)
-            progress(Progress(collector.summary, elapsed, remaining))
+            doing = tuple(what for _, what in sorted(collector.doing.items()) if what)
+            progress(Progress(collector.summary, elapsed, remaining, doing))
 
     try:
         with _first_interrupt_sets(stop):
-            _replay_corpus(options, collector, stop.is_set)
-            deadline_s = None if options.seconds is None else options.seconds - _since(started)
+            deadline = None if options.seconds is None else started + options.seconds
+            settled = replay_corpus(options, collector.summary, collector.found_at_replay,
+                                    stop.is_set, deadline)  # fmt: skip
             if options.workers == 1:
-                _work_here(options, deadline_s, collector, report, every_s, stop.is_set)
+                _work_here(options, deadline, settled, collector, report, every_s, stop.is_set)
             else:
-                _run_processes(options, deadline_s, collector, report, every_s, stop)
+                _run_processes(options, deadline, settled, collector, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
     collector.summary.seconds = _since(started)
@@ -365,10 +443,10 @@ def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _work_here(options: Options, deadline_s: float | None, collector: _Collector,
-               report: Callable[[], None], every_s: float, stopping: StopFlag) -> None:  # fmt: skip
+def _work_here(options: Options, deadline: float | None, settled: frozenset[Path],
+               collector: _Collector, report: Callable[[], None], every_s: float,
+               stopping: StopFlag) -> None:  # fmt: skip
     """The whole campaign in this process (one worker): no queue, no spawn."""
-    deadline = None if deadline_s is None else time.monotonic() + deadline_s
     last = [time.monotonic()]
 
     def emit(event: Event) -> None:
@@ -377,22 +455,28 @@ def _work_here(options: Options, deadline_s: float | None, collector: _Collector
             last[0] = time.monotonic()
             report()
 
-    _work(options, 0, deadline, emit, stopping)
+    try:
+        _Worker(options, 0, deadline, emit, stopping, settled).run()
+    except _USER_ERRORS as error:
+        collector.apply((EventKind.INPUT_ERROR, str(error)))
 
 
-def _run_processes(options: Options, deadline_s: float | None, collector: _Collector,
-                   report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
+def _run_processes(options: Options, deadline: float | None, settled: frozenset[Path],
+                   collector: _Collector, report: Callable[[], None], every_s: float,
+                   stop: _Flag) -> None:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
     processes = [
         context.Process(
-            target=_process_main, args=(options, worker, deadline_s, events, stop), daemon=True
+            target=_process_main,
+            args=(options, worker, deadline, settled, events, stop),
+            daemon=True,
         )
         for worker in range(options.workers)
     ]
     try:
         _start(processes, stop)
-        _gather(events, processes, collector, report, every_s)
+        _gather(events, processes, collector, report, every_s, stop)
     finally:
         for process in processes:
             if process.pid is None:  # never started
@@ -436,30 +520,32 @@ def _interrupts_ignored() -> Iterator[None]:
 
 def _gather(events: multiprocessing.Queue[Event],
             processes: Sequence[multiprocessing.process.BaseProcess], collector: _Collector,
-            report: Callable[[], None], every_s: float) -> None:  # fmt: skip
+            report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
     """Tally the workers' events until every worker is done, or has died without
     saying so (killed, say), which is reported as a harness bug."""
     running = set(range(len(processes)))
     last = time.monotonic()
     while running:
         with contextlib.suppress(queue.Empty):
-            _take(events.get(timeout=every_s), running, collector)
+            _take(events.get(timeout=every_s), running, collector, stop)
         if time.monotonic() - last >= every_s:
             last = time.monotonic()
-            _drop_the_dead(events, processes, running, collector)
+            _drop_the_dead(events, processes, running, collector, stop)
             report()
 
 
-def _take(event: Event, running: set[int], collector: _Collector) -> None:
+def _take(event: Event, running: set[int], collector: _Collector, stop: _Flag) -> None:
     if event[0] is EventKind.DONE:
         running.discard(event[1])
-    else:
-        collector.apply(event)
+        return
+    collector.apply(event)
+    if event[0] is EventKind.INPUT_ERROR:
+        stop.set()  # as one worker would stop on it, every worker does
 
 
 def _drop_the_dead(events: multiprocessing.Queue[Event],
                    processes: Sequence[multiprocessing.process.BaseProcess], running: set[int],
-                   collector: _Collector) -> None:  # fmt: skip
+                   collector: _Collector, stop: _Flag) -> None:  # fmt: skip
     """Count a worker that has exited without its DONE as done. A process writes all
     it put on the queue before it exits, so its last events are read first."""
     dead = [worker for worker in running if processes[worker].exitcode is not None]
@@ -467,7 +553,7 @@ def _drop_the_dead(events: multiprocessing.Queue[Event],
         return
     with contextlib.suppress(queue.Empty):
         while True:
-            _take(events.get_nowait(), running, collector)
+            _take(events.get_nowait(), running, collector, stop)
     for worker in dead:
         if worker in running:
             running.discard(worker)
@@ -475,23 +561,3 @@ def _drop_the_dead(events: multiprocessing.Queue[Event],
             collector.apply(
                 (EventKind.WORKER_ERROR, f"worker {worker} exited (status {status}) unfinished")
             )
-
-
-def _replay_corpus(options: Options, collector: _Collector, stopping: StopFlag) -> None:
-    """Replay every readable corpus file; one that still diverges counts as a
-    divergence found now (unreadable files are listed, never fatal)."""
-    if not options.corpus.is_dir():
-        return
-    summary = collector.summary
-    for path in corpus_files([options.corpus]):
-        if stopping():
-            return
-        try:
-            entry = load_entry(path)
-        except CorpusError as error:
-            summary.skipped.append(str(error))
-            continue
-        summary.replayed += 1
-        if replay_entry(entry):
-            summary.replay_divergences += 1
-            collector.apply((EventKind.DIVERGENCE, entry.fingerprint))

@@ -2,7 +2,9 @@
 
 Exit status (``EXIT_STATUSES``, in ``--help``): 0 success, 1 a divergence (for the
 commands that look for one), 2 bad input or usage, always with one clear line on
-standard error; 130 after a Ctrl-C, 141 when the reader of standard output has
+standard error; ``replay`` also exits 3 when nothing diverged but some file was not
+replayed (unreadable, or needing an executor that was not named), so that no such
+file passes unseen; 130 after a Ctrl-C, 141 when the reader of standard output has
 gone (``| head``), quietly. The help shows ``DESCRIPTION``, never this text.
 
 Each command turns its parsed arguments into values at its top (an ``Options``
@@ -20,27 +22,36 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from txparity import __version__
-from txparity.executors.codec import canonical_json, decode_case
-from txparity.executors.errors import ExecutorError
+from txparity.executors.codec import canonical_json, decode_case, parse_json
+from txparity.executors.errors import ExecutorError, InvalidCase
 from txparity.executors.execution import Execution, Executor, run_case
 from txparity.executors.model import Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import SCHEDULES
 from txparity.executors.state import BACKENDS
 from txparity.harness.campaign import run_campaign
-from txparity.harness.casefile import read_case
+from txparity.harness.casefile import (
+    MAX_FILE_BYTES,
+    case_of_document,
+    is_counterexample,
+    open_file,
+    read_case,
+    read_file,
+)
 from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
 from txparity.harness.corpus import (
     CorpusError,
+    Entry,
     check_writable,
+    claimed,
     corpus_files,
-    load_entry,
+    entry_from_document,
     replay_command,
-    replay_entry,
     save_and_shrink,
 )
 from txparity.harness.differential import Runner
@@ -51,9 +62,11 @@ from txparity.harness.options import (
     EQUIVALENCE,
     EXECUTORS,
     PROFILE,
+    REPRODUCE_SEEDS,
     SECONDS,
     SEED,
     SEEDS,
+    SHRINK_CANDIDATES,
     SHRINK_SECONDS,
     TIMEOUT,
     WATCHDOG,
@@ -65,14 +78,25 @@ from txparity.harness.options import (
     add_options,
     options_from,
 )
+from txparity.harness.replay import (
+    NeedsExecutor,
+    Replayed,
+    Verdict,
+    external_specs,
+    plan_replay,
+    replay_file,
+    shown,
+)
 from txparity.harness.report import build_report
-from txparity.harness.targets import make_target
+from txparity.harness.shrink import ShrinkStop
+from txparity.harness.targets import REFERENCE_SPEC, make_target
 
 __all__ = ["COMMAND_OPTIONS", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_DIVERGENCE = 1
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3  # replay: nothing diverged, but some file was not replayed
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT: the campaign did not run to its end
 EXIT_BROKEN_PIPE = 141  # the shell's code for SIGPIPE: the reader of standard output left
 
@@ -81,10 +105,10 @@ _DIFFERENTIAL: tuple[Option[Any], ...] = (EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT
 COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
     Command.RUN: (WATCHDOG,),
     Command.CHECK: _DIFFERENTIAL,
-    Command.SHRINK: (*_DIFFERENTIAL, SECONDS, CORPUS),
+    Command.SHRINK: (*_DIFFERENTIAL, SHRINK_CANDIDATES, SECONDS, CORPUS, REPRODUCE_SEEDS),
     Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
-                   SHRINK_SECONDS),
-    Command.REPLAY: (SEEDS,),
+                   SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS),
+    Command.REPLAY: (EXECUTORS, SEEDS),
 }  # fmt: skip
 
 
@@ -97,6 +121,8 @@ exit status:
   0    the executors agree (or nothing needed checking)
   1    a divergence (check, shrink, fuzz, replay), or a harness bug in a campaign
   2    bad input or usage, with one line on standard error
+  3    replay: nothing diverged, but some file was not replayed (unreadable,
+       or needing an executor that was not named)
   130  interrupted by Ctrl-C (fuzz: after its summary, when nothing diverged)
   141  the reader of standard output went away (as in txparity ... | head)
 
@@ -274,7 +300,7 @@ def command_run(arguments: argparse.Namespace) -> int:
     if arguments.jsonl:
         executor = make_executor(name.executor, name.schedule, options.watchdog_s)
         return _run_lines(arguments.case, executor, name.backend, show_stats)
-    case = read_case(_read_input(arguments.case))
+    case = read_case(read_file(arguments.case))
     executor = make_executor(name.executor, name.schedule, options.watchdog_s)
     execution = run_case(executor, case, name.backend)
     print(execution.result_json, flush=True)
@@ -296,10 +322,10 @@ def _executor_name(executor: str, backend: str | None, schedule: str | None) -> 
 
 def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) -> int:
     """SPEC 8's protocol: a result or ``{"error": ...}`` per non-blank line, flushed."""
-    with _open_input(path) as stream:
+    with open_file(path) as stream:
         for line in _lines(stream):
             try:
-                case: Case = decode_case(line)
+                case: Case = decode_case(_within_limit(line))
                 execution = run_case(executor, case, backend)
             except ExecutorError as error:
                 print(canonical_json({"error": str(error)}), flush=True)
@@ -310,9 +336,19 @@ def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) ->
 
 
 def _lines(stream: IO[bytes]) -> Iterator[bytes]:
-    while line := stream.readline():
+    """The non-blank lines, each cut after ``MAX_FILE_BYTES`` (see ``_within_limit``)."""
+    while line := stream.readline(MAX_FILE_BYTES + 1):
+        if len(line) > MAX_FILE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(MAX_FILE_BYTES)) and not rest.endswith(b"\n"):
+                pass  # the rest of an over-long line: one answer for it, its error
         if line.strip():
             yield line
+
+
+def _within_limit(line: bytes) -> bytes:
+    if len(line) > MAX_FILE_BYTES:
+        raise InvalidCase("case", f"a line longer than {MAX_FILE_BYTES} bytes")
+    return line
 
 
 def _print_stats(execution: Execution, show_stats: bool) -> None:
@@ -321,29 +357,67 @@ def _print_stats(execution: Execution, show_stats: bool) -> None:
         print(f"stats: {json.dumps(stats | execution.stats.to_json())}", file=sys.stderr)
 
 
-def _read_input(path: str) -> bytes:
-    with _open_input(path) as stream:
-        return stream.read()
-
-
-def _open_input(path: str) -> IO[bytes]:
-    if path == "-":
-        return sys.stdin.buffer
-    try:
-        return Path(path).open("rb")
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror}") from None
-
-
 # ---------------------------------------------------------------- check, shrink, replay
 
 
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """The case a command was given, and the corpus entry it came in, if it did."""
+
+    name: str
+    case: Case
+    entry: Entry | None
+
+
+def _read_subject(name: str) -> _Subject:
+    """A bare case, a vector or a corpus file (every field of which is checked)."""
+    document = parse_json(read_file(name))
+    if not is_counterexample(document):
+        return _Subject(name, case_of_document(document), None)
+    try:
+        entry = entry_from_document(document)
+    except CorpusError as error:
+        raise InputError(f"{name}: {error}") from None
+    return _Subject(name, entry.case, entry)
+
+
+def _targets(
+    subject: _Subject, arguments: argparse.Namespace, options: Options
+) -> tuple[Options, str]:
+    """The options and the reference to check ``subject`` with.
+
+    A corpus file is checked as it was found: on the executors it records (their
+    schedules with it), under its equivalence, against its reference, unless the
+    user names executors or an equivalence, which then win (and a note says the
+    recorded executors were overridden). A recorded external command runs only if
+    the user names it (``harness.replay``)."""
+    entry = subject.entry
+    if entry is None:
+        return options, REFERENCE_SPEC
+    if arguments.equivalence is None:
+        options = replace(options, equivalence=entry.equivalence)
+    given = arguments.executors is not None
+    recorded = replace(entry, executors=options.executors) if given else entry
+    try:
+        plan = plan_replay(recorded, options.executors if given else ())
+    except NeedsExecutor as missing:
+        advice = missing.advice("--executor")
+        raise InputError(f"{subject.name} {missing.reason}; {advice}") from None
+    if given and plan.executors != entry.executors:
+        print(
+            f"txparity: note: {subject.name} records the executor(s) "
+            f"{', '.join(map(shown, entry.executors))}; running the --executor ones instead",
+            file=sys.stderr,
+        )
+    return replace(options, executors=plan.executors), plan.reference
+
+
 def command_check(arguments: argparse.Namespace) -> int:
-    options = options_from(arguments, Command.CHECK)
     markdown: Path | None = arguments.markdown
-    case = read_case(_read_input(arguments.case))
-    with Runner(options.executors, options) as runner:
-        result = runner.check(case)
+    subject = _read_subject(arguments.case)
+    options, reference = _targets(subject, arguments, options_from(arguments, Command.CHECK))
+    with Runner(options.executors, options, reference) as runner:
+        result = runner.check(subject.case)
         targets = len(runner.targets)
     reports = [build_report(divergence) for divergence in result.divergences]
     for report in reports:
@@ -353,64 +427,132 @@ def command_check(arguments: argparse.Namespace) -> int:
     if reports:
         return EXIT_DIVERGENCE
     print(f"agree: {targets} executor(s), {result.runs} run(s)")
+    entry = subject.entry
+    if entry is not None and entry.recheck is not None and entry.never_reproduced:
+        print(f"did not reproduce (it never did): {entry.recheck.describe()}")
     return EXIT_OK
 
 
 def command_shrink(arguments: argparse.Namespace) -> int:
-    options = options_from(arguments, Command.SHRINK)
     show_stats: bool = arguments.stats
-    case = read_case(_read_input(arguments.case))
+    subject = _read_subject(arguments.case)
+    options, reference = _targets(subject, arguments, options_from(arguments, Command.SHRINK))
+    home = _home_corpus(subject)
+    if home is not None and arguments.corpus is None:
+        options = replace(options, corpus=home)  # a corpus file is shrunk where it is
     check_writable(options.corpus)
-    with Runner(options.executors, options) as runner:
-        divergences = runner.check(case).divergences
+    with Runner(options.executors, options, reference) as runner:
+        divergences = runner.check(subject.case).divergences
         if not divergences:
-            print("no divergence: nothing to shrink")
+            print(f"no divergence: {_why_nothing_to_shrink(subject, runner)}; nothing to shrink")
             return EXIT_OK
-        kept = save_and_shrink(divergences[0], runner, options.corpus, options.seconds)
+        first = divergences[0]
+        with claimed(options.corpus, first.fingerprint) as held:
+            if not held:
+                raise InputError(
+                    f"another txparity process is saving {first.fingerprint} in "
+                    f"{options.corpus} now; try again once it is done"
+                )
+            replacing = Path(subject.name) if home == options.corpus else None
+            kept = save_and_shrink(first, runner, options.corpus, options.seconds,
+                                   recorded=subject.entry, replacing=replacing)  # fmt: skip
     print(build_report(kept.divergence).text())
     shrunk = len(kept.divergence.case.block.txs)
-    print(f"shrunk {kept.original_txs} -> {shrunk} transaction(s) in {kept.shrink_seconds:.1f} s")
+    result = kept.shrunk
+    print(
+        f"shrunk {kept.original_txs} -> {shrunk} transaction(s) in {kept.shrink_seconds:.1f} s, "
+        f"{result.candidates_tried} candidate(s) tried; stopped: {_STOPPED[result.stopped]}"
+    )
+    if kept.recheck is not None:
+        print(kept.recheck.describe())
     if show_stats:
         print(shrink_stats_table(kept.shrunk))
-    print(f"replay: {replay_command(kept.path)}")
+    print(f"replay: {replay_command(kept.path, options.executors)}")
     print(kept.path)
     return EXIT_DIVERGENCE
+
+
+_STOPPED = {
+    ShrinkStop.FIXED_POINT: "no pass makes it smaller",
+    ShrinkStop.CANDIDATES: "candidate budget spent (--shrink-candidates)",
+    ShrinkStop.TIME: "time cap reached (--seconds)",
+}
+
+
+def _home_corpus(subject: _Subject) -> Path | None:
+    """The corpus a corpus file lies in (``<corpus>/<fingerprint>/<hash>.json``)."""
+    entry, path = subject.entry, Path(subject.name)
+    if entry is None or path.parent.name != entry.fingerprint:
+        return None
+    return path.parent.parent
+
+
+def _why_nothing_to_shrink(subject: _Subject, runner: Runner) -> str:
+    entry = subject.entry
+    specs = ", ".join(target.spec for target in runner.targets)
+    if entry is None:
+        return f"every executor ({specs}) agrees with the reference on this case"
+    if entry.recheck is not None and entry.never_reproduced:
+        return f"{subject.name} did not reproduce (it never did): {entry.recheck.describe()}"
+    return (
+        f"{subject.name} agrees on {specs} now (fixed, or shown only by other schedule "
+        f"seeds than the {runner.options.seeds} tried: see --seeds)"
+    )
 
 
 def command_replay(arguments: argparse.Namespace) -> int:
     options = options_from(arguments, Command.REPLAY)
     paths: list[Path] = arguments.paths
+    named = options.executors
+    given: list[str] = arguments.executors or []
+    in_tree = [spec for spec in given if spec not in external_specs(given)]
+    if in_tree:
+        raise InputError(
+            f"replay --executor names external executors (cmd:COMMAND), not {in_tree[0]!r}: "
+            "the in-tree executors an entry records are replayed as recorded"
+        )
     for path in paths:
         if not path.exists():
             raise InputError(f"no such file or directory: {path}")
-    diverging = agreeing = skipped = 0
+    counts = dict.fromkeys(Verdict, 0)
     for path in corpus_files(paths):
-        try:
-            entry = load_entry(path)
-        except CorpusError as error:
-            print(f"SKIP {error}", file=sys.stderr)
-            skipped += 1
-            continue
-        try:
-            divergences = replay_entry(entry, options)
-        except (ExecutorError, HarnessError) as error:
-            print(f"SKIP {path}: cannot replay ({error})", file=sys.stderr)
-            skipped += 1
-            continue
-        if divergences:
-            diverging += 1
-            print(f"DIVERGES {path}: {divergences[0].executor}: {divergences[0].detail}")
-        else:
-            agreeing += 1
-            print(f"agrees   {path}")
-    if not diverging + agreeing:  # nothing readable: as bad input as a missing path
+        replayed = replay_file(path, options, named)
+        counts[replayed.verdict] += 1
+        _print_replayed(replayed)
+    run = counts[Verdict.DIVERGES] + counts[Verdict.AGREES] + counts[Verdict.NEVER_REPRODUCED]
+    never = counts[Verdict.NEVER_REPRODUCED]
+    if not run + counts[Verdict.NEEDS_EXECUTOR]:  # nothing readable: as bad as a missing path
+        skipped = counts[Verdict.UNREADABLE]
         found = f"{skipped} unreadable file(s)" if skipped else "no counterexample file"
         raise InputError(f"nothing to replay in {' '.join(map(str, paths))}: {found}")
     print(
-        f"replayed {diverging + agreeing}: {diverging} still diverge, {agreeing} agree, "
-        f"{skipped} unreadable"
+        f"replayed {run}: {counts[Verdict.DIVERGES]} still diverge, "
+        f"{counts[Verdict.AGREES]} agree, "
+        + (f"{never} never reproduced, " if never else "")
+        + f"{counts[Verdict.NEEDS_EXECUTOR]} need an executor, "
+        f"{counts[Verdict.UNREADABLE]} unreadable"
     )
-    return EXIT_DIVERGENCE if diverging else EXIT_OK
+    if counts[Verdict.DIVERGES]:
+        return EXIT_DIVERGENCE
+    not_replayed = counts[Verdict.NEEDS_EXECUTOR] + counts[Verdict.UNREADABLE]
+    return EXIT_INCOMPLETE if not_replayed else EXIT_OK
+
+
+def _print_replayed(replayed: Replayed) -> None:
+    path = replayed.path
+    match replayed.verdict:
+        case Verdict.DIVERGES:
+            print(f"DIVERGES {path}: {replayed.detail}")
+        case Verdict.AGREES:
+            print(f"agrees   {path}")
+        case Verdict.NEVER_REPRODUCED:
+            print(f"NOT REPRODUCED {path}: {replayed.detail}")
+        case Verdict.NEEDS_EXECUTOR:
+            assert replayed.missing is not None
+            advice = replayed.missing.advice("--executor")
+            print(f"NEEDS EXECUTOR {path}: {replayed.detail}; {advice}")
+        case Verdict.UNREADABLE:
+            print(f"SKIP {replayed.detail}", file=sys.stderr)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -441,6 +583,8 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     print(summary_table(summary))
     if json_summary:
         print(canonical_json(summary.to_json()))
+    if summary.input_error is not None:  # what was found is on disk, and listed above
+        return _fail(summary.input_error)
     if summary.found_anything:
         return EXIT_DIVERGENCE
     return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK

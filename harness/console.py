@@ -23,6 +23,7 @@ from typing import IO
 
 from txparity.harness.campaign import Progress, Summary
 from txparity.harness.shrink import ShrinkResult
+from txparity.harness.summary import Find, FindStatus
 
 __all__ = ["ProgressDisplay", "shrink_stats_table", "summary_table", "terminal_width"]
 
@@ -99,7 +100,11 @@ def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
         f"fingerprints {len(summary.fingerprints)}  "
         f"elapsed {progress.elapsed:.0f}s{remaining}"
     )
-    lines = [head, STOPPING] if summary.interrupted else [head]
+    lines = [head]
+    if summary.interrupted:
+        lines.append(STOPPING)
+    elif progress.remaining == 0 and progress.doing:
+        lines.append(f"time is up, finishing: {'; '.join(progress.doing)}")
     if not per_executor:
         return lines
     rows = [
@@ -115,7 +120,8 @@ LEGEND = "runs: one per schedule seed; parallel: on the parallel path; aborts: B
 
 
 def summary_table(summary: Summary) -> str:
-    """Each executor's figures, a legend, the totals and what was saved, in at most
+    """Each executor's figures, a legend, the counts, the corpus replay's verdicts
+    and one short block per fingerprint found, then what went wrong; in at most
     ``TABLE_WIDTH`` columns but for paths and messages (an executor name too long
     for its column has a line of its own, above its figures)."""
     widest = max([len("executor"), *map(len, summary.executors)])
@@ -135,12 +141,14 @@ def summary_table(summary: Summary) -> str:
     totals = [
         f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s)",
         f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s)",
-        f"corpus replayed {summary.replayed}",
     ]
-    rows += [LEGEND, *_packed(totals, TABLE_WIDTH)]
-    rows += [f"saved {path}" for path in summary.saved]
-    rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
+    rows += [LEGEND, *_packed(totals, TABLE_WIDTH), *_packed(_replay_parts(summary), TABLE_WIDTH)]
+    for name in sorted(summary.finds):
+        rows += _find_lines(summary.finds[name])
+    rows += [f"corpus file {line}" for line in summary.never_reproduced]
+    rows += [f"not replayed: {reason}" for reason in summary.needs_executor]
     rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
+    rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
     return "\n".join(rows)
 
 
@@ -157,6 +165,42 @@ def _packed(parts: list[str], width: int) -> list[str]:
     return lines
 
 
+def _replay_parts(summary: Summary) -> list[str]:
+    """The corpus replay's verdicts, in the two parts ``_packed`` may break between."""
+    cut = f", {summary.replay_cut} not reached in time" if summary.replay_cut else ""
+    return [
+        f"corpus replayed {summary.replayed}: {summary.replay_divergences} still diverging, "
+        f"{summary.replay_agreeing} agreeing, {len(summary.never_reproduced)} never reproduced",
+        f"not replayed: {len(summary.needs_executor)} needing an executor, "
+        f"{len(summary.skipped)} unreadable{cut}",
+    ]
+
+
+_SHOWN_DETAIL = 100  # characters of a detail shown where a kind has no first item
+
+
+def _find_lines(find: Find) -> list[str]:
+    what = f"first {find.first_item}" if find.first_item else _cut(find.detail, _SHOWN_DETAIL)
+    lines = [f"found {find.fingerprint} {find.kind} in {find.executor}: {what}"]
+    match find.status:
+        case FindStatus.SAVED:
+            size = f"{find.txs_found} -> {find.txs_saved} transaction(s)"
+            stop = f", shrinking stopped: {find.shrink_stopped}" if find.shrink_stopped else ""
+            lines.append(f"  saved {find.where} ({size}{stop})")
+        case FindStatus.IN_CORPUS:
+            lines.append(f"  not saved: already in the corpus ({find.where})")
+        case FindStatus.REPLAYED:
+            lines.append(f"  still diverges: corpus file {find.where}")
+    if find.note:
+        lines.append(f"  {find.note}")
+    lines.append(f"  replay: {find.replay}")
+    return lines
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def shrink_stats_table(result: ShrinkResult) -> str:
     """Each pass's candidates, how far they got, and its time; then the rounds."""
     header = (
@@ -171,7 +215,7 @@ def shrink_stats_table(result: ShrinkResult) -> str:
         )
     rows.append(
         f"{result.rounds} round(s), {result.candidates_tried} candidate(s) tried, "
-        f"{result.kept} kept" + (", out of time" if result.timed_out else "")
+        f"{result.kept} kept; stopped: {result.stopped.value.replace('_', ' ')}"
     )
     rows += [f"round {n}: {', '.join(order)}" for n, order in enumerate(result.orders, 1)]
     return "\n".join(rows)

@@ -4,103 +4,94 @@ Layout: ``<corpus>/<fingerprint>/<hash>.json``, one directory per fingerprint an
 one file per case, named by the SHA-256 of the case's canonical JSON. A file holds
 the case (with the schedule seed that showed the divergence), the executor specs
 that diverged, the fingerprint, kind, expected and actual results, and the format
-version, so that replaying it needs nothing else.
+version, so that replaying it needs nothing else; and, where they apply, how a
+find on real threads was re-checked (``recheck``, ``harness.reproduce``) and why
+its shrink stopped (``shrink_stopped``: ``shrunk`` false or a stop by ``time``
+means a later run may shrink it further).
 
 Every file is written to a temporary name in its directory and renamed into place,
-so a run killed at any moment leaves either the whole file or none of it.
+so a run killed at any moment leaves either the whole file or none of it; who may
+write a fingerprint's directory is decided by its claim (``harness.claims``).
+
+A corpus file is data that anyone who can add a file to a corpus (a pull request)
+wrote, so reading one trusts nothing in it: ``load_entry`` reads only a regular
+file of at most ``MAX_FILE_BYTES`` (``harness.casefile``), strictly, and checks
+every field (``harness.entry``); what it may make txparity run is decided by
+``harness.replay``: never a command it names.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import math
 import os
 import shlex
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from txparity.executors.codec import canonical_json, case_from_json, encode_case, parse_json
+from txparity.executors.codec import canonical_json, parse_json
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
 from txparity.executors.shapes import CASE_HASH_LENGTH, case_digest
-from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT
-from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
-from txparity.harness.errors import HarnessError, InputError
-from txparity.harness.options import Command, Options
+from txparity.harness.casefile import UnreadableFile, read_file
+from txparity.harness.claims import TEMPORARY_PREFIX, claim
+from txparity.harness.differential import Divergence, Runner
+from txparity.harness.entry import (
+    ENTRY_FORMAT,
+    MAX_DETAIL_CHARS,
+    MAX_ENTRY_EXECUTORS,
+    MAX_ENTRY_GAS,
+    MAX_ENTRY_TRANSACTIONS,
+    MAX_SPEC_CHARS,
+    CorpusError,
+    Entry,
+    EntryRefused,
+    entry_from_document,
+    entry_of,
+    is_external,
+)
+from txparity.harness.errors import InputError
+from txparity.harness.reproduce import Recheck, reproduce
 from txparity.harness.shrink import ShrinkResult, shrink
-from txparity.harness.targets import REFERENCE_SPEC
+from txparity.harness.targets import Target
 
 __all__ = [
     "ENTRY_FORMAT",
+    "MAX_DETAIL_CHARS",
+    "MAX_ENTRY_EXECUTORS",
+    "MAX_ENTRY_GAS",
+    "MAX_ENTRY_TRANSACTIONS",
+    "MAX_SPEC_CHARS",
     "CorpusError",
     "Entry",
     "Kept",
     "case_hash",
     "check_writable",
+    "claimed",
     "corpus_files",
+    "entry_from_document",
     "entry_of",
+    "entry_path",
+    "is_external",
     "load_entry",
     "replay_command",
-    "replay_entry",
     "save_and_shrink",
     "save_entry",
     "shrink_command",
 ]
 
-ENTRY_FORMAT = COUNTEREXAMPLE_FORMAT
 
-
-class CorpusError(HarnessError):
-    """A corpus file that cannot be read as a counterexample, or be written."""
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    case: Case
-    executors: tuple[str, ...]
-    fingerprint: str
-    kind: DivergenceKind
-    expected: str
-    actual: str | None
-    detail: str
-    shrunk: bool
-    equivalence: Equivalence = Equivalence.STRICT
-    reference: str = REFERENCE_SPEC
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "format": ENTRY_FORMAT,
-            "fingerprint": self.fingerprint,
-            "kind": self.kind.value,
-            "executors": list(self.executors),
-            "reference": self.reference,
-            "equivalence": self.equivalence.value,
-            "shrunk": self.shrunk,
-            "detail": self.detail,
-            "case": encode_case(self.case),
-            "expected": json.loads(self.expected),
-            "actual": None if self.actual is None else json.loads(self.actual),
-        }
-
-
-def entry_of(divergence: Divergence, shrunk: bool, equivalence: Equivalence) -> Entry:
-    return Entry(
-        case=divergence.case,
-        executors=(divergence.executor,),
-        fingerprint=divergence.fingerprint,
-        kind=divergence.kind,
-        expected=divergence.expected,
-        actual=divergence.actual,
-        detail=divergence.detail,
-        shrunk=shrunk,
-        equivalence=equivalence,
-    )
-
-
-def replay_command(path: Path) -> str:
-    """The shell command that replays the counterexample saved at ``path``."""
-    return shlex.join(["txparity", "replay", str(path)])
+def replay_command(path: Path, executors: Sequence[str] = ()) -> str:
+    """The shell command that replays the counterexample saved at ``path``, naming the
+    external ``executors`` among those given (a file never names them itself)."""
+    words = ["txparity", "replay", str(path)]
+    for spec in executors:
+        if is_external(spec):
+            words += ["--executor", spec]
+    return shlex.join(words)
 
 
 def shrink_command(path: Path, executors: tuple[str, ...]) -> str:
@@ -124,11 +115,27 @@ def check_writable(corpus: Path) -> None:
     try:
         if not existing.is_dir():
             raise NotADirectoryError(20, f"{existing} is not a directory")
-        with tempfile.NamedTemporaryFile(dir=existing, prefix=".tmp-probe-"):
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=f"{TEMPORARY_PREFIX}probe-"):
             pass
     except OSError as error:
         reason = error.strerror or str(error)
         raise InputError(f"cannot write to corpus directory {corpus}: {reason}") from None
+
+
+@contextlib.contextmanager
+def claimed(corpus: Path, fingerprint: str) -> Iterator[bool]:
+    """``harness.claims.claim`` on the fingerprint's directory: True while this
+    process holds it, False if a live process does; ``CorpusError`` if the corpus
+    refuses the claim."""
+    with contextlib.ExitStack() as stack:
+        try:
+            held = stack.enter_context(claim(corpus / fingerprint))
+        except OSError as error:
+            raise CorpusError(
+                f"cannot save the counterexample of {fingerprint} in {corpus}: "
+                f"{error.strerror or error}"
+            ) from None
+        yield held
 
 
 def case_hash(case: Case) -> str:
@@ -150,12 +157,17 @@ def save_entry(entry: Entry, corpus: Path) -> Path:
         ) from None
 
 
+def entry_path(entry: Entry, corpus: Path) -> Path:
+    """Where ``save_entry`` saves ``entry`` in ``corpus``."""
+    return corpus / entry.fingerprint / f"{case_hash(entry.case)}.json"
+
+
 def _write_entry(entry: Entry, corpus: Path) -> Path:
-    directory = corpus / entry.fingerprint
+    path = entry_path(entry, corpus)
+    directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{case_hash(entry.case)}.json"
     text = canonical_json(entry.to_json()) + "\n"
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=TEMPORARY_PREFIX, suffix=".json")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -172,53 +184,27 @@ def _write_entry(entry: Entry, corpus: Path) -> Path:
 def load_entry(path: Path) -> Entry:
     """Read a corpus file; raise ``CorpusError`` naming the file and the problem."""
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise CorpusError(f"{path}: cannot read ({error.strerror})") from None
+        data = read_file(path)
+    except UnreadableFile as error:
+        raise CorpusError(f"{path}: cannot read ({error.reason})") from None
     try:
         # The strict reader, so that a repeated key is refused here as everywhere.
         document = parse_json(data)
     except InvalidCase as error:
         raise CorpusError(f"{path}: {error.message}") from None
     try:
-        return _entry_from_json(document)
-    except InvalidCase as error:
-        where = "case" if error.path == "case" else f"case.{error.path}"
-        raise CorpusError(f"{path}: {where}: {error.message}") from None
-    except (KeyError, TypeError, ValueError) as error:
-        raise CorpusError(
-            f"{path}: not a counterexample ({type(error).__name__}: {error})"
-        ) from None
-
-
-def _entry_from_json(document: object) -> Entry:
-    if not isinstance(document, dict) or document.get("format") != ENTRY_FORMAT:
-        raise ValueError(f"format must be {ENTRY_FORMAT!r}")
-    executors = document["executors"]
-    if not isinstance(executors, list) or not all(isinstance(e, str) for e in executors):
-        raise TypeError("executors must be a list of executor specs")
-    if not executors:
-        raise ValueError("executors is empty: the entry could never fail")
-    actual = document.get("actual")
-    return Entry(
-        case=case_from_json(document["case"]),
-        executors=tuple(executors),
-        fingerprint=str(document["fingerprint"]),
-        kind=DivergenceKind(str(document["kind"])),
-        expected=canonical_json(document["expected"]),
-        actual=None if actual is None else canonical_json(actual),
-        detail=str(document.get("detail", "")),
-        shrunk=bool(document.get("shrunk", False)),
-        equivalence=Equivalence(str(document.get("equivalence", "strict"))),
-        reference=str(document.get("reference", REFERENCE_SPEC)),
-    )
+        return entry_from_document(document)
+    except EntryRefused as refused:
+        raise CorpusError(f"{path}: {refused}") from None
 
 
 def corpus_files(paths: list[Path]) -> Iterator[Path]:
     """The ``.json`` files named, and those under the directories named, sorted."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*.json") if not p.name.startswith(".tmp-"))
+            yield from sorted(
+                p for p in path.rglob("*.json") if not p.name.startswith(TEMPORARY_PREFIX)
+            )
         else:
             yield path
 
@@ -233,6 +219,7 @@ class Kept:
     path: Path
     shrunk: ShrinkResult
     original_txs: int
+    recheck: Recheck | None = None
 
     @property
     def divergence(self) -> Divergence:
@@ -244,27 +231,69 @@ class Kept:
 
 
 def save_and_shrink(
-    divergence: Divergence, runner: Runner, corpus: Path, seconds: float | None
+    divergence: Divergence,
+    runner: Runner,
+    corpus: Path,
+    seconds: float | None,
+    deadline: float | None = None,
+    on_keep: Callable[[Divergence], None] | None = None,
+    recorded: Entry | None = None,
+    replacing: Path | None = None,
 ) -> Kept:
-    """Save the divergence as found (under the runner's equivalence), shrink it for at
-    most ``seconds``, save the result, drop the original.
+    """Save the divergence (under the runner's equivalence), shrink it within the
+    runner's candidate budget and for at most ``seconds``, save the result (with why
+    its shrink stopped), drop the original.
+
+    A divergence found on real threads is first replayed on the replayable
+    schedules (``harness.reproduce``), and what is saved and shrunk is the replay
+    that showed it, if one did. ``deadline`` (a ``time.monotonic`` value) bounds
+    those replays and the shrink. ``on_keep`` hears of each smaller case kept.
+
+    Shrinking a saved entry again (``recorded``, read from ``replacing``) keeps what
+    it recorded of a real-thread find, and removes ``replacing`` once the result is
+    saved, if the result has the entry's fingerprint.
 
     The unshrunk file is on disk before shrinking starts and is removed only after
     the shrunk one has been renamed into place, so a kill at any moment keeps one.
     """
-    equivalence = runner.options.equivalence
-    first = save_entry(entry_of(divergence, False, equivalence), corpus)
-    target = next(t for t in runner.targets if t.spec == divergence.executor)
-    result = shrink(divergence, runner, target, seconds)
-    final = save_entry(entry_of(result.divergence, True, equivalence), corpus)
-    if final != first:
-        first.unlink(missing_ok=True)
-    return Kept(final, result, len(divergence.case.block.txs))
+    options = runner.options
+    found, recheck = reproduce(divergence, runner, options.reproduce_seeds, deadline)
+    if recheck is None and recorded is not None:
+        recheck = recorded.recheck
+    as_found = entry_of(found, False, options.equivalence, recheck)
+    first = entry_path(as_found, corpus)
+    # The same case may be saved already, recording another executor or a bug fixed
+    # since: that file is someone's record, neither overwritten nor removed here.
+    theirs = first.exists() and first != replacing
+    if not theirs:
+        save_entry(as_found, corpus)
+    if deadline is not None:
+        seconds = max(
+            0.0, min(math.inf if seconds is None else seconds, deadline - time.monotonic())
+        )
+    with _shrinker(runner, found.executor) as (shrinking, target):
+        result = shrink(
+            found, shrinking, target, seconds, on_keep, candidates=options.shrink_candidates
+        )
+    shrunk = entry_of(result.divergence, True, options.equivalence, recheck, result.stopped)
+    final = entry_path(shrunk, corpus)
+    if not (theirs and final == first):  # shrunk to nothing new: their file stays theirs
+        save_entry(shrunk, corpus)
+    superseded = set() if theirs else {first}
+    if replacing is not None and recorded is not None:  # never another bug's file
+        superseded |= {replacing} if recorded.fingerprint == shrunk.fingerprint else set()
+    for path in superseded - {final}:
+        path.unlink(missing_ok=True)
+    return Kept(final, result, len(divergence.case.block.txs), recheck)
 
 
-def replay_entry(entry: Entry, options: Options | None = None) -> list[Divergence]:
-    """Re-run a saved counterexample on the executors it records, under its own
-    equivalence, with ``options`` (by default ``replay``'s) for the rest."""
-    options = Options.for_command(Command.REPLAY) if options is None else options
-    with Runner(entry.executors, replace(options, equivalence=entry.equivalence)) as runner:
-        return runner.check(entry.case).divergences
+@contextlib.contextmanager
+def _shrinker(runner: Runner, spec: str) -> Iterator[tuple[Runner, Target]]:
+    """A runner with a target for ``spec``: ``runner`` if it has one (a replay on
+    another schedule may need a new one, closed afterwards)."""
+    target = next((t for t in runner.targets if t.spec == spec), None)
+    if target is not None:
+        yield runner, target
+        return
+    with Runner([spec], runner.options, runner.reference_spec) as own:
+        yield own, own.targets[0]

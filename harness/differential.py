@@ -100,6 +100,16 @@ class Divergence:
     # Block-STM figures, for reports. Not part of what the divergence is.
     stats: Stats | None = field(default=None, compare=False)
 
+    @property
+    def first_item(self) -> str:
+        """The first differing item: a receipt field, or the state item the detail
+        names; '' for a kind without one (a hang, a crash, an error answer)."""
+        if self.kind is DivergenceKind.STATE and self.paths:
+            return _first_state_path(self.paths)
+        if self.kind is DivergenceKind.RECEIPTS and self.paths:
+            return self.paths[0]
+        return ""
+
 
 @dataclass(frozen=True, slots=True)
 class Tally:
@@ -212,14 +222,18 @@ def _state_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference:
     if not paths:  # only the format field can be left
         return Difference(DivergenceKind.STATE, "results differ outside the state", None,
                           ("format",), "format")  # fmt: skip
-    # The signature is the least path once keys are starred, so that which address
-    # happens to sort first cannot change the fingerprint.
-    first = min(paths, key=lambda path: (star_keys(path), path))
+    first = _first_state_path(paths)
     detail = (
         f"{len(paths)} state item(s) differ, first {first}: "
         f"expected {_shown(expected.get(first))}, actual {_shown(actual.get(first))}"
     )
     return Difference(DivergenceKind.STATE, detail, None, tuple(paths), star_keys(first))
+
+
+def _first_state_path(paths: Sequence[str]) -> str:
+    # The least path once keys are starred, so that which address happens to sort
+    # first cannot change the fingerprint.
+    return min(paths, key=lambda path: (star_keys(path), path))
 
 
 def _shown(value: object) -> str:
@@ -229,14 +243,22 @@ def _shown(value: object) -> str:
 # ---------------------------------------------------------------- running
 
 
+_REFERENCE_ON_SQLITE = "sequential@sqlite"
+
+
 class Runner:
     """Checks cases against a set of targets; owns the targets' lifetimes."""
 
-    def __init__(self, specs: Sequence[str], options: Options = DEFAULTS) -> None:
+    def __init__(
+        self, specs: Sequence[str], options: Options = DEFAULTS, reference: str = REFERENCE_SPEC
+    ) -> None:
         """Targets for ``specs`` (a command passes ``options.executors``), checked with
-        ``options``' schedule seeds, equivalence, timeout and watchdog."""
+        ``options``' schedule seeds, equivalence, timeout and watchdog, against
+        ``reference`` (the in-tree sequential executor unless a replayed entry
+        records another, see ``harness.replay``)."""
         self.options = options
-        self.reference = make_target(REFERENCE_SPEC)
+        self.reference_spec = reference
+        self.reference = make_target(reference, options.timeout_s, options.watchdog_s)
         self.targets: list[Target] = []
         try:
             for spec in specs:
@@ -248,6 +270,7 @@ class Runner:
     def close(self) -> None:
         for target in self.targets:
             target.close()
+        self.reference.close()
 
     def __enter__(self) -> Runner:
         return self
@@ -260,7 +283,7 @@ class Runner:
         answer = self.reference.answer(case)
         if answer.kind is not AnswerKind.RESULT or answer.result is None:
             raise ReferenceFailure(
-                f"the reference executor {REFERENCE_SPEC} failed on case {case_id(case)} "
+                f"the reference executor {self.reference_spec} failed on case {case_id(case)} "
                 f"({answer.kind}): {answer.detail}"
             )
         return answer.result
@@ -317,17 +340,20 @@ class Runner:
             yield replace(case, config=replace(case.config, schedule_seed=seed))
 
     def _confirm(self, divergence: Divergence) -> Divergence:
-        """Blame the target only if the reference agrees with itself on this case."""
+        """Blame the target only if the reference agrees with itself on this case (and,
+        for the in-tree reference, with itself on the other backend)."""
         case = divergence.case
         results = {self.reference_result(case), self.reference_result(case)}
-        sqlite = make_target("sequential@sqlite").answer(case)
-        results.add(sqlite.result or sqlite.detail)
+        if self.reference_spec == REFERENCE_SPEC:
+            sqlite = make_target(_REFERENCE_ON_SQLITE).answer(case)
+            results.add(sqlite.result or sqlite.detail)
         if len(results) == 1:
             return divergence
         detail = "the reference executor disagrees with itself on this case"
+        family = self.reference.family
         return replace(
-            divergence, kind=DivergenceKind.REFERENCE, family="sequential", detail=detail,
-            fingerprint=Difference(DivergenceKind.REFERENCE, detail).fingerprint("sequential"),
+            divergence, kind=DivergenceKind.REFERENCE, family=family, detail=detail,
+            fingerprint=Difference(DivergenceKind.REFERENCE, detail).fingerprint(family),
         )  # fmt: skip
 
 

@@ -36,10 +36,11 @@ from typing import Any, Generic, NoReturn, TypeVar
 from txparity.executors.limits import U64_LIMIT
 from txparity.executors.parallel import DEFAULT_WATCHDOG_S
 from txparity.executors.registry import CORRECT_PARALLEL
+from txparity.executors.registry import EXECUTORS as REGISTERED
 from txparity.executors.state import BACKENDS
 from txparity.harness.errors import InputError
 from txparity.harness.strategies import DEFAULT_PROFILE, PROFILES, profile_knobs
-from txparity.harness.targets.external import DEFAULT_TIMEOUT_S
+from txparity.harness.targets.external import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX
 
 __all__ = [
     "CASES",
@@ -50,9 +51,12 @@ __all__ = [
     "EXECUTORS",
     "OPTIONS",
     "PROFILE",
+    "REPRODUCE_SEEDS",
+    "REPRODUCE_SEEDS_MOST",
     "SECONDS",
     "SEED",
     "SEEDS",
+    "SHRINK_CANDIDATES",
     "SHRINK_SECONDS",
     "TIMEOUT",
     "WATCHDOG",
@@ -67,6 +71,7 @@ __all__ = [
     "WholeNumber",
     "add_options",
     "default_specs",
+    "expand_specs",
     "options_from",
 ]
 
@@ -107,6 +112,27 @@ def default_specs() -> list[str]:
         for backend in BACKENDS
         for schedule in DEFAULT_SCHEDULES
     ]
+
+
+def expand_specs(specs: Sequence[str]) -> tuple[str, ...]:
+    """The specs as they run, each once: an in-tree parallel executor named without
+    a schedule (``batched``, ``blockstm@sqlite``) runs on each of
+    ``DEFAULT_SCHEDULES``, as the default campaign does: real threads, and the
+    seeded schedule, which finds the races that real threads under the GIL almost
+    never show, and replays them. A schedule named (``/threads``) is kept as is."""
+    expanded: list[str] = []
+    for spec in specs:
+        expanded += [one for one in _expand(spec) if one not in expanded]
+    return tuple(expanded)
+
+
+def _expand(spec: str) -> tuple[str, ...]:
+    if spec.startswith(EXTERNAL_PREFIX) or "/" in spec:
+        return (spec,)
+    name, _, backend = spec.partition("@")
+    if name not in REGISTERED or name == "sequential":
+        return (spec,)  # the reference, or a name the registry will refuse later
+    return tuple(f"{name}@{backend or BACKENDS[0]}/{schedule}" for schedule in DEFAULT_SCHEDULES)
 
 
 # ---------------------------------------------------------------- kinds and bounds
@@ -215,6 +241,7 @@ class Option(Generic[T]):
     defaults: Mapping[Command, T] = field(default_factory=dict)
     shown: str | None = None
     unlimited: bool = False  # whether None (no limit) is a value, as when it is the default
+    helps: Mapping[Command, str] = field(default_factory=dict)  # where the help differs
 
     def parse(self, text: str) -> Any:
         """The value of the text given on the command line (``ArgumentTypeError`` if
@@ -226,11 +253,12 @@ class Option(Generic[T]):
 
     def help_for(self, command: Command) -> str:
         default = self.default_for(command)
-        shown = self.shown or ("none" if default is None else f"{default}")
-        if isinstance(default, float) and self.shown is None:
+        computed = self.shown if command not in self.defaults else None
+        shown = computed or ("none" if default in (None, ()) else f"{default}")
+        if isinstance(default, float) and computed is None:
             shown = _seconds(default)
         bounds = "" if self.bounds is None else f"; {self.bounds.describe()}"
-        return f"{self.help} (default {shown}{bounds})"
+        return f"{self.helps.get(command, self.help)} (default {shown}{bounds})"
 
     def problem(self, value: object) -> str | None:
         """What is wrong with a value of this option, or None."""
@@ -256,13 +284,23 @@ def _equivalence(text: str) -> Equivalence:
 
 
 EXECUTORS: Option[tuple[str, ...]] = Option(
-    "executors", "--executor", "NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; repeatable",
+    "executors", "--executor", "NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; a parallel NAME "
+    "without /SCHEDULE runs on both threads and seeded; repeatable",
     tuple(default_specs()), metavar="SPEC", repeatable=True,
     shown="every in-tree parallel executor on both backends and both schedules",
+    defaults={Command.REPLAY: ()},
+    helps={Command.REPLAY: "cmd:COMMAND, an external executor to replay the entries recorded "
+           "against an external executor on (a file never chooses a command); repeatable"},
 )  # fmt: skip
 SEEDS: Option[int] = Option(
     "seeds", "--seeds", "schedule seeds per parallel executor", 3, WholeNumber(1, 1000),
     metavar="N", defaults={Command.FUZZ: 1, Command.REPLAY: 1},
+)  # fmt: skip
+REPRODUCE_SEEDS_MOST = 1000
+REPRODUCE_SEEDS: Option[int] = Option(
+    "reproduce_seeds", "--reproduce-seeds", "schedule seeds a divergence found on real "
+    "threads is replayed with, on seeded and on pct, before it is saved", 16,
+    WholeNumber(1, REPRODUCE_SEEDS_MOST), metavar="N",
 )  # fmt: skip
 EQUIVALENCE: Option[Equivalence] = Option(
     "equivalence", "--equivalence", "what must agree: the whole result, or the post-state "
@@ -286,9 +324,15 @@ CORPUS: Option[Path] = Option(
     "corpus", "--corpus", "directory of saved counterexamples", Path("corpus"), read=Path,
     metavar="DIR",
 )  # fmt: skip
+SHRINK_CANDIDATES: Option[int] = Option(
+    "shrink_candidates", "--shrink-candidates", "shrink budget per divergence: candidates "
+    "tried on its executor (a count, so that a seed's campaign saves the same files on a "
+    "busy machine)", 1000, WholeNumber(1, 10**6), metavar="N",
+)  # fmt: skip
 SHRINK_SECONDS: Option[float] = Option(
-    "shrink_seconds", "--shrink-seconds", "shrink budget per new fingerprint", 30.0,
-    Duration(DAY_S, zero=True), metavar="SECONDS",
+    "shrink_seconds", "--shrink-seconds", "time cap on shrinking each new fingerprint, "
+    "for executors too slow for the candidate budget (the campaign's own time limit "
+    "caps it too)", 120.0, Duration(DAY_S, zero=True), metavar="SECONDS",
 )  # fmt: skip
 WORKERS: Option[int] = Option(
     "workers", "--workers", "worker processes", CORES, WholeNumber(1, max(64, 2 * CORES)),
@@ -309,7 +353,7 @@ SEED: Option[int | None] = Option(
 
 OPTIONS: tuple[Option[Any], ...] = (
     EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG, PROFILE, CORPUS, SHRINK_SECONDS,
-    WORKERS, CASES, SECONDS, SEED,
+    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES,
 )  # fmt: skip
 _BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -336,6 +380,8 @@ class Options:
     cases: int | None = CASES.default
     seconds: float | None = SECONDS.default
     seed: int | None = SEED.default
+    reproduce_seeds: int = REPRODUCE_SEEDS.default
+    shrink_candidates: int = SHRINK_CANDIDATES.default
 
     def __post_init__(self) -> None:
         for each in fields(self):
@@ -345,7 +391,7 @@ class Options:
                 raise OptionError(f"{option.flag}: {problem}")
         profile_knobs(self.profile)
         # Values built in code may come as a list, a string or a str path.
-        object.__setattr__(self, "executors", tuple(self.executors))
+        object.__setattr__(self, "executors", expand_specs(self.executors))
         object.__setattr__(self, "corpus", Path(self.corpus))
         object.__setattr__(self, "equivalence", Equivalence(self.equivalence))
 

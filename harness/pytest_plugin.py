@@ -20,6 +20,12 @@ property test calling ``assert_agree``) it imports no executor code, nor
 Hypothesis, deepdiff or sqlite-utils: a session that uses none of it pays only for
 this module.
 
+A corpus file never chooses a command (``harness.replay``): an entry recorded
+against an external executor (``cmd:...``) is replayed on the external executors
+named by ``--txparity-executor SPEC`` (repeatable) and the ``txparity_executors``
+ini option, the project's own configuration; without one it is skipped, and the
+reason says which command it records and how to name an executor.
+
 ``assert_agree`` is the assertion for property tests: on a divergence it saves the
 counterexample (under ``$TXPARITY_FAILURES``, default ``.txparity/failures``) and
 fails with its path and the command that replays it.
@@ -47,6 +53,12 @@ __all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir", "keep_sma
 CORPUS_INI = "txparity_corpus"
 PROFILE_FLAG = "--txparity-profile"
 _CORPUS_ROOTS = pytest.StashKey[tuple[Path, ...]]()
+EXECUTOR_FLAG = "--txparity-executor"
+EXECUTORS_INI = "txparity_executors"
+_EXECUTORS_HELP = (
+    "external executor (cmd:COMMAND) to replay the corpus entries recorded against an "
+    "external executor on"
+)
 
 
 def failures_dir() -> Path:
@@ -73,7 +85,7 @@ def assert_agree(case: Case, runner: Runner) -> None:
     raise AssertionError(
         f"{first.executor} diverges ({first.kind}): {first.detail}\n"
         f"  {kept}: {path}{reason}\n"
-        f"  replay: {replay_command(path)}\n"
+        f"  replay: {replay_command(path, entry.executors)}\n"
         f"  shrink: {shrink_command(path, entry.executors)}"
     )
 
@@ -87,9 +99,9 @@ def keep_smallest(entry: Entry, failures: Path) -> tuple[Path, bool]:
     fingerprint removed, by whoever sees them beside a smaller one. Whatever the
     interleaving, the smallest is never removed and the last to prune leaves one.
     Files that cannot be read are left alone."""
-    from txparity.harness.corpus import case_hash, save_entry
+    from txparity.harness.corpus import entry_path, save_entry
 
-    own = failures / entry.fingerprint / f"{case_hash(entry.case)}.json"
+    own = entry_path(entry, failures)
     smallest = _smallest(own.parent)
     if smallest is not None and smallest[1] == own:  # the same case, again
         return own, True
@@ -137,7 +149,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="linelist",
         default=[],
     )
-    parser.getgroup("txparity").addoption(
+    parser.addini(EXECUTORS_INI, f"{_EXECUTORS_HELP}, one per line", type="linelist", default=[])
+    group = parser.getgroup("txparity")
+    group.addoption(
+        EXECUTOR_FLAG, action="append", default=[], dest=EXECUTORS_INI, metavar="SPEC",
+        help=f"{_EXECUTORS_HELP}; repeatable, added to the {EXECUTORS_INI} ini option",
+    )  # fmt: skip
+    group.addoption(
         PROFILE_FLAG,
         metavar="NAME",
         default=None,
@@ -177,6 +195,21 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 # ---------------------------------------------------------------- the corpus
 
 
+def named_executors(config: pytest.Config) -> tuple[str, ...]:
+    """The external executors the person running pytest named; a usage error for
+    anything else, since in-tree executors are replayed as recorded."""
+    from txparity.harness.replay import external_specs
+
+    named = (*config.getini(EXECUTORS_INI), *config.getoption(EXECUTORS_INI))
+    for spec in named:
+        if spec not in external_specs(named):
+            raise pytest.UsageError(
+                f"{EXECUTOR_FLAG} and {EXECUTORS_INI} name external executors "
+                f"(cmd:COMMAND), not {spec!r}"
+            )
+    return named
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
     roots = parent.config.stash.get(_CORPUS_ROOTS, ())
     if not roots or file_path.suffix != ".json" or file_path.name.startswith(".tmp-"):
@@ -198,22 +231,29 @@ class CorpusReplayFailure(HarnessError):
 class CorpusItem(pytest.Item):
     def runtest(self) -> None:
         # Imported here: collecting a corpus must not load the executors.
-        from txparity.executors.errors import ExecutorError
-        from txparity.harness.corpus import CorpusError, load_entry, replay_entry
+        from txparity.harness.options import Command, Options
+        from txparity.harness.replay import Verdict, replay_file
 
-        try:
-            entry = load_entry(self.path)
-        except CorpusError as error:
-            raise CorpusReplayFailure(f"unreadable counterexample: {error}") from None
-        try:
-            divergences = replay_entry(entry)
-        except (ExecutorError, HarnessError) as error:
-            raise CorpusReplayFailure(f"cannot replay: {error}") from None
-        if divergences:
-            first = divergences[0]
-            raise CorpusReplayFailure(
-                f"{first.executor} still diverges ({first.kind}): {first.detail}"
-            )
+        named = named_executors(self.config)
+        replayed = replay_file(self.path, Options.for_command(Command.REPLAY), named)
+        match replayed.verdict:
+            case Verdict.AGREES:
+                return
+            case Verdict.NEVER_REPRODUCED:  # agreeing proves no fix: it never diverged again
+                pytest.skip(replayed.detail)
+            case Verdict.DIVERGES:
+                first = replayed.divergences[0]
+                raise CorpusReplayFailure(
+                    f"{first.executor} still diverges ({first.kind}): {first.detail}"
+                )
+            case Verdict.NEEDS_EXECUTOR:
+                assert replayed.missing is not None
+                advice = replayed.missing.advice(EXECUTOR_FLAG)
+                pytest.skip(f"{replayed.detail}; {advice} or the {EXECUTORS_INI} ini option")
+            case Verdict.UNREADABLE:
+                if replayed.entry is not None:  # read, but naming what cannot run here
+                    raise CorpusReplayFailure(replayed.detail)
+                raise CorpusReplayFailure(f"unreadable counterexample: {replayed.detail}")
 
     def repr_failure(
         self,

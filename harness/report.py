@@ -46,9 +46,11 @@ from txparity.executors.model import (
     BurnedKey,
     CodeKey,
     ContractBalanceKey,
+    ContractNonceKey,
     Invoke,
     NonceKey,
     Receipt,
+    RejectReason,
     StateKey,
     StorageKey,
     Transaction,
@@ -290,13 +292,15 @@ def _selector(parts: Parts) -> Selects:
             return lambda key: isinstance(key, NonceKey | BalanceKey) and key.address == address
         case ["state", "contracts", str(address), "code", *_]:
             return _exactly(CodeKey(address))
+        case ["state", "contracts", str(address), "nonce"]:
+            return _exactly(ContractNonceKey(address))
         case ["state", "contracts", str(address), "balances", str(asset)]:
             return _exactly(ContractBalanceKey(address, asset))
         case ["state", "contracts", str(address), "storage", str(slot)] if slot.isdigit():
             return _exactly(StorageKey(address, int(slot)))
         case ["state", "contracts", str(address), *_]:
             return lambda key: (
-                isinstance(key, CodeKey | ContractBalanceKey | StorageKey)
+                isinstance(key, CodeKey | ContractBalanceKey | ContractNonceKey | StorageKey)
                 and key.address == address
             )
         case ["state", "burned", str(asset)]:
@@ -330,7 +334,8 @@ def _through_call(step: StepTrace, trace: Trace, keys: Sequence[StateKey]) -> st
     if not isinstance(tx, Invoke):
         return ""
     elsewhere = all(
-        isinstance(key, CodeKey | ContractBalanceKey | StorageKey) and key.address != tx.contract
+        isinstance(key, CodeKey | ContractBalanceKey | ContractNonceKey | StorageKey)
+        and key.address != tx.contract
         for key in keys
     )
     return " (through CALL)" if elsewhere else ""
@@ -340,6 +345,9 @@ def _receipt_accesses(index: int, trace: Trace) -> Iterator[Access]:
     """Each earlier step whose write transaction ``index`` read, then the transaction."""
     if index >= len(trace.case.block.txs):
         return  # an extra receipt: no transaction of the case made it
+    if trace.receipts[index].reason is RejectReason.BLOCK_FULL:
+        yield _cut_by_gas_limit(index, trace)
+        return
     read_from: dict[Step, list[str]] = {}
     for key in trace.of(index).reads:
         writer = trace.last_writer(key, index)
@@ -350,6 +358,18 @@ def _receipt_accesses(index: int, trace: Trace) -> Iterator[Access]:
             paths = ", ".join(sorted(read_from[step.step]))
             yield Access(step.step, f"wrote {paths}, read by tx {index}", writes=True)
     yield Access(index, "its own receipt, from what it read", reads=True)
+    limit = trace.case.block.gas_limit
+    if limit is not None:
+        used = sum(receipt.gas_used for receipt in trace.receipts[:index])
+        yield Access(index, f"the block's gas before it: {used} of its gas_limit {limit}")
+
+
+def _cut_by_gas_limit(index: int, trace: Trace) -> Access:
+    """Why the reference cut transaction ``index``: the gas of those it included."""
+    used = [(i, r.gas_used) for i, r in enumerate(trace.receipts[:index]) if r.gas_used]
+    spent = " + ".join(f"{gas} (tx {i})" for i, gas in used) or "0"
+    limit = trace.case.block.gas_limit
+    return Access(index, f"not run: the block's gas {spent} reached its gas_limit {limit}")
 
 
 def _with_batch_conflicts(item: Item, batches: Sequence[int | None]) -> Item:

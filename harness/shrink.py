@@ -6,10 +6,17 @@ divergence) the shrinker looks for a smaller case with the same fingerprint. Eac
 a candidate is kept when it is smaller, is a valid case (SPEC 3), and the target
 still diverges on it with the same fingerprint. A kept candidate becomes the
 current case and its pass goes on from it, at the position it had reached; the
-passes run round after round until a whole round keeps nothing (a fixed point) or
-the time budget runs out. As in Hypothesis, cheap, big steps come first: deleting
-chunks of transactions before single ones, then dropping parts, then lowering
-numbers.
+passes run round after round until a whole round keeps nothing (a fixed point), or
+the budget runs out (``ShrinkStop``).
+
+The budget is counted: at most ``candidates`` candidates are tried on the target,
+so that the same divergence shrinks to the same case however busy the machine is,
+and a campaign's saved files depend only on its seed. Time is only an outer cap
+(``seconds``), for a target so slow that the count would take too long; when it
+is what stopped the shrink, the result says so.
+
+As in Hypothesis, cheap, big steps come first: deleting chunks of transactions
+before single ones, then dropping parts, then lowering numbers.
 
 A candidate is an edit, not a document (``harness.candidates``): the items it
 removes and the values it puts. Its size is worked out from the edit and the
@@ -46,8 +53,9 @@ Passes:
 - ``simplify_code``: code entries, then single instructions, in genesis and deploys.
 - ``lower_numbers``: every integer of the case towards 0: 0, 1, then the value less
   a half, a quarter, ... and less one.
-- ``simplify_config``: the schedule seed towards 0, fewer threads, the default
-  network (the defaults are ``executors.model.Config``'s).
+- ``simplify_config``: the schedule seed towards 0, fewer threads (1, then as
+  ``lower_numbers`` lowers a number), the default network (the defaults are
+  ``executors.model.Config``'s).
 """
 
 from __future__ import annotations
@@ -57,6 +65,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
@@ -76,13 +85,21 @@ from txparity.harness.candidates import (
 from txparity.harness.differential import Divergence, Runner
 from txparity.harness.targets import Target
 
-__all__ = ["PASSES", "PassStats", "ShrinkPass", "ShrinkResult", "shrink"]
+__all__ = ["PASSES", "PassStats", "ShrinkPass", "ShrinkResult", "ShrinkStop", "shrink"]
 
 # Schedule seeds tried per candidate on a seeded target. Deleting a transaction
 # changes every interleaving after it, so a schedule-dependent bug that a smaller
 # case still has often shows under a neighbouring seed rather than the same one;
 # with one seed such shrinks stall at twice the minimal size.
 SHRINK_SEEDS = 8
+
+
+class ShrinkStop(StrEnum):
+    """Why a shrink ended."""
+
+    FIXED_POINT = "fixed_point"  # a whole round kept nothing: as small as the passes go
+    CANDIDATES = "candidates"  # the candidate budget was spent
+    TIME = "time"  # the time cap came first
 
 
 # ---------------------------------------------------------------- passes as records
@@ -122,13 +139,17 @@ class ShrinkResult:
     candidates_tried: int
     kept: int
     seconds: float
-    timed_out: bool
+    stopped: ShrinkStop
     passes: tuple[PassStats, ...] = ()  # in the documented order
     orders: tuple[tuple[str, ...], ...] = ()  # each round's order of passes
 
     @property
     def rounds(self) -> int:
         return len(self.orders)
+
+    @property
+    def timed_out(self) -> bool:
+        return self.stopped is ShrinkStop.TIME
 
 
 @dataclass(slots=True)
@@ -158,17 +179,20 @@ def shrink(
     seconds: float | None,
     on_keep: Callable[[Divergence], None] | None = None,
     passes: Sequence[ShrinkPass] | None = None,
+    candidates: int | None = None,
 ) -> ShrinkResult:
-    """Shrink ``divergence`` (found on ``target``) for at most ``seconds`` (None: until
-    a fixed point), with ``passes`` (by default ``PASSES``) in that order first."""
+    """Shrink ``divergence`` (found on ``target``) until a fixed point, or until
+    ``candidates`` candidates were tried, or ``seconds`` passed (None: no such limit),
+    with ``passes`` (by default ``PASSES``) in that order first."""
     started = time.monotonic()
     deadline = math.inf if seconds is None else started + seconds
-    state = _State(divergence, runner, target, deadline, on_keep)
+    budget = math.inf if candidates is None else candidates
+    state = _State(divergence, runner, target, _Budget(deadline, budget), on_keep)
     chosen = PASSES if passes is None else passes
     runs = [_PassRun(shrink_pass, position) for position, shrink_pass in enumerate(chosen)]
     orders: list[tuple[str, ...]] = []
     progress = True
-    while progress and not state.out_of_time():
+    while progress and state.stop() is None:
         orders.append(tuple(run.shrink_pass.name for run in runs))
         progress = False
         for run in runs:
@@ -176,9 +200,14 @@ def shrink(
         runs.sort(key=_most_successful_first)
     elapsed = time.monotonic() - started
     stats = tuple(run.stats() for run in sorted(runs, key=lambda run: run.position))
-    return ShrinkResult(
-        state.best, state.tried, state.kept, elapsed, state.out_of_time(), stats, tuple(orders)
-    )
+    stopped = state.stopped or ShrinkStop.FIXED_POINT
+    return ShrinkResult(state.best, state.tried, state.kept, elapsed, stopped, stats, tuple(orders))
+
+
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    deadline: float  # time.monotonic(); math.inf for none
+    candidates: float  # tried on the target; math.inf for no limit
 
 
 def _most_successful_first(run: _PassRun) -> tuple[int, int, int, int]:
@@ -194,7 +223,7 @@ class _State:
         divergence: Divergence,
         runner: Runner,
         target: Target,
-        deadline: float,
+        budget: _Budget,
         on_keep: Callable[[Divergence], None] | None,
     ) -> None:
         self.best = divergence
@@ -202,14 +231,22 @@ class _State:
         self.size = size(self.document)
         self.runner = runner
         self.target = target
-        self.deadline = deadline
+        self.budget = budget
         self.on_keep = on_keep
         self.tried = 0
         self.kept = 0
         self.seen: set[str] = set()
+        self.stopped: ShrinkStop | None = None
 
-    def out_of_time(self) -> bool:
-        return time.monotonic() >= self.deadline
+    def stop(self) -> ShrinkStop | None:
+        """Why the shrink must stop now, if it must: the count is checked first, so
+        that a shrink the count ends is recorded the same on any machine."""
+        if self.stopped is None:
+            if self.tried >= self.budget.candidates:
+                self.stopped = ShrinkStop.CANDIDATES
+            elif time.monotonic() >= self.budget.deadline:
+                self.stopped = ShrinkStop.TIME
+        return self.stopped
 
     def run_pass(self, run: _PassRun) -> bool:
         """Run one pass over the current case; True if it kept any candidate.
@@ -221,12 +258,12 @@ class _State:
         """
         started, before = time.monotonic(), self.size
         kept_any, position, resume = False, 0, True
-        while resume and not self.out_of_time():
+        while resume and self.stop() is None:
             resume = False
             for index, candidate in enumerate(run.shrink_pass.propose(self.document)):
                 if index < position:
                     continue
-                if self.out_of_time():
+                if self.stop() is not None:
                     break
                 if self.try_candidate(candidate, run):
                     kept_any = resume = True
@@ -400,8 +437,9 @@ def simplify_config(document: Json) -> Iterator[Candidate]:
     for smaller in _smaller_values(seed):
         yield _with_config(document, "schedule_seed", smaller)
     threads = config.get("threads", _DEFAULT_CONFIG.threads)
-    for fewer in range(1, threads):
-        yield _with_config(document, "threads", fewer)
+    for fewer in _smaller_values(threads):  # big jumps first: a case may ask for 2**63
+        if fewer >= 1:
+            yield _with_config(document, "threads", fewer)
     network = _DEFAULT_CONFIG.network.value
     if config.get("network", network) != network:
         yield _with_config(document, "network", network)

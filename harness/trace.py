@@ -4,8 +4,11 @@ Reports use it to name, for each differing item, the transactions that read or w
 it. The reference executor (``execute_sequentially``, with the one set of rules)
 runs the case once more over a ``RecordingState``: a memory state that notes every
 item read through it and every item committed to it, under the step the executor
-says is running (the reward, a transaction by its index, the fees to the miner).
-Nothing of the rules is repeated here; what is recorded is what the rules did.
+says is running (the reward, a transaction by its index, the fee of a transaction
+credited right after it with ``each_tx``, the fees to the miner at the block's end).
+Nothing of the rules is repeated here; what is recorded is what the rules did. A
+block step that read and wrote nothing (the fees at the end with ``each_tx``, each
+transaction's fee credit with ``block_end``) is left out of the trace.
 
 What counts:
 
@@ -17,8 +20,11 @@ What counts:
   of 0 still writes the balance), or a burn total the step added to. A rejected
   transaction writes nothing; a reverted invoke writes only its nonce and fee debit.
 - a *fee* is what an included transaction owes the miner (``fee + gas_used``): it
-  travels beside the writes and is credited in the step "fees to the miner", so it
-  is recorded beside the transaction that owes it.
+  travels beside the writes and is credited in the step "fees to the miner"
+  (``block_end``) or "fee of tx N to the miner" (``each_tx``), so it is recorded
+  beside the transaction that owes it as well.
+- a transaction the block's gas limit cuts (SPEC 10.3) is a step that read and
+  wrote nothing: its receipt comes from the gas of the transactions before it.
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ from txparity.executors.model import (
     Case,
     CodeKey,
     ContractBalanceKey,
+    ContractNonceKey,
     NonceKey,
     Receipt,
     StateKey,
     StateValue,
     StorageKey,
+    Version,
     WriteSet,
 )
 from txparity.executors.sequential import Step, execute_sequentially
@@ -127,17 +135,19 @@ class RecordingState:
     def reader(self) -> StateView:
         return self
 
-    def dump(self) -> CanonicalState:
-        return self._state.dump()
+    def dump(self, version: Version = Version.V1) -> CanonicalState:
+        return self._state.dump(version)
 
     def close(self) -> None:
         self._state.close()
 
     def steps(self) -> tuple[StepTrace, ...]:
+        """Every step in block order; a block step only when it read or wrote."""
         return tuple(
             StepTrace(step, frozenset(self._reads[step]), frozenset(self._writes[step]),
                       self._fees[step])
             for step in self._order
+            if isinstance(step, int) or self._reads[step] or self._writes[step]
         )  # fmt: skip
 
     @property
@@ -151,8 +161,8 @@ def trace_reference(case: Case) -> Trace:
     """Run the reference on ``case`` over a recording memory state."""
     recording = RecordingState(open_state("memory", case.genesis))
     try:
-        receipts = execute_sequentially(recording, case.block, recording.begin)
-        result = encode_result(recording.dump(), receipts)
+        receipts = execute_sequentially(recording, case, recording.begin)
+        result = encode_result(recording.dump(case.version), receipts, case.version)
     finally:
         recording.close()
     return Trace(case, recording.steps(), tuple(receipts), result)
@@ -169,6 +179,8 @@ def item_path(key: StateKey) -> str:
             return key_path(_holder("contracts", address), "code")
         case ContractBalanceKey(address, asset):
             return map_path(key_path(_holder("contracts", address), "balances"), asset)
+        case ContractNonceKey(address):
+            return key_path(_holder("contracts", address), "nonce")
         case StorageKey(address, slot):
             return map_path(key_path(_holder("contracts", address), "storage"), str(slot))
         case BurnedKey(asset):

@@ -21,19 +21,26 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHRINK_TO_FIXED_POINT_S
+from tests.conftest import SHRINK_TO_FIXED_POINT_S, planted_bugs
 from txparity.executors.codec import canonical_json, encode_case
 from txparity.executors.model import Account, Genesis
 from txparity.executors.mutants import MUTANTS
 from txparity.harness.campaign import (
+    EventKind,
     Summary,
     _first_interrupt_sets,
     _generator_bug,
+    _Worker,
     draw_case,
     run_campaign,
 )
-from txparity.harness.corpus import corpus_files, load_entry
+from txparity.harness.claims import CLAIM_NAME, STALE_TEMPORARY_S, claim
+from txparity.harness.corpus import corpus_files, entry_of, load_entry, save_entry
+from txparity.harness.differential import Divergence, Equivalence, Runner
 from txparity.harness.options import Command, Options
+from txparity.harness.replay import replay_entry
+from txparity.harness.shrink import ShrinkStop
+from txparity.harness.summary import FindStatus
 
 Json = dict[str, Any]
 
@@ -60,10 +67,14 @@ def stable(summary: Summary) -> dict[str, object]:
     """The summary without the figures that measure time."""
     data = summary.to_json()
     del data["seconds"], data["first_divergence_s"]
+    finds = data["finds"]
+    assert isinstance(finds, list)
+    for find in finds:  # where it was saved: the corpus directory differs
+        del find["path"], find["replay"]
     return data
 
 
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@pytest.mark.parametrize("mutant", planted_bugs())
 def test_a_campaign_finds_and_saves_each_planted_bug(tmp_path: Path, mutant: str) -> None:
     summary = campaign(tmp_path, f"{mutant}@memory/seeded", profile=MUTANTS[mutant].profile)
     assert summary.cases == CASES
@@ -203,6 +214,16 @@ def test_kill_minus_nine_loses_nothing_already_found(tmp_path: Path) -> None:
     )
     assert rerun.returncode == 1
     assert f"DIVERGES {found}" in rerun.stdout
+    # The next campaign's replay finishes the shrink the kill cut short.
+    finish = subprocess.run(
+        [sys.executable, "-m", "txparity", "fuzz", "--executor", "batched@memory/seeded",
+         "--cases", "1", "--seed", "0", "--workers", "1", "--corpus", str(corpus)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert finish.returncode == 1, finish.stderr
+    entries = [load_entry(path) for path in corpus_files([corpus])]
+    assert entries and all(entry.shrunk for entry in entries)
+    assert "its shrink, left unfinished, was finished now" in finish.stdout
 
 
 def _wait_for_a_file(corpus: Path, seconds: float) -> Path:
@@ -501,3 +522,354 @@ def test_a_worker_that_dies_is_reported_and_the_campaign_still_ends(tmp_path: Pa
     [bug] = summary["harness_bugs"]
     assert bug in {f"worker {n} exited (status -9) unfinished" for n in (0, 1)}
     assert 5 <= summary["cases"] < 10  # all of the other worker's share: 1, 3, ... or 0, 2, ...
+
+
+# ---------------------------------------------------------------- what the summary says
+
+
+def test_the_summary_says_what_was_found_per_fingerprint(tmp_path: Path) -> None:
+    spec = "batched-lost-fees@memory/seeded"
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "fuzz", "--executor", spec, "--profile", "mixed",
+         "--cases", "3", "--seed", "0", "--workers", "1", "--json",
+         "--corpus", str(tmp_path / "corpus")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    [path] = summary["saved"]
+    entry = load_entry(Path(path))
+    [find] = summary["finds"]
+    assert find == {
+        "fingerprint": entry.fingerprint, "kind": "state", "executor": spec,
+        "first_item": 'state.accounts["m"].balances["TOS"]', "status": "saved", "path": path,
+        "replay": f"txparity replay {path}", "txs_found": 10,
+        "txs_saved": len(entry.case.block.txs), "shrink_stopped": find["shrink_stopped"],
+        "note": "",
+    }  # fmt: skip
+    lines = done.stdout.splitlines()
+    start = lines.index(
+        f'found {entry.fingerprint} state in {spec}: first state.accounts["m"].balances["TOS"]'
+    )
+    assert lines[start + 1].startswith(f"  saved {path} (10 -> {find['txs_saved']} transaction(s)")
+    assert lines[start + 2] == f"  replay: txparity replay {path}"
+    assert lines[start - 2 : start] == [
+        "corpus replayed 0: 0 still diverging, 0 agreeing, 0 never reproduced;",
+        "not replayed: 0 needing an executor, 0 unreadable",
+    ]
+
+
+def test_the_summary_gives_the_corpus_replays_verdict_by_name(tmp_path: Path) -> None:
+    """Found by a first campaign, the planted bug's entry still diverges when a second
+    campaign replays the corpus; a corrupt file is named as unreadable."""
+    # Shrinks stop on their candidate count, never on the clock: cut short on a busy
+    # machine, a shrink left a fingerprint to be saved again, with two files.
+    first = campaign(
+        tmp_path, "batched-no-sender-debit@memory/seeded", profile="mixed",
+        shrink_seconds=SHRINK_TO_FIXED_POINT_S,
+    )  # fmt: skip
+    (tmp_path / "corpus" / "broken.json").write_text("{")
+    again = campaign(tmp_path, "batched@memory/seeded", profile="mixed", cases=1)
+    assert sorted(again.replay_diverging) == sorted(first.saved)
+    assert [s.split(": ")[0] for s in again.skipped] == [str(tmp_path / "corpus" / "broken.json")]
+    replayed = sorted(again.finds.values(), key=lambda find: find.where)
+    assert [(f.status.value, f.where) for f in replayed] == [
+        ("replayed", path) for path in sorted(first.saved)
+    ]
+    data = again.to_json()["replay"]
+    assert data == {  # type: ignore[comparison-overlap]
+        "diverging": again.replay_diverging, "agreeing": 0, "never_reproduced": [],
+        "needs_executor": [], "unreadable": again.skipped, "not_reached": 0,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_executor_that_cannot_start_in_a_worker_is_bad_input(
+    tmp_path: Path, workers: str
+) -> None:
+    """``true`` starts, so the up-front check passes, but it exits before reading any
+    case, twice in a row: a worker finds it cannot start. With any number of
+    workers, that is one error line and exit status 2, not a harness bug."""
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "fuzz", "--executor", "cmd:true", "--cases", "4",
+         "--seed", "0", "--workers", workers, "--corpus", str(tmp_path / "corpus")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.splitlines()[-1] == (
+        "txparity: error: external executor 'true' cannot start: it exited (status 0) "
+        "before reading any input, twice in a row: (nothing on standard error)"
+    )
+    assert "harness bug" not in done.stdout
+
+
+# ---------------------------------------------------------------- same seed, same files
+
+
+def saved_files(corpus: Path) -> dict[Path, bytes]:
+    return {path.relative_to(corpus): path.read_bytes() for path in corpus_files([corpus])}
+
+
+def test_the_same_seed_saves_byte_identical_files_on_a_busy_machine(tmp_path: Path) -> None:
+    """Shrinking stops on a count of candidates, not on the clock: a campaign run
+    while every core is kept busy saves exactly the files of one run alone."""
+    spec = "blockstm-stale-read@memory/seeded"
+    settings = {
+        "profile": "contended", "cases": 12, "shrink_candidates": 100,
+        "shrink_seconds": 600.0,  # an outer cap, far away
+    }  # fmt: skip
+    alone = campaign(tmp_path / "alone", spec, **settings)
+    busy = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        loaded = campaign(tmp_path / "loaded", spec, **settings)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    assert alone.saved
+    assert saved_files(tmp_path / "alone" / "corpus") == saved_files(tmp_path / "loaded" / "corpus")
+    stops = {load_entry(Path(path)).shrink_stopped for path in alone.saved + loaded.saved}
+    assert stops == {ShrinkStop.CANDIDATES}
+
+
+# ---------------------------------------------------------------- --seconds holds
+
+
+def test_a_find_at_the_deadline_is_saved_unshrunk_and_says_so(tmp_path: Path) -> None:
+    """No time is left: the find is saved as found, its re-check on replayable
+    schedules makes no replay, and the shrink records that time stopped it."""
+    options = Options.for_command(
+        Command.FUZZ, executors=("batched-lost-fees@memory/threads",), corpus=tmp_path,
+    )  # fmt: skip
+    case = draw_case("mixed", 0, 0)
+    assert case is not None
+    events: list[Any] = []
+    with Runner(options.executors, options) as runner:
+        [divergence] = runner.check(case).divergences
+        worker = _Worker(
+            options, 0, time.monotonic() - 1, events.append, lambda: False, frozenset()
+        )
+        worker.keep(divergence, runner)
+    [find] = [payload for kind, payload in events if kind is EventKind.FOUND]
+    assert (find.shrink_stopped, find.txs_found, find.txs_saved) == ("time", 10, 10)
+    assert find.note == (
+        "found once on real threads (batched-lost-fees@memory/threads), not reproduced in "
+        "0 replays on seeded/pct schedules"
+    )
+    entry = load_entry(Path(find.where))
+    assert (entry.shrink_stopped, entry.case) == (ShrinkStop.TIME, case)
+
+
+def test_seconds_bound_the_shrinking_of_the_last_finds(tmp_path: Path) -> None:
+    """With a shrink budget no shrink could spend in time, the campaign still ends
+    near its --seconds, and the summary says the deadline stopped the shrink."""
+    seconds = 4
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "fuzz", "--executor",
+         "blockstm-stale-read@sqlite/seeded", "--profile", "contended", "--seed", "0",
+         "--seconds", str(seconds), "--workers", "1", "--shrink-candidates", "1000000",
+         "--shrink-seconds", "600", "--json", "--corpus", str(tmp_path / "corpus")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert summary["seconds"] < seconds + 20 and took < seconds + 30  # generous, on a busy host
+    assert "time" in {find["shrink_stopped"] for find in summary["finds"]}
+
+
+# ---------------------------------------------------------------- finds that survive kills
+
+LOST_FEES_SPEC = "batched-lost-fees@memory/seeded"
+
+
+def lost_fees_fingerprint(tmp_path: Path) -> str:
+    first = campaign(tmp_path / "learn", LOST_FEES_SPEC, profile="mixed", cases=3)
+    [fingerprint] = first.fingerprints
+    return fingerprint
+
+
+def test_a_claim_left_by_a_killed_campaign_does_not_block_saving(tmp_path: Path) -> None:
+    """Killed between claiming a fingerprint and saving it, a campaign leaves an empty
+    directory, its claim file and perhaps a temporary file: the next campaign saves
+    the fingerprint, and removes the temporary file once it is stale."""
+    fingerprint = lost_fees_fingerprint(tmp_path)
+    directory = tmp_path / "corpus" / fingerprint
+    directory.mkdir(parents=True)
+    (directory / CLAIM_NAME).write_text("pid 99999 since 0\n")
+    stale, fresh = directory / ".tmp-stale.json", directory / ".tmp-fresh.json"
+    for path in (stale, fresh):
+        path.write_text('{"format": "txp')
+    long_ago = time.time() - STALE_TEMPORARY_S - 60
+    os.utime(stale, (long_ago, long_ago))
+    summary = campaign(tmp_path, LOST_FEES_SPEC, profile="mixed", cases=3)
+    [saved] = summary.saved
+    assert Path(saved).parent == directory
+    assert summary.finds[fingerprint].status is FindStatus.SAVED
+    assert sorted(p.name for p in directory.iterdir()) == [".tmp-fresh.json", Path(saved).name]
+
+
+def test_a_claim_a_live_process_holds_is_left_to_it(tmp_path: Path) -> None:
+    fingerprint = lost_fees_fingerprint(tmp_path)
+    with claim(tmp_path / "corpus" / fingerprint) as held:
+        assert held
+        summary = campaign(tmp_path, LOST_FEES_SPEC, profile="mixed", cases=3)
+    assert summary.saved == []
+    find = summary.finds[fingerprint]
+    assert (find.status, find.where) == (
+        FindStatus.IN_CORPUS,
+        str(tmp_path / "corpus" / fingerprint),
+    )
+    again = campaign(tmp_path, LOST_FEES_SPEC, profile="mixed", cases=3)
+    assert [Path(p).parent.name for p in again.saved] == [fingerprint]
+
+
+def test_an_unfinished_shrink_is_finished_by_the_next_campaign(tmp_path: Path) -> None:
+    """A kill while shrinking leaves the case as found (``shrunk`` false): the next
+    campaign's replay shrinks it, in place of the unshrunk file."""
+    case = draw_case("mixed", 0, 0)
+    assert case is not None
+    with Runner([LOST_FEES_SPEC]) as runner:
+        [divergence] = runner.check(case).divergences
+    unshrunk = save_entry(entry_of(divergence, False, Equivalence.STRICT), tmp_path / "corpus")
+    summary = campaign(tmp_path, "batched@memory/seeded", profile="mixed", cases=1)
+    [path] = corpus_files([tmp_path / "corpus"])
+    entry = load_entry(path)
+    assert path != unshrunk and not unshrunk.exists()
+    assert (entry.shrunk, entry.shrink_stopped) == (True, ShrinkStop.FIXED_POINT)
+    assert len(entry.case.block.txs) < len(case.block.txs) == 10
+    find = summary.finds[divergence.fingerprint]
+    assert (find.status, find.where, find.txs_found, find.txs_saved) == (
+        FindStatus.REPLAYED, str(path), 10, len(entry.case.block.txs),
+    )  # fmt: skip
+    assert find.note == "its shrink, left unfinished, was finished now"
+
+
+def test_txparity_shrink_finishes_an_unfinished_shrink_in_place(tmp_path: Path) -> None:
+    case = draw_case("mixed", 0, 0)
+    assert case is not None
+    with Runner([LOST_FEES_SPEC]) as runner:
+        [divergence] = runner.check(case).divergences
+    unshrunk = save_entry(entry_of(divergence, False, Equivalence.STRICT), tmp_path / "corpus")
+    done = subprocess.run(
+        [sys.executable, "-m", "txparity", "shrink", str(unshrunk)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    [path] = corpus_files([tmp_path / "corpus"])
+    assert done.stdout.splitlines()[-1] == str(path)
+    assert load_entry(path).shrunk and not unshrunk.exists()
+
+
+def hang_divergence() -> tuple[Divergence, Runner]:
+    """A Block-STM hang: a watchdog no run can meet stops every parallel run."""
+    options = Options.for_command(
+        Command.FUZZ, executors=("blockstm@memory/seeded",), watchdog_s=1e-6,
+        shrink_candidates=20,
+    )  # fmt: skip
+    runner = Runner(options.executors, options)
+    entry = load_entry(HANG_ENTRY)
+    [divergence] = runner.check(entry.case).divergences
+    return divergence, runner
+
+
+HANG_ENTRY = Path(__file__).parent.parent / "corpus" / "d895b2ee0592ca61" / "2fb328c12a15c454.json"
+
+
+def test_a_new_hang_is_saved_beside_a_fixed_one(tmp_path: Path) -> None:
+    """Every hang of Block-STM has one fingerprint, and the repository keeps one,
+    fixed long ago: a new hang is saved next to it, since the corpus replay found
+    the old one agreeing. While the old one still hangs, it holds the fingerprint."""
+    corpus = tmp_path / "corpus"
+    old = corpus / HANG_ENTRY.parent.name / HANG_ENTRY.name
+    old.parent.mkdir(parents=True)
+    old.write_bytes(HANG_ENTRY.read_bytes())
+    divergence, runner = hang_divergence()
+    assert divergence.fingerprint == load_entry(old).fingerprint == "d895b2ee0592ca61"
+    options = replace(runner.options, corpus=corpus)
+    events: list[Any] = []
+    with runner:
+        _Worker(options, 0, None, events.append, lambda: False, frozenset()).keep(
+            divergence, runner
+        )
+        [open_one] = [p for kind, p in events if kind is EventKind.FOUND]
+        assert (open_one.status, open_one.where) == (FindStatus.IN_CORPUS, str(old))
+        events.clear()
+        _Worker(options, 0, None, events.append, lambda: False, frozenset({old})).keep(
+            divergence, runner
+        )
+    [saved] = [p for kind, p in events if kind is EventKind.FOUND]
+    assert saved.status is FindStatus.SAVED
+    assert sorted(p.name for p in old.parent.iterdir()) == sorted(
+        [old.name, Path(saved.where).name]
+    )
+    assert load_entry(Path(saved.where)).kind.value == "hang"
+
+
+def test_the_corpus_hang_still_replays_as_fixed() -> None:
+    assert replay_entry(load_entry(HANG_ENTRY)) == []
+
+
+# ---------------------------------------------------------------- workers die with the parent
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in {"Z", "X"}
+
+
+def resource_tracker(parent: int) -> int:
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    [tracker] = [
+        int(child) for child in children
+        if b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]  # fmt: skip
+    return tracker
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path, how: int) -> None:
+    process = fuzz_process(tmp_path, "--seconds", "600")
+    try:
+        workers = started_workers(process, 2)  # the handshake: both workers run
+        tracker = resource_tracker(process.pid)
+        os.kill(process.pid, how)  # the parent alone
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 60  # generous: they end within moments
+        while any(map(process_alive, [*workers, tracker])) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in [*workers, tracker] if process_alive(pid)] == []
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_the_time_limit_ends_the_corpus_replay_too_and_says_so(tmp_path: Path) -> None:
+    first = campaign(tmp_path, "batched-no-sender-debit@memory/seeded", profile="mixed")
+    assert len(first.saved) >= 1
+    over = campaign(tmp_path, "batched@memory/seeded", cases=None, seconds=1e-9)
+    assert (over.replayed, over.replay_cut, over.cases) == (0, len(first.saved), 0)
+    assert over.to_json()["replay"]["not_reached"] == len(first.saved)  # type: ignore[index]
+
+
+def test_a_campaign_removes_stale_temporaries_everywhere_in_its_corpus(tmp_path: Path) -> None:
+    """A save killed before its rename leaves a temporary file: once stale, the next
+    campaign removes it, in any fingerprint's directory; a fresh one may be a save
+    in progress, and stays."""
+    directory = tmp_path / "corpus" / "0123456789abcdef"
+    directory.mkdir(parents=True)
+    stale, fresh = directory / ".tmp-a.json", directory / ".tmp-b.json"
+    for path in (stale, fresh):
+        path.write_text("{")
+    long_ago = time.time() - STALE_TEMPORARY_S - 60
+    os.utime(stale, (long_ago, long_ago))
+    campaign(tmp_path, "batched@memory/seeded", cases=1)
+    assert sorted(p.name for p in directory.iterdir()) == [".tmp-b.json"]

@@ -22,11 +22,13 @@ from tests.conftest import VECTORS_DIR
 from txparity.executors.codec import canonical_json, case_from_json
 from txparity.harness.corpus import ENTRY_FORMAT, entry_of, load_entry, save_entry
 from txparity.harness.differential import Equivalence, Runner
+from txparity.harness.reproduce import Recheck
 
 SIMPLE = VECTORS_DIR / "simple_transfer.json"
 SCRIPTS = Path(__file__).parent / "external_scripts"
 BLIND = "batched-contract-blind"
 BLIND_SPEC = f"{BLIND}@memory/threads"
+SEEDED_SPEC = f"{BLIND}@memory/seeded"
 STORAGE_ITEM = 'state.contracts["counter"].storage["0"]'
 # Who read and wrote the counter in the reference run, and where the batches raced.
 RACE_ACCESSES = (
@@ -131,7 +133,7 @@ def test_check_reports_the_planted_bug_and_exits_1(race_case: Path, tmp_path: Pa
 def test_check_writes_a_markdown_report_even_when_all_agree(tmp_path: Path) -> None:
     markdown = tmp_path / "report.md"
     done = txparity("check", SIMPLE, "--executor", BLIND, "--markdown", markdown)
-    assert (done.returncode, done.stdout) == (0, "agree: 1 executor(s), 3 run(s)\n")
+    assert (done.returncode, done.stdout) == (0, "agree: 2 executor(s), 6 run(s)\n")
     assert markdown.read_text(encoding="utf-8") == "No divergence.\n"
 
 
@@ -171,6 +173,40 @@ def test_check_with_an_external_command_that_does_not_exist_is_bad_input() -> No
     )
 
 
+def test_check_of_a_corpus_file_runs_the_executors_it_records(tmp_path: Path) -> None:
+    """A corpus file carries its executors, schedule and seed: check uses them, not
+    the default executors (which agree on this case)."""
+    path = a_diverging_entry(tmp_path / "corpus")
+    done = txparity("check", path)
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout.splitlines()[0].endswith(f" (state) in {BLIND_SPEC}")
+    assert "agree:" not in done.stdout
+
+
+def test_check_of_a_corpus_file_says_when_executors_override_the_recorded_ones(
+    tmp_path: Path,
+) -> None:
+    path = a_diverging_entry(tmp_path / "corpus")
+    done = txparity("check", path, "--executor", "batched@memory/threads")
+    assert (done.returncode, done.stdout) == (0, "agree: 1 executor(s), 3 run(s)\n")
+    assert done.stderr == (
+        f"txparity: note: {path} records the executor(s) {BLIND_SPEC!r}; "
+        "running the --executor ones instead\n"
+    )
+
+
+def test_shrink_of_a_corpus_file_shrinks_on_the_executors_it_records(tmp_path: Path) -> None:
+    path = a_diverging_entry(tmp_path / "corpus")
+    out = tmp_path / "shrunk"
+    done = txparity("shrink", path, "--corpus", out, "--seconds", "60")
+    assert done.returncode == 1, done.stderr
+    saved = load_entry(Path(done.stdout.splitlines()[-1]))
+    # Found on real threads, where it was recorded; saved as its seeded replay.
+    assert saved.executors == (f"{BLIND}@memory/seeded",)
+    assert saved.recheck == Recheck(BLIND_SPEC, 1, True)
+    assert saved.shrunk is True
+
+
 # ---------------------------------------------------------------- shrink
 
 
@@ -196,16 +232,19 @@ def test_shrink_saves_one_shrunk_canonical_counterexample(race_case: Path, tmp_p
     assert document["shrunk"] is True
     assert document["fingerprint"] == fingerprint
     assert document["kind"] == "state"
-    assert document["executors"] == [BLIND_SPEC]
+    # The bare name ran on threads, which found it first, and on seeded, which is
+    # where it was saved: a replay on seeded showed it.
+    assert document["executors"] == [SEEDED_SPEC]
+    assert document["recheck"] == {"found_on": BLIND_SPEC, "replays": 1, "reproduced": True}
     assert len(document["case"]["block"]["txs"]) == 4  # devnet's parallel threshold
     assert load_entry(saved).fingerprint == fingerprint
 
     # The saved counterexample still diverges when replayed.
     replayed = txparity("replay", corpus)
     assert replayed.returncode == 1, replayed.stderr
-    assert replayed.stdout.splitlines()[0].startswith(f"DIVERGES {saved}: {BLIND_SPEC}: ")
+    assert replayed.stdout.splitlines()[0].startswith(f"DIVERGES {saved}: {SEEDED_SPEC}: ")
     assert replayed.stdout.splitlines()[-1] == (
-        "replayed 1: 1 still diverge, 0 agree, 0 unreadable"
+        "replayed 1: 1 still diverge, 0 agree, 0 need an executor, 0 unreadable"
     )
 
 
@@ -228,7 +267,8 @@ def test_shrink_when_the_executors_agree_saves_nothing(tmp_path: Path) -> None:
     done = txparity("shrink", SIMPLE, "--executor", BLIND, "--corpus", corpus, "--seconds", "5")
     assert (done.returncode, done.stdout, done.stderr) == (
         0,
-        "no divergence: nothing to shrink\n",
+        f"no divergence: every executor ({BLIND_SPEC}, {SEEDED_SPEC}) agrees with the "
+        "reference on this case; nothing to shrink\n",
         "",
     )
     assert not corpus.exists()
@@ -244,7 +284,7 @@ def test_replay_fails_while_a_counterexample_still_diverges(tmp_path: Path) -> N
     assert done.stdout.splitlines() == [
         f"DIVERGES {path}: {BLIND_SPEC}: 1 state item(s) differ, first {STORAGE_ITEM}: "
         "expected 45, actual 43",
-        "replayed 1: 1 still diverge, 0 agree, 0 unreadable",
+        "replayed 1: 1 still diverge, 0 agree, 0 need an executor, 0 unreadable",
     ]
 
 
@@ -254,7 +294,7 @@ def test_replay_passes_once_the_recorded_executor_agrees(tmp_path: Path) -> None
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [
         f"agrees   {path}",
-        "replayed 1: 0 still diverge, 1 agree, 0 unreadable",
+        "replayed 1: 0 still diverge, 1 agree, 0 need an executor, 0 unreadable",
     ]
 
 
@@ -264,7 +304,7 @@ def test_replay_accepts_a_file_as_well_as_a_directory(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout.splitlines()[0]) == (0, f"agrees   {path}")
 
 
-@pytest.mark.parametrize(("diverging", "status"), [(False, 0), (True, 1)])
+@pytest.mark.parametrize(("diverging", "status"), [(False, 3), (True, 1)])
 def test_replay_skips_unreadable_files_and_goes_on(
     tmp_path: Path, diverging: bool, status: int
 ) -> None:
@@ -283,7 +323,8 @@ def test_replay_skips_unreadable_files_and_goes_on(
     verdict = "DIVERGES" if diverging else "agrees  "
     assert done.stdout.splitlines()[0].startswith(f"{verdict} {good}")
     assert done.stdout.splitlines()[-1] == (
-        f"replayed 1: {int(diverging)} still diverge, {int(not diverging)} agree, 2 unreadable"
+        f"replayed 1: {int(diverging)} still diverge, {int(not diverging)} agree, "
+        "0 need an executor, 2 unreadable"
     )
 
 
@@ -295,7 +336,7 @@ def test_replay_ignores_the_temporary_files_of_an_interrupted_save(tmp_path: Pat
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [
         f"agrees   {path}",
-        "replayed 1: 0 still diverge, 1 agree, 0 unreadable",
+        "replayed 1: 0 still diverge, 1 agree, 0 need an executor, 0 unreadable",
     ]
 
 
@@ -317,9 +358,9 @@ def test_replay_skips_an_entry_it_cannot_replay_and_goes_on(
     assert skips[0].startswith(f"SKIP {unusable}: ")
     assert done.stdout.splitlines() == [
         f"agrees   {good}",
-        "replayed 1: 0 still diverge, 1 agree, 1 unreadable",
+        "replayed 1: 0 still diverge, 1 agree, 0 need an executor, 1 unreadable",
     ]
-    assert done.returncode == 0
+    assert done.returncode == 3  # not everything was replayed: nothing passes unseen
 
 
 def test_replay_of_a_missing_path_is_bad_input() -> None:

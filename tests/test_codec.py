@@ -146,9 +146,15 @@ BAD_CASES = [
     Bad("top_level_number", "7", "case", "must be an object"),
     Bad(
         "wrong_format",
-        edited((("format",), "txparity.case/2")),
+        edited((("format",), "txparity.case/3")),
         "format",
-        "must be 'txparity.case/1'",
+        "must be 'txparity.case/1' or 'txparity.case/2'",
+    ),
+    Bad(
+        "result_format",
+        edited((("format",), "txparity.result/2")),
+        "format",
+        "must be 'txparity.case/1' or 'txparity.case/2'",
     ),
     Bad("format_not_string", edited((("format",), 1)), "format", "must be 'txparity.case/1'"),
     Bad("missing_format", edited((("format",), DELETE)), "format", "missing field"),

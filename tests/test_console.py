@@ -18,7 +18,8 @@ from txparity.harness.console import (
     summary_table,
 )
 from txparity.harness.differential import Divergence, DivergenceKind, Tally
-from txparity.harness.shrink import PassStats, ShrinkResult
+from txparity.harness.shrink import PassStats, ShrinkResult, ShrinkStop
+from txparity.harness.summary import Find, FindStatus
 
 
 class Terminal(io.StringIO):
@@ -134,8 +135,23 @@ def test_a_shorter_block_erases_what_the_longer_one_left_below() -> None:
     assert again.startswith(UP.format(4)) and again.endswith(ERASE_BELOW)
 
 
+REPLAY_LINES = [  # broken between its parts, to fit 79 columns
+    "corpus replayed 1: 0 still diverging, 1 agreeing, 0 never reproduced;",
+    "not replayed: 0 needing an executor, 0 unreadable",
+]
+
+
 def test_the_summary_table() -> None:
-    table = summary_table(summary(saved=["corpus/f1/a.json"], harness_bugs=["boom"]))
+    find = Find(
+        fingerprint="f1", kind="state", executor="batched@memory/seeded",
+        first_item='state.accounts["m"].balances["TOS"]', detail="1 state item(s) differ",
+        status=FindStatus.SAVED, where="corpus/f1/a.json",
+        replay="txparity replay corpus/f1/a.json", txs_found=12, txs_saved=4,
+        shrink_stopped="candidates",
+    )  # fmt: skip
+    table = summary_table(
+        summary(saved=["corpus/f1/a.json"], harness_bugs=["boom"], finds={"f1": find})
+    )
     header = f"{'executor':21}   cases    runs diverged parallel  aborts"
     assert table.splitlines() == [
         header,
@@ -143,14 +159,18 @@ def test_the_summary_table() -> None:
         f"{'batched@memory/seeded':21}      30      90        2      50%       0",
         f"{'blockstm@sqlite/pct':21}      30       0        0        -       0",
         LEGEND,
-        "30 cases in 4.0 s (7.5/s); 2 divergence(s), 1 fingerprint(s); corpus replayed 1",
-        "saved corpus/f1/a.json",
+        "30 cases in 4.0 s (7.5/s); 2 divergence(s), 1 fingerprint(s)",
+        *REPLAY_LINES,
+        'found f1 state in batched@memory/seeded: first state.accounts["m"].balances["TOS"]',
+        "  saved corpus/f1/a.json (12 -> 4 transaction(s), shrinking stopped: candidates)",
+        "  replay: txparity replay corpus/f1/a.json",
         "harness bug: boom",
     ]
     stopped = summary_table(summary(interrupted=True, skipped=["x.json: not JSON"]))
-    assert stopped.splitlines()[-3:] == [
-        "interrupted: 30 cases in 4.0 s (7.5/s); 2 divergence(s), 1 fingerprint(s);",
-        "corpus replayed 1",
+    assert stopped.splitlines()[-4:] == [
+        "interrupted: 30 cases in 4.0 s (7.5/s); 2 divergence(s), 1 fingerprint(s)",
+        REPLAY_LINES[0],
+        REPLAY_LINES[1].replace("0 unreadable", "1 unreadable"),
         "skipped unreadable corpus file: x.json: not JSON",
     ]
 
@@ -170,6 +190,23 @@ def test_the_summary_table_fits_80_columns_whatever_the_executor_names() -> None
     )
 
 
+def test_a_find_without_a_first_item_shows_its_detail() -> None:
+    find = Find(
+        fingerprint="f2", kind="hang", executor="blockstm@memory/pct", first_item="",
+        detail="blockstm/pct hung on case 2fb328c12a15 (schedule seed 274): " + "x" * 200,
+        status=FindStatus.IN_CORPUS, where="corpus/f2",
+        replay="txparity replay corpus/f2", txs_found=9,
+    )  # fmt: skip
+    lines = summary_table(summary(finds={"f2": find})).splitlines()
+    start = lines.index(REPLAY_LINES[1]) + 1
+    assert lines[start:] == [
+        "found f2 hang in blockstm@memory/pct: blockstm/pct hung on case 2fb328c12a15 "
+        "(schedule seed 274): " + "x" * 37 + "...",
+        "  not saved: already in the corpus (corpus/f2)",
+        "  replay: txparity replay corpus/f2",
+    ]
+
+
 def test_the_shrink_statistics_table() -> None:
     case_json, expected = load_vector(VECTORS_DIR / "simple_transfer.json")
     divergence = Divergence(
@@ -177,7 +214,7 @@ def test_the_shrink_statistics_table() -> None:
         expected, "detail", None, (), "f" * 16,
     )  # fmt: skip
     result = ShrinkResult(
-        divergence, candidates_tried=7, kept=2, seconds=1.0, timed_out=True,
+        divergence, candidates_tried=7, kept=2, seconds=1.0, stopped=ShrinkStop.TIME,
         passes=(
             PassStats("delete_transactions", proposed=9, duplicate=3, tried=6, kept=2,
                       seconds=0.5),
@@ -192,15 +229,17 @@ def test_the_shrink_statistics_table() -> None:
         "-" * len(header),
         f"{'delete_transactions':24}        9           0        3       0      6     2     0.50",
         f"{'lower_numbers':24}        2           1        0       0      1     0     0.25",
-        "2 round(s), 7 candidate(s) tried, 2 kept, out of time",
+        "2 round(s), 7 candidate(s) tried, 2 kept; stopped: time",
         "round 1: delete_transactions, lower_numbers",
         "round 2: delete_transactions, lower_numbers",
     ]
 
 
 def test_long_totals_break_between_their_parts() -> None:
-    table = summary_table(summary(cases=3000, seconds=0.8, interrupted=True))
-    assert table.splitlines()[-2:] == [
-        "interrupted: 3000 cases in 0.8 s (3750.0/s); 2 divergence(s), 1 fingerprint(s);",
-        "corpus replayed 1",
+    table = summary_table(summary(cases=30000, seconds=0.8, interrupted=True))
+    assert table.splitlines()[-4:] == [
+        "interrupted: 30000 cases in 0.8 s (37500.0/s);",
+        "2 divergence(s), 1 fingerprint(s)",
+        *REPLAY_LINES,
     ]
+    assert all(len(line) <= 79 for line in table.splitlines())

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import Json, transfer
+from tests.builders import Json, invoke, transfer
 from tests.conftest import SHRINK_TO_FIXED_POINT_S
 from txparity.executors.codec import canonical_json, decode_case
 from txparity.harness.candidates import size
@@ -31,7 +31,6 @@ from txparity.harness.corpus import (
     entry_of,
     load_entry,
     replay_command,
-    replay_entry,
     save_and_shrink,
     save_entry,
     shrink_command,
@@ -39,6 +38,8 @@ from txparity.harness.corpus import (
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence, Runner
 from txparity.harness.options import Options
 from txparity.harness.pytest_plugin import assert_agree
+from txparity.harness.replay import replay_entry
+from txparity.harness.shrink import ShrinkStop
 
 pytest_plugins = ["pytester"]
 
@@ -226,12 +227,15 @@ def test_load_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     assert str(raised.value) == f"{path}: not UTF-8 text (byte 0)"
 
 
+NOT_A_COUNTEREXAMPLE = "format: not a counterexample (must be 'txparity.counterexample/1')"
+
+
 @pytest.mark.parametrize(
     ("document", "problem"),
     [
-        (CASE_JSON, "ValueError: format must be 'txparity.counterexample/1'"),
-        ([1, 2], "ValueError: format must be 'txparity.counterexample/1'"),
-        ({"format": "txparity.counterexample/1"}, "KeyError: 'executors'"),
+        (CASE_JSON, NOT_A_COUNTEREXAMPLE),
+        ([1, 2], NOT_A_COUNTEREXAMPLE),
+        ({"format": "txparity.counterexample/1"}, "fingerprint: missing field"),
     ],
     ids=["a bare case", "a list", "no fields"],
 )
@@ -242,27 +246,90 @@ def test_load_json_that_is_not_a_counterexample(
     path.write_text(json.dumps(document))
     with pytest.raises(CorpusError) as raised:
         load_entry(path)
-    assert str(raised.value) == f"{path}: not a counterexample ({problem})"
+    assert str(raised.value) == f"{path}: {problem}"
+
+
+KINDS = "'receipts', 'state', 'error', 'hang', 'crash', 'protocol', 'exception', 'reference'"
 
 
 @pytest.mark.parametrize(
     ("field", "value", "problem"),
     [
-        ("executors", MUTANT, "TypeError: executors must be a list of executor specs"),
-        ("executors", [1], "TypeError: executors must be a list of executor specs"),
-        ("equivalence", "loose", "ValueError: 'loose' is not a valid Equivalence"),
-        ("kind", "slow", "ValueError: 'slow' is not a valid DivergenceKind"),
+        ("executors", MUTANT, "executors: must be a list of executor specs"),
+        ("executors", [1], "executors[0]: must be a string"),
+        ("executors", [], "executors: is empty: the entry could never fail"),
+        ("executors", [MUTANT] * 17, "executors: at most 16 executor specs"),
+        ("executors", ["nope"], "executors[0]: unknown executor 'nope' (known: sequential, "),
+        ("executors", ["batched@tape"], "executors[0]: unknown backend 'tape' (known: "),
+        ("executors", ["x" * 4097], "executors[0]: longer than 4096 characters"),
+        ("executors", ["cmd:  "], "executors[0]: empty external command after 'cmd:'"),
+        ("executors", ["cmd:sh -c 'x"], "executors[0]: cannot parse the external command: "),
+        ("reference", "nope@memory", "reference: unknown executor 'nope' (known: "),
+        ("reference", 7, "reference: must be a string"),
+        ("equivalence", "loose", "equivalence: must be one of 'strict', 'state'"),
+        ("kind", "slow", f"kind: must be one of {KINDS}"),
+        ("fingerprint", "../../etc", "fingerprint: must be 16 lowercase hex digits"),
+        ("fingerprint", FINGERPRINT.upper(), "fingerprint: must be 16 lowercase hex digits"),
+        ("shrunk", "false", "shrunk: must be true or false"),
+        ("detail", "x" * 10_001, "detail: longer than 10000 characters"),
+        ("detail", None, "detail: must be a string"),
+        ("expected", {"error": "no"}, "expected: an error answer, not a result"),
+        ("expected", [], "expected: answer: must be an object"),
+        ("actual", {"format": "txparity.result/1"}, "actual: state: missing field"),
+        ("surprise", 1, "surprise: unknown field"),
     ],
 )
 def test_load_an_entry_with_a_bad_field(
     tmp_path: Path, field: str, value: object, problem: str
 ) -> None:
+    """Every field of a corpus file is data someone else wrote: each is checked, and a
+    bad one is refused by name before anything runs."""
     path, document = saved_document(tmp_path)
     document[field] = value
     path.write_text(json.dumps(document))
     with pytest.raises(CorpusError) as raised:
         load_entry(path)
-    assert str(raised.value) == f"{path}: not a counterexample ({problem})"
+    assert str(raised.value).startswith(f"{path}: {problem}")
+
+
+def test_load_an_entry_whose_case_asks_for_too_much_work(tmp_path: Path) -> None:
+    path, document = saved_document(tmp_path)
+    many = document | {"case": CASE_JSON | {"block": CASE_JSON["block"] | {"txs": []}}}
+    many["case"]["block"]["txs"] = [transfer("a", n, "b", 1) for n in range(1001)]
+    path.write_text(json.dumps(many))
+    with pytest.raises(CorpusError) as raised:
+        load_entry(path)
+    assert (
+        str(raised.value) == f"{path}: case.block.txs: a corpus case has at most 1000 transactions"
+    )
+    gas = [invoke("a", n, "c", max_gas=1_000_000) for n in range(11)]
+    over = [invoke("a", 11, "c", max_gas=1_000_001)]  # malformed: never run, not counted
+    many["case"]["block"]["txs"] = gas[:10] + over
+    path.write_text(json.dumps(many))
+    assert len(load_entry(path).case.block.txs) == 11
+    many["case"]["block"]["txs"] = gas
+    path.write_text(json.dumps(many))
+    with pytest.raises(CorpusError) as raised:
+        load_entry(path)
+    assert str(raised.value) == (
+        f"{path}: case.block.txs: a corpus case's invokes may run at most 10000000 gas in all"
+    )
+
+
+def test_load_an_entry_that_repeats_a_key_outside_its_case(tmp_path: Path) -> None:
+    """The whole document is read strictly, not only its case: a repeated key at the
+    top (here the executors: the second would win in a lenient reader) or in the
+    recorded results is refused."""
+    path, _ = saved_document(tmp_path)
+    text = path.read_text()
+    path.write_text(text.replace('"executors":[', '"executors":["batched"],"executors":['))
+    with pytest.raises(CorpusError) as raised:
+        load_entry(path)
+    assert str(raised.value) == f"{path}: executors: key repeated in the document"
+    path.write_text(text.replace('"expected":{"format"', '"expected":{"receipts":[],"format"'))
+    with pytest.raises(CorpusError) as raised:
+        load_entry(path)
+    assert str(raised.value) == f"{path}: expected: answer: key 'receipts' repeated in one object"
 
 
 def test_load_an_entry_whose_case_is_invalid(tmp_path: Path) -> None:
@@ -377,7 +444,9 @@ def test_save_and_shrink_keeps_one_shrunk_file(tmp_path: Path) -> None:
     assert [p for p in corpus.rglob("*") if p.is_file()] == [kept.path]
     entry = load_entry(kept.path)
     assert entry.shrunk is True
-    assert entry == entry_of(kept.divergence, True, Equivalence.STRICT)
+    assert entry == entry_of(
+        kept.divergence, True, Equivalence.STRICT, shrink_stopped=ShrinkStop.FIXED_POINT
+    )
     assert len(entry.case.block.txs) == 4
     shrunk_size = size(json.loads(canonical_json(json.loads(kept.path.read_text())["case"])))
     assert shrunk_size < size(LOST_FEES_START)

@@ -579,7 +579,7 @@ def int_limit_message(digits: int) -> str:
 DEEP = b"[" * 100_000 + b"]" * 100_000
 DEEP_IN_STATE = SIMPLE_RESULT.replace('"burned":{}', '"burned":' + "[" * 100_000 + "]" * 100_000)
 BALANCE_A = ("state", "accounts", "a", "balances", "TOS")
-RECURSION = "maximum recursion depth exceeded while decoding a JSON array from a unicode string"
+RECURSION = "nested deeper than 200 levels"  # the decoder's MAX_JSON_DEPTH
 CONTRACT_C = {"balances": {}, "code": {"0": [["PUSH", {"x": 1}]]}, "storage": {}}
 
 HOSTILE_ANSWERS = [

@@ -26,9 +26,11 @@ from txparity.harness.options import (
     CASES,
     DEFAULTS,
     OPTIONS,
+    REPRODUCE_SEEDS,
     SECONDS,
     SEED,
     SEEDS,
+    SHRINK_CANDIDATES,
     SHRINK_SECONDS,
     TIMEOUT,
     WATCHDOG,
@@ -79,7 +81,8 @@ def test_each_field_of_the_value_is_declared_once_with_its_default() -> None:
 
 
 def test_the_defaults_that_the_code_used_to_repeat() -> None:
-    assert (DEFAULTS.timeout_s, DEFAULTS.watchdog_s, DEFAULTS.shrink_seconds) == (10.0, 10.0, 30.0)
+    assert (DEFAULTS.timeout_s, DEFAULTS.watchdog_s, DEFAULTS.shrink_seconds) == (10.0, 10.0, 120.0)
+    assert DEFAULTS.shrink_candidates == 1000
     assert DEFAULTS.watchdog_s == DEFAULT_WATCHDOG_S  # read from the executors, not retyped
     assert (DEFAULTS.profile, DEFAULTS.corpus, DEFAULTS.equivalence) == (
         "mixed", Path("corpus"), Equivalence.STRICT,
@@ -184,7 +187,7 @@ def test_an_unknown_profile_is_refused_by_the_value() -> None:
 def test_values_built_in_code_are_normalized() -> None:
     options = Options(executors=["batched"], equivalence="state", corpus="c")  # type: ignore[arg-type]
     assert (options.executors, options.equivalence, options.corpus) == (
-        ("batched",), Equivalence.STATE, Path("c"),
+        ("batched@memory/threads", "batched@memory/seeded"), Equivalence.STATE, Path("c"),
     )  # fmt: skip
     assert options.equivalence is Equivalence.STATE
     assert Options(cases=None, seconds=None, seed=None) == replace(DEFAULTS, seconds=None)
@@ -213,6 +216,10 @@ BOUNDED: list[tuple[list[str], Option[Any], str, str]] = [
     (["shrink", "x"], SECONDS, "2592000", "99999999999999999999"),
     (["fuzz"], SHRINK_SECONDS, "86400", "86401"),
     (["fuzz"], SEED, str(2**64 - 1), str(2**64)),
+    (["fuzz"], REPRODUCE_SEEDS, "1000", "1001"),
+    (["fuzz"], SHRINK_CANDIDATES, "1000000", "1000001"),
+    (["shrink", "x"], SHRINK_CANDIDATES, "1000000", "1000001"),
+    (["shrink", "x"], REPRODUCE_SEEDS, "1000", "1001"),
 ]
 
 
@@ -242,7 +249,7 @@ def test_every_numeric_option_is_bounded() -> None:
     assert all(option.bounds is not None for option in numeric)
     assert {option.flag for option in numeric} == {
         "--seeds", "--timeout", "--watchdog", "--shrink-seconds", "--workers", "--cases",
-        "--seconds", "--seed",
+        "--seconds", "--seed", "--reproduce-seeds", "--shrink-candidates",
     }  # fmt: skip
     bounded = {option.flag for _, option, _, _ in BOUNDED}
     assert bounded == {option.flag for option in numeric}

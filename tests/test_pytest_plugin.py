@@ -20,9 +20,10 @@ import pytest
 from tests.builders import account, transfer
 from txparity.executors.codec import decode_case
 from txparity.executors.model import Case
-from txparity.harness.corpus import Entry, entry_of, load_entry, replay_entry
+from txparity.harness.corpus import Entry, entry_of, load_entry
 from txparity.harness.differential import Equivalence, Runner
 from txparity.harness.pytest_plugin import assert_agree, keep_smallest
+from txparity.harness.replay import replay_entry
 
 pytest_plugins = ["pytester"]
 
@@ -257,4 +258,12 @@ def test_the_worked_example_fails_on_the_planted_bug_with_one_saved_file(
     entry = load_entry(saved)
     assert entry.executors[0].endswith("executor.py --planted-bug")
     assert entry.detail.startswith("1 state item(s) differ")
-    assert replay_entry(entry) != []  # the file reproduces the failure
+    # the file reproduces the failure, on the executor named (a file chooses no command)
+    assert replay_entry(entry, named=entry.executors) != []
+    # Copied to the corpus, it replays on the executor the project names, fixed now.
+    corpus = pytester.path / "corpus" / entry.fingerprint
+    corpus.mkdir(parents=True)
+    shutil.copy(saved, corpus / saved.name)
+    again = pytester.runpytest_subprocess("-p", "no:cacheprovider", "corpus")
+    again.assert_outcomes(passed=1)
+    again.stdout.fnmatch_lines([f"corpus/{entry.fingerprint}/{saved.name} .*"])

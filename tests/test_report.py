@@ -19,10 +19,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.builders import Json, account, deploy, invoke, transfer
-from txparity.executors.codec import canonical_json, decode_case
+from tests.conftest import VECTORS_DIR, load_vector
+from txparity.executors.codec import canonical_json, case_from_json, decode_case
 from txparity.executors.model import Case
-from txparity.harness.corpus import load_entry, replay_entry
+from txparity.harness.corpus import load_entry
 from txparity.harness.differential import Difference, Divergence, DivergenceKind, Runner
+from txparity.harness.replay import replay_entry
 from txparity.harness.report import Role, build_report
 
 ROOT = Path(__file__).parent.parent
@@ -293,4 +295,78 @@ def test_a_contract_item_names_every_counter_increment() -> None:
         "tx 3: read, wrote",
         "conflict inside batch 1: tx 0, tx 1",
         "conflict inside batch 2: tx 2, tx 3",
+    ]
+
+
+# ---------------------------------------------------------------- version 2
+
+
+def vector_divergence(name: str, spec: str) -> Divergence:
+    case_json, _ = load_vector(VECTORS_DIR / f"{name}.json")
+    return check(spec, case_from_json(case_json))
+
+
+def test_each_tx_fee_credits_are_named_as_block_steps() -> None:
+    """``batched-stale-miner``: the miner spends fees credited right after earlier
+    transactions; the report names the credit that tx 2's funds check read."""
+    report = build_report(
+        vector_divergence("v2_each_tx_miner_spends_fees", "batched-stale-miner@memory/seeded")
+    )
+    lines = report.text().splitlines()
+    start = lines.index(
+        "  receipts[2]: expected applied gas 0, actual rejected/insufficient_funds gas 0"
+    )
+    assert lines[start + 1 : start + 4] == [
+        '    reward: wrote state.accounts["m"].nonce, read by tx 2',
+        '    fee of tx 1 to the miner: wrote state.accounts["m"].balances["TOS"], read by tx 2',
+        "    tx 2: its own receipt, from what it read",
+    ]
+    balance = lines.index('  state.accounts["m"].balances["TOS"]: expected (absent), actual 50')
+    assert lines[balance + 1 : balance + 5] == [
+        "    reward: read, wrote",
+        "    tx 0: paid a fee of 20",
+        "    fee of tx 0 to the miner: read, wrote",
+        "    tx 1: paid a fee of 20",
+    ]
+    assert not any("fees to the miner" in line for line in lines)  # nothing at the end
+
+
+def test_a_transaction_the_gas_limit_cut_says_whose_gas_cut_it() -> None:
+    """``batched-batch-gas`` counts gas per batch and never cuts the block."""
+    report = build_report(
+        vector_divergence("v2_gas_limit_cuts_block", "batched-batch-gas@memory/seeded")
+    )
+    lines = report.text().splitlines()
+    start = lines.index("  receipts[4]: expected rejected/block_full gas 0, actual applied gas 0")
+    assert lines[start + 1] == (
+        "    tx 4: not run: the block's gas 20 (tx 1) + 20 (tx 2) + 20 (tx 3) "
+        "reached its gas_limit 50"
+    )
+
+
+def test_a_contract_nonce_a_clone_wrote_is_named() -> None:
+    report = build_report(
+        vector_divergence("v2_clone_chain_in_one_block", "blockstm-stale-clone-nonce@memory/seeded")
+    )
+    lines = report.text().splitlines()
+    start = lines.index(
+        '  receipts[1]: expected applied gas 34 logs [["f", 1]], '
+        "actual reverted/create_failed gas 30"
+    )
+    assert lines[start + 1] == '    tx 0: wrote state.contracts["f"].nonce, read by tx 1'
+
+
+def test_a_receipt_in_a_block_with_a_gas_limit_shows_the_gas_before_it() -> None:
+    """An included transaction's receipt, in a block with a gas limit, depends on
+    the gas before it too: the report says how much of the limit was used."""
+    divergence = vector_divergence("v2_gas_limit_crossed", "batched-batch-gas@memory/seeded")
+    actual = json.loads(divergence.expected)
+    actual["receipts"][1]["gas_used"] += 1  # as if an executor had counted tx 1 wrong
+    report = build_report(replace(divergence, actual=canonical_json(actual)))
+    lines = report.text().splitlines()
+    start = lines.index("  receipts[1]: expected applied gas 20, actual applied gas 21")
+    assert lines[start + 1 : start + 4] == [
+        '    tx 0: wrote state.contracts["counter"].storage["0"], read by tx 1',
+        "    tx 1: its own receipt, from what it read",
+        "    tx 1: the block's gas before it: 20 of its gas_limit 30",
     ]

@@ -42,6 +42,7 @@ from txparity.harness.shrink import (
     PASSES,
     PassStats,
     ShrinkPass,
+    ShrinkStop,
     _most_successful_first,
     _PassRun,
     delete_transactions,
@@ -334,6 +335,28 @@ def test_shrinking_reports_each_kept_candidate() -> None:
     sizes = [size(encode_case(divergence.case)) for divergence in kept]
     assert sizes == sorted(sizes, reverse=True)
     assert len(set(sizes)) == len(sizes)
+
+
+@pytest.mark.parametrize("budget", [1, 7, 30])
+def test_a_candidate_budget_stops_the_shrink_at_that_count(budget: int) -> None:
+    """The count, not the clock, ends a shrink: the same budget gives the same case
+    candidate for candidate, and the result says the budget stopped it."""
+    spec, start, minimal, _, _ = PINNED["lost-fees"]
+    with Runner([spec]) as runner:
+        original = found(runner, start)
+        first = shrink(original, runner, runner.targets[0], None, candidates=budget)
+        second = shrink(original, runner, runner.targets[0], 600, candidates=budget)
+    assert (first.candidates_tried, first.stopped) == (budget, ShrinkStop.CANDIDATES)
+    assert (second.candidates_tried, second.stopped) == (budget, ShrinkStop.CANDIDATES)
+    assert second.divergence == first.divergence
+    assert as_text(first.divergence) != minimal  # stopped before the fixed point
+
+
+def test_a_shrink_to_its_fixed_point_says_so() -> None:
+    spec, start, minimal, _, _ = PINNED["lost-fees"]
+    with Runner([spec]) as runner:
+        result = shrink(found(runner, start), runner, runner.targets[0], None, candidates=10**6)
+    assert (result.stopped, as_text(result.divergence)) == (ShrinkStop.FIXED_POINT, minimal)
 
 
 def test_a_zero_budget_keeps_the_original() -> None:
@@ -790,7 +813,7 @@ def test_the_shrink_command_prints_each_passs_figures(tmp_path: Path) -> None:
     rest = lines[head + 2 + len(PASSES) :]
     assert rest[: 1 + expected.rounds] == [
         f"{expected.rounds} round(s), {expected.candidates_tried} candidate(s) tried, "
-        f"{expected.kept} kept",
+        f"{expected.kept} kept; stopped: fixed point",
         *(f"round {n}: {', '.join(order)}" for n, order in enumerate(expected.orders, 1)),
     ]
     saved = load_entry(Path(lines[-1]))

@@ -2,27 +2,32 @@
 
 A Hypothesis state machine commits the same write sets to a ``MemoryState``, a file
 ``SqliteState`` and an in-memory ``SqliteState``, and checks every read and the
-canonical dump against each other and against a plain dictionary model. Explicit
-tests pin the u64 bounds (SQLite's INTEGER is signed), the temporary file's life,
-reading from other threads, and the backend registry.
+canonical dump of both versions against each other and against a plain dictionary
+model; its items include contract nonces and storage under several creations, and it
+destroys and revives contracts the way the rules do. Explicit
+tests pin the u64 bounds (SQLite's INTEGER is signed), the storage a dump leaves
+out, the items both backends hold after every version 2 vector, the temporary
+file's life, reading from other threads, and the backend registry.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from tests.conftest import VECTOR_PATHS, load_vector
 from txparity.executors.blockstm import BlockStmExecutor
 from txparity.executors.code import parse_code
-from txparity.executors.codec import canonical_json
-from txparity.executors.errors import ExecutorError, UnknownExecutor
+from txparity.executors.codec import canonical_json, decode_case
+from txparity.executors.errors import ExecutorError, InvariantViolation, UnknownExecutor
 from txparity.executors.model import (
     Account,
     BalanceKey,
@@ -31,18 +36,24 @@ from txparity.executors.model import (
     CodeKey,
     Contract,
     ContractBalanceKey,
+    ContractCode,
+    ContractNonceKey,
     Genesis,
     NonceKey,
     StateKey,
     StateValue,
     StorageKey,
+    Version,
     WriteSet,
 )
 from txparity.executors.registry import EXECUTORS, make_executor, parse_name
+from txparity.executors.sequential import SequentialExecutor
 from txparity.executors.state import open_state
+from txparity.executors.state.base import genesis_write_set
 from txparity.executors.state.memory import MemoryState
 from txparity.executors.state.sqlite import SqliteState, from_sqlite_integer, to_sqlite_integer
-from txparity.executors.view import StateView
+from txparity.executors.view import Scratch, StateView
+from txparity.executors.vm.machine import destroy_contract
 
 U64_MAX = 2**64 - 1
 BOUNDS = (0, 1, 2**63 - 1, 2**63, 2**63 + 1, U64_MAX)
@@ -55,7 +66,15 @@ PROGRAMS: tuple[Code, ...] = (
     parse_code({}),
     parse_code({"10": [["ARG", 0], ["JUMPI", 0]], "9": [["CALL", "k", 10, 8]]}),
     parse_code({"18446744073709551615": [["PUSH", U64_MAX], ["PUSH", 0], ["SSTORE"]]}),
+    parse_code({"0": [["BALANCEOF", "a"], ["LOG"], ["CLONE"], ["DESTROY"]]}, Version.V2),
 )
+CREATIONS = ("", "a:0", "b:7", f"a:{U64_MAX}")
+
+
+def deployed(program: Code, creation: str = "") -> ContractCode:
+    """A code item: ``program``, put at its address by ``creation`` (genesis: "")."""
+    return ContractCode(program, creation)
+
 
 NEVER_TOUCHED: tuple[StateKey, ...] = (
     NonceKey("zz"),
@@ -63,7 +82,9 @@ NEVER_TOUCHED: tuple[StateKey, ...] = (
     BalanceKey("zz", "TOS"),
     CodeKey("zz"),
     ContractBalanceKey("k", "NEVER"),
+    ContractNonceKey("zz"),
     StorageKey("k", 123456789),
+    StorageKey("k", 0, "never:0"),
     StorageKey("zz", 0),
     BurnedKey("NEVER"),
 )
@@ -73,13 +94,15 @@ slots = st.one_of(st.sampled_from((*BOUNDS, 9, 10)), st.integers(0, U64_MAX))
 accounts = st.sampled_from(ACCOUNTS)
 contracts = st.sampled_from(CONTRACTS)
 assets = st.sampled_from(ASSETS)
+creations = st.sampled_from(CREATIONS)
 
 keys: st.SearchStrategy[StateKey] = st.one_of(
     st.builds(NonceKey, accounts),
     st.builds(BalanceKey, accounts, assets),
     st.builds(CodeKey, contracts),
     st.builds(ContractBalanceKey, contracts, assets),
-    st.builds(StorageKey, contracts, slots),
+    st.builds(ContractNonceKey, contracts),
+    st.builds(StorageKey, contracts, slots, creations),
     st.builds(BurnedKey, assets),
 )
 
@@ -89,7 +112,7 @@ def values_for(key: StateKey) -> st.SearchStrategy[StateValue]:
         case NonceKey():
             return st.one_of(u64s, st.none())
         case CodeKey():
-            return st.one_of(st.sampled_from(PROGRAMS), st.none())
+            return st.one_of(st.builds(deployed, st.sampled_from(PROGRAMS), creations), st.none())
         case _:
             return u64s
 
@@ -98,13 +121,21 @@ writes = st.lists(keys.flatmap(lambda key: st.tuples(st.just(key), values_for(ke
 
 
 def holder(key: StateKey) -> StateKey | None:
-    """The item whose presence a balance or storage item needs in the canonical dump."""
+    """The item whose presence a balance or contract nonce needs in the canonical dump.
+    Storage needs none: without its contract, or under another creation than the
+    contract's, it is left out of the dump."""
     match key:
         case BalanceKey(address):
             return NonceKey(address)
-        case ContractBalanceKey(address) | StorageKey(address):
+        case ContractBalanceKey(address) | ContractNonceKey(address):
             return CodeKey(address)
     return None
+
+
+def is_live(key: StorageKey, model: dict[StateKey, StateValue]) -> bool:
+    """Whether a storage item belongs to the contract now at its address."""
+    code = model.get(CodeKey(key.address))
+    return isinstance(code, ContractCode) and code.creation == key.creation
 
 
 def apply(model: dict[StateKey, StateValue], write_set: WriteSet) -> None:
@@ -124,8 +155,10 @@ def apply(model: dict[StateKey, StateValue], write_set: WriteSet) -> None:
             model.pop(BurnedKey(asset), None)
 
 
-def expected_dump(model: dict[StateKey, StateValue]) -> dict[str, Any]:
-    """SPEC 7's state, built independently of ``executors.state.base``."""
+def expected_dump(model: dict[StateKey, StateValue], version: Version) -> dict[str, Any]:
+    """SPEC 7's state (10.5's for version 2), built independently of
+    ``executors.state.base``: the storage of each contract's current creation only,
+    and from version 2 on every contract's nonce, 0 unless the model holds one."""
     accounts_out: dict[str, Any] = {}
     contracts_out: dict[str, Any] = {}
     burned: dict[str, Any] = {}
@@ -133,15 +166,22 @@ def expected_dump(model: dict[StateKey, StateValue]) -> dict[str, Any]:
         if isinstance(key, NonceKey):
             accounts_out[key.address] = {"nonce": value, "balances": {}}
         elif isinstance(key, CodeKey):
-            assert isinstance(value, Code)
-            contracts_out[key.address] = {"code": value.to_json(), "balances": {}, "storage": {}}
+            assert isinstance(value, ContractCode)
+            contracts_out[key.address] = {
+                "code": value.code.to_json(),
+                "balances": {},
+                "storage": {},
+            }
+            if version is Version.V2:
+                contracts_out[key.address]["nonce"] = model.get(ContractNonceKey(key.address), 0)
     for key, value in model.items():
         if isinstance(key, BalanceKey):
             accounts_out[key.address]["balances"][key.asset] = value
         elif isinstance(key, ContractBalanceKey):
             contracts_out[key.address]["balances"][key.asset] = value
         elif isinstance(key, StorageKey):
-            contracts_out[key.address]["storage"][str(key.slot)] = value
+            if is_live(key, model):
+                contracts_out[key.address]["storage"][str(key.slot)] = value
         elif isinstance(key, BurnedKey):
             burned[key.asset] = value
     return {"accounts": accounts_out, "contracts": contracts_out, "burned": burned}
@@ -170,11 +210,11 @@ class BackendMachine(RuleBasedStateMachine):
         write_map = dict(drawn)
         projected = dict(self.model)
         apply(projected, WriteSet(write_map))
-        # Every present balance or storage item needs its account or contract.
+        # Every present balance or contract nonce needs its account or contract.
         for key in list(projected):
             needed = holder(key)
             if needed is not None and needed not in projected:
-                value: StateValue = 0 if isinstance(needed, NonceKey) else PROGRAMS[0]
+                value: StateValue = 0 if isinstance(needed, NonceKey) else deployed(PROGRAMS[0])
                 write_map[needed] = value
                 projected[needed] = value
         burned: dict[str, int] = {}
@@ -197,6 +237,33 @@ class BackendMachine(RuleBasedStateMachine):
         for state in self.states:
             state.commit(WriteSet({}))
 
+    @rule(
+        address=contracts,
+        program=st.sampled_from(PROGRAMS),
+        creation=creations,
+        beneficiary=accounts,
+    )
+    def destroy_and_revive(
+        self, address: str, program: Code, creation: str, beneficiary: str
+    ) -> None:
+        """What a DESTROY and a later revival write, through the rules' own scratch:
+        balances swept to an account, code and nonce deleted, then a contract there by
+        another creation, which sees none of the old storage."""
+        scratch = Scratch(self.states[0])
+        old = scratch.contract_code(address)
+        assume(old is None or old.creation != creation)
+        for asset in ASSETS:  # value is only ever moved: no balance passes a u64
+            held = scratch.contract_balance(address, asset)
+            assume(scratch.balance(beneficiary, asset) + held <= U64_MAX)
+        destroy_contract(scratch, address, beneficiary, ASSETS)
+        revived = scratch.child()
+        revived.create_contract(address, program, creation)
+        for write_set in (WriteSet(scratch.writes), WriteSet(revived.writes)):
+            for state in self.states:
+                state.commit(write_set)
+            apply(self.model, write_set)
+            self.touched.update(write_set.writes)
+
     @invariant()
     def reads_agree(self) -> None:
         for key in sorted(self.touched | set(NEVER_TOUCHED), key=repr):
@@ -207,9 +274,13 @@ class BackendMachine(RuleBasedStateMachine):
 
     @invariant()
     def dumps_agree(self) -> None:
-        expected = canonical_json(expected_dump(self.model))
-        for state in self.states:
-            assert canonical_json(state.dump()) == expected, state.name
+        for version in Version:
+            expected = canonical_json(expected_dump(self.model, version))
+            for state in self.states:
+                assert canonical_json(state.dump(version)) == expected, (state.name, version)
+        assert canonical_json(self.states[0].dump()) == canonical_json(
+            expected_dump(self.model, Version.V1)
+        )
 
     def teardown(self) -> None:
         path = Path(self.file_state.path)
@@ -263,7 +334,7 @@ def test_u64_bounds_round_trip_through_sqlite(sqlite_state: SqliteState, value: 
     writes: dict[StateKey, StateValue] = {
         NonceKey("a"): value,
         BalanceKey("a", "TOS"): value,
-        CodeKey("k"): code,
+        CodeKey("k"): deployed(code),
         ContractBalanceKey("k", "GOLD"): value,
         StorageKey("k", value): 7,
         StorageKey("k", 3): value,
@@ -304,7 +375,7 @@ def test_burned_totals_add_across_the_sign_bit(sqlite_state: SqliteState) -> Non
 
 
 def test_storage_slots_at_the_bounds_are_distinct(sqlite_state: SqliteState) -> None:
-    writes: dict[StateKey, StateValue] = {CodeKey("k"): PROGRAMS[0]}
+    writes: dict[StateKey, StateValue] = {CodeKey("k"): deployed(PROGRAMS[0])}
     writes.update({StorageKey("k", slot): index + 1 for index, slot in enumerate(BOUNDS)})
     sqlite_state.commit(WriteSet(writes))
     for index, slot in enumerate(BOUNDS):
@@ -326,7 +397,7 @@ def test_zero_and_none_delete(sqlite_state: SqliteState) -> None:
                 NonceKey("a"): 0,
                 NonceKey("b"): U64_MAX,
                 BalanceKey("b", "TOS"): U64_MAX,
-                CodeKey("k"): PROGRAMS[1],
+                CodeKey("k"): deployed(PROGRAMS[1]),
                 StorageKey("k", U64_MAX): U64_MAX,
             }
         )
@@ -350,6 +421,113 @@ def test_zero_and_none_delete(sqlite_state: SqliteState) -> None:
     assert canonical_json(sqlite_state.dump()) == (
         '{"accounts":{"a":{"balances":{},"nonce":0}},"burned":{},"contracts":{}}'
     )
+
+
+# ---------------------------------------------------------------- version 2 items
+
+
+@pytest.mark.parametrize("value", BOUNDS)
+def test_version_2_items_round_trip_through_sqlite_at_the_u64_bounds(
+    sqlite_state: SqliteState, value: int
+) -> None:
+    creation = f"a:{value}"
+    writes: dict[StateKey, StateValue] = {
+        CodeKey("k"): deployed(PROGRAMS[4], creation),
+        ContractNonceKey("k"): value,
+        StorageKey("k", 3, creation): 7,
+        StorageKey("k", U64_MAX, creation): value,
+    }
+    sqlite_state.commit(WriteSet(writes))
+    for key, expected in writes.items():
+        assert sqlite_state.read(key) == expected, key
+        assert sqlite_state.reader().read(key) == expected, key
+    storage = {"3": 7, str(U64_MAX): value} if value else {"3": 7}
+    code = PROGRAMS[4].to_json()
+    assert sqlite_state.dump(Version.V2) == {
+        "accounts": {},
+        "contracts": {"k": {"balances": {}, "code": code, "nonce": value, "storage": storage}},
+        "burned": {},
+    }
+    assert sqlite_state.dump(Version.V1) == {
+        "accounts": {},
+        "contracts": {"k": {"balances": {}, "code": code, "storage": storage}},
+        "burned": {},
+    }
+    memory = MemoryState()
+    memory.commit(WriteSet(writes))
+    for version in Version:
+        assert canonical_json(memory.dump(version)) == canonical_json(sqlite_state.dump(version))
+
+
+@pytest.mark.parametrize("mode", ["memory", "sqlite_file", "sqlite_memory"])
+def test_a_dump_shows_only_the_storage_of_each_contracts_creation(mode: str) -> None:
+    state = STATE_MAKERS[mode]()
+    try:
+        state.commit(
+            WriteSet(
+                {
+                    CodeKey("k"): deployed(PROGRAMS[0], "b:1"),
+                    StorageKey("k", 1): 5,  # the genesis contract's, destroyed since
+                    StorageKey("k", 2): 9,
+                    StorageKey("k", 1, "b:1"): 6,
+                    StorageKey("gone", 4, "a:0"): 4,  # a destroyed contract's leftover
+                    NonceKey("gone"): 0,  # the address is an account now
+                }
+            )
+        )
+        assert state.read(StorageKey("k", 1)) == 5  # dead rows stay readable items
+        assert state.read(StorageKey("gone", 4, "a:0")) == 4
+        assert canonical_json(state.dump(Version.V2)) == (
+            '{"accounts":{"gone":{"balances":{},"nonce":0}},"burned":{},'
+            '"contracts":{"k":{"balances":{},"code":{"0":[["PUSH",1],["STOP"]]},"nonce":0,'
+            '"storage":{"1":6}}}}'
+        )
+    finally:
+        state.close()
+
+
+@pytest.mark.parametrize(
+    "key", [ContractNonceKey("k"), ContractBalanceKey("k", "TOS")], ids=["nonce", "balance"]
+)
+@pytest.mark.parametrize("make", [MemoryState, SqliteState], ids=["memory", "sqlite"])
+def test_a_contract_item_without_its_contract_is_an_invariant_violation(
+    make: Callable[[], MemoryState | SqliteState], key: StateKey
+) -> None:
+    state = make()
+    try:
+        state.commit(WriteSet({key: 3}))
+        for version in Version:
+            with pytest.raises(InvariantViolation, match="which does not exist"):
+                state.dump(version)
+    finally:
+        state.close()
+
+
+V2_VECTORS = [path for path in VECTOR_PATHS if path.stem.startswith("v2_")]
+
+
+def test_both_backends_hold_the_same_items_after_every_version_2_vector() -> None:
+    """Not only the same dump: the same items, dead storage rows included, after
+    destroys, revivals and clones."""
+    kinds: set[str] = set()
+    for path in V2_VECTORS:
+        case = decode_case(json.dumps(load_vector(path)[0]))
+        held = []
+        for make in (MemoryState, SqliteState):
+            state = make()
+            state.commit(genesis_write_set(case.genesis))
+            SequentialExecutor().execute(case, state)
+            held.append(sorted(state.items(), key=repr))
+            state.close()
+        assert held[0] == held[1], path.stem
+        model = dict(held[0])
+        kinds.update(type(key).__name__ for key in model)
+        kinds.update(
+            "dead storage"
+            for key in model
+            if isinstance(key, StorageKey) and not is_live(key, model)
+        )
+    assert {"ContractNonceKey", "StorageKey", "dead storage"} <= kinds
 
 
 # ---------------------------------------------------------------- file life and readers
@@ -396,7 +574,7 @@ def populate(state: MemoryState | SqliteState, offset: int) -> None:
             {
                 NonceKey("a"): 5 + offset,
                 BalanceKey("a", "TOS"): U64_MAX - offset,
-                CodeKey("k"): PROGRAMS[offset % len(PROGRAMS)],
+                CodeKey("k"): deployed(PROGRAMS[offset % len(PROGRAMS)], f"a:{offset}"),
                 ContractBalanceKey("k", "TOS"): 2**63 + offset,
                 StorageKey("k", U64_MAX): 2**63 - 1 + offset,
                 StorageKey("k", 2**63): offset,
@@ -563,7 +741,7 @@ def test_open_state_holds_genesis(backend: str) -> None:
         assert state.read(NonceKey("a")) == 3
         assert state.read(BalanceKey("a", "TOS")) == U64_MAX - 1
         assert state.read(BalanceKey("a", "GOLD")) == 0
-        assert state.read(CodeKey("k")) == PROGRAMS[2]
+        assert state.read(CodeKey("k")) == deployed(PROGRAMS[2])
         assert state.read(StorageKey("k", U64_MAX)) == 1
         assert canonical_json(state.dump()) == (
             '{"accounts":{"a":{"balances":{"TOS":18446744073709551614},"nonce":3}},'

@@ -5,12 +5,13 @@ wrote and owed the miner, recorded through the state while the real reference ru
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from tests.builders import Json, account, burn, deploy, invoke, transfer
-from tests.conftest import VECTOR_PATHS, load_vector
+from tests.conftest import VECTOR_PATHS, VECTORS_DIR, load_vector
 from txparity.executors.codec import case_from_json, decode_case
 from txparity.executors.execution import run_case
 from txparity.executors.model import (
@@ -19,11 +20,15 @@ from txparity.executors.model import (
     Case,
     CodeKey,
     ContractBalanceKey,
+    ContractNonceKey,
+    FeePayment,
     NonceKey,
+    Receipt,
+    Status,
     StorageKey,
     WriteSet,
 )
-from txparity.executors.sequential import BlockStep, SequentialExecutor
+from txparity.executors.sequential import BlockStep, FeeOf, SequentialExecutor, Step
 from txparity.executors.state import open_state
 from txparity.harness.trace import RecordingState, StepTrace, item_path, trace_reference
 
@@ -124,9 +129,50 @@ def test_the_traced_run_is_the_reference_run(path: Path) -> None:
     trace = trace_reference(case)
     assert trace.result == expected
     assert trace.result == run_case(SequentialExecutor(), case, "memory").result_json
-    assert [step.step for step in trace.steps] == [
-        BlockStep.REWARD, *range(len(case.block.txs)), BlockStep.FEES
-    ]  # fmt: skip
+    assert [step.step for step in trace.steps] == block_steps(case, trace.receipts)
+
+
+def block_steps(case: Case, receipts: Sequence[Receipt]) -> list[Step]:
+    """The steps a trace keeps: the reward, each transaction, and the fee credits:
+    one after each included transaction with ``each_tx``, one at the end with
+    ``block_end`` (SPEC 10.3)."""
+    each_tx = case.block.fee_payment is FeePayment.EACH_TX
+    steps: list[Step] = [BlockStep.REWARD]
+    for index, receipt in enumerate(receipts):
+        steps.append(index)
+        if each_tx and receipt.status is not Status.REJECTED:
+            steps.append(FeeOf(index))
+    return steps if each_tx else [*steps, BlockStep.FEES]
+
+
+def test_each_tx_fees_are_a_step_after_each_included_transaction() -> None:
+    """Under ``each_tx`` the miner is credited right after each transaction: the
+    credit is a step of its own, reading and writing the miner's balance, and there
+    are no fees at the block's end."""
+    case_json, _ = load_vector(VECTORS_DIR / "v2_each_tx_miner_spends_fees.json")
+    trace = trace_reference(case_from_json(case_json))
+    fee = trace.of(FeeOf(1))
+    assert (str(fee.step), fee.writes) == (
+        "fee of tx 1 to the miner", frozenset({BalanceKey("m", "TOS")})
+    )  # fmt: skip
+    assert BalanceKey("m", "TOS") in fee.reads
+    assert BlockStep.FEES not in [step.step for step in trace.steps]
+    writer = trace.last_writer(BalanceKey("m", "TOS"), 2)
+    assert writer is not None and writer.step == FeeOf(1)
+
+
+def test_a_transaction_the_gas_limit_cuts_reads_and_writes_nothing() -> None:
+    case_json, _ = load_vector(VECTORS_DIR / "v2_gas_limit_cuts_block.json")
+    trace = trace_reference(case_from_json(case_json))
+    assert [step.step for step in trace.transactions()] == list(range(7))
+    assert [trace.of(index).touches() for index in (4, 5, 6)] == [frozenset()] * 3
+
+
+def test_a_clone_writes_its_creators_contract_nonce() -> None:
+    case_json, _ = load_vector(VECTORS_DIR / "v2_clone_chain_in_one_block.json")
+    trace = trace_reference(case_from_json(case_json))
+    assert ContractNonceKey("f") in trace.of(0).writes
+    assert item_path(ContractNonceKey("f")) == 'state.contracts["f"].nonce'
 
 
 def test_a_recording_state_needs_a_step_before_it_is_used() -> None:

@@ -7,6 +7,46 @@
 // standard error is free-form log. Each case is executed sequentially, exactly as
 // SPEC sections 2 to 6 describe, so its answers must equal the reference executor's.
 //
+// It speaks both versions of the case format. A "txparity.case/1" case is run by
+// sections 1 to 9 alone and answered with a "txparity.result/1" result; a
+// "txparity.case/2" case adds section 10 (contract nonces, DESTROY and revival
+// through deploy salts, LOG and receipt logs, BALANCEOF, CLONE, fees paid to the
+// miner after each transaction, a block gas limit) and is answered with a
+// "txparity.result/2" result. The version is read once, from `format`, and decides
+// three things only: which fields a case may have, which ops its code may use, and
+// the shape of the result. Execution itself has one set of rules: a version 1 case
+// can reach none of the additions, so it runs exactly as it did before them.
+//
+// Readings where SPEC section 10 leaves room, chosen here:
+//
+// - block_full: the block's gas is the sum of gas_used of included transactions, a
+//   reverted invoke's included; rejected ones add nothing. Only the gas so far is
+//   compared, never a transaction's max_gas with what is left of the limit.
+// - The destroy of the marked contracts is the last part of the invoke's effect:
+//   after the run, before the fee debit (section 5's order). As every swept balance
+//   goes to the same account, the order of marking changes no result.
+// - BALANCEOF during a run sees section 5's order: the source already without its
+//   deposits, not yet without its fee and gas; the miner, with each_tx, with the
+//   fees of earlier transactions only; with block_end, with none of this block's.
+// - each_tx with the miner as the source: the debit, then the credit of the same
+//   amount; validation still needs the whole fee + max_gas beforehand.
+// - CLONE: its cost is charged first (section 6); then the create_failed checks,
+//   then the creation and the nonce bump, then the push. With a full stack and a
+//   free address, the run fails with stack (and undoes the creation); with a full
+//   stack and a create_failed condition, create_failed. "Names an account" includes
+//   accounts created earlier in the block, the miner's included; "names a
+//   contract" includes one marked in this run and one created in this run.
+// - A contract created by CLONE and destroyed in the same run leaves nothing, but
+//   its creator's nonce stays bumped.
+// - A deploy with a salt still needs nonce < 2**64 - 1 and still bumps the
+//   account's nonce; the 64-character rule applies to the salted address only.
+// - A version 2 field given as null is a wrong type (an invalid case), not an absent
+//   field; fee_payment "block_end" given explicitly is the default. In a version 1
+//   case any version 2 field is unknown, even with its default value.
+// - BALANCEOF's operand is well-formed when it is an address (section 1); whether
+//   it names anything is read at run time.
+// - Every version 2 receipt has "logs"; only an applied invoke's can be non-empty.
+//
 // Every integer is a BigInt: u64 values reach 2**64 - 1, far beyond the integers a
 // JavaScript number holds exactly, which is why the case is read by the small JSON
 // parser below instead of JSON.parse.
@@ -20,9 +60,12 @@ const crypto = require('node:crypto');
 
 const U64_LIMIT = 1n << 64n;
 const NATIVE = 'TOS';
-const CASE_FORMAT = 'txparity.case/1';
-const RESULT_FORMAT = 'txparity.result/1';
+// The case format names its version; the result answers in the same version.
+const CASE_FORMATS = new Map([['txparity.case/1', 1], ['txparity.case/2', 2]]);
+const RESULT_FORMATS = new Map([[1, 'txparity.result/1'], [2, 'txparity.result/2']]);
+const FEE_PAYMENTS = ['block_end', 'each_tx']; // SPEC 10.2; the first is the default
 
+const MAX_ADDRESS_LENGTH = 64;
 const MAX_OUTPUTS = 16;
 const MAX_ARGS = 8;
 const MAX_GAS_LIMIT = 1000000n;
@@ -31,7 +74,7 @@ const MAX_STACK = 64;
 const MAX_FRAMES = 4;
 const MAX_JSON_DEPTH = 900; // deeper documents are refused rather than overflowing the JS stack
 
-const ADDRESS_RE = /^[a-z0-9_.]{1,64}$/;
+const ADDRESS_RE = new RegExp(`^[a-z0-9_.]{1,${MAX_ADDRESS_LENGTH}}$`);
 const ASSET_RE = /^[A-Z][A-Z0-9]{0,7}$/;
 const DECIMAL_RE = /^(0|[1-9][0-9]*)$/;
 const NETWORKS = new Set(['devnet', 'testnet', 'mainnet']);
@@ -243,12 +286,15 @@ function canonical(value) {
 const isMap = (v) => v instanceof Map;
 const mapPath = (path, key) => `${path}[${JSON.stringify(key)}]`;
 
-// An object with exactly the required keys and perhaps some optional ones.
-function fields(value, path, required, optional = []) {
+// An object with exactly the required keys and perhaps some optional ones. A key
+// in `later` is one a later version of the format allows: here it is still an
+// unknown field (SPEC 10), and the message says which format would accept it.
+function fields(value, path, required, optional = [], later = []) {
   if (!isMap(value)) throw new InvalidCase(path || 'case', 'must be an object');
   for (const name of value.keys()) {
     if (!required.includes(name) && !optional.includes(name)) {
-      throw new InvalidCase(path ? `${path}.${name}` : name, 'unknown field');
+      const hint = later.includes(name) ? ` (a version 2 field: the case's format must be "txparity.case/2")` : '';
+      throw new InvalidCase(path ? `${path}.${name}` : name, `unknown field${hint}`);
     }
   }
   for (const name of required) {
@@ -312,14 +358,19 @@ function codeObject(value, path) {
 
 // ============================================================ code well-formedness (SPEC 6)
 
+// The instruction table: each op's cost, and the first version whose code may use
+// it. A version 1 case's code using a version 2 op is not well-formed (SPEC 10).
 const COST = {
   PUSH: 1n, POP: 1n, DUP: 1n, SWAP: 1n,
   ADD: 2n, SUB: 2n, MUL: 2n, DIV: 2n, MOD: 2n,
   LT: 1n, EQ: 1n, ISZERO: 1n, ARG: 1n, CALLER: 1n,
   SLOAD: 5n, SSTORE: 10n, BALANCE: 2n, PAY: 10n,
   JUMP: 1n, JUMPI: 1n, CALL: 20n, STOP: 0n, REVERT: 0n,
+  // SPEC 10.4
+  LOG: 3n, BALANCEOF: 2n, DESTROY: 5n, CLONE: 30n,
 };
-const OPS = new Map(Object.entries(COST));
+const SINCE_VERSION = new Map(Object.keys(COST).map((op) => [op, 1]));
+for (const op of ['LOG', 'BALANCEOF', 'DESTROY', 'CLONE']) SINCE_VERSION.set(op, 2);
 
 // What each operand position accepts, per op (ops not listed take none).
 const OPERANDS = {
@@ -328,6 +379,7 @@ const OPERANDS = {
   JUMP: ['target'],
   JUMPI: ['target'],
   CALL: ['address', 'u64', 'call_args'],
+  BALANCEOF: ['address'], // written like CALL's first operand (SPEC 10.4)
 };
 
 class CodeNotWellFormed extends Error {}
@@ -345,23 +397,27 @@ function operandFits(operand, kind, length) {
 }
 
 // Parse an object of lists into code: Map(entry id text -> program), where a program
-// is an array of {op, operands, json}. Throws CodeNotWellFormed.
-function parseCode(raw) {
+// is an array of {op, operands, cost}, for a case of the given version. Throws
+// CodeNotWellFormed.
+function parseCode(raw, version) {
   const entries = new Map();
   for (const name of [...raw.keys()].sort()) {
     const program = raw.get(name);
     const where = `[${JSON.stringify(name)}]`;
     if (!isCanonicalDecimal(name)) throw new CodeNotWellFormed(`${where}: entry id must be a canonical decimal`);
     if (program.length > MAX_PROGRAM_LENGTH) throw new CodeNotWellFormed(`${where}: more than ${MAX_PROGRAM_LENGTH} instructions`);
-    entries.set(name, program.map((item, index) => parseInstruction(item, program.length, `${where}[${index}]`)));
+    entries.set(name, program.map((item, index) => parseInstruction(item, program.length, version, `${where}[${index}]`)));
   }
   return entries;
 }
 
-function parseInstruction(item, length, where) {
+function parseInstruction(item, length, version, where) {
   if (!Array.isArray(item) || item.length === 0) throw new CodeNotWellFormed(`${where}: an instruction must be a non-empty list`);
   const [op, ...operands] = item;
-  if (typeof op !== 'string' || !OPS.has(op)) throw new CodeNotWellFormed(`${where}: unknown op`);
+  if (typeof op !== 'string' || !SINCE_VERSION.has(op)) throw new CodeNotWellFormed(`${where}: unknown op`);
+  if (SINCE_VERSION.get(op) > version) {
+    throw new CodeNotWellFormed(`${where}: unknown op (${op} is a version 2 op: the case's format must be "txparity.case/2")`);
+  }
   const kinds = OPERANDS[op] || [];
   if (operands.length !== kinds.length) throw new CodeNotWellFormed(`${where}: ${op} takes ${kinds.length} operand(s)`);
   kinds.forEach((kind, i) => {
@@ -379,47 +435,69 @@ function codeJson(entries) {
 
 // ============================================================ decoding a case
 
+// The fields a version 2 case adds (SPEC 10.2), per object: optional there, unknown
+// in a version 1 case.
+const V2_FIELDS = {
+  contract: ['nonce'],
+  block: ['fee_payment', 'gas_limit'],
+  deploy: ['salt'],
+};
+const addedFields = (version, where) => (version >= 2 ? V2_FIELDS[where] : []);
+const laterFields = (version, where) => (version >= 2 ? [] : V2_FIELDS[where]);
+
 function decodeCase(top) {
   fields(top, '', ['format', 'genesis', 'block'], ['config']);
-  if (top.get('format') !== CASE_FORMAT) throw new InvalidCase('format', `must be ${JSON.stringify(CASE_FORMAT)}`);
-  const genesis = decodeGenesis(top.get('genesis'), 'genesis');
-  const block = decodeBlock(top.get('block'), 'block');
+  const version = CASE_FORMATS.get(top.get('format'));
+  if (version === undefined) {
+    throw new InvalidCase('format', `must be ${[...CASE_FORMATS.keys()].map((f) => JSON.stringify(f)).join(' or ')}`);
+  }
+  const genesis = decodeGenesis(top.get('genesis'), 'genesis', version);
+  const block = decodeBlock(top.get('block'), 'block', version);
   decodeConfig(top.has('config') ? top.get('config') : new Map(), 'config'); // checked, never used
   checkCrossRules(genesis, block);
-  return { genesis, block };
+  return { version, genesis, block };
 }
 
-function decodeGenesis(value, path) {
+function decodeGenesis(value, path, version) {
   fields(value, path, ['accounts', 'contracts']);
   const accounts = mapping(value.get('accounts'), `${path}.accounts`, address, (v, p) => {
     fields(v, p, ['nonce', 'balances']);
     return { nonce: integer(v.get('nonce'), `${p}.nonce`), balances: balances(v.get('balances'), `${p}.balances`) };
   });
   const contracts = mapping(value.get('contracts'), `${path}.contracts`, address, (v, p) => {
-    fields(v, p, ['code', 'balances', 'storage']);
+    fields(v, p, ['code', 'balances', 'storage'], addedFields(version, 'contract'), laterFields(version, 'contract'));
     const raw = codeObject(v.get('code'), `${p}.code`);
     let code;
     try {
-      code = parseCode(raw);
+      code = parseCode(raw, version);
     } catch (error) {
       // A genesis contract's ill-formed code makes the whole case invalid.
       if (error instanceof CodeNotWellFormed) throw new InvalidCase(`${p}.code`, error.message);
       throw error;
     }
     const storage = mapping(v.get('storage'), `${p}.storage`, storageSlot, integer);
-    return { code, storage, balances: balances(v.get('balances'), `${p}.balances`) };
+    const nonce = v.has('nonce') ? integer(v.get('nonce'), `${p}.nonce`) : 0n; // SPEC 10.2: absent means 0
+    return { code, storage, nonce, balances: balances(v.get('balances'), `${p}.balances`) };
   });
   return { accounts, contracts };
 }
 
-function decodeBlock(value, path) {
-  fields(value, path, ['miner', 'reward', 'txs']);
+function decodeBlock(value, path, version) {
+  fields(value, path, ['miner', 'reward', 'txs'], addedFields(version, 'block'), laterFields(version, 'block'));
   const txs = list(value.get('txs'), `${path}.txs`);
   return {
     miner: address(value.get('miner'), `${path}.miner`),
     reward: integer(value.get('reward'), `${path}.reward`),
-    txs: txs.map((tx, i) => decodeTransaction(tx, `${path}.txs[${i}]`)),
+    feePayment: value.has('fee_payment') ? feePayment(value.get('fee_payment'), `${path}.fee_payment`) : FEE_PAYMENTS[0],
+    gasLimit: value.has('gas_limit') ? integer(value.get('gas_limit'), `${path}.gas_limit`) : null, // null: no limit
+    txs: txs.map((tx, i) => decodeTransaction(tx, `${path}.txs[${i}]`, version)),
   };
+}
+
+function feePayment(value, path) {
+  if (typeof value !== 'string') throw new InvalidCase(path, 'must be a string');
+  if (!FEE_PAYMENTS.includes(value)) throw new InvalidCase(path, `must be one of ${FEE_PAYMENTS.join(', ')}`);
+  return value;
 }
 
 const COMMON = ['kind', 'source', 'nonce', 'fee'];
@@ -430,13 +508,15 @@ const KIND_FIELDS = {
   invoke: ['contract', 'entry', 'args', 'deposits', 'max_gas'],
 };
 
-function decodeTransaction(value, path) {
+function decodeTransaction(value, path, version) {
   if (!isMap(value)) throw new InvalidCase(path, 'must be an object');
   const kind = value.get('kind');
   if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(KIND_FIELDS, kind)) {
     throw new InvalidCase(`${path}.kind`, value.has('kind') ? 'unknown kind' : 'missing field');
   }
-  fields(value, path, COMMON.concat(KIND_FIELDS[kind]));
+  const added = kind === 'deploy' ? addedFields(version, 'deploy') : [];
+  const later = kind === 'deploy' ? laterFields(version, 'deploy') : [];
+  fields(value, path, COMMON.concat(KIND_FIELDS[kind]), added, later);
   const tx = {
     kind,
     source: address(value.get('source'), `${path}.source`),
@@ -460,11 +540,12 @@ function decodeTransaction(value, path) {
       // that shape that is not well-formed only makes this transaction malformed.
       const raw = codeObject(value.get('code'), `${path}.code`);
       try {
-        tx.code = parseCode(raw);
+        tx.code = parseCode(raw, version);
       } catch (error) {
         if (!(error instanceof CodeNotWellFormed)) throw error;
         tx.code = null;
       }
+      tx.salt = value.has('salt') ? integer(value.get('salt'), `${path}.salt`) : null; // null: no salt
       break;
     }
     case 'invoke':
@@ -510,11 +591,16 @@ function checkCrossRules(genesis, block) {
 // ============================================================ state (SPEC 2)
 //
 // accounts:  Map address -> {nonce, balances: Map asset -> BigInt}
-// contracts: Map address -> {code, balances: Map asset -> BigInt, storage: Map decimal -> BigInt}
+// contracts: Map address -> {code, nonce, balances: Map asset -> BigInt, storage: Map decimal -> BigInt}
 // burned:    Map asset -> BigInt
 //
-// Writes that a failed contract run must undo (balances and storage) go through
-// setEntry, which records the old value in the active undo journal, if any.
+// A contract's nonce (SPEC 10.1) counts the contracts it has created with CLONE; a
+// version 1 case can never change it (its code cannot use CLONE), and a version 1
+// result does not show it.
+//
+// Writes that a failed contract run must undo (balances, storage, and in version 2
+// the contracts a run creates and their creators' nonces) go through setEntry or
+// setNonce, which record the old value in the active undo journal, if any.
 
 class State {
   constructor(genesis) {
@@ -522,19 +608,51 @@ class State {
     for (const [addr, acc] of genesis.accounts) this.accounts.set(addr, { nonce: acc.nonce, balances: new Map(acc.balances) });
     this.contracts = new Map();
     for (const [addr, c] of genesis.contracts) {
-      this.contracts.set(addr, { code: c.code, balances: new Map(c.balances), storage: new Map(c.storage) });
+      this.contracts.set(addr, { code: c.code, nonce: c.nonce, balances: new Map(c.balances), storage: new Map(c.storage) });
     }
     this.burned = new Map();
     this.journal = null; // an array of undo closures while a contract run is open
   }
 
+  record(undo) {
+    if (this.journal !== null) this.journal.push(undo);
+  }
+
   setEntry(map, key, value) {
-    if (this.journal !== null) {
-      const had = map.has(key);
-      const old = map.get(key);
-      this.journal.push(() => (had ? map.set(key, old) : map.delete(key)));
-    }
+    const had = map.has(key);
+    const old = map.get(key);
+    this.record(() => (had ? map.set(key, old) : map.delete(key)));
     map.set(key, value);
+  }
+
+  deleteEntry(map, key) {
+    const old = map.get(key);
+    this.record(() => map.set(key, old));
+    map.delete(key);
+  }
+
+  // An address names an account, a contract, or nothing (SPEC 2, 10.1).
+  names(addr) {
+    return this.accounts.has(addr) || this.contracts.has(addr);
+  }
+
+  // Every new contract, deployed or cloned, starts with nonce 0, no balances and
+  // empty storage (SPEC 10.3), also at the address of a destroyed one (a revival).
+  createContract(addr, code) {
+    this.setEntry(this.contracts, addr, { code, nonce: 0n, balances: new Map(), storage: new Map() });
+  }
+
+  // A destroyed contract's address names nothing afterwards, as if the contract had
+  // never existed (SPEC 10.1): code, balances, storage and nonce all go with it.
+  deleteContract(addr) {
+    this.deleteEntry(this.contracts, addr);
+  }
+
+  setNonce(addr, nonce) {
+    const c = this.contracts.get(addr);
+    const old = c.nonce;
+    this.record(() => { c.nonce = old; });
+    c.nonce = nonce;
   }
 
   // Crediting an absent account creates it with nonce 0 (SPEC 2). Account creation
@@ -586,8 +704,9 @@ class State {
     for (let i = journal.length - 1; i >= 0; i--) journal[i]();
   }
 
-  // The canonical state of SPEC 7: zero balances, storage values and burns omitted.
-  dump() {
+  // The canonical state of SPEC 7: zero balances, storage values and burns omitted;
+  // in version 2 every contract also carries its nonce (SPEC 10.5).
+  dump(version) {
     const nonZero = (map) => {
       const out = new Map();
       for (const [k, v] of map) if (v !== 0n) out.set(k, v);
@@ -597,7 +716,9 @@ class State {
     for (const [addr, acc] of this.accounts) accounts.set(addr, new Map([['balances', nonZero(acc.balances)], ['nonce', acc.nonce]]));
     const contracts = new Map();
     for (const [addr, c] of this.contracts) {
-      contracts.set(addr, new Map([['balances', nonZero(c.balances)], ['code', codeJson(c.code)], ['storage', nonZero(c.storage)]]));
+      const shown = new Map([['balances', nonZero(c.balances)], ['code', codeJson(c.code)], ['storage', nonZero(c.storage)]]);
+      if (version >= 2) shown.set('nonce', c.nonce);
+      contracts.set(addr, shown);
     }
     return new Map([['accounts', accounts], ['burned', nonZero(this.burned)], ['contracts', contracts]]);
   }
@@ -605,7 +726,10 @@ class State {
 
 // ============================================================ validation (SPEC 5.1)
 
-const deployAddress = (tx) => `${tx.source}.${tx.nonce}`;
+// The new contract's address (SPEC 5.2): "<source>.<nonce>", the transaction's own
+// nonce; with a salt s (version 2, SPEC 10.3), "<source>.s<s>" instead, which does
+// not depend on the nonce, so that a later deploy can revive a destroyed contract.
+const deployAddress = (tx) => (tx.salt === null ? `${tx.source}.${tx.nonce}` : `${tx.source}.s${tx.salt}`);
 
 // `malformed`: the rules of form, which need no state.
 function isWellFormed(state, tx) {
@@ -618,7 +742,7 @@ function isWellFormed(state, tx) {
     case 'invoke':
       return tx.args.length <= MAX_ARGS && [...tx.deposits.values()].every((v) => v >= 1n) && tx.max_gas <= MAX_GAS_LIMIT;
     case 'deploy':
-      return tx.code !== null && deployAddress(tx).length <= 64;
+      return tx.code !== null && deployAddress(tx).length <= MAX_ADDRESS_LENGTH;
   }
   return false;
 }
@@ -643,11 +767,7 @@ const entryExists = (state, tx) => tx.kind !== 'invoke' || state.contracts.get(t
 
 // `contract_exists`: the new address must name neither an account (the miner and
 // accounts created earlier in the block included) nor a contract.
-const deployAddressFree = (state, tx) => {
-  if (tx.kind !== 'deploy') return true;
-  const addr = deployAddress(tx);
-  return !state.accounts.has(addr) && !state.contracts.has(addr);
-};
+const deployAddressFree = (state, tx) => tx.kind !== 'deploy' || !state.names(deployAddress(tx));
 
 // Per asset, everything the transaction may spend: fee (TOS) + transfer amounts +
 // burn amount + deposits + max_gas (TOS). BigInt sums never overflow, so a sum of
@@ -701,6 +821,9 @@ function callerWord(source) {
   return crypto.createHash('sha256').update(source, 'utf8').digest().readBigUInt64BE(0);
 }
 
+// One run: the gas counter shared by all frames, and (version 2) the run's logs and
+// the contracts marked by DESTROY, in the order of first marking. Logs and marks
+// live only here: they reach the state and the receipt only if the run succeeds.
 class Machine {
   constructor(state, source, maxGas) {
     this.state = state;
@@ -708,6 +831,8 @@ class Machine {
     this.caller = callerWord(source);
     this.maxGas = maxGas;
     this.gasUsed = 0n;
+    this.logs = []; // [address, BigInt] pairs, in the order appended
+    this.marked = []; // addresses, each once, in the order of first marking
   }
 
   // Charged before the instruction runs; going over max_gas uses all of it.
@@ -792,6 +917,11 @@ class Frame {
       }
       case 'PAY': this.pay(this.pop()); break;
       case 'CALL': this.call(ins.operands[0], ins.operands[1], Number(ins.operands[2])); break;
+      // ---- version 2 (SPEC 10.4)
+      case 'LOG': this.machine.logs.push([this.contract, this.pop()]); break;
+      case 'BALANCEOF': this.push(balanceOf(state, ins.operands[0])); break;
+      case 'DESTROY': this.destroy(); break;
+      case 'CLONE': this.clone(); break;
       default: throw new Error(`unknown op ${ins.op}`);
     }
     return next;
@@ -836,32 +966,69 @@ class Frame {
     const result = this.machine.runFrame(addr, program, args, this.depth + 1);
     this.push(result);
   }
+
+  // DESTROY only marks: the contract lives on until the run ends (it can still be
+  // called, read, written, paid from and cloned), and a failed run forgets the mark.
+  destroy() {
+    const marked = this.machine.marked;
+    if (!marked.includes(this.contract)) marked.push(this.contract);
+  }
+
+  // CLONE: c = this frame's contract, n = its nonce. The checks that make it
+  // create_failed come first, then the creation of "<c>.<n>" with c's code, c's
+  // nonce bump, and last the push of n (which alone can fail with stack).
+  clone() {
+    const state = this.machine.state;
+    const creator = state.contracts.get(this.contract);
+    const n = creator.nonce;
+    const addr = `${this.contract}.${n}`;
+    if (n === U64_LIMIT - 1n || addr.length > MAX_ADDRESS_LENGTH || state.names(addr)) {
+      throw new RunFailed('create_failed');
+    }
+    state.createContract(addr, creator.code);
+    state.setNonce(this.contract, n + 1n);
+    this.push(n);
+  }
 }
 
-// ============================================================ effects (SPEC 5.2)
+// BALANCEOF x: the TOS balance of whatever x names, as it stands in this run; an
+// address that names nothing (never used, or a destroyed contract's) has 0.
+function balanceOf(state, addr) {
+  const holder = state.accounts.get(addr) || state.contracts.get(addr);
+  return (holder && holder.balances.get(NATIVE)) || 0n;
+}
+
+// ============================================================ effects (SPEC 5.2, 10.3, 10.4)
+
+// A receipt: status, reason, gas_used, and (shown in version 2 only) the logs, which
+// are empty except for an applied invoke that logged (SPEC 10.5).
+const receipt = (status, reason, gasUsed = 0n, logs = []) => ({ status, reason, gas_used: gasUsed, logs });
+const APPLIED_WITHOUT_GAS = () => receipt('applied', null);
 
 function applyEffect(state, tx) {
   switch (tx.kind) {
     case 'transfer':
       for (const o of tx.outputs) {
         state.debitAccount(tx.source, o.asset, o.amount);
-        state.creditAccount(o.dest, o.asset, o.amount);
+        state.creditAccount(o.dest, o.asset, o.amount); // a destroyed contract's address becomes an account
       }
-      return { status: 'applied', reason: null, gas_used: 0n };
+      return APPLIED_WITHOUT_GAS();
     case 'burn':
       state.debitAccount(tx.source, tx.asset, tx.amount);
       state.burned.set(tx.asset, (state.burned.get(tx.asset) || 0n) + tx.amount);
-      return { status: 'applied', reason: null, gas_used: 0n };
+      return APPLIED_WITHOUT_GAS();
     case 'deploy':
-      state.contracts.set(deployAddress(tx), { code: tx.code, balances: new Map(), storage: new Map() });
-      return { status: 'applied', reason: null, gas_used: 0n };
+      state.createContract(deployAddress(tx), tx.code);
+      return APPLIED_WITHOUT_GAS();
     case 'invoke':
       return invoke(state, tx);
   }
   throw new Error(`unknown kind ${tx.kind}`);
 }
 
-// Deposits in, then the run; a failure undoes the run's writes and the deposits.
+// Deposits in, then the run. A failure undoes the run's writes, the contracts it
+// created and the deposits, and forgets its logs and marks. A success destroys the
+// marked contracts and keeps the logs.
 function invoke(state, tx) {
   state.begin();
   const machine = new Machine(state, tx.source, tx.max_gas);
@@ -874,39 +1041,67 @@ function invoke(state, tx) {
     machine.runFrame(tx.contract, program, tx.args, 1);
   } catch (error) {
     state.rollback();
-    if (error instanceof RunFailed) return { status: 'reverted', reason: error.reason, gas_used: machine.gasUsed };
+    if (error instanceof RunFailed) return receipt('reverted', error.reason, machine.gasUsed);
     throw error;
   }
+  for (const addr of machine.marked) destroyContract(state, addr, tx.source);
   state.commit();
-  return { status: 'applied', reason: null, gas_used: machine.gasUsed };
+  return receipt('applied', null, machine.gasUsed, machine.logs);
 }
 
-// ============================================================ a block (SPEC 5)
+// The end of a destroyed contract (SPEC 10.4): every balance it holds, in every
+// asset (deposits and what it received during the run included), goes to the
+// transaction's source; then the contract is deleted.
+function destroyContract(state, addr, source) {
+  for (const [a, amount] of state.contracts.get(addr).balances) {
+    if (amount !== 0n) state.creditAccount(source, a, amount);
+  }
+  state.deleteContract(addr);
+}
+
+// ============================================================ a block (SPEC 5, 10.3)
+
+// SPEC 10.3: once the gas of the included transactions reaches the block's limit,
+// every later transaction is rejected before any other check.
+const blockIsFull = (gasLimit, blockGas) => gasLimit !== null && blockGas >= gasLimit;
 
 function executeCase(c) {
+  const { miner, reward, feePayment, gasLimit, txs } = c.block;
   const state = new State(c.genesis);
-  const { miner, reward, txs } = c.block;
   state.creditAccount(miner, NATIVE, reward); // step 1: creates the miner even for 0
   const receipts = [];
-  let fees = 0n;
+  let fees = 0n; // owed to the miner after the last transaction (block_end)
+  let blockGas = 0n; // gas_used summed over the included transactions
   for (const tx of txs) {
-    const reason = validate(state, tx);
+    const reason = blockIsFull(gasLimit, blockGas) ? 'block_full' : validate(state, tx);
     if (reason !== null) { // rejected: no fee, no nonce, no change
-      receipts.push({ status: 'rejected', reason, gas_used: 0n });
+      receipts.push(receipt('rejected', reason));
       continue;
     }
     state.accounts.get(tx.source).nonce += 1n;
-    const receipt = applyEffect(state, tx);
-    const paid = tx.fee + receipt.gas_used;
+    const outcome = applyEffect(state, tx);
+    const paid = tx.fee + outcome.gas_used;
     state.debitAccount(tx.source, NATIVE, paid);
-    fees += paid;
-    receipts.push(receipt);
+    if (feePayment === 'each_tx') state.creditAccount(miner, NATIVE, paid); // right after the debit
+    else fees += paid;
+    blockGas += outcome.gas_used;
+    receipts.push(outcome);
   }
-  state.creditAccount(miner, NATIVE, fees); // step 3: fees to the miner after the block
+  if (feePayment === 'block_end') state.creditAccount(miner, NATIVE, fees); // step 3
+  return resultJson(c.version, state, receipts);
+}
+
+// The result (SPEC 7, 10.5), in the version of the case.
+function resultJson(version, state, receipts) {
+  const receiptJson = (r) => {
+    const shown = new Map([['gas_used', r.gas_used], ['reason', r.reason], ['status', r.status]]);
+    if (version >= 2) shown.set('logs', r.logs);
+    return shown;
+  };
   return new Map([
-    ['format', RESULT_FORMAT],
-    ['receipts', receipts.map((r) => new Map([['gas_used', r.gas_used], ['reason', r.reason], ['status', r.status]]))],
-    ['state', state.dump()],
+    ['format', RESULT_FORMATS.get(version)],
+    ['receipts', receipts.map(receiptJson)],
+    ['state', state.dump(version)],
   ]);
 }
 

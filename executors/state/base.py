@@ -2,8 +2,15 @@
 
 A backend stores state items (``executors.model.StateKey``) and nothing else: it
 does not know the rules. It answers reads, commits write sets, and dumps itself in
-the canonical shape of SPEC 7. ``canonical_state`` builds that shape from items, so
-two backends holding the same items dump byte-identical JSON by construction.
+the canonical shape of SPEC 7 (or 10.5, with every contract's nonce).
+``canonical_state`` builds that shape from items, so two backends holding the same
+items dump byte-identical JSON by construction.
+
+A destroyed contract's storage stays behind under its creation: backends keep every
+item they are given and never look inside a write set, and the canonical state shows
+each contract's storage under its current creation only. (One block's state lives
+for one run, so the dead rows cost little, and both backends keep answering every
+read of every item alike.)
 """
 
 from __future__ import annotations
@@ -13,16 +20,20 @@ from typing import Any, Protocol
 
 from txparity.executors.errors import InvariantViolation
 from txparity.executors.model import (
+    GENESIS_CREATION,
     BalanceKey,
     BurnedKey,
     Code,
     CodeKey,
     ContractBalanceKey,
+    ContractCode,
+    ContractNonceKey,
     Genesis,
     NonceKey,
     StateKey,
     StateValue,
     StorageKey,
+    Version,
     WriteSet,
 )
 from txparity.executors.view import StateView
@@ -48,8 +59,9 @@ class State(StateView, Protocol):
         the start of each parallel phase.
         """
 
-    def dump(self) -> CanonicalState:
-        """The canonical state of SPEC 7 (``accounts``, ``contracts``, ``burned``)."""
+    def dump(self, version: Version = Version.V1) -> CanonicalState:
+        """The canonical state of SPEC 7 (``accounts``, ``contracts``, ``burned``), in
+        the shape of ``version`` (SPEC 10.5 adds every contract's ``nonce``)."""
 
     def close(self) -> None:
         """Release the store; the state is gone afterwards."""
@@ -69,38 +81,69 @@ def genesis_write_set(genesis: Genesis) -> WriteSet:
         for asset, amount in account.balances.items():
             writes[BalanceKey(address, asset)] = amount
     for address, contract in genesis.contracts.items():
-        writes[CodeKey(address)] = contract.code
+        writes[CodeKey(address)] = ContractCode(contract.code, GENESIS_CREATION)
+        writes[ContractNonceKey(address)] = contract.nonce
         for asset, amount in contract.balances.items():
             writes[ContractBalanceKey(address, asset)] = amount
         for slot, value in contract.storage.items():
-            writes[StorageKey(address, slot)] = value
+            writes[StorageKey(address, slot, GENESIS_CREATION)] = value
     return WriteSet(writes)
 
 
-def canonical_state(items: Iterable[tuple[StateKey, StateValue]]) -> CanonicalState:
-    """Shape stored items as SPEC 7's state; absent values are left out."""
+def canonical_state(
+    items: Iterable[tuple[StateKey, StateValue]], version: Version = Version.V1
+) -> CanonicalState:
+    """Shape stored items as SPEC 7's state, or 10.5's from version 2 on; absent
+    values, and storage under any creation but its contract's current one, are left
+    out."""
     present = [(key, value) for key, value in items if not is_absent(key, value)]
     accounts: dict[str, dict[str, object]] = {}
     contracts: dict[str, dict[str, object]] = {}
     burned: dict[str, object] = {}
+    creations: dict[str, str] = {}
     for key, value in present:
         match key:
             case NonceKey(address):
                 accounts[address] = {"balances": {}, "nonce": value}
             case CodeKey(address):
-                assert isinstance(value, Code)
-                contracts[address] = {"balances": {}, "code": value.to_json(), "storage": {}}
+                assert isinstance(value, ContractCode)
+                contracts[address] = _contract_shape(value.code, version)
+                creations[address] = value.creation
     for key, value in present:
         match key:
             case BalanceKey(address, asset):
                 _part(accounts, address, key, "balances")[asset] = value
             case ContractBalanceKey(address, asset):
                 _part(contracts, address, key, "balances")[asset] = value
-            case StorageKey(address, slot):
+            case ContractNonceKey(address):
+                _contract_nonce(contracts, address, key, version, value)
+            case StorageKey(address, slot, creation) if creations.get(address) == creation:
                 _part(contracts, address, key, "storage")[str(slot)] = value
             case BurnedKey(asset):
                 burned[asset] = value
     return {"accounts": accounts, "contracts": contracts, "burned": burned}
+
+
+def _contract_shape(code: Code, version: Version) -> dict[str, object]:
+    """An existing contract with nothing but its code, in ``version``'s shape."""
+    shape: dict[str, object] = {"balances": {}, "code": code.to_json(), "storage": {}}
+    if version >= Version.V2:
+        shape["nonce"] = ContractNonceKey.default
+    return shape
+
+
+def _contract_nonce(
+    contracts: dict[str, dict[str, object]],
+    address: str,
+    key: StateKey,
+    version: Version,
+    value: StateValue,
+) -> None:
+    """Show a contract's nonce from version 2 on; the contract must exist."""
+    if address not in contracts:
+        raise InvariantViolation(f"state holds {key} for {address!r}, which does not exist")
+    if version >= Version.V2:
+        contracts[address]["nonce"] = value
 
 
 def _part(

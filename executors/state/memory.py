@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from txparity.executors.model import BurnedKey, StateKey, StateValue, WriteSet
+from collections.abc import Iterator
+
+from txparity.executors.model import BurnedKey, StateKey, StateValue, Version, WriteSet
 from txparity.executors.state.base import CanonicalState, canonical_state, is_absent
 from txparity.executors.view import StateView
 
@@ -36,8 +38,12 @@ class MemoryState:
     def reader(self) -> StateView:
         return self
 
-    def dump(self) -> CanonicalState:
-        return canonical_state(self._items.items())
+    def items(self) -> Iterator[tuple[StateKey, StateValue]]:
+        """Every stored item (absent ones are not stored), as ``SqliteState.items``."""
+        yield from self._items.items()
+
+    def dump(self, version: Version = Version.V1) -> CanonicalState:
+        return canonical_state(self._items.items(), version)
 
     def close(self) -> None:
         self._items.clear()

@@ -4,13 +4,14 @@ Every run gets a fresh database: by default a file in a new temporary directory
 (WAL journal, removed on ``close``), or ``:memory:``. Tables:
 
     accounts(address, nonce)                 balances(address, asset, amount)
-    contracts(address, code)                 contract_balances(address, asset, amount)
-    storage(address, slot, value)            burned(asset, amount)
+    contracts(address, code, creation)       contract_balances(address, asset, amount)
+    contract_nonces(address, nonce)          storage(address, creation, slot, value)
+    burned(asset, amount)
 
 SQLite's INTEGER is a signed 64-bit number, so every u64 is stored as its signed
 reinterpretation (``x - 2**64`` for ``x >= 2**63``): integers stay integers, every
 value up to ``2**64 - 1`` round-trips, and no column needs text arithmetic. Code is
-stored as its canonical JSON text.
+stored as its canonical JSON text, beside the creation that put it there.
 
 Concurrency: one connection writes, and its writes stay in one open SQLite
 transaction until ``reader()`` or ``dump()`` commits them (committing after every
@@ -43,10 +44,13 @@ from txparity.executors.model import (
     Code,
     CodeKey,
     ContractBalanceKey,
+    ContractCode,
+    ContractNonceKey,
     NonceKey,
     StateKey,
     StateValue,
     StorageKey,
+    Version,
     WriteSet,
 )
 from txparity.executors.shapes import canonical_json
@@ -69,87 +73,101 @@ def from_sqlite_integer(value: int) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def _code_from_text(text: str) -> Code:
-    return parse_code(json.loads(text))
+    # Stored code was well-formed for its case: read it with the widest grammar.
+    return parse_code(json.loads(text), max(Version))
 
 
-def _encode(value: StateValue) -> int | str:
-    if isinstance(value, Code):
-        return canonical_json(value.to_json())
-    assert value is not None
-    return to_sqlite_integer(value)
+Column = int | str
 
 
-def _decode_integer(value: int | str) -> StateValue:
+def _encode_integer(value: StateValue) -> tuple[Column, ...]:
+    assert isinstance(value, int)
+    return (to_sqlite_integer(value),)
+
+
+def _decode_integer(value: Column) -> StateValue:
     assert isinstance(value, int)
     return from_sqlite_integer(value)
 
 
-def _decode_code(value: int | str) -> StateValue:
-    assert isinstance(value, str)
-    return _code_from_text(value)
+def _encode_code(value: StateValue) -> tuple[Column, ...]:
+    assert isinstance(value, ContractCode)
+    return canonical_json(value.code.to_json()), value.creation
+
+
+def _decode_code(code: Column, creation: Column) -> StateValue:
+    assert isinstance(code, str) and isinstance(creation, str)
+    return ContractCode(_code_from_text(code), creation)
+
+
+_U64 = (("amount", int),)
 
 
 @dataclass(frozen=True, slots=True)
 class _Table:
-    """How one kind of state item maps onto one table, with its statements."""
+    """How one kind of state item maps onto one table, with its statements. Key
+    columns are text unless listed in ``integer_keys`` (u64s, stored signed); an
+    item's value is ``values``' columns, written by ``encode`` and read by ``decode``."""
 
     name: str
     keys: tuple[str, ...]
-    value: str
-    value_type: type
-    decode: Callable[[int | str], StateValue]
     make_key: Callable[..., StateKey]
+    values: tuple[tuple[str, type], ...] = _U64
+    encode: Callable[[StateValue], tuple[Column, ...]] = _encode_integer
+    decode: Callable[..., StateValue] = _decode_integer
+    integer_keys: frozenset[str] = frozenset()
     select_sql: str = field(init=False)
     upsert_sql: str = field(init=False)
     delete_sql: str = field(init=False)
 
     def __post_init__(self) -> None:
         where = " AND ".join(f"{column} = ?" for column in self.keys)
-        columns = ", ".join((*self.keys, self.value))
-        marks = ", ".join("?" * (len(self.keys) + 1))
+        value_names = [name for name, _ in self.values]
+        columns = ", ".join((*self.keys, *value_names))
+        marks = ", ".join("?" * (len(self.keys) + len(value_names)))
+        updates = ", ".join(f"{name} = excluded.{name}" for name in value_names)
         upsert = (
             f"INSERT INTO {self.name} ({columns}) VALUES ({marks}) "
-            f"ON CONFLICT ({', '.join(self.keys)}) "
-            f"DO UPDATE SET {self.value} = excluded.{self.value}"
+            f"ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET {updates}"
         )
-        object.__setattr__(
-            self, "select_sql", f"SELECT {self.value} FROM {self.name} WHERE {where}"
-        )
+        select = f"SELECT {', '.join(value_names)} FROM {self.name} WHERE {where}"
+        object.__setattr__(self, "select_sql", select)
         object.__setattr__(self, "upsert_sql", upsert)
         object.__setattr__(self, "delete_sql", f"DELETE FROM {self.name} WHERE {where}")
 
 
-def _integer_key(value: int | str) -> int:
+def _integer_key(value: Column) -> int:
     assert isinstance(value, int)
     return from_sqlite_integer(value)
 
 
 _TABLES: dict[type, _Table] = {
-    NonceKey: _Table("accounts", ("address",), "nonce", int, _decode_integer, NonceKey),
-    BalanceKey: _Table(
-        "balances", ("address", "asset"), "amount", int, _decode_integer, BalanceKey
+    NonceKey: _Table("accounts", ("address",), NonceKey, (("nonce", int),)),
+    BalanceKey: _Table("balances", ("address", "asset"), BalanceKey),
+    CodeKey: _Table(
+        "contracts", ("address",), CodeKey, (("code", str), ("creation", str)),
+        _encode_code, _decode_code,
     ),
-    CodeKey: _Table("contracts", ("address",), "code", str, _decode_code, CodeKey),
-    ContractBalanceKey: _Table(
-        "contract_balances", ("address", "asset"), "amount", int, _decode_integer,
-        ContractBalanceKey,
-    ),
+    ContractBalanceKey: _Table("contract_balances", ("address", "asset"), ContractBalanceKey),
+    ContractNonceKey: _Table("contract_nonces", ("address",), ContractNonceKey, (("nonce", int),)),
     StorageKey: _Table(
-        "storage", ("address", "slot"), "value", int, _decode_integer,
-        lambda address, slot: StorageKey(address, _integer_key(slot)),
+        "storage", ("address", "creation", "slot"),
+        lambda address, creation, slot: StorageKey(address, _integer_key(slot), creation),
+        (("value", int),),
+        integer_keys=frozenset({"slot"}),
     ),
-    BurnedKey: _Table("burned", ("asset",), "amount", int, _decode_integer, BurnedKey),
+    BurnedKey: _Table("burned", ("asset",), BurnedKey),
 }  # fmt: skip
 
 
-def _key_params(key: StateKey) -> tuple[str | int, ...]:
+def _key_params(key: StateKey) -> tuple[Column, ...]:
     match key:
-        case NonceKey(address) | CodeKey(address):
+        case NonceKey(address) | CodeKey(address) | ContractNonceKey(address):
             return (address,)
         case BalanceKey(address, asset) | ContractBalanceKey(address, asset):
             return (address, asset)
-        case StorageKey(address, slot):
-            return (address, to_sqlite_integer(slot))
+        case StorageKey(address, slot, creation):
+            return (address, creation, to_sqlite_integer(slot))
         case BurnedKey(asset):
             return (asset,)
 
@@ -157,7 +175,7 @@ def _key_params(key: StateKey) -> tuple[str | int, ...]:
 def _select(connection: sqlite3.Connection, key: StateKey) -> StateValue:
     table = _TABLES[type(key)]
     row = connection.execute(table.select_sql, _key_params(key)).fetchone()
-    return key.default if row is None else table.decode(row[0])
+    return key.default if row is None else table.decode(*row)
 
 
 class SqliteState:
@@ -181,10 +199,10 @@ class SqliteState:
 
     def _create_tables(self) -> None:
         for table in _TABLES.values():
-            columns: dict[str, type] = {column: str for column in table.keys}
-            if table.name == "storage":
-                columns["slot"] = int
-            columns[table.value] = table.value_type
+            columns: dict[str, type] = {
+                column: int if column in table.integer_keys else str for column in table.keys
+            }
+            columns.update(table.values)
             self.db.table(table.name).create(columns, pk=table.keys, not_null=set(columns))
 
     def read(self, key: StateKey) -> StateValue:
@@ -197,7 +215,7 @@ class SqliteState:
             if is_absent(key, value):
                 connection.execute(table.delete_sql, _key_params(key))
             else:
-                connection.execute(table.upsert_sql, (*_key_params(key), _encode(value)))
+                connection.execute(table.upsert_sql, (*_key_params(key), *table.encode(value)))
         for asset, amount in write_set.burned.items():
             total = self.read(BurnedKey(asset))
             assert isinstance(total, int)
@@ -217,11 +235,11 @@ class SqliteState:
         for table in _TABLES.values():
             for row in self.db.table(table.name).rows:
                 key = table.make_key(*(row[column] for column in table.keys))
-                yield key, table.decode(row[table.value])
+                yield key, table.decode(*(row[column] for column, _ in table.values))
 
-    def dump(self) -> CanonicalState:
+    def dump(self, version: Version = Version.V1) -> CanonicalState:
         self._connection.commit()
-        return canonical_state(self.items())
+        return canonical_state(self.items(), version)
 
     def close(self) -> None:
         if self._reader is not None:

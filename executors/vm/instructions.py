@@ -1,11 +1,12 @@
-"""The instruction set (SPEC 6): one function per instruction, and the table.
+"""The instruction set (SPEC 6 and 10.4): one function per instruction, and the table.
 
 Each function takes the frame and the instruction's operands, named as in SPEC 6's
 table (``CALL c e n`` is ``call(frame, contract, entry, count)``), and does its steps
 in the order the table lists them: pops (``stack``), then look-ups (``bad_arg``,
-``bad_call``, ``depth``), then the callee, then the push (``stack``). Its docstring
-says what it does and what it fails with. The machine has already charged the cost
-and moved the program counter past the instruction.
+``bad_call``, ``depth``, ``create_failed``), then the callee or the creation, then
+the push (``stack``). Its docstring says what it does and what it fails with. The
+machine has already charged the cost and moved the program counter past the
+instruction.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from txparity.executors.limits import MAX_FRAMES, U64_LIMIT
-from txparity.executors.model import NATIVE_ASSET, Op, RevertReason
+from txparity.executors.limits import MAX_ADDRESS_LENGTH, MAX_FRAMES, U64_LIMIT
+from txparity.executors.model import NATIVE_ASSET, Log, Op, RevertReason, Version, clone_address
 from txparity.executors.vm.machine import Frame, Operand, OpRow, RunFailed
 
 __all__ = ["INSTRUCTIONS"]
@@ -144,14 +145,14 @@ def sload(frame: Frame) -> None:
     """``SLOAD``: pop a key; push this contract's storage value there, this run's
     writes included. Fails with ``stack``."""
     key = frame.pop()
-    frame.push(frame.scratch.storage(frame.contract, key))
+    frame.push(frame.scratch.storage(frame.contract, frame.creation, key))
 
 
 def sstore(frame: Frame) -> None:
     """``SSTORE``: pop key ``b``, then value ``a``; set this contract's storage.
     Fails with ``stack``."""
     key, value = frame.pop(), frame.pop()
-    frame.scratch.set_storage(frame.contract, key, value)
+    frame.scratch.set_storage(frame.contract, frame.creation, key, value)
 
 
 # ---------------------------------------------------------------- payments
@@ -205,13 +206,69 @@ def call(frame: Frame, contract: str, entry: int, count: int) -> None:
     then with whatever the callee fails with, then ``stack`` (the push).
     """
     args = tuple(reversed([frame.pop() for _ in range(count)]))
-    code = frame.scratch.code(contract)
-    if code is None or entry not in code.entries:
+    deployed = frame.scratch.contract_code(contract)
+    if deployed is None or entry not in deployed.code.entries:
         raise RunFailed(RevertReason.BAD_CALL)
     if frame.depth >= MAX_FRAMES:
         raise RunFailed(RevertReason.DEPTH)
-    program = code.entries[entry]
-    frame.push(frame.machine.run_frame(contract, program, args, frame.depth + 1))
+    program = deployed.code.entries[entry]
+    result = frame.machine.run_frame(contract, deployed.creation, program, args, frame.depth + 1)
+    frame.push(result)
+
+
+# ---------------------------------------------------------------- version 2 (SPEC 10.4)
+
+
+def log(frame: Frame) -> None:
+    """``LOG``: pop ``a``; append ``[c, a]`` to the run's logs, ``c`` this frame's
+    contract. Fails with ``stack`` if the stack is empty. A failed run keeps no logs."""
+    frame.machine.logs.append(Log(frame.contract, frame.pop()))
+
+
+def balanceof(frame: Frame, address: str) -> None:
+    """``BALANCEOF x``: push the TOS balance of ``x``, an account's or a contract's,
+    this run's effects so far included; 0 if ``x`` names nothing (never used, or a
+    destroyed contract's). Fails with ``stack`` on overflow."""
+    scratch = frame.scratch
+    if scratch.nonce(address) is not None:
+        amount = scratch.balance(address, NATIVE_ASSET)
+    elif scratch.code(address) is not None:
+        amount = scratch.contract_balance(address, NATIVE_ASSET)
+    else:
+        amount = 0
+    frame.push(amount)
+
+
+def destroy(frame: Frame) -> None:
+    """``DESTROY``: mark this frame's contract to be destroyed at the end of the run,
+    if the run succeeds, and go on. Never fails. Until then the contract still exists:
+    it can be called, read, written, paid from and can clone."""
+    marked = frame.machine.marked
+    if frame.contract not in marked:
+        marked.append(frame.contract)
+
+
+def clone(frame: Frame) -> None:
+    """``CLONE``: let ``c`` be this frame's contract and ``n`` its nonce; create the
+    contract ``<c>.<n>`` with a copy of ``c``'s code, set ``c``'s nonce to ``n + 1``,
+    push ``n``.
+
+    Fails with ``create_failed`` if ``n`` is ``2**64 - 1``, or ``<c>.<n>`` is longer
+    than ``MAX_ADDRESS_LENGTH`` or names an account or a contract (one marked by
+    ``DESTROY`` or created in this run included); then with ``stack`` on overflow,
+    which undoes the creation with the rest of the run.
+    """
+    scratch = frame.scratch
+    creator = frame.contract
+    nonce = scratch.contract_nonce(creator)
+    address = clone_address(creator, nonce)
+    if nonce == U64_LIMIT - 1 or len(address) > MAX_ADDRESS_LENGTH or scratch.names(address):
+        raise RunFailed(RevertReason.CREATE_FAILED)
+    code = scratch.code(creator)
+    assert code is not None, "a frame's contract exists until its run ends"
+    scratch.create_contract(address, code, frame.machine.creation)
+    scratch.set_contract_nonce(creator, nonce + 1)
+    frame.push(nonce)
 
 
 # ---------------------------------------------------------------- the table
@@ -240,5 +297,10 @@ INSTRUCTIONS: Mapping[Op, OpRow] = MappingProxyType({
     Op.CALL: OpRow(20, (Operand.ADDRESS, Operand.U64, Operand.CALL_ARGS), call),
     Op.STOP: OpRow(0, (), stop),
     Op.REVERT: OpRow(0, (), revert),
+    Op.LOG: OpRow(3, (), log, Version.V2),
+    Op.BALANCEOF: OpRow(2, (Operand.ADDRESS,), balanceof, Version.V2),
+    Op.DESTROY: OpRow(5, (), destroy, Version.V2),
+    Op.CLONE: OpRow(30, (), clone, Version.V2),
 })  # fmt: skip
-"""SPEC 6's table, one row per op in ``Op`` order: cost, operand kinds, function."""
+"""SPEC 6's table and 10.4's, one row per op in ``Op`` order: cost, operand kinds,
+function, and the version that added it."""

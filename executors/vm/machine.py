@@ -1,10 +1,16 @@
-"""The machine an instruction runs on: a run's gas and frames, a frame's stack and
-program counter, and the loop that steps a frame through its program.
+"""The machine an instruction runs on: a run's gas, logs, marked contracts and
+frames, a frame's stack and program counter, and the loop that steps a frame
+through its program.
 
 The loop knows no instruction: it looks each op up in the instruction set the run
 was given (``OpRow`` per op), charges the row's cost, moves the program counter
 past the instruction and calls the row's function. The table itself is in
 ``executors.vm.instructions``.
+
+What a run collects for its end (SPEC 10.4), the logs and the contracts ``DESTROY``
+marked, lives on the machine, never in the scratch: a failed run drops the machine
+with its scratch, so it leaves neither behind. ``destroy_contract`` is what the end
+of a successful run does to each marked contract.
 """
 
 from __future__ import annotations
@@ -21,10 +27,18 @@ from txparity.executors.limits import (
     U64_BITS,
     U64_LIMIT_TEXT,
 )
-from txparity.executors.model import Op, Program, RevertReason
+from txparity.executors.model import Log, Op, Program, RevertReason, Version
 from txparity.executors.view import Scratch
 
-__all__ = ["Frame", "Machine", "OpRow", "Operand", "RunFailed", "caller_word"]
+__all__ = [
+    "Frame",
+    "Machine",
+    "OpRow",
+    "Operand",
+    "RunFailed",
+    "caller_word",
+    "destroy_contract",
+]
 
 
 class RunFailed(Exception):
@@ -50,13 +64,14 @@ class OpRow:
     """One row of SPEC 6's table: what an op costs, takes and does.
 
     ``run`` is called as ``run(frame, *operands)``, with operands of the kinds
-    ``operands`` lists; ``since`` is the SPEC version whose table added the row.
+    ``operands`` lists; ``since`` is the version whose table added the row (SPEC 6
+    or 10.4): code of an earlier version's case may not use the op.
     """
 
     cost: int
     operands: tuple[Operand, ...]
     run: Callable[..., None]
-    since: int = 1
+    since: Version = Version.V1
 
 
 def caller_word(source: str) -> int:
@@ -66,20 +81,29 @@ def caller_word(source: str) -> int:
 
 
 class Machine:
-    """What the frames of one run share: the scratch, the caller, the gas and the
-    instruction set."""
+    """What the frames of one run share: the scratch, the caller, the gas, the
+    instruction set, the creation of every contract the run creates, the logs in the
+    order appended and the contracts ``DESTROY`` marked in the order of first
+    marking."""
 
-    __slots__ = ("caller", "gas_used", "instructions", "max_gas", "scratch", "source")
+    __slots__ = (
+        "caller", "creation", "gas_used", "instructions", "logs", "marked", "max_gas",
+        "scratch", "source",
+    )  # fmt: skip
 
     def __init__(
-        self, scratch: Scratch, source: str, max_gas: int, instructions: Mapping[Op, OpRow]
-    ) -> None:
+        self, scratch: Scratch, source: str, max_gas: int, creation: str,
+        instructions: Mapping[Op, OpRow],
+    ) -> None:  # fmt: skip
         self.scratch = scratch
         self.source = source
         self.caller = caller_word(source)
         self.max_gas = max_gas
+        self.creation = creation
         self.gas_used = 0
         self.instructions = instructions
+        self.logs: list[Log] = []
+        self.marked: list[str] = []
 
     def charge(self, cost: int) -> None:
         """Spend ``cost`` gas; ``out_of_gas``, using all of ``max_gas``, if it is short."""
@@ -88,9 +112,12 @@ class Machine:
             raise RunFailed(RevertReason.OUT_OF_GAS)
         self.gas_used += cost
 
-    def run_frame(self, contract: str, program: Program, args: tuple[int, ...], depth: int) -> int:
-        """Run one frame to its end and return its result (top of stack, or 0)."""
-        frame = Frame(self, contract, args, depth)
+    def run_frame(
+        self, contract: str, creation: str, program: Program, args: tuple[int, ...], depth: int
+    ) -> int:
+        """Run one frame of ``contract`` (put there by ``creation``) to its end and
+        return its result (top of stack, or 0)."""
+        frame = Frame(self, contract, creation, args, depth)
         while frame.running and frame.counter < len(program):
             instruction = program[frame.counter]
             row = self.instructions[instruction.op]
@@ -101,13 +128,19 @@ class Machine:
 
 
 class Frame:
-    """One frame: the contract it belongs to, its arguments, depth, stack and counter."""
+    """One frame: the contract it belongs to and that contract's creation (whose
+    storage it reads and writes), its arguments, depth, stack and counter."""
 
-    __slots__ = ("args", "contract", "counter", "depth", "machine", "running", "stack")
+    __slots__ = (
+        "args", "contract", "counter", "creation", "depth", "machine", "running", "stack"
+    )  # fmt: skip
 
-    def __init__(self, machine: Machine, contract: str, args: tuple[int, ...], depth: int):
+    def __init__(
+        self, machine: Machine, contract: str, creation: str, args: tuple[int, ...], depth: int
+    ):
         self.machine = machine
         self.contract = contract
+        self.creation = creation
         self.args = args
         self.depth = depth
         self.stack: list[int] = []
@@ -129,3 +162,17 @@ class Frame:
         if len(self.stack) >= MAX_STACK:
             raise RunFailed(RevertReason.STACK)
         self.stack.append(value)
+
+
+def destroy_contract(
+    scratch: Scratch, address: str, beneficiary: str, assets: tuple[str, ...]
+) -> None:
+    """The end of a contract marked by ``DESTROY`` (SPEC 10.4): every balance it
+    holds, in each of ``assets`` (all a block's contracts can hold), moves to the
+    ``beneficiary`` account (the transaction's source), then the contract is deleted."""
+    for asset in assets:
+        amount = scratch.contract_balance(address, asset)
+        if amount:
+            scratch.debit_contract(address, asset, amount)
+            scratch.credit_account(beneficiary, asset, amount)
+    scratch.delete_contract(address)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from txparity.executors.code import ops_of
 from txparity.executors.limits import MAX_ARG_INDEX, MAX_CALL_ARGS
-from txparity.executors.model import NATIVE_ASSET, Case, Config, Network, Op
+from txparity.executors.model import NATIVE_ASSET, Case, Config, Network, Op, Version
 from txparity.harness.strategies._build import Builder
 from txparity.harness.strategies._draw import (
     U64_MAX,
@@ -51,7 +52,7 @@ NETWORKS = (Network.DEVNET, Network.TESTNET, Network.MAINNET)
 
 # ---------------------------------------------------------------- contract code
 
-_OPS = tuple(Op)
+_OPS = ops_of(Version.V1)  # version 1 cases: the ops SPEC 6 has, in Op order
 
 
 @st.composite

@@ -70,7 +70,7 @@ def tx_per_second(case: Case, backend: str, repeat: int) -> float:
     for _ in range(repeat):
         state = open_state(backend, case.genesis)
         started = time.perf_counter()
-        execute_sequentially(state, case.block)
+        execute_sequentially(state, case)
         elapsed += time.perf_counter() - started
         state.close()
     return repeat * len(case.block.txs) / elapsed
