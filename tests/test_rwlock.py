@@ -22,7 +22,7 @@ from txparity.executors.execution import Execution, ExecutionPath, run_case
 from txparity.executors.model import BalanceKey, Receipt, StateKey, StateValue, WriteSet
 from txparity.executors.registry import CORRECT_PARALLEL, make_executor
 from txparity.executors.rules import Outcome
-from txparity.executors.rwlock import LockTable, Mode, TxState
+from txparity.executors.rwlock import LockTable, Mode, RwLockExecutor, TxState
 from txparity.executors.sequential import SequentialExecutor
 from txparity.executors.state import BACKENDS
 
@@ -54,6 +54,13 @@ def run(name: str, schedule: str, case: Json, backend: str = "memory") -> Execut
     if name == "sequential":
         return run_case(SequentialExecutor(), decoded, backend)
     return run_case(make_executor(name, schedule), decoded, backend)
+
+
+def waves_of(schedule: str, case: Json) -> tuple[int, ...]:
+    """The waves of a run of ``case`` on a fresh ``rwlock``."""
+    executor = RwLockExecutor(schedule)
+    run_case(executor, decode_case(json.dumps(case)), "memory")
+    return executor.last_waves
 
 
 def with_seed(case: Json, seed: int) -> Json:
@@ -142,7 +149,8 @@ def test_disjoint_slots_of_one_contract_run_in_one_wave(schedule: str, backend: 
     assert execution.result_json == batched.result_json == expected
     stats = execution.stats
     assert stats.path is ExecutionPath.PARALLEL
-    assert (stats.batch_sizes, stats.conflicts, stats.tasks) == ((16,), 0, 4)
+    assert (stats.batch_sizes, stats.conflicts, stats.tasks) == ((), 0, 4)
+    assert waves_of(schedule, KEYED_BLOCK) == (16,)
     assert (stats.incarnations, stats.aborts, stats.suspensions, stats.validations) == (16, 0, 0, 0)
     storage = json.loads(execution.result_json)["state"]["contracts"]["k"]["storage"]
     assert sorted(storage.values()) == [1] * 16  # one slot per sender (CALLER)
@@ -153,7 +161,8 @@ def test_writers_of_one_slot_run_one_after_another(schedule: str) -> None:
     execution = run("rwlock", schedule, COUNTER_BLOCK)
     assert execution.result_json == run("sequential", schedule, COUNTER_BLOCK).result_json
     stats = execution.stats
-    assert (stats.batch_sizes, stats.conflicts, stats.incarnations) == ((1, 1, 1, 1), 0, 4)
+    assert (stats.conflicts, stats.incarnations) == (0, 4)
+    assert waves_of(schedule, COUNTER_BLOCK) == (1, 1, 1, 1)
 
 
 # ---------------------------------------------------------------- mispredictions
@@ -179,7 +188,7 @@ def test_a_write_nobody_announced_cuts_the_round_at_its_early_readers() -> None:
     assert execution.result_json == run("sequential", "seeded", UPGRADE).result_json
     stats = execution.stats
     assert (stats.conflicts, stats.incarnations, stats.aborts) == (1, 6, 2)
-    assert stats.batch_sizes == (1, 1, 2)
+    assert waves_of("seeded", UPGRADE) == (1, 1, 2)
 
 
 def check_exposes(mutant: str, schedule: str, case: Json) -> tuple[Json, Json]:
@@ -226,7 +235,10 @@ def test_rwlock_callee_slots() -> None:
     reference, broken = check_exposes("rwlock-callee-slots", "seeded", CALLEE_SLOTS)
     assert reference["state"]["contracts"]["lib"]["storage"] == {"0": 4}
     assert broken["state"]["contracts"]["lib"]["storage"] == {"0": 1}
-    assert run("rwlock-callee-slots", "seeded", CALLEE_SLOTS).stats.batch_sizes == (4,)
+    mutant = make_executor("rwlock-callee-slots", "seeded")
+    assert isinstance(mutant, RwLockExecutor)
+    run_case(mutant, decode_case(json.dumps(CALLEE_SLOTS)), "memory")
+    assert mutant.last_waves == (4,)
 
 
 # d pays c, b pays a, a pays c: a's payment is rejected in its speculative run (a

@@ -79,11 +79,13 @@ Version 2 (SPEC 10), case by case, and why each is exact:
   transaction is ``BLOCK_FULL`` and no further round runs.
 - Logs are part of each outcome, from the one locked run that stands.
 
-Statistics: ``batch_sizes`` are the waves (the levels of the graph of whom each
-committed transaction waited for, round after round), ``conflicts`` the rounds cut
-short by a misprediction, ``incarnations`` the locked runs, ``aborts`` the runs
-discarded past a cut, ``suspensions`` the runs abandoned to wait for an unannounced
-read, and ``validations`` the unannounced reads and writes checked.
+Statistics: ``conflicts`` are the rounds cut short by a misprediction,
+``incarnations`` the locked runs, ``aborts`` the runs discarded past a cut,
+``suspensions`` the runs abandoned to wait for an unannounced read, and
+``validations`` the unannounced reads and writes checked. The waves (the levels of
+the graph of whom each committed transaction waited for, round after round) are
+``RwLockExecutor.last_waves``, not ``batch_sizes``: waves are not contiguous in
+block order, as batches are and as reports read them.
 """
 
 from txparity.executors.rwlock.executor import RwLockExecutor

@@ -27,7 +27,7 @@ from txparity.executors.model import (
     StateValue,
     Transaction,
 )
-from txparity.executors.parallel import ParallelExecutor, ScheduledView
+from txparity.executors.parallel import DEFAULT_WATCHDOG_S, ParallelExecutor, ScheduledView
 from txparity.executors.rules import (
     BLOCK_FULL,
     Outcome,
@@ -282,6 +282,13 @@ class RwLockExecutor(ParallelExecutor):
 
     name = "rwlock"
 
+    def __init__(self, schedule: str = "threads", watchdog_s: float = DEFAULT_WATCHDOG_S):
+        super().__init__(schedule, watchdog_s)
+        # The waves of the block this object ran last, for benchmarks and tests: never
+        # in ``Stats.batch_sizes``, which reports read as contiguous batches in block
+        # order, and waves are not.
+        self.last_waves: tuple[int, ...] = ()
+
     def execute_parallel(self, case: Case, state: State, schedule: Schedule) -> BlockRun:
         block, context = case.block, BlockContext.of(case)
         state.commit(reward_writes(state, block))
@@ -295,11 +302,11 @@ class RwLockExecutor(ParallelExecutor):
             result = self.run_round(case, context, len(receipts), state.reader(), schedule, tally)
             self._commit(result, context, state, tally, receipts)
         state.commit(fee_at_block_end(state, context, tally.fees))
+        self.last_waves = tally.waves
         stats = Stats(
             ExecutionPath.PARALLEL,
             self.parallel_reason(count, case.config.network.parallel_threshold),
             count,
-            batch_sizes=tally.waves,
             conflicts=tally.rounds - 1,
             tasks=tally.tasks,
             incarnations=tally.runs,

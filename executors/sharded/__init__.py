@@ -65,9 +65,11 @@ Version 2 (SPEC 10), case by case, and why each is exact:
   transaction runs and the cut is applied at the commit, in block order.
 - Logs are part of each outcome, from the one run of each transaction.
 
-Statistics: ``batch_sizes`` are the plan's waves (how many transactions finish at
-each step if each takes one step after its predecessors in each of its queues),
-``conflicts`` the cross-shard transactions, ``tasks`` the shards.
+Statistics: ``conflicts`` are the cross-shard transactions, ``tasks`` the shards.
+The parallelism kept is ``ShardPlan.waves()`` (how many transactions finish at each
+step if each takes one step after its predecessors in each of its queues), not
+``batch_sizes``: waves are not contiguous in block order, as batches are and as
+reports read them.
 
 Hooks. Planted bugs override ``directory``, ``shard_order`` or ``portion``; each
 says what the base guarantees.

@@ -338,7 +338,6 @@ class ShardedExecutor(ParallelExecutor):
             ExecutionPath.PARALLEL,
             self.parallel_reason(len(block.txs), case.config.network.parallel_threshold),
             len(block.txs),
-            batch_sizes=plan.waves(),
             conflicts=plan.cross_shard(),
             tasks=len(plan.queues),
         )

@@ -32,6 +32,8 @@ from txparity.executors.codec import decode_case
 from txparity.executors.execution import Stats, run_case
 from txparity.executors.model import Case
 from txparity.executors.registry import make_executor
+from txparity.executors.rwlock import RwLockExecutor
+from txparity.executors.sharded import ShardedExecutor
 from txparity.harness.strategies import PROFILES, cases
 
 KEYED = {"0": [["CALLER"], ["SLOAD"], ["ARG", 0], ["ADD"], ["CALLER"], ["SSTORE"]]}
@@ -64,10 +66,10 @@ class Sums:
     cross: int = 0
     samples: list[int] = field(default_factory=list)
 
-    def add(self, stats: Stats) -> None:
+    def add(self, stats: Stats, groups: int) -> None:
         self.blocks += 1
         self.txs += stats.transactions
-        self.groups += len(stats.batch_sizes)
+        self.groups += groups
         self.rounds += stats.conflicts + 1
         self.discarded += stats.aborts
         self.cross += stats.conflicts
@@ -76,7 +78,14 @@ class Sums:
 def measure(blocks: list[Case], name: str, schedule: str) -> Sums:
     sums = Sums()
     for case in blocks:
-        sums.add(run_case(make_executor(name, schedule), case, "memory").stats)
+        executor = make_executor(name, schedule)
+        stats = run_case(executor, case, "memory").stats
+        if isinstance(executor, RwLockExecutor):
+            sums.add(stats, len(executor.last_waves))
+        elif isinstance(executor, ShardedExecutor):
+            sums.add(stats, len(executor.plan(case).waves()))
+        else:
+            sums.add(stats, len(stats.batch_sizes))
     return sums
 
 
