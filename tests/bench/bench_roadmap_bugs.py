@@ -3,7 +3,7 @@ small it shrinks it.
 
 Not a test: run it and read the figures.
 
-    python -m tests.bench.bench_roadmap_bugs [--budget 400] [--shrink-seconds 30]
+    python -m tests.bench.bench_roadmap_bugs [--budget 400] [--shrink-seconds 3600]
                                              [--show] [MUTANT ...]
 
 For each planted bug (default: every ``rwlock-*`` and ``sharded-*`` one), the
@@ -66,7 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mutants", nargs="*")
     parser.add_argument("--budget", type=int, default=400)
-    parser.add_argument("--shrink-seconds", type=float, default=30.0)
+    parser.add_argument("--shrink-seconds", type=float, default=3600.0)
     parser.add_argument("--show", action="store_true")
     arguments = parser.parse_args()
     names = arguments.mutants or sorted(m for m in MUTANTS if m.startswith(ROADMAP_PREFIXES))
