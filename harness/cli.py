@@ -56,16 +56,16 @@ from txparity.harness.errors import HarnessError, InputError
 from txparity.harness.options import (
     CASES,
     CORPUS,
-    EQUIVALENCE,
+    DIFFERENTIAL,
     EXECUTORS,
     PROFILE,
+    REFERENCE,
     REPRODUCE_SEEDS,
     SECONDS,
     SEED,
     SEEDS,
     SHRINK_CANDIDATES,
     SHRINK_SECONDS,
-    TIMEOUT,
     WATCHDOG,
     WORKERS,
     Command,
@@ -97,15 +97,14 @@ EXIT_INCOMPLETE = 3  # replay: nothing diverged, but some file was not replayed
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT: the campaign did not run to its end
 EXIT_BROKEN_PIPE = 141  # the shell's code for SIGPIPE: the reader of standard output left
 
-_DIFFERENTIAL: tuple[Option[Any], ...] = (EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG)
 # The shared options each command takes, in the order its help lists them.
 COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
     Command.RUN: (WATCHDOG,),
-    Command.CHECK: _DIFFERENTIAL,
-    Command.SHRINK: (*_DIFFERENTIAL, SHRINK_CANDIDATES, SECONDS, CORPUS, REPRODUCE_SEEDS),
-    Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
+    Command.CHECK: DIFFERENTIAL,
+    Command.SHRINK: (*DIFFERENTIAL, SHRINK_CANDIDATES, SECONDS, CORPUS, REPRODUCE_SEEDS),
+    Command.FUZZ: (*DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
                    SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS),
-    Command.REPLAY: (EXECUTORS, SEEDS),
+    Command.REPLAY: (EXECUTORS, REFERENCE, SEEDS),
 }  # fmt: skip
 
 

@@ -81,7 +81,7 @@ class Report:
 
 
 def build_report(divergence: Divergence) -> Report:
-    if divergence.actual is None:
+    if divergence.actual is None or divergence.expected is None:
         return Report(divergence, ())
     expected = json.loads(divergence.expected)
     actual = json.loads(divergence.actual)
