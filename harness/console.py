@@ -80,6 +80,7 @@ def summary_table(summary: Summary) -> str:
     rows.append(
         f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
         f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s)"
+        + _reference_failures(summary)
     )
     rows.append(_replay_line(summary))
     for name in sorted(summary.finds):
@@ -89,6 +90,15 @@ def summary_table(summary: Summary) -> str:
     rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
     rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
     return "\n".join(rows)
+
+
+def _reference_failures(summary: Summary) -> str:
+    count = summary.reference_failures
+    return (
+        f"; the reference failed on {count} case(s), none counted against an executor"
+        if count
+        else ""
+    )
 
 
 def _replay_line(summary: Summary) -> str:
