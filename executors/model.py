@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import ClassVar
 
-from txparity.executors.limits import U64_LIMIT
+from txparity.executors.limits import CANONICAL_DECIMAL_PATTERN, U64_LIMIT
 
 __all__ = [
     "EMPTY_WRITE_SET",
@@ -66,6 +66,7 @@ __all__ = [
     "WriteSet",
     "addresses_of",
     "clone_address",
+    "clone_creator",
     "creation_of",
 ]
 
@@ -324,6 +325,18 @@ Transaction = Transfer | Burn | Deploy | Invoke
 def clone_address(creator: str, nonce: int) -> str:
     """The address ``CLONE`` creates: ``<c>.<n>``, ``n`` the creator's nonce (SPEC 10.4)."""
     return f"{creator}.{nonce}"
+
+
+def clone_creator(address: str) -> str | None:
+    """The contract ``c`` whose ``CLONE`` would create ``address``, when ``address`` has
+    the form ``<c>.<n>`` (``n`` a canonical decimal): the inverse of ``clone_address``,
+    so an address has at most one possible creator. None for any other address. (A
+    deploy's unsalted address ``<source>.<nonce>`` has that form too: a contract
+    named like the deploy's source could clone there.)"""
+    creator, dot, suffix = address.rpartition(".")
+    if dot and creator and CANONICAL_DECIMAL_PATTERN.fullmatch(suffix):
+        return creator
+    return None
 
 
 def creation_of(tx: Transaction) -> str:

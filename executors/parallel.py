@@ -4,8 +4,8 @@ watchdog, and the view that turns each state read into an interleaving point.
 A parallel executor subclasses ``ParallelExecutor`` and implements
 ``execute_parallel``; blocks below the network's parallel threshold (SPEC 9) take
 the sequential path, and the decision is logged at INFO in the form the TOS chain
-used. So do the blocks of a case version the executor does not run in parallel
-(``parallel_versions``): each says so in its statistics' path reason.
+used. The threshold is the only reason: blocks of every case version (SPEC 10
+included) take the parallel path from it on.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import replace
-from typing import ClassVar
 
 from txparity.executors.errors import ExecutorHang
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
-from txparity.executors.model import Case, StateKey, StateValue, Version
+from txparity.executors.model import Case, StateKey, StateValue
 from txparity.executors.schedule import Schedule, Stalled, check_schedule, make_schedule
 from txparity.executors.sequential import execute_sequentially
 from txparity.executors.shapes import CASE_ID_LENGTH, case_digest
@@ -62,9 +61,6 @@ class ParallelExecutor(ABC):
     """Base of the batched and Block-STM executors and their planted-bug variants."""
 
     name = "parallel"
-    parallel_versions: ClassVar[frozenset[Version]] = frozenset({Version.V1})
-    """The case versions whose blocks this executor runs in parallel; a block of any
-    other version takes the sequential path."""
 
     def __init__(self, schedule: str = "threads", watchdog_s: float = DEFAULT_WATCHDOG_S):
         self.schedule = check_schedule(schedule)
@@ -72,14 +68,6 @@ class ParallelExecutor(ABC):
 
     def execute(self, case: Case, state: State) -> BlockRun:
         count, threshold = len(case.block.txs), case.config.network.parallel_threshold
-        if case.version not in self.parallel_versions:
-            log.info(
-                "Sequential execution: block of a version %d case"
-                " - no parallel path for this version", case.version.value,
-            )  # fmt: skip
-            receipts = execute_sequentially(state, case)
-            reason = f"a version {case.version.value} case, which runs on the sequential path only"
-            return BlockRun(receipts, Stats(ExecutionPath.SEQUENTIAL, reason, count))
         if count < threshold:
             log.info(
                 "Sequential execution: block has %d transactions (threshold: %d)"

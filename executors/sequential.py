@@ -5,7 +5,7 @@ it credits the reward, then for each transaction checks the block's gas limit,
 applies the write set the rules produce as soon as they produce it and, with
 ``each_tx``, pays the miner its fee right after; with ``block_end`` it pays the
 miner at the end. Parallel executors reuse ``execute_sequentially`` for blocks
-below their network's parallel threshold, and for every version 2 block.
+below their network's parallel threshold.
 """
 
 from __future__ import annotations

@@ -13,21 +13,31 @@ from typing import Any
 
 from tests import builders
 from tests.builders import Json, burn, deploy
-from txparity.executors.batched import BatchedExecutor, BatchPlan, call_closure, plan_batches
+from txparity.executors.batched import (
+    FEES_KEY,
+    BatchedExecutor,
+    BatchKeys,
+    BatchPlan,
+    call_closure,
+    codes_at,
+    plan_batches,
+)
 from txparity.executors.code import parse_code
 from txparity.executors.codec import decode_case
 from txparity.executors.model import (
     Case,
     Code,
+    Version,
     addresses_of,
 )
 
 # ---------------------------------------------------------------- helpers
 
 
-def keys(*groups: str) -> list[frozenset[str]]:
-    """``keys("ab", "c")`` is ``[{"a", "b"}, {"c"}]``: one letter, one address."""
-    return [frozenset(group) for group in groups]
+def keys(*groups: str) -> list[BatchKeys]:
+    """``keys("ab", "c")`` is the keys of addresses ``{"a", "b"}``, then ``{"c"}``: one
+    letter, one address, each locked and checked."""
+    return [BatchKeys.of(frozenset(group)) for group in groups]
 
 
 def calls(*callees: str) -> Code:
@@ -52,15 +62,17 @@ def decoded_case(
     txs: list[dict[str, Any]],
     contracts: dict[str, Any] | None = None,
     accounts: tuple[str, ...] = ("a", "b"),
+    **block: object,
 ) -> Case:
-    """A decoded case of ``txs`` with miner ``m`` (not in genesis)."""
+    """A decoded case of ``txs`` with miner ``m`` (not in genesis); any ``block``
+    field (``fee_payment``, ``gas_limit``) makes it a version 2 case."""
     document = {
-        "format": "txparity.case/1",
+        "format": "txparity.case/2" if block else "txparity.case/1",
         "genesis": {
             "accounts": {name: {"nonce": 0, "balances": {"TOS": 1000}} for name in accounts},
             "contracts": contracts or {},
         },
-        "block": {"miner": "m", "reward": 50, "txs": txs},
+        "block": {"miner": "m", "reward": 50, "txs": txs, **block},
     }
     return decode_case(json.dumps(document))
 
@@ -69,9 +81,22 @@ def case_keys(
     txs: list[dict[str, Any]],
     contracts: dict[str, Any] | None = None,
     accounts: tuple[str, ...] = ("a", "b"),
+    **block: object,
 ) -> list[frozenset[str]]:
-    """``keys_per_transaction`` of ``decoded_case(txs, contracts, accounts)``."""
-    return BatchedExecutor().keys_per_transaction(decoded_case(txs, contracts, accounts))
+    """``keys_per_transaction`` of ``decoded_case(txs, contracts, accounts, **block)``."""
+    case = decoded_case(txs, contracts, accounts, **block)
+    return BatchedExecutor().keys_per_transaction(case)
+
+
+def case_plan(
+    txs: list[dict[str, Any]],
+    contracts: dict[str, Any] | None = None,
+    accounts: tuple[str, ...] = ("a", "b"),
+    **block: object,
+) -> BatchPlan:
+    """The batches of ``decoded_case(txs, contracts, accounts, **block)``."""
+    case = decoded_case(txs, contracts, accounts, **block)
+    return plan_batches(BatchedExecutor().batch_keys_per_transaction(case))
 
 
 # ---------------------------------------------------------------- plan_batches
@@ -117,7 +142,7 @@ def test_plan_locks_the_union_of_a_batch_keys() -> None:
 
 
 def test_transactions_without_keys_never_conflict() -> None:
-    assert plan_batches([frozenset(), frozenset(), frozenset("a")]) == BatchPlan(((0, 1, 2),), 0)
+    assert plan_batches(keys("", "", "a")) == BatchPlan(((0, 1, 2),), 0)
 
 
 # ---------------------------------------------------------------- call_closure
@@ -274,5 +299,117 @@ def test_planned_batches_of_a_decoded_block() -> None:
         transfer_to("x", 0, "a"),  # meets nothing in the open batch (tx 2's)
         burn("a", 1),  # meets tx 3
     ]
-    plan = plan_batches(case_keys(txs, contracts, accounts=("a", "b", "x", "y")))
+    plan = plan_batches([BatchKeys.of(k) for k in case_keys(txs, contracts, ("a", "b", "x", "y"))])
     assert plan == BatchPlan(((0, 1), (2, 3), (4,)), 2)
+
+
+# ---------------------------------------------------------------- version 2 (SPEC 10)
+
+CLONER = {"0": [["CLONE"], ["POP"]]}
+EACH_TX = {"fee_payment": "each_tx"}
+V2 = {"fee_payment": "block_end"}  # a version 2 case with version 1's fee payment
+
+
+def test_keys_of_an_invoke_add_every_balanceof_operand_of_its_reach() -> None:
+    """``BALANCEOF`` reads its operand's existence and balance: a key, whichever code
+    of the closure holds it, but never followed like a ``CALL``."""
+    contracts = {
+        "c": contract({"0": [["BALANCEOF", "x"], ["CALL", "lib", 0, 0]]}),
+        "lib": contract({"1": [["BALANCEOF", "m"]]}),
+        "x": contract({"0": [["BALANCEOF", "y"]]}),
+    }
+    assert case_keys([invoke("a", 0, "c"), invoke("b", 0, "x")], contracts, gas_limit=9) == [
+        frozenset({"a", "c", "lib", "x", "m"}),
+        frozenset({"b", "x", "y"}),
+    ]
+
+
+def test_codes_at_a_clone_address_are_its_creators_cloning_codes() -> None:
+    cloner, plain = parse_code(CLONER, Version.V2), calls("lib")
+    code_at = {"f": [cloner, plain], "g": [plain]}
+    assert codes_at("f.0", code_at) == [cloner]  # only a code that can CLONE made it
+    assert codes_at("f.17.3", code_at) == [cloner]  # a clone of a clone
+    assert codes_at("g.0", code_at) == []  # g cannot clone
+    assert codes_at("f.s1", code_at) == []  # a salted address is no clone's
+    assert codes_at("f.01", code_at) == []  # nor one with a non-canonical nonce
+    assert codes_at("f", code_at) == [cloner, plain]
+
+
+def test_call_closure_follows_the_code_of_clones() -> None:
+    """A contract that clones itself and calls its first clone reaches what the
+    clone's code (its own) calls."""
+    raw = {"0": [["CLONE"], ["CALL", "f.0", 1, 0]], "1": [["CALL", "lib", 0, 0]]}
+    code = parse_code(raw, Version.V2)
+    assert call_closure("f", {"f": [code]}) == frozenset({"f", "f.0", "lib"})
+
+
+def test_clone_spaces_are_one_sided_keys() -> None:
+    """An invoke whose reach can CLONE creates in its creator's space; a transaction
+    naming ``<c>.<n>`` names in ``c``'s space. Creators meet namers and creators;
+    namers never meet each other (nor do the deploys whose addresses look alike)."""
+    contracts = {"f": contract(CLONER), "user": contract({"0": [["CALL", "f", 0, 0]]})}
+    accounts = ("a", "b", "c", "f.9")
+    keys = BatchedExecutor().batch_keys_per_transaction(
+        decoded_case(
+            [invoke("a", 0, "user"), transfer_to("b", 0, "f.0")], contracts, accounts, **V2
+        )
+    )
+    assert keys == [
+        BatchKeys(
+            frozenset({"a", "user", "f", "creates:f.*"}),
+            frozenset({"a", "user", "f", "creates:f.*", "names:f.*"}),
+        ),
+        BatchKeys(frozenset({"b", "f.0", "names:f.*"}), frozenset({"b", "f.0", "creates:f.*"})),
+    ]
+    # creator then namer, namer then creator: two batches each
+    txs = [invoke("a", 0, "f"), transfer_to("b", 0, "f.0"), invoke("c", 0, "user")]
+    assert case_plan(txs, contracts, accounts, **V2) == BatchPlan(((0,), (1,), (2,)), 2)
+    # namers together: transfers to f.0 and f.1, and a deploy creating c.0
+    txs = [transfer_to("a", 0, "f.0"), transfer_to("b", 0, "f.1"), deploy("c", 0, {})]
+    assert case_plan(txs, contracts, accounts, **V2) == BatchPlan(((0, 1, 2),), 0)
+
+
+def test_each_tx_fees_key_makes_only_miner_touchers_start_a_batch() -> None:
+    """With each_tx every transaction locks the fees key; one whose keys hold the miner
+    (paying it, sent by it, or reading it with BALANCEOF) checks it, so it starts a
+    new batch, in which the others join it again."""
+    contracts = {"probe": contract({"0": [["BALANCEOF", "m"]]})}
+    accounts = ("a", "b", "c", "d", "e", "m")
+    txs = [
+        transfer_to("a", 0, "x"),
+        transfer_to("b", 0, "y"),
+        transfer_to("m", 0, "z"),  # the miner sends
+        transfer_to("c", 0, "w"),
+        invoke("d", 0, "probe"),  # reads the miner's balance
+        transfer_to("e", 0, "m"),  # pays the miner
+    ]
+    assert case_plan(txs, contracts, accounts, **EACH_TX) == BatchPlan(
+        ((0, 1), (2, 3), (4,), (5,)), 3
+    )
+    keys = BatchedExecutor().batch_keys_per_transaction(
+        decoded_case(txs, contracts, accounts, **EACH_TX)
+    )
+    assert all(FEES_KEY in tx_keys.locks for tx_keys in keys)
+    checks = [FEES_KEY in tx_keys.checks for tx_keys in keys]
+    assert checks == [False, False, True, False, True, True]
+    # With fees paid at the block's end the miner is an address like any other: tx 5
+    # still meets tx 4's read of m, but tx 2 and tx 4 join the batch before them.
+    assert case_plan(txs, contracts, accounts, fee_payment="block_end") == BatchPlan(
+        ((0, 1, 2, 3), (4,), (5,)), 2
+    )
+
+
+def test_batch_keys_of_a_version_1_case_are_its_addresses_and_inert_names() -> None:
+    """Version 1 has no CLONE and no each_tx: every address is locked and checked, and
+    a clone-form address only adds a ``names:`` lock that no version 1 transaction
+    checks and a ``creates:`` check that none locks, so version 1 plans are what
+    they always were."""
+    contracts = {"c": contract({"0": [["CALL", "lib", 0, 0]]}), "lib": contract({"0": []})}
+    txs = [transfer_to("a", 0, "b.1", "m"), invoke("b", 0, "c"), deploy("a", 1, {})]
+    assert BatchedExecutor().batch_keys_per_transaction(decoded_case(txs, contracts)) == [
+        BatchKeys(
+            frozenset({"a", "b.1", "m", "names:b.*"}), frozenset({"a", "b.1", "m", "creates:b.*"})
+        ),
+        BatchKeys.of(frozenset({"b", "c", "lib"})),
+        BatchKeys(frozenset({"a", "a.1", "names:a.*"}), frozenset({"a", "a.1", "creates:a.*"})),
+    ]

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import planted_bugs
 from txparity.executors.codec import canonical_json, encode_case
 from txparity.executors.model import Account, Genesis
 from txparity.executors.mutants import MUTANTS
@@ -64,7 +65,7 @@ def stable(summary: Summary) -> dict[str, object]:
     return data
 
 
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@pytest.mark.parametrize("mutant", planted_bugs())
 def test_a_campaign_finds_and_saves_each_planted_bug(tmp_path: Path, mutant: str) -> None:
     summary = campaign(tmp_path, f"{mutant}@memory/seeded", profile=MUTANTS[mutant].profile)
     assert summary.cases == CASES

@@ -28,7 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import builders
-from tests.conftest import VECTORS_DIR, load_vector
+from tests.conftest import VECTOR_PATHS, VECTORS_DIR, load_vector
 from txparity.executors.blockstm import BlockStmExecutor
 from txparity.executors.codec import decode_case
 from txparity.executors.errors import ExecutorHang
@@ -293,9 +293,31 @@ def chain_block(count: int, network: str) -> Json:
 def test_vector_gives_the_expected_result(
     vector: tuple[Json, str], name: str, backend: str, schedule: str
 ) -> None:
+    """Every vector, of either version, gives its expected result, on the parallel
+    path whenever it has enough transactions for its network (SPEC 9)."""
     case_json, expected = vector
-    execution = run_case(make_executor(name, schedule), decode(case_json), backend)
+    case = decode(case_json)
+    execution = run_case(make_executor(name, schedule), case, backend)
     assert execution.result_json == expected
+    parallel = len(case.block.txs) >= case.config.network.parallel_threshold
+    assert execution.stats.path is (
+        ExecutionPath.PARALLEL if parallel else ExecutionPath.SEQUENTIAL
+    )
+
+
+def test_most_version_2_vectors_take_the_parallel_path() -> None:
+    """The version 2 vectors are mostly long enough for devnet's threshold, so the
+    test above runs them on the parallel path; these are the exceptions."""
+    short = sorted(
+        path.stem
+        for path in VECTOR_PATHS
+        if path.stem.startswith("v2_") and len(decode(load_vector(path)[0]).block.txs) < 4
+    )
+    assert short == [
+        "v2_destroy_sweeps_assets",
+        "v2_gas_limit_zero",
+        "v2_logs_across_call_frames",
+    ]
 
 
 # ---------------------------------------------------------------- 2. properties
@@ -520,11 +542,11 @@ def test_threshold_picks_the_path_and_logs_it(
 
 
 @pytest.mark.parametrize("name", CORRECT_PARALLEL)
-def test_a_version_2_block_takes_the_sequential_path_and_says_why(
+def test_a_version_2_block_takes_the_parallel_path_from_the_threshold_on(
     caplog: pytest.LogCaptureFixture, name: str
 ) -> None:
-    """Until the parallel paths handle SPEC 10, a version 2 block above the threshold
-    runs sequentially, and both the log and the statistics say why."""
+    """SPEC 10 blocks run in parallel like version 1 ones: the threshold is the only
+    reason for the sequential path, and the log and statistics say which was taken."""
     case = decode(chain_block(10, "devnet") | {"format": "txparity.case/2"})
     caplog.set_level(logging.INFO, logger=EXECUTOR_LOGGER)
     execution = run_case(make_executor(name, "seeded"), case, "memory")
@@ -532,12 +554,13 @@ def test_a_version_2_block_takes_the_sequential_path_and_says_why(
     assert logged == [
         (
             logging.INFO,
-            "Sequential execution: block of a version 2 case - no parallel path for this version",
+            "Parallel execution ENABLED: block has 10 transactions (threshold: 4)"
+            " - using parallel path",
         )
     ]
-    assert execution.stats.path is ExecutionPath.SEQUENTIAL
-    assert execution.stats.path_reason == "a version 2 case, which runs on the sequential path only"
-    assert execution.trace == ()
+    assert execution.stats.path is ExecutionPath.PARALLEL
+    assert execution.stats.path_reason == "10 transactions, at or above the threshold of 4"
+    assert execution.trace
     assert execution.result_json == sequential_result(case)
     assert execution.result_json.startswith('{"format":"txparity.result/2"')
 

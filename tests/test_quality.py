@@ -20,6 +20,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 
+from tests.conftest import planted_bugs
 from txparity.executors.model import Case
 from txparity.executors.mutants import MUTANTS
 from txparity.harness.differential import Runner
@@ -41,7 +42,7 @@ SEARCH = settings(
 )
 
 
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@pytest.mark.parametrize("mutant", planted_bugs())
 def test_planted_bug_is_found_and_shrunk(mutant: str) -> None:
     with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:
 

@@ -9,32 +9,61 @@ version of every item read, and stops the incarnation with ``_Suspend`` when it
 meets an ESTIMATE. ``_Suspend`` is control flow private to this module, the only
 exception that crosses the rules function: the rules are pure, so abandoning them
 half-way loses nothing.
+
+With ``each_tx``, a read of the miner's TOS balance is resolved lazily
+(``IncarnationView``): the value the highest lower writer of that balance left (or
+the pre-block one), plus ``FeeKey(k)`` for that writer and every transaction after
+it up to the reader, each a versioned read. What an incarnation records is the
+hook ``memory_writes``; what a transaction keeps of its incarnations for the commit
+is the hook ``keep``.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import Enum
+from typing import cast
 
-from txparity.executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound, Version
+from txparity.executors.blockstm.mvmemory import (
+    Estimate,
+    FeeKey,
+    Found,
+    MemoryKey,
+    MVMemory,
+    NotFound,
+    Version,
+)
 from txparity.executors.blockstm.scheduler import Scheduler, Task, TaskKind
 from txparity.executors.errors import InvariantViolation
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
 from txparity.executors.model import (
+    NATIVE_ASSET,
+    BalanceKey,
     BlockContext,
     Case,
+    FeePayment,
     Receipt,
     StateKey,
     StateValue,
     Transaction,
 )
 from txparity.executors.parallel import ParallelExecutor
-from txparity.executors.rules import Outcome, apply_transaction, fee_at_block_end, reward_writes
+from txparity.executors.rules import (
+    BLOCK_FULL,
+    Outcome,
+    apply_transaction,
+    fee_after_transaction,
+    fee_at_block_end,
+    is_block_full,
+    reward_writes,
+)
 from txparity.executors.schedule import Schedule
 from txparity.executors.state import State
 from txparity.executors.view import StateView
 
-__all__ = ["BlockStmExecutor", "IncarnationView"]
+__all__ = ["BlockStmExecutor", "IncarnationView", "Kept", "miner_balance_key"]
 
 
 class _Suspend(Exception):
@@ -46,32 +75,81 @@ class _Suspend(Exception):
 
 
 class IncarnationView:
-    """What one incarnation of tx ``tx`` reads: its read set, one value per item."""
+    """What one incarnation of tx ``tx`` reads: its read set, one value per item.
 
-    __slots__ = ("_memory", "_schedule", "_storage", "reads", "tx", "values")
+    ``storage`` is the pre-block state, ``context`` the block's. With ``each_tx``
+    the miner's TOS balance is no plain item: every transaction credits it, so it
+    is read as the highest lower writer's value (or the pre-block one) plus the
+    fees (``FeeKey``) of that writer and of every transaction between it and this
+    one, each recorded in the read set like any read.
+    """
 
-    def __init__(self, tx: int, memory: MVMemory, storage: StateView, schedule: Schedule):
+    __slots__ = (
+        "_memory", "_miner_balance", "_schedule", "context", "reads", "storage", "tx", "values"
+    )  # fmt: skip
+
+    def __init__(
+        self, tx: int, memory: MVMemory, storage: StateView, schedule: Schedule,
+        context: BlockContext,
+    ) -> None:  # fmt: skip
         self.tx = tx
         self._memory = memory
-        self._storage = storage
+        self.storage = storage
         self._schedule = schedule
-        self.reads: dict[StateKey, Version | None] = {}
+        self.context = context
+        self._miner_balance = miner_balance_key(context)
+        self.reads: dict[MemoryKey, Version | None] = {}
         self.values: dict[StateKey, StateValue] = {}
 
     def read(self, key: StateKey) -> StateValue:
         if key in self.values:
             return self.values[key]
+        if key == self._miner_balance:
+            value: StateValue = self._read_miner_balance(key)
+        else:
+            value = self._read_item(key)
+        self.values[key] = value
+        return value
+
+    def _read_item(self, key: MemoryKey) -> StateValue:
+        """One versioned read: the highest lower writer's entry, else the pre-block state
+        (a ``FeeKey`` is never state: absent, it is 0)."""
         self._schedule.point(f"tx{self.tx} read {key}")
         match self._memory.read(key, self.tx):
             case Estimate(blocking_tx=blocking):
                 raise _Suspend(blocking)
             case Found(version=version, value=value):
                 self.reads[key] = version
+                return value
             case NotFound():
-                value = self._storage.read(key)
                 self.reads[key] = None
-        self.values[key] = value
-        return value
+                return FeeKey.default if isinstance(key, FeeKey) else self.storage.read(key)
+        raise InvariantViolation(f"multi-version memory answered {key} with nothing")
+
+    def _read_miner_balance(self, key: StateKey) -> int:
+        """``each_tx``: the last value of the miner's TOS balance written below this
+        transaction, plus the fee of that writer and of each transaction after it."""
+        written = cast(int, self._read_item(key))
+        writer = self.reads[key]
+        first = 0 if writer is None else writer[0]
+        fees = (cast(int, self._read_item(FeeKey(tx))) for tx in range(first, self.tx))
+        return written + sum(fees)
+
+
+def miner_balance_key(context: BlockContext) -> BalanceKey | None:
+    """The item every included transaction changes with ``each_tx``; None otherwise."""
+    if context.fee_payment is FeePayment.EACH_TX:
+        return BalanceKey(context.miner, NATIVE_ASSET)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What a transaction's incarnations leave for its in-order commit: an outcome, and
+    the gas that commit adds to the block's gas (SPEC 10.3)."""
+
+    outcome: Outcome
+    gas: int
 
 
 class Tally(Enum):
@@ -113,7 +191,7 @@ class _BlockRun:
         self.schedule = schedule
         self.memory = executor.make_memory(len(txs))
         self.scheduler = Scheduler(len(txs))
-        self.outcomes: list[Outcome | None] = [None] * len(txs)
+        self.kept: list[Kept | None] = [None] * len(txs)
         self.counters = _Counters()
 
     def worker(self) -> None:
@@ -146,7 +224,7 @@ class _BlockRun:
         tx = version[0]
         while True:
             self.counters.add(Tally.INCARNATIONS)
-            view = IncarnationView(tx, self.memory, self.storage, self.schedule)
+            view = IncarnationView(tx, self.memory, self.storage, self.schedule, self.context)
             try:
                 outcome = apply_transaction(view, self.txs[tx], self.context)
             except _Suspend as suspend:
@@ -161,8 +239,9 @@ class _BlockRun:
     def finish(self, version: Version, view: IncarnationView, outcome: Outcome) -> Task | None:
         tx, incarnation = version
         self.schedule.point(f"tx{tx} record")
-        self.outcomes[tx] = outcome
-        wrote_new_item = self.memory.record(version, view.reads, outcome.write_set.writes)
+        self.kept[tx] = self.executor.keep(self.kept[tx], outcome)
+        writes = self.executor.memory_writes(view, outcome)
+        wrote_new_item = self.memory.record(version, view.reads, writes)
         self.schedule.point(f"tx{tx} finish execution")
         task = self.scheduler.finish_execution(tx, incarnation, wrote_new_item)
         self.schedule.notify()
@@ -222,15 +301,49 @@ class BlockStmExecutor(ParallelExecutor):
         return BlockRun(receipts, stats, tuple(schedule.trace))
 
     def commit_in_order(self, run: _BlockRun, state: State) -> list[Receipt]:
-        """The single writer: each transaction's last write set, in block order, then
-        the fee deltas summed for the miner."""
+        """The single writer: each transaction's kept write set, in block order, and its
+        fee right after it with ``each_tx``; past the block's gas limit (counted from
+        what each transaction kept) ``BLOCK_FULL``; then with ``block_end`` the fee
+        deltas summed for the miner."""
+        context = run.context
         receipts: list[Receipt] = []
         fees = 0
-        for tx, outcome in enumerate(run.outcomes):
-            if outcome is None:
+        block_gas = 0
+        for tx, kept in enumerate(run.kept):
+            if kept is None:
                 raise InvariantViolation(f"Block-STM finished with tx {tx} never executed")
-            state.commit(outcome.write_set)
-            receipts.append(outcome.receipt)
-            fees += outcome.write_set.fee
-        state.commit(fee_at_block_end(state, run.context, fees))
+            if is_block_full(context, block_gas):
+                receipts.append(BLOCK_FULL.receipt)
+                continue
+            write_set = kept.outcome.write_set
+            state.commit(write_set)
+            state.commit(fee_after_transaction(state, context, write_set.fee))
+            receipts.append(kept.outcome.receipt)
+            fees += write_set.fee
+            block_gas += kept.gas
+        state.commit(fee_at_block_end(state, context, fees))
         return receipts
+
+    # ------------------------------------------------------------ hooks
+
+    def keep(self, previous: Kept | None, latest: Outcome) -> Kept:
+        """Hook: what a transaction keeps for its commit once an incarnation of it has
+        executed, given what it kept before (None for its first). The base keeps the
+        latest outcome alone, and its ``gas_used`` for the block's gas: an aborted
+        incarnation leaves neither logs nor gas behind; a variant may keep more."""
+        return Kept(latest, latest.receipt.gas_used)
+
+    def memory_writes(
+        self, view: IncarnationView, outcome: Outcome
+    ) -> Mapping[MemoryKey, StateValue]:
+        """Hook: what the incarnation that read through ``view`` records in multi-version
+        memory. The base records its write set's items and, with ``each_tx``, its fee
+        as ``FeeKey(view.tx)`` (none when it is 0): a delta that reads of the miner's
+        balance add lazily, so fees never conflict; a variant may record otherwise."""
+        writes: dict[MemoryKey, StateValue] = {
+            key: value for key, value in outcome.write_set.writes.items()
+        }
+        fee = outcome.write_set.fee
+        if view.context.fee_payment is FeePayment.EACH_TX and fee:
+            writes[FeeKey(view.tx)] = fee
+        return writes

@@ -2,21 +2,30 @@
 
 Each module holds one variant with one realistic bug: a small ``PlantedBug``
 subclass of a correct executor that overrides one documented hook, says which real
-bug it mirrors, and names the generator profile whose cases show it. They are
+bug it mirrors, and names the generator profile whose cases show it (``v2`` for
+the bugs of SPEC 10's items, which only version 2 cases can show). They are
 selectable by name like any executor and are never among the defaults: they exist
 so that the harness can prove it finds and shrinks them.
 """
 
 from __future__ import annotations
 
+from txparity.executors.mutants.aborted_gas import AbortedGasBlockStm
+from txparity.executors.mutants.absolute_fee import AbsoluteFeeBlockStm
+from txparity.executors.mutants.batch_gas import BatchGasBatched
 from txparity.executors.mutants.callee_blind import CalleeBlindBatched
 from txparity.executors.mutants.contract_blind import ContractBlindBatched
+from txparity.executors.mutants.destroy_blind import DestroyBlindBlockStm
+from txparity.executors.mutants.kept_logs import KeptLogsBlockStm
 from txparity.executors.mutants.lost_fees import LostFeesBatched
 from txparity.executors.mutants.no_sender_debit import NoSenderDebitBatched
 from txparity.executors.mutants.no_validation import NoValidationBlockStm
 from txparity.executors.mutants.planted import PlantedBug
 from txparity.executors.mutants.racy_fees import RacyFeesBatched
 from txparity.executors.mutants.receiver_blind import ReceiverBlindBatched
+from txparity.executors.mutants.revived_storage import RevivedStorageBlockStm
+from txparity.executors.mutants.stale_clone_nonce import StaleCloneNonceBlockStm
+from txparity.executors.mutants.stale_miner import StaleMinerBatched
 from txparity.executors.mutants.stale_read import StaleReadBlockStm
 
 __all__ = ["MUTANTS", "PlantedBug"]
@@ -32,5 +41,14 @@ MUTANTS: dict[str, type[PlantedBug]] = {
         RacyFeesBatched,
         NoValidationBlockStm,
         StaleReadBlockStm,
+        # version 2 (SPEC 10)
+        StaleMinerBatched,
+        BatchGasBatched,
+        RevivedStorageBlockStm,
+        DestroyBlindBlockStm,
+        KeptLogsBlockStm,
+        AbsoluteFeeBlockStm,
+        StaleCloneNonceBlockStm,
+        AbortedGasBlockStm,
     )
 }

@@ -11,14 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from txparity.executors.blockstm import BlockStmExecutor
-from txparity.executors.blockstm.mvmemory import NOT_FOUND, Entry, Found, MVMemory, ReadResult
+from txparity.executors.blockstm.mvmemory import (
+    NOT_FOUND,
+    Entry,
+    Found,
+    MemoryKey,
+    MVMemory,
+    ReadResult,
+)
 from txparity.executors.mutants.planted import PlantedBug
 
 __all__ = ["StaleReadBlockStm"]
 
 
 class _StaleMVMemory(MVMemory):
-    def visible_entry(self, entries: Iterator[Entry]) -> ReadResult:
+    def visible_entry(self, key: MemoryKey, entries: Iterator[Entry]) -> ReadResult:
         return next((entry for entry in entries if isinstance(entry, Found)), NOT_FOUND)
 
 
