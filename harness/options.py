@@ -86,6 +86,7 @@ __all__ = [
     "default_specs",
     "expand_specs",
     "options_from",
+    "parse_reference",
     "reference_problem",
 ]
 
@@ -95,6 +96,7 @@ DAY_S = 24 * 60 * 60
 CORES = os.cpu_count() or 1
 DEFAULT_SCHEDULES = ("threads", "seeded")
 NO_REFERENCE = "none"  # --reference none: every executor compared with every other
+REFERENCE_FLAG = "--reference"
 
 
 class OptionError(InputError):
@@ -325,11 +327,22 @@ def reference_problem(value: object) -> str | None:
     return None
 
 
-def _reference(text: str) -> str:
+def parse_reference(text: str) -> str:
+    """The reference spec ``text`` names, or ``OptionError``: the one reading of
+    ``--reference`` for every command that compares executors (check, shrink,
+    replay, fuzz, and any command added later), and for code that takes one."""
     problem = reference_problem(text)
     if problem is not None:
-        raise argparse.ArgumentTypeError(problem)
+        raise OptionError(f"{REFERENCE_FLAG}: {problem}")
     return text
+
+
+def _reference(text: str) -> str:
+    """``parse_reference`` as argparse reads an option: its error names the flag."""
+    try:
+        return parse_reference(text)
+    except OptionError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix(f"{REFERENCE_FLAG}: ")) from None
 
 
 EXECUTORS: Option[tuple[str, ...]] = Option(
@@ -343,7 +356,7 @@ EXECUTORS: Option[tuple[str, ...]] = Option(
 )  # fmt: skip
 _RECORDED_REFERENCE = f"{REFERENCE_SPEC}, or the one a corpus file records"
 REFERENCE: Option[str] = Option(
-    "reference", "--reference", "the executor every other is compared with: "
+    "reference", REFERENCE_FLAG, "the executor every other is compared with: "
     f"NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; {NO_REFERENCE}: no reference, every executor "
     "is compared with every other and their results are grouped",
     REFERENCE_SPEC, read=_reference, metavar="SPEC", check=reference_problem,

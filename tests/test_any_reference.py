@@ -34,6 +34,7 @@ from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.parallel import case_id
 from txparity.executors.shapes import fingerprint
 from txparity.harness.candidates import size
+from txparity.harness.cli import build_parser
 from txparity.harness.corpus import (
     corpus_files,
     entry_from_document,
@@ -46,7 +47,14 @@ from txparity.harness.entry import EntryRefused
 from txparity.harness.errors import InputError
 from txparity.harness.group_report import finding_text
 from txparity.harness.groups import SPLIT
-from txparity.harness.options import NO_REFERENCE, Command, OptionError, Options
+from txparity.harness.options import (
+    NO_REFERENCE,
+    Command,
+    OptionError,
+    Options,
+    options_from,
+    parse_reference,
+)
 from txparity.harness.replay import NeedsExecutor, replay_entry
 from txparity.harness.shrink import shrink
 
@@ -403,6 +411,27 @@ def test_a_bad_reference_is_one_error_line(value: str, message: str) -> None:
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith(f"txparity: error: {message}")
     assert len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("value", ["none", "sequential@sqlite", "batched/pct", CORRECT_CMD])
+def test_parse_reference_reads_what_the_option_reads(value: str) -> None:
+    assert parse_reference(value) == value
+    assert options_from(build_parser().parse_args(["check", "-", "--reference", value]),
+                        Command.CHECK).reference == value  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nope", "--reference: unknown executor 'nope' (known: "),
+        ("cmd:  ", "--reference: empty external command after 'cmd:'"),
+        ("cmd:sh -c 'x", """--reference: cannot parse the external command "cmd:sh -c 'x": No"""),
+    ],
+)
+def test_parse_reference_refuses_what_the_option_refuses(value: str, message: str) -> None:
+    with pytest.raises(OptionError) as refused:
+        parse_reference(value)
+    assert str(refused.value).startswith(message)
 
 
 def test_a_bad_reference_built_in_code_is_refused() -> None:
