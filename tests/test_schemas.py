@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -96,6 +98,17 @@ def test_publish_writes_the_package_then_copies_it(tmp_path: Path) -> None:
     for name in SCHEMAS:
         assert (published / name).read_bytes() == schema_path(name).read_bytes()
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(SCHEMAS * 2)
+
+
+def test_the_command_checks_both_copies_and_writes_into_a_directory(tmp_path: Path) -> None:
+    module = [sys.executable, "-m", "txparity.harness.schemas"]
+    check = subprocess.run([*module, "--check"], capture_output=True, text=True, timeout=300)
+    assert (check.returncode, check.stdout, check.stderr) == (0, "", "")
+    wrote = subprocess.run([*module, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert wrote.returncode == 0, wrote.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == list(SCHEMAS)
+    for name in SCHEMAS:
+        assert (tmp_path / name).read_bytes() == schema_path(name).read_bytes()
 
 
 @pytest.mark.parametrize("name", SCHEMAS)

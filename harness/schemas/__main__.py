@@ -3,7 +3,8 @@
 With no argument it writes the package's copy (beside this module) and, from the
 package's files, the repository's published copy in ``docs/schemas``; with
 ``--check`` it writes nothing and exits 1 if either copy differs from what
-``build_schemas`` makes. Any other arguments name directories to write into.
+``build_schemas`` makes. Any other arguments name directories to write the
+schemas into instead (the package's files are then left alone).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from txparity.harness.schemas import build_schemas, publish, schema_text
+from txparity.harness.schemas import build_schemas, publish, schema_text, write_schemas
 
 _PACKAGE = Path(__file__).resolve().parent
 _PUBLISHED = _PACKAGE.parents[1] / "docs" / "schemas"
@@ -32,9 +33,12 @@ def main(arguments: list[str]) -> int:
         for name in stale:
             print(f"stale schema: {name}", file=sys.stderr)
         return 1 if stale else 0
-    targets = [Path(argument) for argument in arguments] or [_PUBLISHED]
-    for written in publish(_PACKAGE, targets):
-        print(written)
+    if arguments:
+        written = [path for argument in arguments for path in write_schemas(Path(argument))]
+    else:
+        written = publish(_PACKAGE, [_PUBLISHED])
+    for path in written:
+        print(path)
     return 0
 
 
