@@ -620,6 +620,7 @@ def load_schema(name: str) -> Json:
 
 def write_schemas(directory: Path) -> list[Path]:
     """Write every schema into ``directory``; return the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, schema in build_schemas().items():
         path = directory / name
