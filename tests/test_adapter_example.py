@@ -10,13 +10,18 @@ documentation's commands run them:
 - fuzzing the parallel engine against the sequential one as ``--reference`` finds
   nothing, and finds the planted bug (``--bug``) at once, shrunk to four
   transactions, saved with its reference and replayed against it only when named;
-- ``--reference none`` with the three of them splits two against one.
+- ``--reference none`` with the three of them splits two against one;
+- the same ledger's adapter in Rust (``examples/adapters/rust``), built offline with
+  cargo, answers every vector as the Python one does and agrees with it, as the
+  reference, on generated payments.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +35,8 @@ from txparity.harness.corpus import corpus_files, load_entry
 from txparity.harness.options import NO_REFERENCE
 from txparity.harness.schemas import load_schema
 
-ADAPTER = Path(__file__).resolve().parents[1] / "examples" / "adapters" / "python" / "adapter.py"
+ADAPTERS = Path(__file__).resolve().parents[1] / "examples" / "adapters"
+ADAPTER = ADAPTERS / "python" / "adapter.py"
 PATIENT_S = 120  # per case; no answer comes near it, even on a loaded machine
 
 
@@ -74,10 +80,12 @@ VECTORS = [json.loads(path.read_text()) for path in VECTOR_PATHS]
 )
 def test_each_engine_answers_every_vector_it_supports_as_expected(engine: list[str]) -> None:
     """The planted bug too: no scenario vector has what it takes to show it."""
+    answers_every_vector_as_expected(adapter("--engine", *engine))
+
+
+def answers_every_vector_as_expected(command: list[str]) -> None:
     lines = "".join(json.dumps(vector["case"]) + "\n\n" for vector in VECTORS)  # blanks: no answer
-    done = subprocess.run(
-        adapter("--engine", *engine), input=lines, capture_output=True, text=True, timeout=600
-    )
+    done = subprocess.run(command, input=lines, capture_output=True, text=True, timeout=600)
     assert (done.returncode, done.stderr) == (0, "")
     answers = done.stdout.splitlines()
     assert len(answers) == len(VECTORS)
@@ -142,3 +150,34 @@ def test_fuzzing_finds_the_planted_bug_shrinks_it_and_replays_it(tmp_path: Path)
     assert lines[0].endswith("among 3 executors, no reference: 2 agree, 1 differs")
     assert lines[1] == f"  group 1, 2 agree: {SEQUENTIAL}, {PARALLEL}"
     assert lines[2].startswith(f"  group 2, 1 differs: {BUGGY}: ")
+
+
+# ---------------------------------------------------------------- the adapter in Rust
+
+
+@pytest.fixture(scope="module")
+def rust_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("cargo") is None:
+        pytest.skip("the Rust adapter needs cargo")
+    target = tmp_path_factory.mktemp("target")
+    built = subprocess.run(
+        ["cargo", "build", "--release", "--offline", "--quiet",
+         "--manifest-path", str(ADAPTERS / "rust" / "Cargo.toml")],
+        env=os.environ | {"CARGO_TARGET_DIR": str(target)},
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    return target / "release" / "ledger-adapter"
+
+
+def test_the_rust_adapter_answers_every_vector_it_supports_as_expected(rust_adapter: Path) -> None:
+    answers_every_vector_as_expected([str(rust_adapter)])
+
+
+def test_the_rust_adapter_agrees_with_the_python_one_on_generated_payments(
+    rust_adapter: Path, tmp_path: Path
+) -> None:
+    done = fuzz("cmd:" + shlex.quote(str(rust_adapter)), tmp_path / "corpus", 100)
+    assert done.returncode == 0, done.stdout
+    assert "100 cases in " in done.stdout
+    assert "; 0 divergence(s), 0 fingerprint(s)" in done.stdout
