@@ -126,6 +126,9 @@ class Divergence:
     fingerprint: str
     reference: str = REFERENCE_SPEC  # what it was found against; NO_REFERENCE for a split
     split: Split | None = None
+    # What the diverging run reported (in-tree targets only): its path, batches or
+    # Block-STM figures, for reports. Not part of what the divergence is.
+    stats: Stats | None = field(default=None, compare=False)
 
     @property
     def executors(self) -> tuple[str, ...]:
@@ -552,4 +555,5 @@ def _divergence(
         first_tx=difference.first_tx,
         paths=difference.paths,
         fingerprint=difference.fingerprint(target.family),
+        stats=answer.stats,
     )

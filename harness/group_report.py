@@ -83,7 +83,7 @@ def _split_text(divergence: Divergence, split: Split) -> str:
     for item in build_report(divergence).items:
         lines.append(
             f"  {item.path}: group 1 has {_show(item.expected)}, group 2 has "
-            f"{_show(item.actual)}  [touched by {_touched(item)}]"
+            f"{_show(item.actual)}  [{_notes(item)}]"
         )
     return "\n".join(lines)
 
@@ -94,7 +94,7 @@ def _split_markdown(divergence: Divergence, split: Split) -> str:
     out.append("")
     items = build_report(divergence).items
     if items:
-        out += ["| item | group 1 | group 2 | touched by |", "| --- | --- | --- | --- |"]
+        out += ["| item | group 1 | group 2 | the reference run |", "| --- | --- | --- | --- |"]
         out += [_row(item) for item in items]
     return "\n".join(out) + "\n"
 
@@ -121,7 +121,7 @@ def _reference_markdown(divergence: Divergence) -> str:
     ]
     items = build_report(divergence).items
     if items:
-        out += ["| item | one run | another | touched by |", "| --- | --- | --- | --- |"]
+        out += ["| item | one run | another | the reference run |", "| --- | --- | --- | --- |"]
         out += [_row(item) for item in items]
     return "\n".join(out) + "\n"
 
@@ -130,12 +130,12 @@ def _reference_markdown(divergence: Divergence) -> str:
 
 
 def _row(item: Item) -> str:
-    touched = ", ".join(str(i) for i in item.touched_by)
-    return f"| `{item.path}` | {_show(item.expected)} | {_show(item.actual)} | {touched} |"
+    return f"| `{item.path}` | {_show(item.expected)} | {_show(item.actual)} | {_notes(item)} |"
 
 
-def _touched(item: Item) -> str:
-    return ", ".join(f"tx {i}" for i in item.touched_by) or "no transaction"
+def _notes(item: Item) -> str:
+    """What each step of the reference run did with the item (``report.Item.notes``)."""
+    return "; ".join(item.notes())
 
 
 def _show(value: object) -> str:
