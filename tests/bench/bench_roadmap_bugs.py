@@ -6,7 +6,7 @@ Not a test: run it and read the figures.
     python -m tests.bench.bench_roadmap_bugs [--budget 400] [--shrink-seconds 3600]
                                              [--show] [MUTANT ...]
 
-For each planted bug (default: every ``rwlock-*`` and ``sharded-*`` one), the
+For each planted bug (default: every ``rwlock-*``, ``sharded-*`` and ``predictive-*`` one), the
 quality tier's search (``tests/test_quality.py``: a derandomized Hypothesis search
 over the variant's profile, on the ``seeded`` schedule with one seed) runs until the
 first case that diverges; the figures are the wall time and the number of cases
@@ -29,7 +29,7 @@ from txparity.harness.options import Options
 from txparity.harness.shrink import shrink
 from txparity.harness.strategies import cases
 
-ROADMAP_PREFIXES = ("rwlock-", "sharded-")
+ROADMAP_PREFIXES = ("rwlock-", "sharded-", "predictive-")
 
 
 def measure(mutant: str, budget: int, shrink_seconds: float, show: bool) -> None:
