@@ -19,7 +19,7 @@ __all__ = ["CalleeSlotsRwLock"]
 
 class CalleeSlotsRwLock(PlantedBug, RwLockExecutor):
     name = "rwlock-callee-slots"
-    profile = "mixed"
+    profile = "wide"
 
     def footprint(
         self, tx: Transaction, reads: Collection[StateKey], writes: Collection[StateKey]

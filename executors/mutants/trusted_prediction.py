@@ -23,7 +23,7 @@ __all__ = ["TrustedPredictionPredictive"]
 
 class TrustedPredictionPredictive(PlantedBug, PredictiveExecutor):
     name = "predictive-trusted-prediction"
-    profile = "contracts"
+    profile = "wide"
 
     def seeded_writes(self, predicted: frozenset[StateKey]) -> frozenset[StateKey]:
         return frozenset()
