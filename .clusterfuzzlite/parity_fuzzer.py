@@ -30,6 +30,12 @@ EXECUTORS = (
     "batched@sqlite/seeded",
     "blockstm@memory/seeded",
     "blockstm@sqlite/seeded",
+    "rwlock@memory/seeded",
+    "rwlock@sqlite/seeded",
+    "sharded@memory/seeded",
+    "sharded@sqlite/seeded",
+    "predictive@memory/seeded",
+    "predictive@sqlite/seeded",
 )
 
 

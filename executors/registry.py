@@ -17,8 +17,11 @@ from txparity.executors.errors import require_known
 from txparity.executors.execution import Executor
 from txparity.executors.mutants import MUTANTS
 from txparity.executors.parallel import DEFAULT_WATCHDOG_S
+from txparity.executors.predictive import PredictiveExecutor
+from txparity.executors.rwlock import RwLockExecutor
 from txparity.executors.schedule import check_schedule
 from txparity.executors.sequential import SequentialExecutor
+from txparity.executors.sharded import ShardedExecutor
 from txparity.executors.state import check_backend
 
 __all__ = [
@@ -36,9 +39,12 @@ EXECUTORS: dict[str, Factory] = {
     "sequential": lambda schedule, watchdog_s: SequentialExecutor(),
     "batched": BatchedExecutor,
     "blockstm": BlockStmExecutor,
+    "rwlock": RwLockExecutor,
+    "sharded": ShardedExecutor,
+    "predictive": PredictiveExecutor,
 }
 EXECUTORS.update(MUTANTS)
-CORRECT_PARALLEL = ("batched", "blockstm")
+CORRECT_PARALLEL = ("batched", "blockstm", "rwlock", "sharded", "predictive")
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,8 +41,11 @@ def main(argv: list[str] | None = None) -> None:
     with atheris.instrument_imports(include=["txparity.executors"]):
         import txparity.executors.batched
         import txparity.executors.blockstm
+        import txparity.executors.predictive
         import txparity.executors.rules
+        import txparity.executors.rwlock
         import txparity.executors.sequential
+        import txparity.executors.sharded
         import txparity.executors.vm  # noqa: F401  (instrumented for coverage)
     options, fuzzer_flags = _options(sys.argv[1:] if argv is None else argv)
     fuzz_one_input = _checked_property(options).hypothesis.fuzz_one_input

@@ -108,7 +108,7 @@ def test_check_agrees_on_a_vector_with_every_default_executor() -> None:
     done = txparity("check", SIMPLE)
     assert (done.returncode, done.stdout, done.stderr) == (
         0,
-        "agree: 8 executor(s), 24 run(s)\n",
+        "agree: 20 executor(s), 60 run(s)\n",
         "",
     )
 

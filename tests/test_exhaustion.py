@@ -30,7 +30,7 @@ from txparity.executors.errors import InvalidCase
 from txparity.executors.execution import run_case
 from txparity.executors.limits import MAX_JSON_DEPTH
 from txparity.executors.parallel import MAX_THREADS
-from txparity.executors.registry import make_executor
+from txparity.executors.registry import CORRECT_PARALLEL, make_executor
 from txparity.harness.casefile import MAX_FILE_BYTES
 from txparity.harness.corpus import save_entry
 
@@ -176,7 +176,7 @@ def test_replay_of_deep_json_skips_it_and_goes_on(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- threads
 
 
-@pytest.mark.parametrize("executor", ["batched", "blockstm"])
+@pytest.mark.parametrize("executor", CORRECT_PARALLEL)
 @pytest.mark.parametrize("schedule", ["threads", "seeded"])
 def test_a_case_asking_for_ten_million_threads_runs_on_the_most(
     executor: str, schedule: str
@@ -195,7 +195,7 @@ def test_check_of_ten_million_threads_agrees(tmp_path: Path) -> None:
     path = tmp_path / "threads.json"
     path.write_text(json.dumps(document["case"] | {"config": {"threads": 10**7}}))
     done = txparity("check", path)
-    assert (done.returncode, done.stdout) == (0, "agree: 8 executor(s), 24 run(s)\n")
+    assert (done.returncode, done.stdout) == (0, "agree: 20 executor(s), 60 run(s)\n")
 
 
 # ---------------------------------------------------------------- standard input

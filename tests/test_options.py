@@ -285,7 +285,7 @@ def test_a_correct_executor_agrees_with_the_watchdog_at_its_bound() -> None:
     schedule and was reported as the executor's own exception."""
     done = txparity("check", PARALLEL_BLOCK, "--watchdog", upper(WATCHDOG))
     assert (done.returncode, done.stdout, done.stderr) == (
-        0, "agree: 8 executor(s), 24 run(s)\n", "",
+        0, "agree: 20 executor(s), 60 run(s)\n", "",
     )  # fmt: skip
     sequential = txparity("run", PARALLEL_BLOCK)
     threads = txparity(

@@ -288,7 +288,7 @@ def chain_block(count: int, network: str) -> Json:
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
-@pytest.mark.parametrize("name", ["batched", "blockstm"])
+@pytest.mark.parametrize("name", CORRECT_PARALLEL)
 def test_vector_gives_the_expected_result(
     vector: tuple[Json, str], name: str, backend: str, schedule: str
 ) -> None:
@@ -413,10 +413,10 @@ _TRACE_SCRIPT = textwrap.dedent(
     import hashlib, json, sys
     from txparity.executors.codec import decode_case
     from txparity.executors.execution import run_case
-    from txparity.executors.registry import make_executor
+    from txparity.executors.registry import CORRECT_PARALLEL, make_executor
     case = decode_case(json.dumps(json.loads(sys.argv[1])))
     digests = {}
-    for name in ("batched", "blockstm"):
+    for name in CORRECT_PARALLEL:
         for schedule in ("seeded", "pct"):
             trace = run_case(make_executor(name, schedule), case, "memory").trace
             assert trace, (name, schedule)

@@ -285,8 +285,10 @@ class BlockStmExecutor(ParallelExecutor):
         block, context = case.block, BlockContext.of(case)
         state.commit(reward_writes(state, block))
         run = _BlockRun(self, block.txs, context, state.reader(), schedule)
+        self.before_block(case, run.memory)
         schedule.run([run.worker] * case.config.threads)
         receipts = self.commit_in_order(run, state)
+        self.after_block(case, run.memory, [kept.outcome for kept in run.kept if kept is not None])
         counters = run.counters
         stats = Stats(
             ExecutionPath.PARALLEL,
@@ -323,6 +325,18 @@ class BlockStmExecutor(ParallelExecutor):
             block_gas += kept.gas
         state.commit(fee_at_block_end(state, context, fees))
         return receipts
+
+    # ------------------------------------------------------------ extension points
+
+    def before_block(self, case: Case, memory: MVMemory) -> None:
+        """What an executor built on this one does with the block's fresh memory before
+        any worker starts (the predictive executor seeds its predicted writes). The
+        base does nothing. Not a hook for planted bugs: it runs on no schedule."""
+
+    def after_block(self, case: Case, memory: MVMemory, outcomes: list[Outcome]) -> None:
+        """What an executor built on this one learns once the block is committed, from
+        the memory (each transaction's last read set and writes) and each transaction's
+        kept outcome. The base does nothing."""
 
     # ------------------------------------------------------------ hooks
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from txparity.executors.errors import InvariantViolation
 from txparity.executors.model import StateKey, StateValue
 
 __all__ = [
@@ -143,6 +144,26 @@ class MVMemory:
         del self._entries[key][tx]
         writers = self._writers[key]
         writers.pop(bisect.bisect_left(writers, tx))
+
+    def seed_estimates(self, tx: int, keys: Iterable[MemoryKey]) -> None:
+        """Before any incarnation of ``tx`` has run: an ESTIMATE of ``tx`` for each of
+        ``keys``, its predicted writes, so that a higher transaction reading one waits
+        for ``tx`` instead of reading an older value and being aborted later.
+
+        It is as if an incarnation of ``tx`` that wrote ``keys`` had been aborted: its
+        first real incarnation's ``record`` replaces the ESTIMATEs of what it writes
+        and removes the others, and since nobody ever read a value of that phantom
+        incarnation, no validation depends on it. A wrong prediction costs a wait or
+        an abort, never a wrong read."""
+        items = frozenset(self.item_of(key) for key in keys)
+        with self._lock:
+            if self._last_written[tx] or self._last_reads[tx]:
+                raise InvariantViolation(f"estimates seeded for tx {tx} after it ran")
+            for key in items:
+                if tx not in self._entries.setdefault(key, {}):
+                    bisect.insort(self._writers.setdefault(key, []), tx)
+                self._entries[key][tx] = Estimate(tx)
+            self._last_written[tx] = items
 
     def convert_writes_to_estimates(self, tx: int) -> None:
         """Replace every entry of ``tx``'s last incarnation by an ESTIMATE of ``tx``."""

@@ -93,7 +93,7 @@ def main() -> None:
     for label, build in (("low", low_contention), ("high", high_contention)):
         for size in arguments.sizes:
             case = build(size)
-            for name in ("sequential", "batched", "blockstm"):
+            for name in ("sequential", "batched", "blockstm", "rwlock", "sharded", "predictive"):
                 _report(f"{label}-{size}", case, name, arguments)
 
 
@@ -105,7 +105,7 @@ def _report(workload: str, case: Case, name: str, arguments: argparse.Namespace)
         baseline = baseline or rate
         count = len(case.block.txs)
         extra = ""
-        if name == "blockstm":
+        if name in ("blockstm", "predictive"):
             extra = f"{stats.incarnations / count:9.2f} {stats.aborts / count:9.2f}"
         shown = "-" if name == "sequential" else schedule
         print(f"{workload:10} {name:10} {shown:8} {rate:9,.0f} {baseline / rate:9.2f}x {extra}")
