@@ -165,22 +165,26 @@ def _read_json(data: bytes | str) -> tuple[object, bool]:
         raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})") from None
     except ValueError as error:
         raise InvalidCase("case", f"not valid JSON ({error})") from None
-    if _nesting(text) > MAX_JSON_DEPTH:
+    if _nests_deeper(text, MAX_JSON_DEPTH):
         raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})")
     return value, bool(marked)
 
 
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
-_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
-def _nesting(text: str) -> int:
-    """How deep containers nest in ``text``, which is valid JSON: the highest count
-    of open brackets once strings (which may hold brackets) are taken out. Read from
-    the text rather than by walking the value, so that asking costs one scan."""
-    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
-    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` deep in ``text``, which is valid
+    JSON. Read from the text rather than by walking the value: a text that opens no
+    more than ``limit`` brackets cannot; otherwise the depth is the highest count of
+    open brackets once strings (which may hold brackets) are taken out."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    outside_strings = _JSON_STRING.sub("", text).encode("utf-8", "surrogatepass")
+    brackets = outside_strings.translate(None, _NOT_A_BRACKET)
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) > limit
 
 
 def _find_repeated_key(value: object) -> None:
@@ -351,10 +355,8 @@ def _mapping(
 ) -> dict[T, T2]:
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
-    return {
-        key(name, map_path(path, name)): item(entry, map_path(path, name))
-        for name, entry in value.items()
-    }
+    items = ((name, entry, map_path(path, name)) for name, entry in value.items())
+    return {key(name, where): item(entry, where) for name, entry, where in items}
 
 
 def _balances(value: object, path: str) -> dict[str, int]:
