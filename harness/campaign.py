@@ -16,10 +16,13 @@ fixed, so the same fingerprint found again (a regression, or another hang of the
 same executor, since hangs of one executor share a fingerprint) is saved anew,
 beside it. A corpus file that still diverges but whose shrink was cut short (a
 kill, or the time cap) is shrunk by the replay.
-Workers report every event to the parent through a queue, ending with "done"; the
-parent alone tallies (in one ``Tally`` per executor) and displays. A worker that
-exits without saying it is done (killed, say) is counted as done and reported; a
-worker whose parent is gone ends at once.
+Worker 0 runs in the parent process itself, so that the first case is checked as
+soon as the corpus is replayed rather than once a worker process has started and
+imported the harness; the others run in processes of their own and report every
+event to the parent through a queue, ending with "done", which the parent takes in
+between its own cases. The parent alone tallies (in one ``Tally`` per executor) and
+displays. A worker process that exits without saying it is done (killed, say) is
+counted as done and reported; a worker whose parent is gone ends at once.
 
 A generated case that the project's own decoder refuses is a harness bug, not an
 executor's divergence, and is reported as such.
@@ -45,7 +48,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -444,12 +447,16 @@ def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
 
 def _work_here(options: Options, deadline: float | None, settled: frozenset[Path],
                collector: _Collector, report: Callable[[], None], every_s: float,
-               stopping: StopFlag) -> None:  # fmt: skip
-    """The whole campaign in this process (one worker): no queue, no spawn."""
+               stopping: StopFlag,
+               meanwhile: Callable[[], None] = lambda: None) -> None:  # fmt: skip
+    """Worker 0's share of the campaign, in this process: no queue, no spawn, so that
+    the first case is checked as soon as the corpus is replayed. ``meanwhile`` is
+    called with each event and, with ``report``, at most every ``every_s``."""
     last = [time.monotonic()]
 
     def emit(event: Event) -> None:
         collector.apply(event)
+        meanwhile()
         if time.monotonic() - last[0] >= every_s:
             last[0] = time.monotonic()
             report()
@@ -463,21 +470,35 @@ def _work_here(options: Options, deadline: float | None, settled: frozenset[Path
 def _run_processes(options: Options, deadline: float | None, settled: frozenset[Path],
                    collector: _Collector, report: Callable[[], None], every_s: float,
                    stop: _Flag) -> None:  # fmt: skip
+    """Workers 1 to n - 1 in processes of their own; worker 0 here, while they start
+    (each imports the harness and starts its targets anew), taking in their events
+    between its own cases; then the others' events until they are done."""
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
-    processes = [
-        context.Process(
+    processes = {
+        worker: context.Process(
             target=_process_main,
             args=(options, worker, deadline, settled, events, stop),
             daemon=True,
         )
-        for worker in range(options.workers)
-    ]
+        for worker in range(1, options.workers)
+    }
+    running = set(processes)
+
+    def take_in() -> None:
+        with contextlib.suppress(queue.Empty):
+            while True:
+                _take(events.get_nowait(), running, collector, stop)
+        _drop_the_dead(events, processes, running, collector, stop)
+
     try:
-        _start(processes, stop)
-        _gather(events, processes, collector, report, every_s, stop)
+        _start(list(processes.values()), stop)
+        _work_here(options, deadline, settled, collector, report, every_s, stop.is_set, take_in)
+        if collector.summary.input_error is not None:
+            stop.set()  # as one worker would stop on it, every worker does
+        _gather(events, processes, running, collector, report, every_s, stop)
     finally:
-        for process in processes:
+        for process in processes.values():
             if process.pid is None:  # never started
                 continue
             process.join(timeout=5)
@@ -518,11 +539,11 @@ def _interrupts_ignored() -> Iterator[None]:
 
 
 def _gather(events: multiprocessing.Queue[Event],
-            processes: Sequence[multiprocessing.process.BaseProcess], collector: _Collector,
-            report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
-    """Tally the workers' events until every worker is done, or has died without
-    saying so (killed, say), which is reported as a harness bug."""
-    running = set(range(len(processes)))
+            processes: Mapping[int, multiprocessing.process.BaseProcess], running: set[int],
+            collector: _Collector, report: Callable[[], None], every_s: float,
+            stop: _Flag) -> None:  # fmt: skip
+    """Tally the workers' events until every worker in ``running`` is done, or has
+    died without saying so (killed, say), which is reported as a harness bug."""
     last = time.monotonic()
     while running:
         with contextlib.suppress(queue.Empty):
@@ -543,7 +564,7 @@ def _take(event: Event, running: set[int], collector: _Collector, stop: _Flag) -
 
 
 def _drop_the_dead(events: multiprocessing.Queue[Event],
-                   processes: Sequence[multiprocessing.process.BaseProcess], running: set[int],
+                   processes: Mapping[int, multiprocessing.process.BaseProcess], running: set[int],
                    collector: _Collector, stop: _Flag) -> None:  # fmt: skip
     """Count a worker that has exited without its DONE as done. A process writes all
     it put on the queue before it exits, so its last events are read first."""
