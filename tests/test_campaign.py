@@ -840,7 +840,7 @@ def resource_tracker(parent: int) -> int:
 def test_workers_end_when_their_parent_is_killed(tmp_path: Path, how: int) -> None:
     process = fuzz_process(tmp_path, "--seconds", "600")
     try:
-        workers = started_workers(process, 1)  # the handshake: both workers run
+        workers = started_workers(process, 1)  # the handshake: the worker process runs
         tracker = resource_tracker(process.pid)
         os.kill(process.pid, how)  # the parent alone
         process.wait(timeout=60)
