@@ -2,7 +2,7 @@
 
 Not a test: run it and read the figures.
 
-    python -m tests.bench.bench_first_divergence [--runs 3] [--workers 2]
+    python -m tests.bench.bench_first_divergence [--runs 3] [--workers 2] [--bugs NAME ...]
 
 Each external executor is ``txparity run --jsonl -`` running one planted bug of
 version 1 (a ``cmd:`` executor, started as a process of its own), on the ``seeded``
@@ -91,8 +91,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--bugs", nargs="+", help="these planted bugs only (default: all of v1)")
     arguments = parser.parse_args()
     bugs = sorted((name, m.profile) for name, m in MUTANTS.items() if m.profile != "v2")
+    bugs = [(name, profile) for name, profile in bugs if name in (arguments.bugs or [name])]
     every_fuzz, every_loop = [], []
     print(f"{'planted bug':26} {'profile':10} {'fuzz s':>7} {'loop s':>7}")
     for name, profile in bugs:
