@@ -16,13 +16,10 @@ fixed, so the same fingerprint found again (a regression, or another hang of the
 same executor, since hangs of one executor share a fingerprint) is saved anew,
 beside it. A corpus file that still diverges but whose shrink was cut short (a
 kill, or the time cap) is shrunk by the replay.
-Worker 0 runs in the parent process itself, so that the first case is checked as
-soon as the corpus is replayed rather than once a worker process has started and
-imported the harness; the others run in processes of their own and report every
-event to the parent through a queue, ending with "done", which the parent takes in
-between its own cases. The parent alone tallies (in one ``Tally`` per executor) and
-displays. A worker process that exits without saying it is done (killed, say) is
-counted as done and reported; a worker whose parent is gone ends at once.
+Workers report every event to the parent through a queue, ending with "done"; the
+parent alone tallies (in one ``Tally`` per executor) and displays. A worker that
+exits without saying it is done (killed, say) is counted as done and reported; a
+worker whose parent is gone ends at once.
 
 A generated case that the project's own decoder refuses is a harness bug, not an
 executor's divergence, and is reported as such.
@@ -48,7 +45,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -140,7 +137,7 @@ class EventKind(StrEnum):
     """What a worker tells the parent."""
 
     CASE = "case"  # a case was checked: its tallies
-    DIVERGENCE = "divergence"  # its fingerprint
+    DIVERGENCE = "divergence"  # its fingerprint, and whether the reference is to blame
     FOUND = "found"  # a Find: a new fingerprint, saved or already in the corpus
     HARNESS_BUG = "harness_bug"
     WORKER_ERROR = "worker_error"  # a worker died of an exception
@@ -211,7 +208,7 @@ class _Worker:
     def keep(self, divergence: Divergence, runner: Runner) -> None:
         """Count the divergence; save and shrink it if its fingerprint is new."""
         fingerprint = divergence.fingerprint
-        self.emit((EventKind.DIVERGENCE, fingerprint))
+        self.emit((EventKind.DIVERGENCE, (fingerprint, divergence.of_reference)))
         if fingerprint in self.handled:
             return
         self.handled.add(fingerprint)
@@ -259,7 +256,7 @@ def _find(divergence: Divergence, status: FindStatus, where: Path, options: Opti
         fingerprint=divergence.fingerprint, kind=divergence.kind.value,
         executor=divergence.executor, first_item=divergence.first_item,
         detail=divergence.detail, status=status, where=str(where),
-        replay=replay_command(where, options.executors),
+        replay=replay_command(where, options.executors, options.reference),
         txs_found=len(divergence.case.block.txs),
     )  # fmt: skip
 
@@ -351,7 +348,7 @@ class _Collector:
             self.summary.executors[target_spec(spec)] = Tally()
 
     def found_at_replay(self, find: Find) -> None:
-        self.apply((EventKind.DIVERGENCE, find.fingerprint))
+        self.apply((EventKind.DIVERGENCE, (find.fingerprint, find.kind == "reference")))
         self.apply((EventKind.FOUND, find))
 
     def apply(self, event: Event) -> None:
@@ -365,8 +362,12 @@ class _Collector:
                 for spec, tally in tallies.items():
                     summary.executors[spec] = summary.executors.get(spec, Tally()) + tally
             case EventKind.DIVERGENCE:
+                fingerprint, of_reference = payload
+                summary.fingerprints.add(fingerprint)
+                if of_reference:
+                    summary.reference_failures += 1
+                    return
                 summary.divergences += 1
-                summary.fingerprints.add(payload)
                 if summary.first_divergence_s is None:
                     summary.first_divergence_s = time.monotonic() - self.started
             case EventKind.FOUND:
@@ -448,16 +449,12 @@ def _first_interrupt_sets(stop: _Flag) -> Iterator[None]:
 
 def _work_here(options: Options, deadline: float | None, settled: frozenset[Path],
                collector: _Collector, report: Callable[[], None], every_s: float,
-               stopping: StopFlag,
-               meanwhile: Callable[[], None] = lambda: None) -> None:  # fmt: skip
-    """Worker 0's share of the campaign, in this process: no queue, no spawn, so that
-    the first case is checked as soon as the corpus is replayed. ``meanwhile`` is
-    called with each event and, with ``report``, at most every ``every_s``."""
+               stopping: StopFlag) -> None:  # fmt: skip
+    """The whole campaign in this process (one worker): no queue, no spawn."""
     last = [time.monotonic()]
 
     def emit(event: Event) -> None:
         collector.apply(event)
-        meanwhile()
         if time.monotonic() - last[0] >= every_s:
             last[0] = time.monotonic()
             report()
@@ -471,35 +468,21 @@ def _work_here(options: Options, deadline: float | None, settled: frozenset[Path
 def _run_processes(options: Options, deadline: float | None, settled: frozenset[Path],
                    collector: _Collector, report: Callable[[], None], every_s: float,
                    stop: _Flag) -> None:  # fmt: skip
-    """Workers 1 to n - 1 in processes of their own; worker 0 here, while they start
-    (each imports the harness and starts its targets anew), taking in their events
-    between its own cases; then the others' events until they are done."""
     context = multiprocessing.get_context("spawn")
     events: multiprocessing.Queue[Event] = context.Queue()
-    processes = {
-        worker: context.Process(
+    processes = [
+        context.Process(
             target=_process_main,
             args=(options, worker, deadline, settled, events, stop),
             daemon=True,
         )
-        for worker in range(1, options.workers)
-    }
-    running = set(processes)
-
-    def take_in() -> None:
-        with contextlib.suppress(queue.Empty):
-            while True:
-                _take(events.get_nowait(), running, collector, stop)
-        _drop_the_dead(events, processes, running, collector, stop)
-
+        for worker in range(options.workers)
+    ]
     try:
-        _start(list(processes.values()), stop)
-        _work_here(options, deadline, settled, collector, report, every_s, stop.is_set, take_in)
-        if collector.summary.input_error is not None:
-            stop.set()  # as one worker would stop on it, every worker does
-        _gather(events, processes, running, collector, report, every_s, stop)
+        _start(processes, stop)
+        _gather(events, processes, collector, report, every_s, stop)
     finally:
-        for process in processes.values():
+        for process in processes:
             if process.pid is None:  # never started
                 continue
             process.join(timeout=5)
@@ -540,11 +523,11 @@ def _interrupts_ignored() -> Iterator[None]:
 
 
 def _gather(events: multiprocessing.Queue[Event],
-            processes: Mapping[int, multiprocessing.process.BaseProcess], running: set[int],
-            collector: _Collector, report: Callable[[], None], every_s: float,
-            stop: _Flag) -> None:  # fmt: skip
-    """Tally the workers' events until every worker in ``running`` is done, or has
-    died without saying so (killed, say), which is reported as a harness bug."""
+            processes: Sequence[multiprocessing.process.BaseProcess], collector: _Collector,
+            report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
+    """Tally the workers' events until every worker is done, or has died without
+    saying so (killed, say), which is reported as a harness bug."""
+    running = set(range(len(processes)))
     last = time.monotonic()
     while running:
         with contextlib.suppress(queue.Empty):
@@ -565,7 +548,7 @@ def _take(event: Event, running: set[int], collector: _Collector, stop: _Flag) -
 
 
 def _drop_the_dead(events: multiprocessing.Queue[Event],
-                   processes: Mapping[int, multiprocessing.process.BaseProcess], running: set[int],
+                   processes: Sequence[multiprocessing.process.BaseProcess], running: set[int],
                    collector: _Collector, stop: _Flag) -> None:  # fmt: skip
     """Count a worker that has exited without its DONE as done. A process writes all
     it put on the queue before it exits, so its last events are read first."""
