@@ -28,10 +28,12 @@ Readings where SPEC.md leaves room:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
 from functools import partial
+from itertools import accumulate
 from typing import TypeVar
 
 from txparity.executors.code import (
@@ -111,13 +113,13 @@ class _RepeatedKeys(dict[str, object]):
     repeated: str = ""
 
 
-def _object_hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    result = _RepeatedKeys() if len({k for k, _ in pairs}) < len(pairs) else {}
-    seen: set[str] = set()
+def _marked(pairs: list[tuple[str, object]]) -> _RepeatedKeys:
+    """The object of ``pairs``, marked with the first key it repeats (the last value
+    of a repeated key is kept, as ``json`` does)."""
+    result = _RepeatedKeys()
     for key, value in pairs:
-        if key in seen and isinstance(result, _RepeatedKeys) and not result.repeated:
+        if key in result and not result.repeated:
             result.repeated = key
-        seen.add(key)
         result[key] = value
     return result
 
@@ -130,54 +132,114 @@ _TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
 
 
 def parse_json(data: bytes | str) -> object:
-    """Parse strict JSON; a repeated key is recorded for ``_find_repeated_key``.
+    """Parse strict JSON; an object that repeats a key is marked for
+    ``_find_repeated_key`` (and for readers of other documents: its ``repeated``).
 
     Refused: text that is not UTF-8, not JSON, ``NaN`` or ``Infinity``, and JSON
     nested deeper than ``MAX_JSON_DEPTH``, which nothing valid needs and which would
     otherwise overflow the stack of whatever walks the value next."""
+    return _read_json(data)[0]
+
+
+def _read_json(data: bytes | str) -> tuple[object, bool]:
+    """``parse_json``'s value, and whether some object in it repeated a key.
+
+    Repeated keys are seen while parsing, one object at a time, so that a case with
+    none (nearly every case) is not walked again to look for them."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as error:
         raise InvalidCase("case", f"not UTF-8 text (byte {error.start})") from None
+    marked: list[_RepeatedKeys] = []
+
+    def object_hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        result = dict(pairs)
+        if len(result) == len(pairs):
+            return result
+        marked.append(_marked(pairs))
+        return marked[-1]
+
     try:
-        value = json.loads(text, object_pairs_hook=_object_hook, parse_constant=_refuse_constant)
+        value = json.loads(text, object_pairs_hook=object_hook, parse_constant=_refuse_constant)
     except RecursionError:
         raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})") from None
     except ValueError as error:
         raise InvalidCase("case", f"not valid JSON ({error})") from None
-    if _depth_exceeds(value, MAX_JSON_DEPTH):
+    if _nests_deeper(text, MAX_JSON_DEPTH):
         raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})")
-    return value
+    return value, bool(marked)
 
 
-def _depth_exceeds(value: object, limit: int) -> bool:
-    """Whether containers nest more than ``limit`` deep in ``value``; iterative, so
-    that asking cannot overflow the stack either."""
-    pending: list[tuple[object, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            children = list(item.values())
-        elif isinstance(item, list):
-            children = item
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` deep in ``text``, which is valid
+    JSON. Read from the text rather than by walking the value: a text that opens no
+    more than ``limit`` brackets cannot; otherwise the depth is the highest count of
+    open brackets once strings (which may hold brackets) are taken out."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    outside_strings = _JSON_STRING.sub("", text).encode("utf-8", "surrogatepass")
+    brackets = outside_strings.translate(None, _NOT_A_BRACKET)
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) > limit
+
+
+def _find_repeated_key(value: object) -> None:
+    """Refuse ``value`` if an object in it repeated a key, naming the first such
+    object in document order; the path is built for that object only."""
+    found = _steps_to_repeated(value, is_map=False)
+    if found is None:
+        return
+    steps, marked = found
+    path = ""
+    for step, in_map in steps:
+        if isinstance(step, int):
+            path = f"{path}[{step}]"
         else:
-            continue
-        if depth > limit:
-            return True
-        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+            path = map_path(path, step) if in_map else key_path(path, step)
+    raise InvalidCase(path or "case", f"key {marked.repeated!r} repeated in one object")
 
 
-def _find_repeated_key(value: object, path: str, is_map: bool = False) -> None:
+_Steps = list[tuple[str | int, bool]]  # (key or index, whether the key is data)
+
+
+def _steps_to_repeated(value: object, is_map: bool) -> tuple[_Steps, _RepeatedKeys] | None:
     if isinstance(value, _RepeatedKeys):
-        raise InvalidCase(path or "case", f"key {value.repeated!r} repeated in one object")
+        return [], value
     if isinstance(value, dict):
         for key, item in value.items():
-            item_path = map_path(path, key) if is_map else key_path(path, key)
-            _find_repeated_key(item, item_path, not is_map and key in MAP_FIELDS)
+            found = _steps_to_repeated(item, not is_map and key in MAP_FIELDS)
+            if found is not None:
+                return [(key, is_map), *found[0]], found[1]
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _find_repeated_key(item, f"{path}[{index}]")
+            found = _steps_to_repeated(item, is_map=False)
+            if found is not None:
+                return [(index, False), *found[0]], found[1]
+    return None
+
+
+# ---------------------------------------------------------------- code, parsed once
+
+_CODE_CACHE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=_CODE_CACHE_SIZE)
+def _parsed_code(text: str, version: Version) -> Code | CodeNotWellFormed:
+    """``parse_code`` of the code object whose canonical JSON is ``text``, or the
+    problem that makes it not well-formed.
+
+    Generated cases, a campaign's shrink candidates and the corpus use the same few
+    contracts over and over; parsing is a pure function of the canonical text and
+    the version, so each is parsed once. The parse reads the canonical text back,
+    so that what a message quotes never depends on the input's key order."""
+    try:
+        return parse_code(json.loads(text), version)
+    except CodeNotWellFormed as error:
+        return error
 
 
 # ---------------------------------------------------------------- versions
@@ -293,10 +355,8 @@ def _mapping(
 ) -> dict[T, T2]:
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
-    return {
-        key(name, map_path(path, name)): item(entry, map_path(path, name))
-        for name, entry in value.items()
-    }
+    items = ((name, entry, map_path(path, name)) for name, entry in value.items())
+    return {key(name, where): item(entry, where) for name, entry, where in items}
 
 
 def _balances(value: object, path: str) -> dict[str, int]:
@@ -324,12 +384,20 @@ def _code_object(value: object, path: str) -> dict[str, list[object]]:
 
 def decode_case(data: bytes | str) -> Case:
     """Decode and validate a case (SPEC 3); raise ``InvalidCase`` naming the field."""
-    return case_from_json(parse_json(data))
+    value, repeated = _read_json(data)
+    if repeated:
+        _find_repeated_key(value)
+    return _case(value)
 
 
 def case_from_json(value: object) -> Case:
     """Validate an already parsed JSON value as a case."""
-    _find_repeated_key(value, "")
+    _find_repeated_key(value)
+    return _case(value)
+
+
+def _case(value: object) -> Case:
+    """A case from a JSON value in which no object repeats a key."""
     top = _fields(value, "", ("format", "genesis", "block"), ("config",))
     grammar = _Grammar(_version(top["format"]))
     genesis = _genesis(top["genesis"], "genesis", grammar)
@@ -359,10 +427,9 @@ def _account(value: object, path: str) -> Account:
 def _contract(value: object, path: str, grammar: _Grammar) -> Contract:
     fields = grammar.fields(value, path, ("code", "balances", "storage"), "contract")
     raw_code = _code_object(fields["code"], f"{path}.code")
-    try:
-        code = parse_code(raw_code, grammar.version)
-    except CodeNotWellFormed as error:
-        raise InvalidCase(f"{path}.code{error.path}", error.message) from None
+    code = _parsed_code(canonical_json(raw_code), grammar.version)
+    if isinstance(code, CodeNotWellFormed):
+        raise InvalidCase(f"{path}.code{code.path}", code.message)
     storage_path = f"{path}.storage"
     storage = _mapping(fields["storage"], storage_path, _storage_slot, _integer)
     balances = _balances(fields["balances"], f"{path}.balances")
@@ -441,11 +508,11 @@ def _output(value: object, path: str) -> Output:
 
 
 def _deploy_code(value: object, path: str, version: Version) -> Code | MalformedCode:
-    raw = _code_object(value, path)
-    try:
-        return parse_code(raw, version)
-    except CodeNotWellFormed as error:
-        return MalformedCode(canonical_json(raw), str(error))
+    text = canonical_json(_code_object(value, path))
+    code = _parsed_code(text, version)
+    if isinstance(code, CodeNotWellFormed):
+        return MalformedCode(text, str(code))
+    return code
 
 
 def _invoke(fields: dict[str, object], path: str, source: str, nonce: int, fee: int) -> Invoke:

@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
-from txparity import __version__
 from txparity.executors.codec import canonical_json, decode_case, parse_json
 from txparity.executors.errors import ExecutorError, InvalidCase
 from txparity.executors.execution import Execution, Executor, run_case
@@ -34,7 +33,6 @@ from txparity.executors.model import Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import SCHEDULES
 from txparity.executors.state import BACKENDS
-from txparity.harness.campaign import run_campaign
 from txparity.harness.casefile import (
     MAX_FILE_BYTES,
     case_of_document,
@@ -43,7 +41,6 @@ from txparity.harness.casefile import (
     read_case,
     read_file,
 )
-from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
 from txparity.harness.corpus import (
     CorpusError,
     Entry,
@@ -151,15 +148,27 @@ COMMAND_HELP: Mapping[Command, str] = {
 _EPILOGS: Mapping[Command, str] = {Command.FUZZ: FUZZ_EPILOG}
 
 
+class _PrintVersion(argparse.Action):
+    """``--version``: the installed version, read (through ``importlib.metadata``,
+    slow to import) only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:  # fmt: skip
+        from txparity import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OptionParser(
         prog="txparity", description=DESCRIPTION, epilog=EXIT_STATUSES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}",
-        help="print the version and exit",
-    )  # fmt: skip
+    parser.add_argument("--version", action=_PrintVersion, help="print the version and exit")
     commands = parser.add_subparsers(
         dest="command", required=True, parser_class=OptionParser, metavar="COMMAND",
         title="commands", help="one of these (txparity COMMAND --help lists its options)",
@@ -421,7 +430,13 @@ def _targets(subject: _Subject, arguments: argparse.Namespace, options: Options)
     return replace(options, executors=plan.executors, reference=plan.reference)
 
 
+# Each command below imports what only it needs: ``txparity run``, restarted by every
+# ``cmd:`` executor built on it, never loads Hypothesis, deepdiff or the campaign.
+
+
 def command_check(arguments: argparse.Namespace) -> int:
+    from txparity.harness.report import build_report
+
     markdown: Path | None = arguments.markdown
     subject = _read_subject(arguments.case)
     options = _targets(subject, arguments, options_from(arguments, Command.CHECK))
@@ -447,6 +462,9 @@ def command_check(arguments: argparse.Namespace) -> int:
 
 
 def command_shrink(arguments: argparse.Namespace) -> int:
+    from txparity.harness.console import shrink_stats_table
+    from txparity.harness.report import build_report
+
     show_stats: bool = arguments.stats
     subject = _read_subject(arguments.case)
     options = _targets(subject, arguments, options_from(arguments, Command.SHRINK))
@@ -586,6 +604,9 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def command_fuzz(arguments: argparse.Namespace) -> int:
+    from txparity.harness.campaign import run_campaign
+    from txparity.harness.console import ProgressDisplay, summary_table
+
     options = options_from(arguments, Command.FUZZ).with_seed()
     json_summary: bool = arguments.json
     _start_each_target(options)

@@ -134,3 +134,31 @@ def test_a_reader_that_leaves_early_ends_the_run_quietly(tmp_path: Path) -> None
     process.stdout.close()
     assert process.wait(timeout=300) == 141
     assert process.stderr.read() == ""
+
+
+# Printed by the child once it has run its case: the modules it had imported by then.
+_IMPORTED = """
+import runpy, sys
+sys.argv = ["txparity", *sys.argv[1:]]
+try:
+    runpy.run_module("txparity", run_name="__main__")
+except SystemExit as exit:
+    heavy = sorted({name.split(".")[0] for name in sys.modules} & {"hypothesis", "deepdiff"})
+    print("imported:", ",".join(heavy) or "neither", "exit:", exit.code, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_run_imports_neither_hypothesis_nor_deepdiff(backend: str) -> None:
+    """``txparity run`` needs neither, and a ``cmd:`` executor built on ``run --jsonl``
+    pays its start-up at every restart; the case is answered, then ``sys.modules``
+    is read in the same process."""
+    case, expected = load_vector(SIMPLE)
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, "run", "--jsonl", "-", "--backend", backend],
+        input=json.dumps(case) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.stdout, done.stderr) == (expected + "\n", "imported: neither exit: 0\n")

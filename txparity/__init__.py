@@ -8,11 +8,18 @@ divergences). Importing ``txparity`` itself loads neither.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 __all__ = ["__version__"]
 
-try:
-    __version__ = version("txparity")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed metadata when first asked for:
+    ``importlib.metadata`` costs more to import than the rest of ``txparity run``'s
+    start-up, and most commands never ask."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("txparity")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"

@@ -1,4 +1,4 @@
-"""The SQLite backend, built with sqlite-utils: one table per kind of state item.
+"""The SQLite backend: one table per kind of state item, dumped through sqlite-utils.
 
 Every run gets a fresh database: by default a file in a new temporary directory
 (WAL journal, removed on ``close``), or ``:memory:``. Tables:
@@ -160,6 +160,23 @@ _TABLES: dict[type, _Table] = {
 }  # fmt: skip
 
 
+def _create_table_sql(table: _Table) -> str:
+    """The table of ``table``: every column NOT NULL, the key columns its primary key."""
+    key_types = [(column, int if column in table.integer_keys else str) for column in table.keys]
+    columns = [
+        f"{name} {'INTEGER' if kind is int else 'TEXT'} NOT NULL"
+        for name, kind in (*key_types, *table.values)
+    ]
+    primary_key = f"PRIMARY KEY ({', '.join(table.keys)})"
+    return f"CREATE TABLE {table.name} ({', '.join(columns)}, {primary_key})"
+
+
+# Written once, run by each new database in one call: creating the tables one by
+# one through sqlite-utils's ``create`` cost several times what the rest of a fresh
+# database does (``tests/bench/bench_sqlite.py``).
+_SCHEMA = ";\n".join(_create_table_sql(table) for table in _TABLES.values())
+
+
 def _key_params(key: StateKey) -> tuple[Column, ...]:
     match key:
         case NonceKey(address) | CodeKey(address) | ContractNonceKey(address):
@@ -191,19 +208,13 @@ class SqliteState:
         self.path = path
         self._connection = sqlite3.connect(path, check_same_thread=False)
         self.db = sqlite_utils.Database(self._connection)
+        # Durability first: with synchronous still FULL, switching to WAL waits for
+        # an fsync, which cost most of a fresh database's time.
+        self._connection.execute("PRAGMA synchronous = OFF")
         if path != ":memory:":
-            self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self._create_tables()
+            self._connection.execute("PRAGMA journal_mode = WAL")
+        self._connection.executescript(_SCHEMA)
         self._reader: _LockedReader | _ThreadReaders | None = None
-
-    def _create_tables(self) -> None:
-        for table in _TABLES.values():
-            columns: dict[str, type] = {
-                column: int if column in table.integer_keys else str for column in table.keys
-            }
-            columns.update(table.values)
-            self.db.table(table.name).create(columns, pk=table.keys, not_null=set(columns))
 
     def read(self, key: StateKey) -> StateValue:
         return _select(self._connection, key)

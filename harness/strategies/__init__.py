@@ -34,11 +34,14 @@ they live in ``txparity.harness.hypothesis_profiles``.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
+from typing import TYPE_CHECKING
 
-from txparity.executors.model import Case
-from txparity.harness.strategies._generate import cases_of
 from txparity.harness.strategies._knobs import DEFAULT_PROFILE, PROFILES, Knobs, profile_knobs
+
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
+
+    from txparity.executors.model import Case
 
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "Knobs", "cases", "profile_knobs"]
 
@@ -46,4 +49,8 @@ __all__ = ["DEFAULT_PROFILE", "PROFILES", "Knobs", "cases", "profile_knobs"]
 def cases(profile: str | Knobs = DEFAULT_PROFILE) -> st.SearchStrategy[Case]:
     """Valid cases shaped by the named profile (a key of ``PROFILES``) or by ``Knobs``;
     an unknown name is ``UnknownProfile``."""
+    # Here, not at the top: the profiles' names are read by every command (the
+    # options' help), Hypothesis only by those that generate cases.
+    from txparity.harness.strategies._generate import cases_of
+
     return cases_of(profile_knobs(profile))
