@@ -53,7 +53,6 @@ from txparity.harness.corpus import (
 )
 from txparity.harness.differential import Runner
 from txparity.harness.errors import HarnessError, InputError
-from txparity.harness.group_report import finding_markdown, finding_text
 from txparity.harness.options import (
     CASES,
     CORPUS,
@@ -435,7 +434,7 @@ def _targets(subject: _Subject, arguments: argparse.Namespace, options: Options)
 
 
 def command_check(arguments: argparse.Namespace) -> int:
-    from txparity.harness.report import build_report
+    from txparity.harness.group_report import finding_markdown, finding_text
 
     markdown: Path | None = arguments.markdown
     subject = _read_subject(arguments.case)
@@ -463,7 +462,7 @@ def command_check(arguments: argparse.Namespace) -> int:
 
 def command_shrink(arguments: argparse.Namespace) -> int:
     from txparity.harness.console import shrink_stats_table
-    from txparity.harness.report import build_report
+    from txparity.harness.group_report import finding_text
 
     show_stats: bool = arguments.stats
     subject = _read_subject(arguments.case)
