@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing with atheris, driving the same Hypothesis case strategy.
 
     python -m txparity.harness.fuzz_atheris [--executor SPEC]... [--profile NAME]
-        [--corpus DIR] [--shrink-seconds N] [--seeds N] [--equivalence E]
+        [--format any|1|2] [--corpus DIR] [--shrink-seconds N] [--seeds N] [--equivalence E]
         [--timeout S] [--watchdog S] [libFuzzer flags, e.g. -max_total_time=60]
 
 atheris (libFuzzer) mutates byte strings; each one is handed to the differential
@@ -73,6 +73,7 @@ def _options(argv: list[str]) -> tuple[Options, list[str]]:
         CORPUS,
         EQUIVALENCE,
         EXECUTORS,
+        FORMAT,
         PROFILE,
         SEEDS,
         SHRINK_SECONDS,
@@ -85,7 +86,8 @@ def _options(argv: list[str]) -> tuple[Options, list[str]]:
     )
 
     parser = OptionParser(prog="python -m txparity.harness.fuzz_atheris", description=__doc__)
-    shared = (EXECUTORS, PROFILE, CORPUS, SHRINK_SECONDS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG)
+    shared = (EXECUTORS, PROFILE, FORMAT, CORPUS, SHRINK_SECONDS, SEEDS, EQUIVALENCE, TIMEOUT,
+              WATCHDOG)  # fmt: skip
     add_options(parser, Command.FUZZ, shared)
     arguments, fuzzer_flags = parser.parse_known_args(argv)
     try:
@@ -119,7 +121,7 @@ def _property(options: Options) -> Any:
     runner = Runner(options.executors, options)
 
     @settings(deadline=None, suppress_health_check=list(HealthCheck))
-    @given(cases(options.profile))
+    @given(cases(options.profile, options.case_format))
     def executors_agree(case: Case) -> None:
         divergences = runner.check(case).divergences
         if divergences:
