@@ -56,6 +56,20 @@ Passes:
 - ``simplify_config``: the schedule seed towards 0, fewer threads (1, then as
   ``lower_numbers`` lowers a number), the default network (the defaults are
   ``executors.model.Config``'s).
+
+Version 2 (SPEC 10.2) adds fields that mean something only where present, each
+dropped by a pass of its own so that its statistics say which one mattered:
+
+- ``drop_gas_limit``: the block without its gas limit (no limit).
+- ``default_fee_payment``: fees paid at the block's end, the default.
+- ``drop_salts``: each deploy without its salt (deployed at ``<source>.<nonce>``).
+- ``to_version_1``: the same case as version 1, when it uses nothing of version 2
+  (no new field but at its default, no new op; otherwise the decoder refuses it
+  and it is skipped). It is kept, like any candidate, only with the same
+  fingerprint: a divergence that needs version 2 stays version 2.
+
+A contract's ``nonce`` is an integer of the case like any other: ``lower_numbers``
+takes it towards 0. Receipt logs are results, not inputs: nothing to shrink there.
 """
 
 from __future__ import annotations
@@ -69,7 +83,8 @@ from enum import StrEnum
 
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
-from txparity.executors.model import Case, Config
+from txparity.executors.model import Case, Config, FeePayment, Version
+from txparity.executors.shapes import CASE_FORMATS
 from txparity.harness.candidates import (
     TXS,
     Candidate,
@@ -451,12 +466,67 @@ def _with_config(document: Json, key: str, value: object) -> Candidate:
     return Candidate(document, (Put(("config",), {key: value}),))
 
 
+# ---------------------------------------------------------------- version 2 fields
+
+_V1_FORMAT, _V2_FORMAT = CASE_FORMATS[Version.V1], CASE_FORMATS[Version.V2]
+_DEFAULT_FEE_PAYMENT = FeePayment.BLOCK_END.value
+
+
+def drop_gas_limit(document: Json) -> Iterator[Candidate]:
+    """The block without a gas limit: every transaction is then validated as usual."""
+    if "gas_limit" in document["block"]:
+        yield Candidate(document, (Remove(("block", "gas_limit")),))
+
+
+def default_fee_payment(document: Json) -> Iterator[Candidate]:
+    """Fees paid at the block's end (absent means that, SPEC 10.2)."""
+    if document["block"].get("fee_payment", _DEFAULT_FEE_PAYMENT) != _DEFAULT_FEE_PAYMENT:
+        yield Candidate(document, (Remove(("block", "fee_payment")),))
+
+
+def drop_salts(document: Json) -> Iterator[Candidate]:
+    """Each salted deploy unsalted, first to last."""
+    for index, tx in enumerate(document["block"]["txs"]):
+        if "salt" in tx:
+            yield Candidate(document, (Remove((*TXS, index, "salt")),))
+
+
+def to_version_1(document: Json) -> Iterator[Candidate]:
+    """The case as version 1, its version 2 fields left out, when each holds its
+    default (a field with another value means version 2 is used: no candidate). Code
+    with a version 2 op makes the candidate invalid, and it is skipped."""
+    if document["format"] != _V2_FORMAT or _uses_version_2_fields(document):
+        return
+    edits: list[Edit] = [Put(("format",), _V1_FORMAT)]
+    if "fee_payment" in document["block"]:
+        edits.append(Remove(("block", "fee_payment")))
+    for address, body in document["genesis"]["contracts"].items():
+        if "nonce" in body:
+            edits.append(Remove(("genesis", "contracts", address, "nonce")))
+    yield Candidate(document, tuple(edits))
+
+
+def _uses_version_2_fields(document: Json) -> bool:
+    block = document["block"]
+    if "gas_limit" in block or block.get("fee_payment", _DEFAULT_FEE_PAYMENT) != (
+        _DEFAULT_FEE_PAYMENT
+    ):
+        return True
+    if any(body.get("nonce", 0) for body in document["genesis"]["contracts"].values()):
+        return True
+    return any("salt" in tx for tx in block["txs"])
+
+
 PASSES: tuple[ShrinkPass, ...] = (
     ShrinkPass(delete_transactions),
     ShrinkPass(drop_outputs),
     ShrinkPass(drop_deposits_and_args),
     ShrinkPass(drop_genesis),
     ShrinkPass(simplify_code),
+    ShrinkPass(drop_gas_limit),
+    ShrinkPass(default_fee_payment),
+    ShrinkPass(drop_salts),
+    ShrinkPass(to_version_1),
     ShrinkPass(lower_numbers),
     ShrinkPass(simplify_config),
 )
