@@ -1,7 +1,8 @@
 """The quality tier: the harness must find every planted bug and shrink it.
 
 For each planted-bug variant, a Hypothesis search over the generator profile the
-variant names (its ``profile``) must find a case on which the variant diverges from
+variant names (its ``profile``: ``v2`` for the version 2 bugs, whose cases are all
+version 2) must find a case on which the variant diverges from
 the reference within a fixed example budget, and the harness's shrinker must bring
 it to at most the known minimum plus one transaction. The known minimum is 4
 transactions for every variant: each bug lives on the parallel path, which devnet
