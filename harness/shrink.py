@@ -48,6 +48,13 @@ Passes:
 - ``delete_transactions``: chunks of n/2, n/4, ... 1 transactions; each deletion is
   tried with later nonces of the same sender renumbered (so they stay valid), then
   without.
+- ``delete_transactions_with_their_gas``: in a block with a gas limit, each invoke
+  deleted (renumbered, then not) with the limit lowered by its ``max_gas``. The
+  limit couples every transaction that uses gas: deleting one alone moves the cut,
+  and lowering the limit alone moves it the other way, so a case that needs its
+  cut where it is (a ``block_full`` difference) shrinks only by both at once.
+  ``lower_numbers`` brings an invoke's ``max_gas`` down to the gas it uses, where
+  the two edits cancel exactly.
 - ``drop_outputs``, ``drop_deposits_and_args``: parts of transactions.
 - ``drop_genesis``: accounts, contracts, balances and storage entries.
 - ``simplify_code``: code entries, then single instructions, in genesis and deploys.
@@ -358,6 +365,20 @@ def _without_txs(txs: list[Json], start: int, stop: int, renumber: bool) -> tupl
     return (*edits, *(Remove((*TXS, index)) for index in range(start, min(stop, len(txs)))))
 
 
+def delete_transactions_with_their_gas(document: Json) -> Iterator[Candidate]:
+    limit = document["block"].get("gas_limit")
+    if limit is None:
+        return
+    txs = document["block"]["txs"]
+    for index, tx in enumerate(txs):
+        gas = tx.get("max_gas", 0) if tx["kind"] == "invoke" else 0
+        if not isinstance(gas, int) or gas <= 0:
+            continue
+        lowered = Put(("block", "gas_limit"), max(limit - gas, 0))
+        for renumber in (True, False):
+            yield Candidate(document, (*_without_txs(txs, index, index + 1, renumber), lowered))
+
+
 def drop_outputs(document: Json) -> Iterator[Candidate]:
     for index, tx in enumerate(document["block"]["txs"]):
         outputs = tx.get("outputs", [])
@@ -519,6 +540,7 @@ def _uses_version_2_fields(document: Json) -> bool:
 
 PASSES: tuple[ShrinkPass, ...] = (
     ShrinkPass(delete_transactions),
+    ShrinkPass(delete_transactions_with_their_gas),
     ShrinkPass(drop_outputs),
     ShrinkPass(drop_deposits_and_args),
     ShrinkPass(drop_genesis),

@@ -48,6 +48,7 @@ from txparity.harness.shrink import (
     _PassRun,
     default_fee_payment,
     delete_transactions,
+    delete_transactions_with_their_gas,
     drop_deposits_and_args,
     drop_gas_limit,
     drop_genesis,
@@ -749,6 +750,21 @@ def test_drop_gas_limit_default_fee_payment_and_drop_salts() -> None:
     assert [*drop_gas_limit(plain), *default_fee_payment(plain), *drop_salts(plain)] == []
 
 
+def test_delete_transactions_with_their_gas_lowers_the_limit_by_each_invokes_max_gas() -> None:
+    a0 = invoke("a", 0, "c", max_gas=7)
+    a1 = invoke("a", 1, "c", max_gas=30)
+    start = v2_with(a0, B0, a1, invoke("a", 2, "c", max_gas=0), gas_limit=20)
+    proposed = built(delete_transactions_with_their_gas(start))
+    limits = [candidate["block"]["gas_limit"] for candidate in proposed]
+    assert list(zip(txs_of(proposed), limits, strict=True)) == [
+        ([("b", 0), ("a", 0), ("a", 1)], 13),  # a0 gone, a's later nonces renumbered
+        ([("b", 0), ("a", 1), ("a", 2)], 13),
+        ([("a", 0), ("b", 0), ("a", 1)], 0),  # a1 gone: 20 - 30 is below 0
+        ([("a", 0), ("b", 0), ("a", 2)], 0),
+    ]  # fmt: skip
+    assert list(delete_transactions_with_their_gas(v2_with(a0, a1))) == []  # no limit
+
+
 def test_to_version_1_only_when_nothing_of_version_2_is_set() -> None:
     plain = v2_with(A0, fee_payment="block_end")
     (candidate,) = built(to_version_1(plain))
@@ -787,6 +803,7 @@ def test_lower_numbers_takes_a_contract_nonce_towards_0() -> None:
 def test_the_passes_run_in_the_documented_order() -> None:
     assert [p.name for p in PASSES] == [
         "delete_transactions",
+        "delete_transactions_with_their_gas",
         "drop_outputs",
         "drop_deposits_and_args",
         "drop_genesis",
