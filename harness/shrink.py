@@ -60,6 +60,11 @@ Passes:
 - ``simplify_code``: code entries, then single instructions, in genesis and deploys.
 - ``lower_numbers``: every integer of the case towards 0: 0, 1, then the value less
   a half, a quarter, ... and less one.
+- ``lower_spends_with_balances``: a transaction's TOS fee or amount and its
+  sender's genesis TOS balance lowered by the same amount, big steps first. A
+  case that needs a sender to spend exactly what it has (or, under ``each_tx``, a
+  miner to spend its balance and the fees paid to it) lets neither go down alone
+  but by one, so ``lower_numbers`` would take a step per unit.
 - ``simplify_config``: the schedule seed towards 0, fewer threads (1, then as
   ``lower_numbers`` lowers a number), the default network (the defaults are
   ``executors.model.Config``'s).
@@ -90,7 +95,7 @@ from enum import StrEnum
 
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
-from txparity.executors.model import Case, Config, FeePayment, Version
+from txparity.executors.model import NATIVE_ASSET, Case, Config, FeePayment, Version
 from txparity.executors.shapes import CASE_FORMATS
 from txparity.harness.candidates import (
     TXS,
@@ -462,6 +467,32 @@ def _smaller_values(value: int) -> list[int]:
     return sorted(set(candidates) - {value}, key=candidates.index)
 
 
+def lower_spends_with_balances(document: Json) -> Iterator[Candidate]:
+    accounts = document["genesis"]["accounts"]
+    for index, tx in enumerate(document["block"]["txs"]):
+        account = accounts.get(tx["source"])
+        balance = account.get("balances", {}).get(NATIVE_ASSET, 0) if account else 0
+        if not isinstance(balance, int) or balance <= 0:
+            continue
+        held = ("genesis", "accounts", tx["source"], "balances", NATIVE_ASSET)
+        for path, spent in _tos_spends(tx, (*TXS, index)):
+            for lower in _smaller_values(spent):
+                if spent - lower <= balance:
+                    both = (Put(path, lower), Put(held, balance - spent + lower))
+                    yield Candidate(document, both)
+
+
+def _tos_spends(tx: Json, path: JsonPath) -> Iterator[tuple[JsonPath, int]]:
+    """The integers of ``tx`` that spend its sender's TOS: its fee, its TOS amounts."""
+    if isinstance(tx.get("fee"), int):
+        yield (*path, "fee"), tx["fee"]
+    for position, output in enumerate(tx.get("outputs", [])):
+        if output.get("asset") == NATIVE_ASSET and isinstance(output.get("amount"), int):
+            yield (*path, "outputs", position, "amount"), output["amount"]
+    if tx.get("asset") == NATIVE_ASSET and isinstance(tx.get("amount"), int):
+        yield (*path, "amount"), tx["amount"]
+
+
 _DEFAULT_CONFIG = Config()
 
 
@@ -550,5 +581,6 @@ PASSES: tuple[ShrinkPass, ...] = (
     ShrinkPass(drop_salts),
     ShrinkPass(to_version_1),
     ShrinkPass(lower_numbers),
+    ShrinkPass(lower_spends_with_balances),
     ShrinkPass(simplify_config),
 )

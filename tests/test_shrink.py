@@ -55,6 +55,7 @@ from txparity.harness.shrink import (
     drop_outputs,
     drop_salts,
     lower_numbers,
+    lower_spends_with_balances,
     shrink,
     simplify_code,
     simplify_config,
@@ -765,6 +766,25 @@ def test_delete_transactions_with_their_gas_lowers_the_limit_by_each_invokes_max
     assert list(delete_transactions_with_their_gas(v2_with(a0, a1))) == []  # no limit
 
 
+def test_lower_spends_with_balances_lowers_both_by_the_same_amount() -> None:
+    start = document(
+        {"a": account(TOS=10, GOLD=5)},
+        {},
+        [transfer_outputs("a", 0, [("b", "TOS", 4), ("c", "GOLD", 5)], fee=12)],
+        seed=0,
+        reward=0,
+    )
+    proposed = [
+        (tx["fee"], tx["outputs"][0]["amount"], c["genesis"]["accounts"]["a"]["balances"]["TOS"])
+        for c in built(lower_spends_with_balances(start))
+        for tx in c["block"]["txs"]
+    ]
+    # The fee 12 to 0 or 1 would take more than the balance of 10: not proposed.
+    assert proposed == [(6, 4, 4), (9, 4, 7), (11, 4, 9), (12, 0, 6), (12, 1, 7), (12, 2, 8),
+                        (12, 3, 9)]  # fmt: skip
+    assert list(lower_spends_with_balances(with_txs(B0))) == []  # b holds nothing
+
+
 def test_to_version_1_only_when_nothing_of_version_2_is_set() -> None:
     plain = v2_with(A0, fee_payment="block_end")
     (candidate,) = built(to_version_1(plain))
@@ -813,6 +833,7 @@ def test_the_passes_run_in_the_documented_order() -> None:
         "drop_salts",
         "to_version_1",
         "lower_numbers",
+        "lower_spends_with_balances",
         "simplify_config",
     ]
 
