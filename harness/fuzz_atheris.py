@@ -71,14 +71,10 @@ def _options(argv: list[str]) -> tuple[Options, list[str]]:
     from txparity.harness.errors import HarnessError
     from txparity.harness.options import (
         CORPUS,
-        EQUIVALENCE,
-        EXECUTORS,
+        DIFFERENTIAL,
         FORMAT,
         PROFILE,
-        SEEDS,
         SHRINK_SECONDS,
-        TIMEOUT,
-        WATCHDOG,
         Command,
         OptionParser,
         add_options,
@@ -86,8 +82,7 @@ def _options(argv: list[str]) -> tuple[Options, list[str]]:
     )
 
     parser = OptionParser(prog="python -m txparity.harness.fuzz_atheris", description=__doc__)
-    shared = (EXECUTORS, PROFILE, FORMAT, CORPUS, SHRINK_SECONDS, SEEDS, EQUIVALENCE, TIMEOUT,
-              WATCHDOG)  # fmt: skip
+    shared = (*DIFFERENTIAL, PROFILE, FORMAT, CORPUS, SHRINK_SECONDS)
     add_options(parser, Command.FUZZ, shared)
     arguments, fuzzer_flags = parser.parse_known_args(argv)
     try:

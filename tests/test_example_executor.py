@@ -494,8 +494,8 @@ AGREEMENT_CASES = 200
 
 
 def generated_cases() -> Iterator[tuple[str, Json]]:
-    """200 version 1 cases (format 1), 40 from each profile that draws version 1, the
-    same every run."""
+    """About 200 version 1 cases (format 1), as many from each profile that draws
+    version 1, the same every run."""
     profiles = [name for name, knobs in PROFILES.items() if knobs.v2_pct < 100]
     per_profile = AGREEMENT_CASES // len(profiles)
     for profile in profiles:

@@ -434,18 +434,18 @@ def test_bad_input_is_one_error_line_and_exit_2(
 
 
 def test_the_plan_covers_every_profile_in_each_format_with_seeds_of_their_own() -> None:
-    shards = plan_shards(13, base_seed=7)
+    shards = plan_shards(15, base_seed=7)
     version_1 = [p for p in PROFILES if p != "v2"]  # v2 draws version 2 cases only
     assert [s.name for s in shards[:5]] == [f"{i:02d}-{p}-v1" for i, p in enumerate(version_1)]
     assert [(s.profile, s.format) for s in shards] == [
         *((p, "v1") for p in version_1), *((p, "v2") for p in PROFILES), ("mixed", "v1"),
         ("contended", "v1"),
     ]  # fmt: skip
-    assert [s.to_json()["case_format"] for s in shards[4:6]] == ["1", "2"]
-    assert len({(s.profile, s.format) for s in shards}) == DEFAULT_SHARDS == 11
-    assert len({s.seed for s in shards}) == 13
-    assert plan_shards(13, base_seed=7) == shards
-    assert {s.seed for s in plan_shards(13, base_seed=8)}.isdisjoint({s.seed for s in shards})
+    assert [s.to_json()["case_format"] for s in shards[5:7]] == ["1", "2"]
+    assert len({(s.profile, s.format) for s in shards}) == DEFAULT_SHARDS == 13
+    assert len({s.seed for s in shards}) == 15
+    assert plan_shards(15, base_seed=7) == shards
+    assert {s.seed for s in plan_shards(15, base_seed=8)}.isdisjoint({s.seed for s in shards})
 
 
 def test_the_plan_as_github_outputs() -> None:

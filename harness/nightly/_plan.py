@@ -41,7 +41,7 @@ CASE_FORMATS: Mapping[str, CaseFormat] = MappingProxyType(
     {"v1": CaseFormat.V1, "v2": CaseFormat.V2}
 )
 
-DEFAULT_SHARDS = 11  # every profile in each format it can draw, once
+DEFAULT_SHARDS = 13  # every profile in each format it can draw, once
 DEFAULT_MINUTES = 30
 MAX_SHARDS = 100  # GitHub allows 256 jobs per matrix; far past what a night needs
 MAX_MINUTES = 300  # a GitHub-hosted job is cancelled after 360 minutes

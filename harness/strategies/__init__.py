@@ -24,8 +24,9 @@ devnet). Nothing is filtered or assumed.
 Contention is a knob: a ``Knobs`` value fixes pool sizes, how often a transaction
 touches the hot account or contract (index 0), block sizes around each network's
 parallel threshold, network and kind weights, and how often the odd cases come up.
-``PROFILES`` names six: ``mixed`` (the default), ``contended``, ``wide``,
-``contracts``, ``nonces`` and ``v2``; ``profile_knobs`` looks a name up.
+``PROFILES`` names seven: ``mixed`` (the default), ``contended``, ``wide``,
+``contracts``, ``nonces``, ``payments`` (transfers and burns only) and ``v2``;
+``profile_knobs`` looks a name up.
 
 Versions. Every profile draws version 2 cases (SPEC 10) too, in a share of its own
 (``Knobs.v2_pct``: a quarter of ``mixed``'s), and ``v2`` draws only those, leaning

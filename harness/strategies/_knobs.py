@@ -2,7 +2,7 @@
 
 A ``Knobs`` value fixes pool sizes, contention, block sizes, network and kind
 weights, how often the deliberately odd cases come up, and what share of the cases
-are version 2 (SPEC 10) and how they use its features; ``PROFILES`` names the six
+are version 2 (SPEC 10) and how they use its features; ``PROFILES`` names the seven
 sets of knobs a campaign can be asked for, and ``profile_knobs`` is the one place a
 profile name is looked up (an unknown name is ``UnknownProfile``).
 
@@ -164,6 +164,14 @@ PROFILES: Mapping[str, Knobs] = MappingProxyType({
     "nonces": Knobs(
         accounts=(2, 5), contracts=(0, 2), hot_pct=60, kinds=(70, 15, 5, 10),
         nonce_noise_pct=40, miner_in_pool_pct=60, miner_sends_pct=25, each_tx_pct=70,
+    ),
+    # Transfers and burns only, no contracts: for an executor (or its adapter) that
+    # has payments and nothing else; few accounts, so that they meet often. Its
+    # version 2 cases add fees paid after each transaction (a miner that spends
+    # them) and gas limits, and no stories (they deploy and invoke).
+    "payments": Knobs(
+        accounts=(2, 8), contracts=(0, 0), hot_pct=40, kinds=(80, 20, 0, 0),
+        miner_in_pool_pct=50, miner_sends_pct=15, story_pct=0,
     ),
     # Version 2 only, leaning on what it adds: few accounts and contracts, most of
     # them destroyed and revived, cloning, logging or reading balances; fees paid
