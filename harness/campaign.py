@@ -4,8 +4,9 @@ A campaign first replays the corpus (``harness.opening_replay``), then generates
 cases and checks each one differentially. Case ``i`` of a campaign with seed ``S``
 is drawn from the case strategy with the bytes of ``Random(f"{S}:{i}")`` through
 Hypothesis's ``fuzz_one_input``, so a case depends only on the seed and its
-index: the same ``--seed`` and ``--cases`` give the same cases whatever the number
-of workers. Worker ``w`` of ``n`` takes the indices ``w, w + n, w + 2n, ...``.
+index (with the profile and the format): the same ``--seed`` and ``--cases`` give
+the same cases whatever the number of workers. Worker ``w`` of ``n`` takes the
+indices ``w, w + n, w + 2n, ...``.
 
 On a divergence whose fingerprint is new to it, a worker takes the fingerprint's
 claim (``harness.claims``: one live process at a time, and never one that died),
@@ -69,7 +70,7 @@ from txparity.harness.differential import Divergence, Runner, Tally
 from txparity.harness.errors import HarnessError, InputError
 from txparity.harness.opening_replay import replay_corpus
 from txparity.harness.options import Options
-from txparity.harness.strategies import cases
+from txparity.harness.strategies import DEFAULT_FORMAT, CaseFormat, cases
 from txparity.harness.summary import Find, FindStatus, Progress, Summary
 from txparity.harness.targets import target_spec
 
@@ -96,12 +97,12 @@ class CampaignError(HarnessError):
 class CaseDrawer:
     """Draws case ``i`` of a campaign from the case strategy, deterministically."""
 
-    def __init__(self, profile: str, seed: int) -> None:
+    def __init__(self, profile: str, seed: int, form: CaseFormat = DEFAULT_FORMAT) -> None:
         self.seed = seed
         self._drawn: list[Case] = []
 
         @settings(database=None, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(cases(profile))
+        @given(cases(profile, form))
         def generate(case: Case) -> None:
             self._drawn.append(case)
 
@@ -114,9 +115,12 @@ class CaseDrawer:
         return self._drawn[0] if self._drawn else None
 
 
-def draw_case(profile: str, seed: int, index: int) -> Case | None:
-    """Case ``index`` of a campaign with ``seed`` (None if the bytes ran out)."""
-    return CaseDrawer(profile, seed).draw(index)
+def draw_case(
+    profile: str, seed: int, index: int, form: CaseFormat = DEFAULT_FORMAT
+) -> Case | None:
+    """Case ``index`` of a campaign with ``seed`` in format ``form`` (None if the bytes
+    ran out)."""
+    return CaseDrawer(profile, seed, form).draw(index)
 
 
 def _generator_bug(case: Case) -> str | None:
@@ -181,7 +185,7 @@ class _Worker:
     def run(self) -> None:
         options = self.options
         assert options.seed is not None, "run_campaign chooses the seed before any worker starts"
-        drawer = CaseDrawer(options.profile, options.seed)
+        drawer = CaseDrawer(options.profile, options.seed, options.case_format)
         index = self.number
         with Runner(options.executors, options) as runner:
             while options.cases is None or index < options.cases:

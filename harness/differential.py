@@ -252,7 +252,8 @@ def _state_view(result: dict[str, Any]) -> dict[str, Any]:
     return {"state": result.get("state"), "receipts": receipts}
 
 
-_RECEIPT_FIELDS = ("status", "reason", "gas_used")
+# A version 1 receipt has no ``logs``: absent on both sides, never a difference.
+_RECEIPT_FIELDS = ("status", "reason", "gas_used", "logs")
 
 
 def _receipt_difference(
@@ -263,7 +264,8 @@ def _receipt_difference(
     for index, (a, b) in enumerate(zip(expected, actual, strict=False)):
         name = next((f for f in fields if a.get(f) != b.get(f)), None)
         if name is not None:
-            detail = f"tx {index}: expected {_receipt_text(a)}, actual {_receipt_text(b)}"
+            shown = _receipt_text if name != "logs" else _receipt_logs_text
+            detail = f"tx {index}: expected {shown(a)}, actual {shown(b)}"
             path = f"receipts[{index}].{name}"
             return Difference(
                 DivergenceKind.RECEIPTS, detail, index, (path,), f"receipts[*].{name}"
@@ -279,6 +281,12 @@ def _receipt_text(receipt: dict[str, Any]) -> str:
     reason = receipt.get("reason")
     status = receipt.get("status")
     return f"{status}" + (f"/{reason}" if reason else "") + f" gas {receipt.get('gas_used')}"
+
+
+def _receipt_logs_text(receipt: dict[str, Any]) -> str:
+    """A receipt with its logs (SPEC 10.5), for a difference in logs only."""
+    logs = json.dumps(receipt.get("logs"), separators=(",", ":"))
+    return f"{_receipt_text(receipt)} logs {logs}"
 
 
 def _state_difference(want: dict[str, Any], got: dict[str, Any]) -> Difference:

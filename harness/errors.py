@@ -7,7 +7,15 @@ line and exit status 2. Any other exception is a bug of the harness.
 
 from __future__ import annotations
 
-__all__ = ["HarnessError", "InputError", "KnobsError", "ReferenceFailure", "UnknownProfile"]
+__all__ = [
+    "HarnessError",
+    "InputError",
+    "KnobsError",
+    "ProfileFormatMismatch",
+    "ReferenceFailure",
+    "UnknownFormat",
+    "UnknownProfile",
+]
 
 
 class HarnessError(Exception):
@@ -20,6 +28,14 @@ class InputError(HarnessError):
 
 class UnknownProfile(InputError):
     """A case profile name that ``PROFILES`` does not know."""
+
+
+class UnknownFormat(InputError):
+    """A case format name that ``CaseFormat`` does not know."""
+
+
+class ProfileFormatMismatch(InputError):
+    """A profile asked for cases of a version it never draws (``v2`` in format 1)."""
 
 
 class KnobsError(HarnessError):

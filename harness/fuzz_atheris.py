@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing with atheris, driving the same Hypothesis case strategy.
 
     python -m txparity.harness.fuzz_atheris [--executor SPEC]... [--profile NAME]
-        [--corpus DIR] [--shrink-seconds N] [--seeds N] [--equivalence E]
+        [--format any|1|2] [--corpus DIR] [--shrink-seconds N] [--seeds N] [--equivalence E]
         [--timeout S] [--watchdog S] [libFuzzer flags, e.g. -max_total_time=60]
 
 atheris (libFuzzer) mutates byte strings; each one is handed to the differential
@@ -75,6 +75,7 @@ def _options(argv: list[str]) -> tuple[Options, list[str]]:
     from txparity.harness.options import (
         CORPUS,
         DIFFERENTIAL,
+        FORMAT,
         PROFILE,
         SHRINK_SECONDS,
         Command,
@@ -84,7 +85,7 @@ def _options(argv: list[str]) -> tuple[Options, list[str]]:
     )
 
     parser = OptionParser(prog="python -m txparity.harness.fuzz_atheris", description=__doc__)
-    shared = (*DIFFERENTIAL, PROFILE, CORPUS, SHRINK_SECONDS)
+    shared = (*DIFFERENTIAL, PROFILE, FORMAT, CORPUS, SHRINK_SECONDS)
     add_options(parser, Command.FUZZ, shared)
     arguments, fuzzer_flags = parser.parse_known_args(argv)
     try:
@@ -118,7 +119,7 @@ def _property(options: Options) -> Any:
     runner = Runner(options.executors, options)
 
     @settings(deadline=None, suppress_health_check=list(HealthCheck))
-    @given(cases(options.profile))
+    @given(cases(options.profile, options.case_format))
     def executors_agree(case: Case) -> None:
         divergences = runner.check(case).divergences
         if divergences:

@@ -48,7 +48,14 @@ from txparity.executors.registry import CORRECT_PARALLEL, parse_name
 from txparity.executors.registry import EXECUTORS as REGISTERED
 from txparity.executors.state import BACKENDS
 from txparity.harness.errors import InputError
-from txparity.harness.strategies import DEFAULT_PROFILE, PROFILES, profile_knobs
+from txparity.harness.strategies import (
+    DEFAULT_FORMAT,
+    DEFAULT_PROFILE,
+    PROFILES,
+    CaseFormat,
+    case_format,
+    v2_share,
+)
 from txparity.harness.targets import REFERENCE_SPEC
 from txparity.harness.targets.external import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX
 
@@ -60,6 +67,7 @@ __all__ = [
     "DIFFERENTIAL",
     "EQUIVALENCE",
     "EXECUTORS",
+    "FORMAT",
     "NO_REFERENCE",
     "OPTIONS",
     "PROFILE",
@@ -393,6 +401,24 @@ PROFILE: Option[str] = Option(
     "profile", "--profile", f"case profile: {', '.join(PROFILES)}", DEFAULT_PROFILE,
     metavar="NAME",
 )  # fmt: skip
+
+
+def _case_format(text: str) -> CaseFormat:
+    try:
+        return case_format(text)
+    except InputError:
+        choices = ", ".join(repr(f.value) for f in CaseFormat)
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {_shown(text)} (choose from {choices})"
+        ) from None
+
+
+FORMAT: Option[CaseFormat] = Option(
+    "case_format", "--format", "case versions: any (each profile's share of version 2, "
+    "the rest version 1; v2 is version 2 only), 1 (version 1 only, the cases a seed drew "
+    "before version 2, for executors that speak only version 1), 2 (version 2 only)",
+    DEFAULT_FORMAT, read=_case_format, choices=tuple(f.value for f in CaseFormat),
+)  # fmt: skip
 CORPUS: Option[Path] = Option(
     "corpus", "--corpus", "directory of saved counterexamples", Path("corpus"), read=Path,
     metavar="DIR",
@@ -426,7 +452,7 @@ SEED: Option[int | None] = Option(
 
 OPTIONS: tuple[Option[Any], ...] = (
     EXECUTORS, REFERENCE, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG, PROFILE, CORPUS, SHRINK_SECONDS,
-    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES,
+    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES, FORMAT,
 )  # fmt: skip
 _BY_NAME = {option.name: option for option in OPTIONS}
 # The options of every command that compares executors, in the order help lists them.
@@ -448,7 +474,7 @@ class Options:
     """A run's settings. ``Options()`` has every option's default;
     ``Options.for_command(command)`` has that command's. Every value is checked
     against its declaration: a bad one raises ``OptionError``, an unknown profile
-    ``UnknownProfile``."""
+    ``UnknownProfile``, a profile the format cannot draw ``ProfileFormatMismatch``."""
 
     executors: tuple[str, ...] = EXECUTORS.default
     reference: str = REFERENCE.default
@@ -465,6 +491,7 @@ class Options:
     seed: int | None = SEED.default
     reproduce_seeds: int = REPRODUCE_SEEDS.default
     shrink_candidates: int = SHRINK_CANDIDATES.default
+    case_format: CaseFormat = FORMAT.default
 
     def __post_init__(self) -> None:
         for each in fields(self):
@@ -472,7 +499,8 @@ class Options:
             problem = option.problem(getattr(self, each.name))
             if problem is not None:
                 raise OptionError(f"{option.flag}: {problem}")
-        profile_knobs(self.profile)
+        v2_share(self.profile, self.case_format)
+        object.__setattr__(self, "case_format", case_format(self.case_format))
         # Values built in code may come as a list, a string or a str path.
         object.__setattr__(self, "executors", expand_specs(self.executors))
         object.__setattr__(self, "corpus", Path(self.corpus))

@@ -48,14 +48,40 @@ Passes:
 - ``delete_transactions``: chunks of n/2, n/4, ... 1 transactions; each deletion is
   tried with later nonces of the same sender renumbered (so they stay valid), then
   without.
+- ``delete_transactions_with_their_gas``: in a block with a gas limit, each invoke
+  deleted (renumbered, then not) with the limit lowered by its ``max_gas``. The
+  limit couples every transaction that uses gas: deleting one alone moves the cut,
+  and lowering the limit alone moves it the other way, so a case that needs its
+  cut where it is (a ``block_full`` difference) shrinks only by both at once.
+  ``lower_numbers`` brings an invoke's ``max_gas`` down to the gas it uses, where
+  the two edits cancel exactly.
 - ``drop_outputs``, ``drop_deposits_and_args``: parts of transactions.
 - ``drop_genesis``: accounts, contracts, balances and storage entries.
 - ``simplify_code``: code entries, then single instructions, in genesis and deploys.
 - ``lower_numbers``: every integer of the case towards 0: 0, 1, then the value less
   a half, a quarter, ... and less one.
+- ``lower_spends_with_balances``: a transaction's TOS fee or amount and its
+  sender's genesis TOS balance lowered by the same amount, big steps first. A
+  case that needs a sender to spend exactly what it has (or, under ``each_tx``, a
+  miner to spend its balance and the fees paid to it) lets neither go down alone
+  but by one, so ``lower_numbers`` would take a step per unit.
 - ``simplify_config``: the schedule seed towards 0, fewer threads (1, then as
   ``lower_numbers`` lowers a number), the default network (the defaults are
   ``executors.model.Config``'s).
+
+Version 2 (SPEC 10.2) adds fields that mean something only where present, each
+dropped by a pass of its own so that its statistics say which one mattered:
+
+- ``drop_gas_limit``: the block without its gas limit (no limit).
+- ``default_fee_payment``: fees paid at the block's end, the default.
+- ``drop_salts``: each deploy without its salt (deployed at ``<source>.<nonce>``).
+- ``to_version_1``: the same case as version 1, when it uses nothing of version 2
+  (no new field but at its default, no new op; otherwise the decoder refuses it
+  and it is skipped). It is kept, like any candidate, only with the same
+  fingerprint: a divergence that needs version 2 stays version 2.
+
+A contract's ``nonce`` is an integer of the case like any other: ``lower_numbers``
+takes it towards 0. Receipt logs are results, not inputs: nothing to shrink there.
 """
 
 from __future__ import annotations
@@ -69,7 +95,8 @@ from enum import StrEnum
 
 from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
-from txparity.executors.model import Case, Config
+from txparity.executors.model import NATIVE_ASSET, Case, Config, FeePayment, Version
+from txparity.executors.shapes import CASE_FORMATS
 from txparity.harness.candidates import (
     TXS,
     Candidate,
@@ -343,6 +370,20 @@ def _without_txs(txs: list[Json], start: int, stop: int, renumber: bool) -> tupl
     return (*edits, *(Remove((*TXS, index)) for index in range(start, min(stop, len(txs)))))
 
 
+def delete_transactions_with_their_gas(document: Json) -> Iterator[Candidate]:
+    limit = document["block"].get("gas_limit")
+    if limit is None:
+        return
+    txs = document["block"]["txs"]
+    for index, tx in enumerate(txs):
+        gas = tx.get("max_gas", 0) if tx["kind"] == "invoke" else 0
+        if not isinstance(gas, int) or gas <= 0:
+            continue
+        lowered = Put(("block", "gas_limit"), max(limit - gas, 0))
+        for renumber in (True, False):
+            yield Candidate(document, (*_without_txs(txs, index, index + 1, renumber), lowered))
+
+
 def drop_outputs(document: Json) -> Iterator[Candidate]:
     for index, tx in enumerate(document["block"]["txs"]):
         outputs = tx.get("outputs", [])
@@ -426,6 +467,32 @@ def _smaller_values(value: int) -> list[int]:
     return sorted(set(candidates) - {value}, key=candidates.index)
 
 
+def lower_spends_with_balances(document: Json) -> Iterator[Candidate]:
+    accounts = document["genesis"]["accounts"]
+    for index, tx in enumerate(document["block"]["txs"]):
+        account = accounts.get(tx["source"])
+        balance = account.get("balances", {}).get(NATIVE_ASSET, 0) if account else 0
+        if not isinstance(balance, int) or balance <= 0:
+            continue
+        held = ("genesis", "accounts", tx["source"], "balances", NATIVE_ASSET)
+        for path, spent in _tos_spends(tx, (*TXS, index)):
+            for lower in _smaller_values(spent):
+                if spent - lower <= balance:
+                    both = (Put(path, lower), Put(held, balance - spent + lower))
+                    yield Candidate(document, both)
+
+
+def _tos_spends(tx: Json, path: JsonPath) -> Iterator[tuple[JsonPath, int]]:
+    """The integers of ``tx`` that spend its sender's TOS: its fee, its TOS amounts."""
+    if isinstance(tx.get("fee"), int):
+        yield (*path, "fee"), tx["fee"]
+    for position, output in enumerate(tx.get("outputs", [])):
+        if output.get("asset") == NATIVE_ASSET and isinstance(output.get("amount"), int):
+            yield (*path, "outputs", position, "amount"), output["amount"]
+    if tx.get("asset") == NATIVE_ASSET and isinstance(tx.get("amount"), int):
+        yield (*path, "amount"), tx["amount"]
+
+
 _DEFAULT_CONFIG = Config()
 
 
@@ -451,12 +518,69 @@ def _with_config(document: Json, key: str, value: object) -> Candidate:
     return Candidate(document, (Put(("config",), {key: value}),))
 
 
+# ---------------------------------------------------------------- version 2 fields
+
+_V1_FORMAT, _V2_FORMAT = CASE_FORMATS[Version.V1], CASE_FORMATS[Version.V2]
+_DEFAULT_FEE_PAYMENT = FeePayment.BLOCK_END.value
+
+
+def drop_gas_limit(document: Json) -> Iterator[Candidate]:
+    """The block without a gas limit: every transaction is then validated as usual."""
+    if "gas_limit" in document["block"]:
+        yield Candidate(document, (Remove(("block", "gas_limit")),))
+
+
+def default_fee_payment(document: Json) -> Iterator[Candidate]:
+    """Fees paid at the block's end (absent means that, SPEC 10.2)."""
+    if document["block"].get("fee_payment", _DEFAULT_FEE_PAYMENT) != _DEFAULT_FEE_PAYMENT:
+        yield Candidate(document, (Remove(("block", "fee_payment")),))
+
+
+def drop_salts(document: Json) -> Iterator[Candidate]:
+    """Each salted deploy unsalted, first to last."""
+    for index, tx in enumerate(document["block"]["txs"]):
+        if "salt" in tx:
+            yield Candidate(document, (Remove((*TXS, index, "salt")),))
+
+
+def to_version_1(document: Json) -> Iterator[Candidate]:
+    """The case as version 1, its version 2 fields left out, when each holds its
+    default (a field with another value means version 2 is used: no candidate). Code
+    with a version 2 op makes the candidate invalid, and it is skipped."""
+    if document["format"] != _V2_FORMAT or _uses_version_2_fields(document):
+        return
+    edits: list[Edit] = [Put(("format",), _V1_FORMAT)]
+    if "fee_payment" in document["block"]:
+        edits.append(Remove(("block", "fee_payment")))
+    for address, body in document["genesis"]["contracts"].items():
+        if "nonce" in body:
+            edits.append(Remove(("genesis", "contracts", address, "nonce")))
+    yield Candidate(document, tuple(edits))
+
+
+def _uses_version_2_fields(document: Json) -> bool:
+    block = document["block"]
+    if "gas_limit" in block or block.get("fee_payment", _DEFAULT_FEE_PAYMENT) != (
+        _DEFAULT_FEE_PAYMENT
+    ):
+        return True
+    if any(body.get("nonce", 0) for body in document["genesis"]["contracts"].values()):
+        return True
+    return any("salt" in tx for tx in block["txs"])
+
+
 PASSES: tuple[ShrinkPass, ...] = (
     ShrinkPass(delete_transactions),
+    ShrinkPass(delete_transactions_with_their_gas),
     ShrinkPass(drop_outputs),
     ShrinkPass(drop_deposits_and_args),
     ShrinkPass(drop_genesis),
     ShrinkPass(simplify_code),
+    ShrinkPass(drop_gas_limit),
+    ShrinkPass(default_fee_payment),
+    ShrinkPass(drop_salts),
+    ShrinkPass(to_version_1),
     ShrinkPass(lower_numbers),
+    ShrinkPass(lower_spends_with_balances),
     ShrinkPass(simplify_config),
 )

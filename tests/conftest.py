@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from txparity.executors.mutants import MUTANTS
 from txparity.harness.hypothesis_profiles import load_settings_profile
-from txparity.harness.strategies import PROFILES
 
 # Hypothesis loads its own derandomized "ci" profile whenever CI is set; ours replace
 # it, chosen by TXPARITY_PROFILE (default: ci under CI, dev elsewhere).
@@ -38,19 +36,7 @@ def vector(request: pytest.FixtureRequest) -> tuple[dict[str, object], str]:
     return load_vector(request.param)
 
 
-def planted_bugs() -> list[Any]:
-    """Every planted bug's name, as a test parameter. A bug whose generator profile is
-    not in ``harness.strategies`` yet (the version 2 bugs name ``v2``, which is being
-    added there separately) is skipped, saying so, until the profile exists: a search
-    with its profile cannot run before. ``test_mutants.py`` shows each one on its
-    hand-made case meanwhile."""
-    return [
-        pytest.param(
-            name,
-            marks=pytest.mark.skipif(
-                MUTANTS[name].profile not in PROFILES,
-                reason=f"generator profile {MUTANTS[name].profile!r} not in harness.strategies yet",
-            ),
-        )
-        for name in sorted(MUTANTS)
-    ]
+def planted_bugs() -> list[str]:
+    """Every planted bug's name, as a test parameter: each is searched for with the
+    generator profile it names."""
+    return sorted(MUTANTS)

@@ -61,7 +61,7 @@ def test_a_divergence_it_finds_lands_in_the_corpus(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--profile", "bogus"], "unknown profile 'bogus' (known: mixed, contended, wide, "
-         "contracts, nonces)"),
+         "contracts, nonces, payments, v2)"),
         (["--executor", "cmd:/no/such/cmd"], "cannot start external executor '/no/such/cmd': "
          "No such file or directory"),
         (["--corpus", "blocker/corpus"], "cannot write to corpus directory blocker/corpus: "
@@ -70,8 +70,11 @@ def test_a_divergence_it_finds_lands_in_the_corpus(tmp_path: Path) -> None:
          "seconds: 86401"),
         (["--watchdog", "1e10"], "argument --watchdog: must be at most 86400 seconds: 1e10"),
         (["--seeds", "0"], "argument --seeds: must be at least 1: 0"),
+        (["--profile", "v2", "--format", "1"], "profile 'v2' draws version 2 cases only, not "
+         "format 1 (version 1) cases"),
     ],
-    ids=["profile", "executor", "corpus", "shrink-bound", "watchdog-bound", "seeds"],
+    ids=["profile", "executor", "corpus", "shrink-bound", "watchdog-bound", "seeds",
+         "format"],
 )  # fmt: skip
 def test_bad_input_is_one_error_line_and_exit_2(
     tmp_path: Path, args: list[str], message: str

@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import SHRINK_TO_FIXED_POINT_S, planted_bugs
 from txparity.executors.codec import canonical_json, encode_case
-from txparity.executors.model import Account, Genesis
+from txparity.executors.model import Account, Case, Genesis, Version
 from txparity.executors.mutants import MUTANTS
 from txparity.harness.campaign import (
     EventKind,
@@ -40,6 +40,7 @@ from txparity.harness.differential import Divergence, Equivalence, Runner
 from txparity.harness.options import Command, Options
 from txparity.harness.replay import replay_entry
 from txparity.harness.shrink import ShrinkStop
+from txparity.harness.strategies import DEFAULT_FORMAT, CaseFormat
 from txparity.harness.summary import FindStatus
 
 Json = dict[str, Any]
@@ -89,6 +90,13 @@ def test_a_campaign_finds_and_saves_each_planted_bug(tmp_path: Path, mutant: str
     files = list(corpus_files([tmp_path / "corpus"]))
     assert sorted(map(str, files)) == sorted(summary.saved)  # no unshrunk file left
     assert summary.executors[f"{mutant}@memory/seeded"].cases == CASES
+
+
+def test_a_campaign_in_format_1_saves_version_1_cases_only(tmp_path: Path) -> None:
+    spec = "batched-racy-fees@memory/seeded"
+    summary = campaign(tmp_path, spec, profile="contracts", case_format=CaseFormat.V1)
+    assert summary.saved
+    assert {load_entry(Path(path)).case.version for path in summary.saved} == {Version.V1}
 
 
 def test_correct_executors_find_nothing(tmp_path: Path) -> None:
@@ -154,7 +162,9 @@ def test_drawing_is_deterministic_per_seed_and_index() -> None:
 
 # Case i of seed S, as the SHA-256 of its canonical JSON (first 16 hex digits) and its
 # transaction count: a campaign is reproducible from its --seed only while these hold,
-# so a change to the generator that moves them is a change users see.
+# so a change to the generator that moves them is a change users see. Format 1 draws
+# what every seed drew before version 2 existed (the first pins date from then); the
+# default format (any) mixes in each profile's share of version 2 cases.
 PINNED_DRAWS = [
     ("mixed", 0, 0, "21bfaebfe6a4eea0", 10),
     ("mixed", 0, 1, "4ae18b5cbba0abad", 14),
@@ -167,23 +177,46 @@ PINNED_DRAWS = [
     ("nonces", 123_456_789, 77, "387e3f62a83aba31", 5),
     ("mixed", 2**40, 999, "84fca5a87f4265cf", 18),
 ]
+PINNED_DEFAULT_DRAWS = [
+    ("mixed", 0, 0, "ad6983525696a079", 6),
+    ("mixed", 0, 1, "fbbccdad5f247d83", 33),
+    ("mixed", 7, 13, "acc8060f73f07711", 7),
+    ("contended", 1, 2, "5445214a942203ab", 24),
+    ("wide", 3, 5, "025e8d8716ca41c6", 17),
+    ("contracts", 2, 9, "f6d214e5940156cb", 13),
+    ("contracts", 11, 40, "c8a5bca211bd1374", 21),
+    ("nonces", 5, 3, "cce99dfc9ed1f11d", 11),
+    ("nonces", 123_456_789, 77, "026c3f17e49d186b", 26),
+    ("mixed", 2**40, 999, "2fd802a399c59436", 15),
+    ("v2", 0, 0, "f5a6398c284cc012", 11),
+    ("v2", 4, 21, "62bb12c1572183ea", 6),
+    ("v2", 2**40, 999, "3ad5c4dfbcf830c3", 14),
+]
+
+
+def digest_of(case: Case | None) -> tuple[str, int]:
+    assert case is not None
+    text = canonical_json(encode_case(case))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], len(case.block.txs)
 
 
 @pytest.mark.parametrize(("profile", "seed", "index", "digest", "txs"), PINNED_DRAWS)
 def test_a_seed_draws_the_same_cases_as_it_always_did(
     profile: str, seed: int, index: int, digest: str, txs: int
 ) -> None:
-    case = draw_case(profile, seed, index)
-    assert case is not None
-    text = canonical_json(encode_case(case))
-    assert (hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], len(case.block.txs)) == (
-        digest,
-        txs,
-    )
+    assert digest_of(draw_case(profile, seed, index, CaseFormat.V1)) == (digest, txs)
+
+
+@pytest.mark.parametrize(("profile", "seed", "index", "digest", "txs"), PINNED_DEFAULT_DRAWS)
+def test_a_seed_draws_the_same_cases_in_the_default_format(
+    profile: str, seed: int, index: int, digest: str, txs: int
+) -> None:
+    assert DEFAULT_FORMAT is CaseFormat.ANY
+    assert digest_of(draw_case(profile, seed, index)) == (digest, txs)
 
 
 def test_a_generated_case_the_decoder_refuses_is_a_harness_bug() -> None:
-    case = draw_case("mixed", 0, 0)
+    case = draw_case("mixed", 0, 0, CaseFormat.V1)
     assert case is not None
     broken = replace(case, genesis=Genesis({"NOT VALID": Account(0, {})}, {}))
     message = _generator_bug(broken)
@@ -531,7 +564,7 @@ def test_the_summary_says_what_was_found_per_fingerprint(tmp_path: Path) -> None
     spec = "batched-lost-fees@memory/seeded"
     done = subprocess.run(
         [sys.executable, "-m", "txparity", "fuzz", "--executor", spec, "--profile", "mixed",
-         "--cases", "3", "--seed", "0", "--workers", "1", "--json",
+         "--format", "1", "--cases", "3", "--seed", "0", "--workers", "1", "--json",
          "--corpus", str(tmp_path / "corpus")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -566,7 +599,7 @@ def test_the_summary_gives_the_corpus_replays_verdict_by_name(tmp_path: Path) ->
     # machine, a shrink left a fingerprint to be saved again, with two files.
     first = campaign(
         tmp_path, "batched-no-sender-debit@memory/seeded", profile="mixed",
-        shrink_seconds=SHRINK_TO_FIXED_POINT_S,
+        shrink_seconds=SHRINK_TO_FIXED_POINT_S, case_format="1",
     )  # fmt: skip
     (tmp_path / "corpus" / "broken.json").write_text("{")
     again = campaign(tmp_path, "batched@memory/seeded", profile="mixed", cases=1)
@@ -644,7 +677,7 @@ def test_a_find_at_the_deadline_is_saved_unshrunk_and_says_so(tmp_path: Path) ->
     options = Options.for_command(
         Command.FUZZ, executors=("batched-lost-fees@memory/threads",), corpus=tmp_path,
     )  # fmt: skip
-    case = draw_case("mixed", 0, 0)
+    case = draw_case("mixed", 0, 0, CaseFormat.V1)
     assert case is not None
     events: list[Any] = []
     with Runner(options.executors, options) as runner:
@@ -731,7 +764,7 @@ def test_a_claim_a_live_process_holds_is_left_to_it(tmp_path: Path) -> None:
 def test_an_unfinished_shrink_is_finished_by_the_next_campaign(tmp_path: Path) -> None:
     """A kill while shrinking leaves the case as found (``shrunk`` false): the next
     campaign's replay shrinks it, in place of the unshrunk file."""
-    case = draw_case("mixed", 0, 0)
+    case = draw_case("mixed", 0, 0, CaseFormat.V1)
     assert case is not None
     with Runner([LOST_FEES_SPEC]) as runner:
         [divergence] = runner.check(case).divergences
@@ -750,7 +783,7 @@ def test_an_unfinished_shrink_is_finished_by_the_next_campaign(tmp_path: Path) -
 
 
 def test_txparity_shrink_finishes_an_unfinished_shrink_in_place(tmp_path: Path) -> None:
-    case = draw_case("mixed", 0, 0)
+    case = draw_case("mixed", 0, 0, CaseFormat.V1)
     assert case is not None
     with Runner([LOST_FEES_SPEC]) as runner:
         [divergence] = runner.check(case).divergences

@@ -423,6 +423,11 @@ BAD_INPUT = [
     ),
     # a fuzz profile that does not exist
     pytest.param([*FUZZ, "--profile", "nope"], "", "unknown profile 'nope'", id="fuzz-profile"),
+    # a case format that does not exist, or one the profile cannot draw
+    pytest.param([*FUZZ, "--format", "3"], "", "argument --format: invalid choice: '3' "
+                 "(choose from 'any', '1', '2')", id="fuzz-format"),
+    pytest.param([*FUZZ, "--profile", "v2", "--format", "1"], "", "profile 'v2' draws "
+                 "version 2 cases only, not format 1 (version 1) cases", id="fuzz-v2-format-1"),
     # a seed count below 1, or not a number
     pytest.param(["check", SIMPLE_ARG, "--seeds", "0"], "", SEEDS_0, id="check-seeds-0"),
     pytest.param(

@@ -130,6 +130,58 @@ def test_a_receipt_difference_in_reason_only() -> None:
     )
 
 
+def v2_result(receipts: list[Json], contracts: Json) -> str:
+    """A version 2 result: receipts with logs, contracts with nonces (SPEC 10.5)."""
+    state = {"accounts": BASE_ACCOUNTS, "contracts": contracts, "burned": {}}
+    return canonical_json({"format": "txparity.result/2", "state": state, "receipts": receipts})
+
+
+def logged(gas: int, *logs: list[object]) -> Json:
+    return {**receipt(gas=gas), "logs": list(logs)}
+
+
+V2_CONTRACTS = {"c": {**stored({"0": 1}), "nonce": 2}}
+
+
+def test_a_receipt_difference_in_logs_only_names_the_logs() -> None:
+    """Same post-state, same status and gas, different logs (Polygon Bor's bug,
+    SPEC 10): a receipts difference at ``receipts[i].logs``, both logs shown."""
+    expected = v2_result([logged(0), logged(9, ["c", 7], ["c", 8])], V2_CONTRACTS)
+    kept = v2_result([logged(0), logged(9, ["c", 7], ["c", 8], ["c", 9])], V2_CONTRACTS)
+    assert strict(expected, kept) == Difference(
+        DivergenceKind.RECEIPTS,
+        'tx 1: expected applied gas 9 logs [["c",7],["c",8]], '
+        'actual applied gas 9 logs [["c",7],["c",8],["c",9]]',
+        1,
+        ("receipts[1].logs",),
+        "receipts[*].logs",
+    )
+    reordered = v2_result([logged(0), logged(9, ["c", 8], ["c", 7])], V2_CONTRACTS)
+    difference = strict(expected, reordered)
+    assert difference is not None and difference.paths == ("receipts[1].logs",)
+    # Logs are results, not what a receipt's status says: the state profile ignores them.
+    assert compare(expected, answer(kept), Equivalence.STATE) is None
+
+
+def test_status_reason_and_gas_come_before_logs() -> None:
+    expected = v2_result([logged(9, ["c", 7])], V2_CONTRACTS)
+    actual = v2_result([logged(8)], V2_CONTRACTS)
+    difference = strict(expected, actual)
+    assert difference is not None and difference.paths == ("receipts[0].gas_used",)
+
+
+def test_a_contract_nonce_difference_is_a_state_item() -> None:
+    expected = v2_result([logged(0)], V2_CONTRACTS)
+    actual = v2_result([logged(0)], {"c": {**stored({"0": 1}), "nonce": 1}})
+    assert strict(expected, actual) == Difference(
+        DivergenceKind.STATE,
+        '1 state item(s) differ, first state.contracts["c"].nonce: expected 2, actual 1',
+        None,
+        ('state.contracts["c"].nonce',),
+        "state.contracts[*].nonce",
+    )
+
+
 def test_different_receipt_counts() -> None:
     fewer = result(FOUR_RECEIPTS[:2], BASE_ACCOUNTS)
     assert strict(BASE, fewer) == Difference(

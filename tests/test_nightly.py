@@ -26,6 +26,7 @@ from txparity.harness.candidates import size
 from txparity.harness.corpus import Entry, corpus_files, load_entry
 from txparity.harness.nightly import (
     ARTIFACT,
+    DEFAULT_SHARDS,
     LABEL,
     Findings,
     Replay,
@@ -59,7 +60,7 @@ def script_environment(committed: Path) -> dict[str, str]:
 def run_shard(out: Path, name: str, seed: int, committed: Path) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         ["bash", str(ROOT / "ci" / "nightly-shard.sh"), str(out), name,
-         "--executor", PLANTED, "--profile", "contracts", "--seed", str(seed),
+         "--executor", PLANTED, "--profile", "contracts", "--format", "1", "--seed", str(seed),
          "--cases", "40", "--workers", "1", "--shrink-seconds", "120"],
         capture_output=True, text=True, env=script_environment(committed), timeout=600,
     )  # fmt: skip
@@ -236,7 +237,7 @@ def test_the_report_names_each_new_fingerprint_and_each_shard(night: Night, tmp_
         assert (
             f"| {name} | 1 (diverged) | 40 | {summary['divergences']} | "
             f"{summary['fingerprints']} | `txparity fuzz --executor {PLANTED} --profile contracts "
-            f"--seed {seed} --workers 1 --shrink-seconds 120 --cases 40` |"
+            f"--format 1 --seed {seed} --workers 1 --shrink-seconds 120 --cases 40` |"
         ) in report
 
 
@@ -432,13 +433,19 @@ def test_bad_input_is_one_error_line_and_exit_2(
 # ---------------------------------------------------------------- the plan
 
 
-def test_the_plan_covers_every_profile_with_seeds_of_their_own() -> None:
-    shards = plan_shards(12, base_seed=7)
-    assert [s.name for s in shards[:5]] == [f"{i:02d}-{p}-v1" for i, p in enumerate(PROFILES)]
-    assert [s.profile for s in shards] == [*PROFILES, *PROFILES, *list(PROFILES)[:2]]
-    assert len({s.seed for s in shards}) == 12
-    assert plan_shards(12, base_seed=7) == shards
-    assert {s.seed for s in plan_shards(12, base_seed=8)}.isdisjoint({s.seed for s in shards})
+def test_the_plan_covers_every_profile_in_each_format_with_seeds_of_their_own() -> None:
+    shards = plan_shards(15, base_seed=7)
+    version_1 = [p for p in PROFILES if p != "v2"]  # v2 draws version 2 cases only
+    assert [s.name for s in shards[:6]] == [f"{i:02d}-{p}-v1" for i, p in enumerate(version_1)]
+    assert [(s.profile, s.format) for s in shards] == [
+        *((p, "v1") for p in version_1), *((p, "v2") for p in PROFILES), ("mixed", "v1"),
+        ("contended", "v1"),
+    ]  # fmt: skip
+    assert [s.to_json()["case_format"] for s in shards[5:7]] == ["1", "2"]
+    assert len({(s.profile, s.format) for s in shards}) == DEFAULT_SHARDS == 13
+    assert len({s.seed for s in shards}) == 15
+    assert plan_shards(15, base_seed=7) == shards
+    assert {s.seed for s in plan_shards(15, base_seed=8)}.isdisjoint({s.seed for s in shards})
 
 
 def test_the_plan_as_github_outputs() -> None:

@@ -129,7 +129,7 @@ reveal_type(cases)
 # What mypy shows when it reads txparity's annotations; without py.typed it would
 # refuse the import (strict mode), or see Any.
 CASES_TYPE = (
-    "txparity.harness.strategies._knobs.Knobs =) -> "
+    "txparity.harness.strategies._knobs.CaseFormat | str =) -> "
     'hypothesis.strategies._internal.strategies.SearchStrategy[txparity.executors.model.Case]"'
 )
 

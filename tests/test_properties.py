@@ -50,3 +50,8 @@ def test_nonce_races_agree(runner: Runner, case: Case) -> None:
 @given(cases("wide"))
 def test_wide_blocks_agree(runner: Runner, case: Case) -> None:
     assert_agree(case, runner)
+
+
+@given(cases("v2"))
+def test_version_2_blocks_agree(runner: Runner, case: Case) -> None:
+    assert_agree(case, runner)

@@ -370,3 +370,53 @@ def test_a_receipt_in_a_block_with_a_gas_limit_shows_the_gas_before_it() -> None
         "    tx 1: its own receipt, from what it read",
         "    tx 1: the block's gas before it: 20 of its gas_limit 30",
     ]
+
+
+# A logs-only difference (``batched-stale-miner`` on its minimal case of
+# ``tests/test_shrink.py``): same state, same status and gas; the probe logs the
+# miner's balance after one fee of 1, and the mutant's probe read it as 0.
+STALE_MINER_LOGS = (
+    '{"block":{"fee_payment":"each_tx","miner":"m","reward":0,"txs":['
+    '{"fee":0,"kind":"transfer","nonce":0,'
+    '"outputs":[{"amount":0,"asset":"TOS","dest":"carol"}],"source":"bob"},'
+    '{"code":{},"fee":1,"kind":"deploy","nonce":0,"source":"carol"},'
+    '{"args":[],"contract":"probe","deposits":{},"entry":0,"fee":0,"kind":"invoke",'
+    '"max_gas":5,"nonce":0,"source":"alice"},'
+    '{"fee":0,"kind":"transfer","nonce":0,'
+    '"outputs":[{"amount":0,"asset":"TOS","dest":"dave"}],"source":"m"}]},'
+    '"config":{"network":"devnet","schedule_seed":0,"threads":1},'
+    '"format":"txparity.case/2",'
+    '"genesis":{"accounts":{"alice":{"balances":{"TOS":5},"nonce":0},'
+    '"carol":{"balances":{"TOS":1},"nonce":0}},'
+    '"contracts":{"probe":{"balances":{},"code":{"0":[["BALANCEOF","m"],["LOG"]]},'
+    '"nonce":0,"storage":{}}}}}'
+)
+
+
+def test_a_difference_in_logs_only_shows_both_logs() -> None:
+    divergence = check("batched-stale-miner@memory/seeded", decode_case(STALE_MINER_LOGS))
+    assert (divergence.kind, divergence.paths) == (DivergenceKind.RECEIPTS, ("receipts[2].logs",))
+    lines = build_report(divergence).text().splitlines()
+    assert lines[1] == (
+        '  tx 2: expected applied gas 5 logs [["probe",1]], actual applied gas 5 logs [["probe",0]]'
+    )
+    start = lines.index(
+        '  receipts[2]: expected applied gas 5 logs [["probe", 1]], '
+        'actual applied gas 5 logs [["probe", 0]]'
+    )
+    assert lines[start + 2] == (
+        '    fee of tx 1 to the miner: wrote state.accounts["m"].balances["TOS"], read by tx 2'
+    )
+    assert not any(line.startswith("  state.") for line in lines)  # the state agrees
+
+
+def test_a_contract_nonce_difference_is_an_item_of_its_own() -> None:
+    report = build_report(
+        vector_divergence("v2_clone_chain_in_one_block", "blockstm-stale-clone-nonce@memory/seeded")
+    )
+    lines = report.text().splitlines()
+    start = lines.index('  state.contracts["f"].nonce: expected 5, actual 1')
+    assert lines[start + 1] == "    tx 0: read, wrote"
+    assert '  state.contracts["f.0"].nonce: expected 2, actual 1' in lines
+    markdown = report.markdown()
+    assert '`state.contracts["f"].nonce`' in markdown

@@ -29,10 +29,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import Json, account, burn, invoke, transfer_outputs
+from tests.builders import Json, account, burn, deploy, invoke, transfer_outputs
 from tests.conftest import SHRINK_TO_FIXED_POINT_S
 from txparity.executors.codec import canonical_json, case_from_json, decode_case, encode_case
 from txparity.executors.errors import InvalidCase
+from txparity.executors.model import Version
 from txparity.harness.campaign import draw_case
 from txparity.harness.candidates import Candidate, Put, size
 from txparity.harness.corpus import load_entry
@@ -45,14 +46,20 @@ from txparity.harness.shrink import (
     ShrinkStop,
     _most_successful_first,
     _PassRun,
+    default_fee_payment,
     delete_transactions,
+    delete_transactions_with_their_gas,
     drop_deposits_and_args,
+    drop_gas_limit,
     drop_genesis,
     drop_outputs,
+    drop_salts,
     lower_numbers,
+    lower_spends_with_balances,
     shrink,
     simplify_code,
     simplify_config,
+    to_version_1,
 )
 
 # ---------------------------------------------------------------- building cases
@@ -160,6 +167,78 @@ LOST_FEES_START = document(
     reward=600,
 )
 
+# Version 2 starts (SPEC 10): every field version 2 adds, in a case whose bug needs
+# only fees paid after each transaction (``batched-stale-miner``), and in a copy of
+# the no-sender-debit start, whose bug needs nothing of version 2.
+
+PROBE = [["BALANCEOF", "m"], ["LOG"]]
+
+
+def v2_document(
+    accounts: Json, contracts: Json, txs: list[Json], seed: int, reward: int, gas_limit: int
+) -> Json:
+    case_document = document(accounts, contracts, txs, seed, reward)
+    case_document["format"] = "txparity.case/2"
+    case_document["block"] |= {"fee_payment": "each_tx", "gas_limit": gas_limit}
+    return case_document
+
+
+def v2_contract(code: Json, balances: Json, storage: Json, nonce: int) -> Json:
+    return {**contract(code, balances, storage), "nonce": nonce}
+
+
+def salted(tx: Json, salt: int) -> Json:
+    return {**tx, "salt": salt}
+
+
+STALE_MINER_START = v2_document(
+    {
+        "alice": account(TOS=90_000, GOLD=40),
+        "bob": account(TOS=70_000),
+        "carol": account(TOS=5_000),
+        "dave": account(TOS=12),
+    },
+    {
+        "probe": v2_contract({"0": PROBE, "1": COUNTER}, {"TOS": 77}, {"3": 9}, nonce=6),
+        "spare": v2_contract({"0": [["PUSH", 5], ["LOG"]]}, {}, {}, nonce=2),
+    },
+    [
+        transfer_outputs("alice", 0, [("bob", "TOS", 300), ("dave", "GOLD", 4)], fee=17),
+        transfer_outputs("bob", 0, [("carol", "TOS", 1200)], fee=23),
+        salted(deploy("carol", 0, {"0": COUNTER}, fee=5), 7),
+        invoke("alice", 1, "probe", max_gas=400, fee=4),
+        transfer_outputs("m", 0, [("dave", "TOS", 40)], fee=2),
+        invoke("dave", 0, "spare", max_gas=30, fee=1),
+        salted(deploy("bob", 1, {"0": PROBE}, fee=9), 3),
+        transfer_outputs("alice", 2, [("carol", "TOS", 5)], fee=11),
+        burn("alice", 3, "GOLD", 6, fee=3),
+        invoke("bob", 2, "probe", max_gas=350, fee=6),
+        transfer_outputs("carol", 1, [("alice", "TOS", 50)], fee=8),
+    ],
+    seed=2_000_000_001,
+    reward=3,
+    gas_limit=100_000,
+)
+
+VAULT = NO_SENDER_DEBIT_START["genesis"]["contracts"]["vault"]
+NO_SENDER_DEBIT_V2_START = {
+    **NO_SENDER_DEBIT_START,
+    "format": "txparity.case/2",
+    "genesis": {
+        "accounts": NO_SENDER_DEBIT_START["genesis"]["accounts"],
+        "contracts": {"vault": {**VAULT, "nonce": 5}},
+    },
+    "block": {
+        **NO_SENDER_DEBIT_START["block"],
+        "fee_payment": "each_tx",
+        "gas_limit": 1_000_000,
+        "txs": [
+            *NO_SENDER_DEBIT_START["block"]["txs"],
+            salted(deploy("carol", 1, {"0": [["PUSH", 1], ["LOG"]]}, fee=4), 12),
+        ],
+    },
+}
+
 # ---------------------------------------------------------------- the pinned minimal cases
 
 # bob pays carol 1 TOS and the mutant never debits him: bob keeps the 1 he should
@@ -227,6 +306,48 @@ LOST_FEES_MINIMAL = (
     '"genesis":{"accounts":{"carol":{"balances":{"TOS":2},"nonce":0}},"contracts":{}}}'
 )
 
+# Version 2, fees paid after each transaction: carol's deploy pays the miner a fee
+# of 1 (her whole balance), then alice's probe logs the miner's balance, 1; the
+# mutant's probe shares carol's batch and reads the balance the batch began with, 0.
+# Same state, different logs. The gas limit and the salts are gone, the probe's nonce
+# is 0, the other contract is gone; ``each_tx`` stays, the bug needs it. The two
+# other transactions are rejected.
+STALE_MINER_MINIMAL = (
+    '{"block":{"fee_payment":"each_tx","miner":"m","reward":0,"txs":['
+    '{"fee":0,"kind":"transfer","nonce":0,'
+    '"outputs":[{"amount":0,"asset":"TOS","dest":"carol"}],"source":"bob"},'
+    '{"code":{},"fee":1,"kind":"deploy","nonce":0,"source":"carol"},'
+    '{"args":[],"contract":"probe","deposits":{},"entry":0,"fee":0,"kind":"invoke",'
+    '"max_gas":5,"nonce":0,"source":"alice"},'
+    '{"fee":0,"kind":"transfer","nonce":0,'
+    '"outputs":[{"amount":0,"asset":"TOS","dest":"dave"}],"source":"m"}]},'
+    '"config":{"network":"devnet","schedule_seed":0,"threads":1},'
+    '"format":"txparity.case/2",'
+    '"genesis":{"accounts":{"alice":{"balances":{"TOS":5},"nonce":0},'
+    '"carol":{"balances":{"TOS":1},"nonce":0}},'
+    '"contracts":{"probe":{"balances":{},"code":{"0":[["BALANCEOF","m"],["LOG"]]},'
+    '"nonce":0,"storage":{}}}}}'
+)
+
+# The version 2 copy of the no-sender-debit start shrinks to a version 1 case: its
+# bug needs nothing of version 2, so once the gas limit, the fee payment, the salt
+# and the contract go, ``to_version_1`` keeps the same fingerprint. (Not the
+# version 1 start's minimal case: the copy's extra deploy changed the path there.)
+NO_SENDER_DEBIT_V2_MINIMAL = (
+    '{"block":{"miner":"m","reward":0,"txs":['
+    '{"fee":0,"kind":"transfer","nonce":0,'
+    '"outputs":[{"amount":1,"asset":"TOS","dest":"carol"}],"source":"bob"},'
+    '{"args":[],"contract":"vault","deposits":{},"entry":0,"fee":0,"kind":"invoke",'
+    '"max_gas":0,"nonce":0,"source":"carol"},'
+    '{"fee":0,"kind":"transfer","nonce":0,'
+    '"outputs":[{"amount":0,"asset":"TOS","dest":"dave"}],"source":"alice"},'
+    '{"fee":0,"kind":"transfer","nonce":0,'
+    '"outputs":[{"amount":0,"asset":"TOS","dest":"alice"}],"source":"bob"}]},'
+    '"config":{"network":"devnet","schedule_seed":0,"threads":1},'
+    '"format":"txparity.case/1",'
+    '"genesis":{"accounts":{"bob":{"balances":{"TOS":1},"nonce":0}},"contracts":{}}}'
+)
+
 PINNED = {
     "no-sender-debit": (
         "batched-no-sender-debit@memory/seeded",
@@ -248,6 +369,20 @@ PINNED = {
         LOST_FEES_MINIMAL,
         (4, 641, 5),
         'state.accounts["m"].balances["TOS"]',
+    ),
+    "stale-miner-v2": (
+        "batched-stale-miner@memory/seeded",
+        STALE_MINER_START,
+        STALE_MINER_MINIMAL,
+        (4, 754, 13),
+        "receipts[2].logs",
+    ),
+    "no-sender-debit-v2": (
+        "batched-no-sender-debit@memory/seeded",
+        NO_SENDER_DEBIT_V2_START,
+        NO_SENDER_DEBIT_V2_MINIMAL,
+        (4, 648, 3),
+        'state.accounts["bob"].balances["TOS"]',
     ),
 }
 
@@ -597,14 +732,108 @@ def test_drop_genesis_holders_first_then_entries() -> None:
     ]
 
 
+def v2_with(*txs: Json, contract_nonce: int = 0, **block: object) -> Json:
+    """A version 2 document with the contract ``c`` and the block fields given."""
+    start = v2_document({"a": account(TOS=9)}, {}, list(txs), seed=0, reward=0, gas_limit=0)
+    del start["block"]["gas_limit"]
+    start["block"] |= block
+    start["genesis"]["contracts"] = {"c": v2_contract({}, {}, {}, nonce=contract_nonce)}
+    return start
+
+
+def test_drop_gas_limit_default_fee_payment_and_drop_salts() -> None:
+    start = v2_with(salted(A0, 3), B0, salted(A1, 0), gas_limit=7)
+    assert [c["block"].get("gas_limit") for c in built(drop_gas_limit(start))] == [None]
+    assert [c["block"].get("fee_payment") for c in built(default_fee_payment(start))] == [None]
+    salts = [[tx.get("salt") for tx in c["block"]["txs"]] for c in built(drop_salts(start))]
+    assert salts == [[None, None, 0], [3, None, None]]
+    plain = v2_with(A0, fee_payment="block_end")
+    assert [*drop_gas_limit(plain), *default_fee_payment(plain), *drop_salts(plain)] == []
+
+
+def test_delete_transactions_with_their_gas_lowers_the_limit_by_each_invokes_max_gas() -> None:
+    a0 = invoke("a", 0, "c", max_gas=7)
+    a1 = invoke("a", 1, "c", max_gas=30)
+    start = v2_with(a0, B0, a1, invoke("a", 2, "c", max_gas=0), gas_limit=20)
+    proposed = built(delete_transactions_with_their_gas(start))
+    limits = [candidate["block"]["gas_limit"] for candidate in proposed]
+    assert list(zip(txs_of(proposed), limits, strict=True)) == [
+        ([("b", 0), ("a", 0), ("a", 1)], 13),  # a0 gone, a's later nonces renumbered
+        ([("b", 0), ("a", 1), ("a", 2)], 13),
+        ([("a", 0), ("b", 0), ("a", 1)], 0),  # a1 gone: 20 - 30 is below 0
+        ([("a", 0), ("b", 0), ("a", 2)], 0),
+    ]  # fmt: skip
+    assert list(delete_transactions_with_their_gas(v2_with(a0, a1))) == []  # no limit
+
+
+def test_lower_spends_with_balances_lowers_both_by_the_same_amount() -> None:
+    start = document(
+        {"a": account(TOS=10, GOLD=5)},
+        {},
+        [transfer_outputs("a", 0, [("b", "TOS", 4), ("c", "GOLD", 5)], fee=12)],
+        seed=0,
+        reward=0,
+    )
+    proposed = [
+        (tx["fee"], tx["outputs"][0]["amount"], c["genesis"]["accounts"]["a"]["balances"]["TOS"])
+        for c in built(lower_spends_with_balances(start))
+        for tx in c["block"]["txs"]
+    ]
+    # The fee 12 to 0 or 1 would take more than the balance of 10: not proposed.
+    assert proposed == [(6, 4, 4), (9, 4, 7), (11, 4, 9), (12, 0, 6), (12, 1, 7), (12, 2, 8),
+                        (12, 3, 9)]  # fmt: skip
+    assert list(lower_spends_with_balances(with_txs(B0))) == []  # b holds nothing
+
+
+def test_to_version_1_only_when_nothing_of_version_2_is_set() -> None:
+    plain = v2_with(A0, fee_payment="block_end")
+    (candidate,) = built(to_version_1(plain))
+    assert candidate["format"] == "txparity.case/1"
+    assert "fee_payment" not in candidate["block"]
+    assert candidate["genesis"]["contracts"] == {"c": contract({}, {}, {})}
+    assert case_from_json(candidate).version is Version.V1
+    for used in (
+        v2_with(A0),  # each_tx
+        v2_with(A0, fee_payment="block_end", gas_limit=100),
+        v2_with(salted(A0, 1), fee_payment="block_end"),
+        v2_with(A0, fee_payment="block_end", contract_nonce=1),
+        with_txs(A0),  # version 1 already
+    ):
+        assert list(to_version_1(used)) == []
+
+
+def test_to_version_1_of_code_with_a_version_2_op_is_invalid() -> None:
+    plain = v2_with(A0, fee_payment="block_end")
+    plain["genesis"]["contracts"]["c"]["code"] = {"0": [["LOG"]]}
+    (candidate,) = built(to_version_1(plain))
+    with pytest.raises(InvalidCase, match="LOG"):
+        case_from_json(candidate)
+
+
+def test_lower_numbers_takes_a_contract_nonce_towards_0() -> None:
+    start = v2_with(contract_nonce=6)
+    nonces = [
+        c["genesis"]["contracts"]["c"]["nonce"]
+        for c in built(lower_numbers(start))
+        if c["genesis"]["contracts"] != start["genesis"]["contracts"]
+    ]
+    assert nonces == [0, 1, 3, 5]
+
+
 def test_the_passes_run_in_the_documented_order() -> None:
     assert [p.name for p in PASSES] == [
         "delete_transactions",
+        "delete_transactions_with_their_gas",
         "drop_outputs",
         "drop_deposits_and_args",
         "drop_genesis",
         "simplify_code",
+        "drop_gas_limit",
+        "default_fee_payment",
+        "drop_salts",
+        "to_version_1",
         "lower_numbers",
+        "lower_spends_with_balances",
         "simplify_config",
     ]
 
@@ -645,7 +874,8 @@ def sample_documents() -> list[Json]:
     minimal cases, campaign cases, and configs that leave keys out or are absent."""
     documents = [start for _, start, _, _, _ in PINNED.values()]
     documents += [json.loads(minimal) for _, _, minimal, _, _ in PINNED.values()]
-    for profile, seed, index in (("mixed", 0, 0), ("contracts", 2, 9), ("nonces", 5, 3)):
+    drawn = (("mixed", 0, 0), ("contracts", 2, 9), ("nonces", 5, 3), ("v2", 0, 0), ("v2", 4, 21))
+    for profile, seed, index in drawn:
         case = draw_case(profile, seed, index)
         assert case is not None
         documents.append(encode_case(case))

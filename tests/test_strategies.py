@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 
+from tests.v2_shapes import Shape, shapes_of
 from txparity.executors.code import CodeNotWellFormed, ops_of, parse_code
 from txparity.executors.codec import canonical_json, decode_case, encode_case
 from txparity.executors.execution import Execution, run_case
@@ -41,11 +42,13 @@ from txparity.executors.model import (
     NATIVE_ASSET,
     U64_LIMIT,
     Account,
+    Block,
     Burn,
     Case,
     Code,
     Contract,
     Deploy,
+    FeePayment,
     Genesis,
     Instruction,
     Invoke,
@@ -65,15 +68,34 @@ from txparity.executors.sequential import SequentialExecutor
 from txparity.executors.state.base import genesis_write_set
 from txparity.executors.state.memory import MemoryState
 from txparity.executors.view import Scratch
-from txparity.harness.errors import HarnessError, InputError, KnobsError, UnknownProfile
-from txparity.harness.strategies import DEFAULT_PROFILE, PROFILES, Knobs, cases, profile_knobs
+from txparity.harness.campaign import CaseDrawer
+from txparity.harness.errors import (
+    HarnessError,
+    InputError,
+    KnobsError,
+    ProfileFormatMismatch,
+    UnknownFormat,
+    UnknownProfile,
+)
+from txparity.harness.strategies import (
+    DEFAULT_FORMAT,
+    DEFAULT_PROFILE,
+    PROFILES,
+    CaseFormat,
+    Knobs,
+    cases,
+    profile_knobs,
+    v2_share,
+)
 from txparity.harness.strategies._invalid import (
     BAD_ARG_INDEX,
     BAD_ENTRY_IDS,
     BAD_ITEMS,
     GAS_OVER_LIMIT,
     JUMP_OUTSIDE,
+    LAST_CONTRACT_NONCE,
     LONG_ACCOUNT,
+    LONG_CONTRACT,
     TOO_LONG_PROGRAM,
     TOO_MANY_ARGS,
     TOO_MANY_CALL_ARGS,
@@ -81,7 +103,8 @@ from txparity.harness.strategies._invalid import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-PROFILE_NAMES = ("mixed", "contended", "wide", "contracts", "nonces", "payments")
+PROFILE_NAMES = ("mixed", "contended", "wide", "contracts", "nonces", "payments", "v2")
+V1_PROFILES = PROFILE_NAMES[:-1]  # the profiles that draw version 1 cases too
 COVERAGE_SAMPLE = 300
 SAMPLE = {
     "mixed": 100, "contended": 100, "wide": 50, "contracts": 100, "nonces": 100, "payments": 100,
@@ -94,8 +117,9 @@ Run = tuple[Case, Execution]
 
 
 @functools.cache
-def sample(profile: str, count: int) -> tuple[Case, ...]:
-    """``count`` derandomized cases of ``profile``."""
+def sample(profile: str, count: int, form: CaseFormat = CaseFormat.V1) -> tuple[Case, ...]:
+    """``count`` derandomized cases of ``profile`` in format ``form``: version 1 unless
+    asked, so that the version 1 coverage below reads the samples it always read."""
     found: list[Case] = []
 
     @settings(
@@ -106,7 +130,7 @@ def sample(profile: str, count: int) -> tuple[Case, ...]:
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(cases(profile))
+    @given(cases(profile, form))
     def collect(case: Case) -> None:
         found.append(case)
 
@@ -161,7 +185,7 @@ def nonce_offsets(runs: Sequence[Run]) -> list[int]:
 # ---------------------------------------------------------------- API
 
 
-def test_profiles_are_the_documented_six() -> None:
+def test_profiles_are_the_documented_seven() -> None:
     assert tuple(PROFILES) == PROFILE_NAMES
     assert all(isinstance(knobs, Knobs) for knobs in PROFILES.values())
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -220,10 +244,10 @@ def test_generated_cases_round_trip_exactly(profile: str) -> None:
     check()
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_the_generators_draw_version_1_cases_only(profile: str) -> None:
-    """Version 2 added ops at the end of ``Op``; the generators draw from the version 1
-    ops only, so every drawn case is the version 1 case it was before."""
+@pytest.mark.parametrize("profile", V1_PROFILES)
+def test_format_1_draws_version_1_cases_only(profile: str) -> None:
+    """Version 2 added ops at the end of ``Op``; format 1 draws from the version 1 ops
+    only, so every drawn case is the version 1 case it was before."""
     allowed = set(ops_of(Version.V1))
     for case in profile_sample(profile):
         assert case.version is Version.V1
@@ -235,7 +259,7 @@ def test_the_generators_draw_version_1_cases_only(profile: str) -> None:
                 assert ops <= allowed, ops - allowed
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
+@pytest.mark.parametrize("profile", V1_PROFILES)
 def test_derandomized_samples_round_trip_exactly(profile: str) -> None:
     for case in profile_sample(profile):
         assert decode_case(canonical_json(encode_case(case))) == case
@@ -413,7 +437,7 @@ def test_contracts_cover_the_spec() -> None:
 # ---------------------------------------------------------------- every profile
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
+@pytest.mark.parametrize("profile", V1_PROFILES)
 def test_every_profile_has_a_busy_sender_and_mostly_parallel_blocks(profile: str) -> None:
     sample_ = profile_sample(profile)
     assert max(busiest_sender(case) for case in sample_) >= 3
@@ -422,8 +446,8 @@ def test_every_profile_has_a_busy_sender_and_mostly_parallel_blocks(profile: str
 
 def test_payments_draws_transfers_and_burns_and_no_contract() -> None:
     """An executor with payments only can be fuzzed on this profile and never meet a
-    deploy, an invoke or a contract."""
-    sample_ = profile_sample("payments")
+    deploy, an invoke or a contract: in version 1 nor in version 2 (no stories)."""
+    sample_ = profile_sample("payments") + sample("payments", 50, CaseFormat.V2)
     kinds = Counter(type(tx).__name__ for case in sample_ for tx in case.block.txs)
     assert set(kinds) == {"Transfer", "Burn"}
     assert kinds["Transfer"] > 2 * kinds["Burn"] > 0
@@ -491,6 +515,96 @@ def test_nonces_profile_races_more_than_mixed() -> None:
 
     assert off_share("nonces") > 1.5 * off_share("mixed")
     assert all(len(case.genesis.accounts) <= 5 for case in profile_sample("nonces"))
+
+
+# ---------------------------------------------------------------- version 2
+
+V2_SAMPLE = 150
+
+
+def test_formats_and_shares_are_looked_up_in_one_place() -> None:
+    assert DEFAULT_FORMAT is CaseFormat.ANY
+    assert [v2_share(p, CaseFormat.ANY) for p in PROFILE_NAMES] == [25, 25, 25, 40, 25, 25, 100]
+    assert {v2_share(p, "1") for p in V1_PROFILES} == {0}
+    assert {v2_share(p, "2") for p in PROFILE_NAMES} == {100}
+    with pytest.raises(ProfileFormatMismatch, match="profile 'v2' draws version 2 cases only"):
+        cases("v2", "1")
+    with pytest.raises(UnknownFormat, match=r"unknown case format '3' \(known: any, 1, 2\)"):
+        cases("mixed", "3")
+    with pytest.raises(KnobsError, match="v2_pct"):
+        Knobs(v2_pct=101)
+    assert issubclass(ProfileFormatMismatch, InputError) and issubclass(UnknownFormat, InputError)
+
+
+def version_2_ops(case: Case) -> set[Op]:
+    codes = [contract.code for contract in case.genesis.contracts.values()]
+    codes += [tx.code for tx in case.block.txs if isinstance(tx, Deploy)]
+    programs = [p for code in codes if isinstance(code, Code) for p in code.entries.values()]
+    ops = {instruction.op for program in programs for instruction in program}
+    return ops - set(ops_of(Version.V1))
+
+
+@pytest.mark.parametrize("profile", V1_PROFILES)
+def test_the_default_format_mixes_versions_in_the_profiles_share(profile: str) -> None:
+    """Measured on a campaign's draws (bytes drawn uniformly, as ``fuzz`` draws them;
+    Hypothesis's own generation leans on small values): within 4 standard deviations."""
+    drawer = CaseDrawer(profile, 0, CaseFormat.ANY)
+    drawn = [case for case in map(drawer.draw, range(200)) if case is not None]
+    share = 100 * sum(case.version is Version.V2 for case in drawn) / len(drawn)
+    assert abs(share - v2_share(profile, CaseFormat.ANY)) <= 14, share
+    if PROFILES[profile].contracts[1] > 0:  # payments has no code to hold the new ops
+        assert any(version_2_ops(case) for case in drawn if case.version is Version.V2)
+    assert not any(version_2_ops(case) for case in drawn if case.version is Version.V1)
+
+
+def test_format_2_draws_version_2_only() -> None:
+    drawn = sample("mixed", 50, CaseFormat.V2)
+    assert {case.version for case in drawn} == {Version.V2}
+    for case in drawn:
+        assert decode_case(canonical_json(encode_case(case))) == case
+
+
+def v2_runs() -> tuple[Run, ...]:
+    return tuple(
+        (case, run_case(SequentialExecutor(), case, "memory"))
+        for case in sample("v2", V2_SAMPLE, CaseFormat.ANY)
+    )
+
+
+def test_the_v2_profile_draws_what_version_2_adds() -> None:
+    runs = v2_runs()
+    cases_ = [case for case, _ in runs]
+    assert {case.version for case in cases_} == {Version.V2}
+    assert {case.block.fee_payment for case in cases_} == set(FeePayment)
+    limits = [case.block.gas_limit for case in cases_]
+    assert None in limits and 0 in limits and any(limit for limit in limits)
+    deploys = [tx for tx in transactions(runs) if isinstance(tx, Deploy)]
+    assert {tx.salt is None for tx in deploys} == {True, False}
+    nonces = {c.nonce for case in cases_ for c in case.genesis.contracts.values()}
+    assert 0 in nonces and max(nonces) >= U64_LIMIT - 2 and len(nonces) >= 3
+    seen = reasons(runs)
+    assert "block_full" in seen  # create_failed: about 2 % of v2 cases, rarer in this sample
+    logged = [r for _, run in runs for r in run.receipts if r.logs]
+    assert logged and {r.status for r in logged} == {Status.APPLIED}
+    added = set(ops_of(Version.V2)) - set(ops_of(Version.V1))
+    assert set[Op]().union(*map(version_2_ops, cases_)) == added
+    found: Counter[Shape] = Counter()
+    for case in cases_:
+        found.update(shapes_of(case))
+    assert set(found) == set(Shape), set(Shape) - set(found)
+
+
+def test_invalid_v2_values_make_clone_fail() -> None:
+    """A creator at the last nonce, or with a name one short of the longest, cannot
+    clone (``create_failed``, SPEC 10.4), whatever else holds."""
+    cloner = Code({0: (Instruction(Op.CLONE, ()),)})
+    for name, nonce in ((LONG_CONTRACT, 0), ("c", LAST_CONTRACT_NONCE), ("c", 0)):
+        genesis = Genesis({"a": Account(0, RICH)}, {name: Contract(cloner, {}, {}, nonce)})
+        block = Block("m", 0, (Invoke("a", 0, 0, name, 0, (), {}, 100),))
+        case = Case(genesis, block, version=Version.V2)
+        receipt = run_case(SequentialExecutor(), case, "memory").receipts[0]
+        expected = RevertReason.CREATE_FAILED if (name, nonce) != ("c", 0) else None
+        assert receipt.reason is expected, (name, nonce)
 
 
 # ---------------------------------------------------------------- shrinking

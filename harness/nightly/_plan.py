@@ -2,7 +2,8 @@
 
 A night is ``count`` shards. Shard ``i`` takes the ``i``-th combination of case
 profile and case format (profiles first, so that the first shards cover every
-profile), cycling when there are more shards than combinations, and a seed of its
+profile; a profile that cannot draw a format, such as ``v2`` in version 1, is left
+out of it), cycling when there are more shards than combinations, and a seed of its
 own derived from the night's base seed and ``i``. Two shards never share a seed,
 and one night's seeds say nothing of the next night's, so every night draws new
 cases, while a night is reproduced from its base seed alone.
@@ -11,10 +12,13 @@ cases, while a night is reproduced from its base seed alone.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
+from txparity.harness.errors import ProfileFormatMismatch
 from txparity.harness.nightly._errors import NightlyError
-from txparity.harness.strategies import PROFILES
+from txparity.harness.strategies import PROFILES, CaseFormat, v2_share
 
 __all__ = [
     "CASE_FORMATS",
@@ -30,12 +34,14 @@ __all__ = [
     "step_timeout_minutes",
 ]
 
-# The case formats a campaign can be asked to draw. The case strategy draws version 1
-# cases only (SPEC sections 1 to 9); a version 2 format joins this list, with the
-# campaign option that asks for it, when the strategy can draw version 2 cases.
-CASE_FORMATS = ("v1",)
+# The case formats a night's campaigns draw, by the name a shard carries, with the
+# ``--format`` each one is run with: each profile in version 1 only (SPEC sections 1
+# to 9, what executors that speak only version 1 are held to) and in version 2 only.
+CASE_FORMATS: Mapping[str, CaseFormat] = MappingProxyType(
+    {"v1": CaseFormat.V1, "v2": CaseFormat.V2}
+)
 
-DEFAULT_SHARDS = 10  # every profile twice
+DEFAULT_SHARDS = 13  # every profile in each format it can draw, once
 DEFAULT_MINUTES = 30
 MAX_SHARDS = 100  # GitHub allows 256 jobs per matrix; far past what a night needs
 MAX_MINUTES = 300  # a GitHub-hosted job is cancelled after 360 minutes
@@ -65,6 +71,7 @@ class Shard:
             "index": self.index,
             "profile": self.profile,
             "format": self.format,
+            "case_format": CASE_FORMATS[self.format].value,
             "seed": self.seed,
         }
 
@@ -81,12 +88,22 @@ def plan_shards(count: int, base_seed: int) -> tuple[Shard, ...]:
         raise NightlyError(f"shards: must be 1 to {MAX_SHARDS}: {count}")
     if base_seed < 0:
         raise NightlyError(f"base seed: must be at least 0: {base_seed}")
-    combinations = [(profile, form) for form in CASE_FORMATS for profile in PROFILES]
+    combinations = [
+        (profile, form) for form in CASE_FORMATS for profile in PROFILES if _draws(profile, form)
+    ]
     shards = []
     for index in range(count):
         profile, form = combinations[index % len(combinations)]
         shards.append(Shard(index, profile, form, shard_seed(base_seed, index)))
     return tuple(shards)
+
+
+def _draws(profile: str, form: str) -> bool:
+    try:
+        v2_share(profile, CASE_FORMATS[form])
+    except ProfileFormatMismatch:
+        return False
+    return True
 
 
 def check_minutes(minutes: int) -> int:

@@ -24,9 +24,18 @@ devnet). Nothing is filtered or assumed.
 Contention is a knob: a ``Knobs`` value fixes pool sizes, how often a transaction
 touches the hot account or contract (index 0), block sizes around each network's
 parallel threshold, network and kind weights, and how often the odd cases come up.
-``PROFILES`` names six: ``mixed`` (the default), ``contended``, ``wide``,
-``contracts``, ``nonces`` and ``payments`` (transfers and burns only);
+``PROFILES`` names seven: ``mixed`` (the default), ``contended``, ``wide``,
+``contracts``, ``nonces``, ``payments`` (transfers and burns only) and ``v2``;
 ``profile_knobs`` looks a name up.
+
+Versions. Every profile draws version 2 cases (SPEC 10) too, in a share of its own
+(``Knobs.v2_pct``: a quarter of ``mixed``'s), and ``v2`` draws only those, leaning
+on what version 2 adds: contracts destroyed and revived by salted deploys, clones
+of clones, logs in nested and reverted calls, the miner's balance read and spent
+while fees are paid after each transaction, gas limits that cut the block. The
+``format`` of ``cases`` narrows this (``CaseFormat``): ``1`` draws version 1 only,
+byte for byte the cases drawn before version 2 existed, for executors that speak
+only version 1; ``2`` draws version 2 only; ``any``, the default, mixes them.
 
 The Hypothesis settings profiles (dev, ci, nightly) are not part of this package:
 they live in ``txparity.harness.hypothesis_profiles``.
@@ -36,21 +45,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from txparity.harness.strategies._knobs import DEFAULT_PROFILE, PROFILES, Knobs, profile_knobs
+from txparity.harness.strategies._knobs import (
+    DEFAULT_FORMAT,
+    DEFAULT_PROFILE,
+    PROFILES,
+    CaseFormat,
+    Knobs,
+    case_format,
+    profile_knobs,
+    v2_share,
+)
 
 if TYPE_CHECKING:
     from hypothesis import strategies as st
 
     from txparity.executors.model import Case
 
-__all__ = ["DEFAULT_PROFILE", "PROFILES", "Knobs", "cases", "profile_knobs"]
+__all__ = [
+    "DEFAULT_FORMAT",
+    "DEFAULT_PROFILE",
+    "PROFILES",
+    "CaseFormat",
+    "Knobs",
+    "case_format",
+    "cases",
+    "profile_knobs",
+    "v2_share",
+]
 
 
-def cases(profile: str | Knobs = DEFAULT_PROFILE) -> st.SearchStrategy[Case]:
-    """Valid cases shaped by the named profile (a key of ``PROFILES``) or by ``Knobs``;
-    an unknown name is ``UnknownProfile``."""
+def cases(
+    profile: str | Knobs = DEFAULT_PROFILE, format: CaseFormat | str = DEFAULT_FORMAT
+) -> st.SearchStrategy[Case]:
+    """Valid cases shaped by the named profile (a key of ``PROFILES``) or by ``Knobs``,
+    of the versions ``format`` names; an unknown name is ``UnknownProfile`` or
+    ``UnknownFormat``, and ``v2`` in format 1 is ``ProfileFormatMismatch``."""
     # Here, not at the top: the profiles' names are read by every command (the
     # options' help), Hypothesis only by those that generate cases.
     from txparity.harness.strategies._generate import cases_of
 
-    return cases_of(profile_knobs(profile))
+    return cases_of(profile_knobs(profile), v2_share(profile, format))

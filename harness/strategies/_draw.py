@@ -86,6 +86,11 @@ class Table(Generic[T]):
             self.options.append((1, self.options[0][1]))
         self.radix = sum(weight for weight, _ in self.options)
 
+    def plain(self) -> list[tuple[int, T]]:
+        """The weighted options as given, without the repeat of the first: to build
+        a larger table from this one."""
+        return self.options[:-1] if len(self.options) > 1 else list(self.options)
+
     def __getitem__(self, value: int) -> T:
         for weight, option in self.options:
             if value < weight:

@@ -2,6 +2,10 @@
 limit it breaks (``executors.limits``), so that a changed limit can never silently
 turn a deliberately invalid case valid. ``tests/test_strategies.py`` checks each one
 against the executors' own validation.
+
+Version 2 (SPEC 10.4) adds two ways for ``CLONE`` to fail with ``create_failed``:
+a creator whose nonce is at the last u64, and a creator whose name leaves no room
+for ``.<nonce>``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ __all__ = [
     "BAD_ITEMS",
     "GAS_OVER_LIMIT",
     "JUMP_OUTSIDE",
+    "LAST_CONTRACT_NONCE",
     "LONG_ACCOUNT",
+    "LONG_CONTRACT",
     "TOO_LONG_PROGRAM",
     "TOO_MANY_ARGS",
     "TOO_MANY_CALL_ARGS",
@@ -37,6 +43,12 @@ GAS_OVER_LIMIT = MAX_GAS_LIMIT + 1  # the least ``max_gas`` over the limit; a dr
 # A valid account name, one character short of the longest address: every deploy
 # address "<name>.<nonce>" it would get is too long.
 LONG_ACCOUNT = "z" * (MAX_ADDRESS_LENGTH - 1)
+
+# SPEC 10.4: ``CLONE`` fails with ``create_failed``. A contract at the last nonce
+# cannot count one more clone; a contract named one character short of the longest
+# address would create "<name>.<nonce>", at least two characters too long.
+LAST_CONTRACT_NONCE = U64_LIMIT - 1
+LONG_CONTRACT = "y" * (MAX_ADDRESS_LENGTH - 1)
 
 # SPEC 6: code that is not well-formed.
 TOO_LONG_PROGRAM = MAX_PROGRAM_LENGTH + 1  # instructions

@@ -1,20 +1,44 @@
-"""Knobs and profiles: what shapes the cases a strategy draws.
+"""Knobs, profiles and case formats: what shapes the cases a strategy draws.
 
 A ``Knobs`` value fixes pool sizes, contention, block sizes, network and kind
-weights, and how often the deliberately odd cases come up; ``PROFILES`` names the
-six sets of knobs a campaign can be asked for, and ``profile_knobs`` is the one
-place a profile name is looked up (an unknown name is ``UnknownProfile``).
+weights, how often the deliberately odd cases come up, and what share of the cases
+are version 2 (SPEC 10) and how they use its features; ``PROFILES`` names the seven
+sets of knobs a campaign can be asked for, and ``profile_knobs`` is the one place a
+profile name is looked up (an unknown name is ``UnknownProfile``).
+
+A ``CaseFormat`` says which versions a strategy draws: ``any`` (the default), each
+profile's share of version 2 cases (``Knobs.v2_pct``) and version 1 for the rest;
+``1``, version 1 only, for executors that speak only that, drawn byte for byte as
+before version 2 existed; ``2``, version 2 only. ``v2_share`` is the one place a
+profile and a format are matched (``ProfileFormatMismatch`` for a profile of
+version 2 cases only asked for version 1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
 
-from txparity.harness.errors import KnobsError, UnknownProfile
+from txparity.harness.errors import (
+    KnobsError,
+    ProfileFormatMismatch,
+    UnknownFormat,
+    UnknownProfile,
+)
 
-__all__ = ["DEFAULT_PROFILE", "EXTRA_ASSETS", "PROFILES", "Knobs", "profile_knobs"]
+__all__ = [
+    "DEFAULT_FORMAT",
+    "DEFAULT_PROFILE",
+    "EXTRA_ASSETS",
+    "PROFILES",
+    "CaseFormat",
+    "Knobs",
+    "case_format",
+    "profile_knobs",
+    "v2_share",
+]
 
 EXTRA_ASSETS = ("GOLD", "USD", "X9")
 Range = tuple[int, int]
@@ -46,6 +70,25 @@ class Knobs:
       transfer that puts an account there). ``_invalid.py`` holds those values.
     - ``malformed_code_pct``: deploys of code that is not well-formed.
     - ``free_code_pct``: contracts with freely generated programs, not templates.
+
+    Version 2 (SPEC 10); every knob below shapes version 2 cases only:
+
+    - ``v2_pct``: the share of version 2 cases under the default format (``any``),
+      from 0 to 100; 100 makes a profile of version 2 cases only.
+    - ``each_tx_pct``: blocks whose fees are paid after each transaction.
+    - ``gas_limit_pct``: blocks with a gas limit, set where the block's gas reaches
+      it at a drawn transaction, so that most limits cut the block in the middle.
+    - ``v2_code_pct``: contracts (genesis or deployed) holding one of the version 2
+      templates (a contract a salted deploy revives, a factory of clones, a probe
+      of balances and logs) rather than a version 1 one.
+    - ``salt_pct``: deploys with a salt; half of them revive the salted contract
+      destroyed latest in the block (sent by its account, with its code), and a
+      genesis contract is named like a salted deploy's address as often.
+    - ``story_pct``: transaction plans that are stories, a few transactions in the
+      order a parity bug needs them (a contract written, destroyed, revived and
+      read; two clones from one factory, then a clone of the clone; a contract
+      destroyed, then paid and invoked; fees paid, the miner's balance read, then
+      spent), which random transactions would rarely line up.
     """
 
     accounts: Range = (2, 40)
@@ -62,6 +105,12 @@ class Knobs:
     odd_pct: int = 3
     malformed_code_pct: int = 15
     free_code_pct: int = 25
+    v2_pct: int = 25
+    each_tx_pct: int = 40
+    gas_limit_pct: int = 30
+    v2_code_pct: int = 50
+    salt_pct: int = 30
+    story_pct: int = 8
 
     def __post_init__(self) -> None:
         ranges = {
@@ -82,9 +131,12 @@ class Knobs:
             raise KnobsError("Knobs.kinds: weights >= 0, not all 0")
         percents = (self.hot_pct, self.nonce_noise_pct, self.miner_in_pool_pct,
                     self.miner_sends_pct, self.odd_pct, self.malformed_code_pct,
-                    self.free_code_pct)  # fmt: skip
+                    self.free_code_pct, self.each_tx_pct, self.gas_limit_pct,
+                    self.v2_code_pct, self.salt_pct, self.story_pct)  # fmt: skip
         if not all(0 <= p <= 99 for p in percents):
             raise KnobsError("Knobs: percentages must be from 0 to 99")
+        if not 0 <= self.v2_pct <= 100:
+            raise KnobsError("Knobs.v2_pct: a share from 0 to 100")
 
 
 PROFILES: Mapping[str, Knobs] = MappingProxyType({
@@ -101,26 +153,51 @@ PROFILES: Mapping[str, Knobs] = MappingProxyType({
         accounts=(40, 300), contracts=(2, 16), hot_pct=3, networks=(50, 30, 20),
         block_sizes=((4, 16), (8, 24), (18, 32)),
     ),
-    # Mostly deploys and invokes of templates and free programs.
+    # Mostly deploys and invokes of templates and free programs; more version 2
+    # cases than elsewhere, since most of what version 2 adds is contract work.
     "contracts": Knobs(
         accounts=(3, 12), contracts=(2, 8), hot_pct=10, kinds=(8, 2, 25, 65),
-        odd_pct=5, malformed_code_pct=20, free_code_pct=15,
+        odd_pct=5, malformed_code_pct=20, free_code_pct=15, v2_pct=40,
     ),
-    # A few senders with runs of nonces, replays, gaps, and a miner that spends.
+    # A few senders with runs of nonces, replays, gaps, and a miner that spends
+    # (in version 2, mostly the fees paid to it during the block).
     "nonces": Knobs(
         accounts=(2, 5), contracts=(0, 2), hot_pct=60, kinds=(70, 15, 5, 10),
-        nonce_noise_pct=40, miner_in_pool_pct=60, miner_sends_pct=25,
+        nonce_noise_pct=40, miner_in_pool_pct=60, miner_sends_pct=25, each_tx_pct=70,
     ),
     # Transfers and burns only, no contracts: for an executor (or its adapter) that
-    # has payments and nothing else; few accounts, so that they meet often.
+    # has payments and nothing else; few accounts, so that they meet often. Its
+    # version 2 cases add fees paid after each transaction (a miner that spends
+    # them) and gas limits, and no stories (they deploy and invoke).
     "payments": Knobs(
         accounts=(2, 8), contracts=(0, 0), hot_pct=40, kinds=(80, 20, 0, 0),
-        miner_in_pool_pct=50, miner_sends_pct=15,
+        miner_in_pool_pct=50, miner_sends_pct=15, story_pct=0,
+    ),
+    # Version 2 only, leaning on what it adds: few accounts and contracts, most of
+    # them destroyed and revived, cloning, logging or reading balances; fees paid
+    # after each transaction to a miner that spends them; gas limits that cut.
+    "v2": Knobs(
+        accounts=(2, 6), contracts=(2, 5), hot_pct=50, networks=(85, 10, 5),
+        block_sizes=((2, 8), (6, 12), (14, 18)), kinds=(30, 5, 20, 45),
+        miner_in_pool_pct=20, miner_sends_pct=20, malformed_code_pct=4, free_code_pct=10,
+        v2_pct=100, each_tx_pct=60, gas_limit_pct=40, v2_code_pct=80, salt_pct=50,
+        story_pct=30,
     ),
 })  # fmt: skip
 
 
 DEFAULT_PROFILE = "mixed"
+
+
+class CaseFormat(StrEnum):
+    """Which versions of cases a strategy draws (``--format``)."""
+
+    ANY = "any"  # version 2 in the profile's share (Knobs.v2_pct), version 1 otherwise
+    V1 = "1"  # version 1 only, drawn exactly as before version 2 existed
+    V2 = "2"  # version 2 only
+
+
+DEFAULT_FORMAT = CaseFormat.ANY
 
 
 def profile_knobs(profile: str | Knobs) -> Knobs:
@@ -136,3 +213,28 @@ def profile_knobs(profile: str | Knobs) -> Knobs:
         raise UnknownProfile(
             f"unknown profile {profile!r} (known: {', '.join(PROFILES)})"
         ) from None
+
+
+def case_format(value: CaseFormat | str) -> CaseFormat:
+    """The format named ``value`` (``UnknownFormat`` for any other)."""
+    try:
+        return CaseFormat(value)
+    except ValueError:
+        known = ", ".join(f.value for f in CaseFormat)
+        raise UnknownFormat(f"unknown case format {value!r} (known: {known})") from None
+
+
+def v2_share(profile: str | Knobs, form: CaseFormat | str) -> int:
+    """The percentage of version 2 cases the profile draws in the format: its own
+    share under ``any``, 0 under ``1`` and 100 under ``2``.
+
+    A profile of version 2 cases only (``v2_pct`` 100, such as ``v2``) cannot draw
+    version 1 cases: asked for them it is ``ProfileFormatMismatch``, rather than a
+    stream of cases without anything the profile is about."""
+    knobs, chosen = profile_knobs(profile), case_format(form)
+    if chosen is CaseFormat.V1 and knobs.v2_pct == 100:
+        name = repr(profile) if isinstance(profile, str) else "of Knobs(v2_pct=100)"
+        raise ProfileFormatMismatch(
+            f"profile {name} draws version 2 cases only, not format 1 (version 1) cases"
+        )
+    return {CaseFormat.ANY: knobs.v2_pct, CaseFormat.V1: 0, CaseFormat.V2: 100}[chosen]
