@@ -4,7 +4,7 @@ Not a test: run it and read the figures.
 
     python -m tests.bench.bench_decode [--cases 400] [--runs 5] [--profile mixed]
 
-Draws ``cases`` generated cases (campaign seed 0, as ``txparity fuzz --seed 0``
+Draws ``cases`` generated version 1 cases (campaign seed 0, as ``txparity fuzz --seed 0 --format 1``
 would) into one JSON-lines file, then times, in alternation, ``runs`` times each:
 
 - ``txparity run --jsonl - --executor sequential --backend memory`` over the file;
@@ -36,8 +36,10 @@ TXPARITY_RUN = [sys.executable, "-m", "txparity", "run", "--jsonl", "-",
 
 def case_lines(profile: str, count: int) -> bytes:
     from txparity.harness.campaign import CaseDrawer
+    from txparity.harness.strategies import case_format
 
-    drawer = CaseDrawer(profile, 0)
+    # Version 1 only: the plain executor speaks nothing else.
+    drawer = CaseDrawer(profile, 0, case_format("1"))
     lines = []
     index = 0
     while len(lines) < count:
