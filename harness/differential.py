@@ -119,6 +119,9 @@ class Tally:
     divergences: int = 0
     parallel: int = 0  # runs that took the parallel path
     aborts: int = 0  # Block-STM aborts over the runs
+    incarnations: int = 0  # Block-STM incarnations over the runs
+    batches: int = 0  # batches the batched executor ran, over the runs
+    conflicts: int = 0  # batch conflicts (a transaction that opened a batch), over the runs
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(
@@ -127,6 +130,9 @@ class Tally:
             divergences=self.divergences + other.divergences,
             parallel=self.parallel + other.parallel,
             aborts=self.aborts + other.aborts,
+            incarnations=self.incarnations + other.incarnations,
+            batches=self.batches + other.batches,
+            conflicts=self.conflicts + other.conflicts,
         )
 
     @staticmethod
@@ -137,6 +143,9 @@ class Tally:
             divergences=int(diverged),
             parallel=int(stats is not None and stats.path is ExecutionPath.PARALLEL),
             aborts=0 if stats is None else stats.aborts,
+            incarnations=0 if stats is None else stats.incarnations,
+            batches=0 if stats is None else len(stats.batch_sizes),
+            conflicts=0 if stats is None else stats.conflicts,
         )
 
 
@@ -147,6 +156,7 @@ class CheckResult:
     divergences: list[Divergence] = field(default_factory=list)
     tallies: dict[str, Tally] = field(default_factory=dict)  # each target's: cases 1
     executor_seconds: float = 0.0  # the reference's run and every target's
+    expected: str | None = None  # the reference's canonical result
 
     @property
     def runs(self) -> int:
@@ -302,6 +312,7 @@ class Runner:
         started = time.perf_counter()
         expected = self.reference_result(case)
         outcome.executor_seconds += time.perf_counter() - started
+        outcome.expected = expected
         for target in [only] if only is not None else self.targets:
             divergence = self._check_target(case, expected, target, outcome, seeds)
             if divergence is not None:

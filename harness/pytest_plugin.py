@@ -30,6 +30,7 @@ from txparity.executors.model import Case
 from txparity.harness.corpus import entry_of, replay_command, save_entry, shrink_command
 from txparity.harness.differential import Runner
 from txparity.harness.errors import HarnessError
+from txparity.harness.observations import observe
 from txparity.harness.options import CORPUS, Command, Options
 from txparity.harness.replay import Verdict, external_specs, replay_file
 
@@ -43,7 +44,9 @@ def failures_dir() -> Path:
 
 def assert_agree(case: Case, runner: Runner) -> None:
     """Fail, with a saved and replayable counterexample, if any target diverges."""
-    divergences = runner.check(case).divergences
+    result = runner.check(case)
+    observe(case, result)
+    divergences = result.divergences
     if not divergences:
         return
     first = divergences[0]
