@@ -20,7 +20,6 @@ first case on which the bug diverges.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, Phase, find, given, settings
@@ -148,10 +147,9 @@ def _mutants(budget: int, ways: dict[str, tuple[Phase, ...]]) -> None:
     for mutant in sorted(MUTANTS):
         if MUTANTS[mutant].profile not in PROFILES:
             continue
-        found: Callable[[tuple[Phase, ...]], int | None] = (
-            lambda phases, m=mutant: examples_to_first_failure(m, budget, phases)  # type: ignore[misc]
-        )
-        counts = {way: found(phases) for way, phases in ways.items()}
+        counts = {
+            way: examples_to_first_failure(mutant, budget, phases) for way, phases in ways.items()
+        }
         shown = "  ".join(f"{way} {count if count else '-':>4}" for way, count in counts.items())
         print(f"  {mutant:32} {shown}", flush=True)
 
