@@ -12,12 +12,17 @@ from dataclasses import replace
 
 import pytest
 
+from tests.builders import Json
 from tests.conftest import VECTORS_DIR, load_vector
+from tests.test_mutants import RACY_FEES, RACY_FEES_SEED, STALE_READ
 from txparity.executors.codec import decode_case
 from txparity.executors.execution import Execution, run_case
-from txparity.executors.model import Case
-from txparity.executors.registry import make_executor
+from txparity.executors.model import BalanceKey, Case, StorageKey
+from txparity.executors.registry import make_executor, parse_name
 from txparity.executors.schedule import recording, recording_requested
+from txparity.harness.differential import Divergence, Runner
+from txparity.harness.interleaving import seeded_name, shorten, traced_run
+from txparity.harness.options import Options
 
 MIXED_BLOCK = VECTORS_DIR / "parallel_mixed_block.json"
 LINE = re.compile(r"^(\d+) w(\d+) (.+)$")
@@ -96,3 +101,57 @@ def test_block_stm_lines_name_worker_step_and_incarnation() -> None:
                      label)
         for label in labels
     ), labels  # fmt: skip
+
+
+# ---------------------------------------------------------------- a race, shortened
+
+MINER_TOS = str(BalanceKey("m", "TOS"))
+COUNTER_SLOT = str(StorageKey("c", 0))
+
+
+def divergence_of(mutant: str, case_json: Json) -> Divergence:
+    with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:
+        found = runner.check(decode_case(json.dumps(case_json))).divergences
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_racy_fee_counter_shows_two_workers_reading_before_either_wrote() -> None:
+    divergence = divergence_of("batched-racy-fees", RACY_FEES)
+    name = seeded_name(divergence.executor)
+    assert name is not None
+    run = traced_run(name, divergence.case, 10.0)
+    assert run.reproduces(divergence.actual)
+    assert (run.executor, run.seed) == ("batched-racy-fees@memory/seeded", RACY_FEES_SEED)
+    lines = shorten(run.trace, {MINER_TOS}, range(4))
+    assert [line.split(" ", 2)[1:] for line in lines] == [
+        ["w2", "fee counter read"], ["w3", "fee counter read"],
+        ["w2", "tx1 done"], ["w3", "tx0 done"],
+        ["w0", "fee counter read"], ["w0", "tx3 done"],
+        ["w1", "fee counter read"], ["w1", "tx2 done"],
+    ]  # fmt: skip
+    assert len(run.trace) > 4 * len(lines)  # the transfers' reads and the takes are gone
+
+
+def test_a_stale_read_keeps_the_steps_of_the_counter_slot() -> None:
+    divergence = divergence_of("blockstm-stale-read", STALE_READ)
+    name = seeded_name(divergence.executor)
+    assert name is not None
+    run = traced_run(name, divergence.case, 10.0)
+    assert run.reproduces(divergence.actual)
+    lines = shorten(run.trace, {COUNTER_SLOT}, range(4))
+    labels = [line.split(" ", 2)[2] for line in lines]
+    assert f"tx2.0 read {COUNTER_SLOT}" in labels and f"tx2.1 read {COUNTER_SLOT}" in labels
+    assert "tx2.0 abort" in labels
+    assert not any(label in ("next_task", "idle") for label in labels)
+    assert all(label.endswith(COUNTER_SLOT) or " read " not in label for label in labels)
+    # Only the involved transactions' steps are kept when the item is another one.
+    assert shorten(run.trace, {COUNTER_SLOT}, ()) == [
+        line for line in lines if line.endswith(COUNTER_SLOT)
+    ]
+
+
+def test_only_in_tree_executors_on_a_seeded_schedule_have_a_trace() -> None:
+    assert seeded_name("blockstm@sqlite/pct") == parse_name("blockstm@sqlite/pct")
+    assert seeded_name("blockstm@memory/threads") is None
+    assert seeded_name("cmd:python3 executor.py") is None
