@@ -28,13 +28,21 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from txparity.executors.execution import run_case
+from txparity.executors.execution import Execution, ExecutionPath, run_case
 from txparity.executors.model import Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import recording
 from txparity.harness.targets.external import EXTERNAL_PREFIX
 
-__all__ = ["SEEDED_SCHEDULES", "TracedRun", "seeded_name", "shorten", "traced_run"]
+__all__ = [
+    "LEGEND",
+    "SEEDED_SCHEDULES",
+    "TracedRun",
+    "seeded_name",
+    "shorten",
+    "trace_text",
+    "traced_run",
+]
 
 SEEDED_SCHEDULES = ("seeded", "pct")
 # Labels of scheduler steps that touch no state (blockstm/executor.py, batched.py).
@@ -42,6 +50,7 @@ _BOOKKEEPING = frozenset({"next_task", "idle", "take"})
 _LINE = re.compile(r"^\d+ w\d+ (?P<label>.*)$")
 _TX = re.compile(r"^tx(?P<tx>\d+)(?:\.\d+)? (?P<action>.*)$")
 _ITEM_ACTIONS = ("read ", "revalidate ")
+LEGEND = "STEP wWORKER LABEL; txN.I is incarnation I of transaction N (Block-STM)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +106,15 @@ def _kept(line: str, items: Collection[str], txs: Collection[int]) -> bool:
         if action.startswith(verb):
             return action.removeprefix(verb) in items
     return int(step.group("tx")) in txs
+
+
+def trace_text(executor: str, case: Case, execution: Execution) -> str:
+    """The whole interleaving of a seeded run, as ``txparity run --trace`` prints it."""
+    stats = execution.stats
+    if stats.path is not ExecutionPath.PARALLEL:
+        return f"no interleaving: the block took the {stats.path} path ({stats.path_reason})"
+    head = (
+        f"interleaving of {executor}, schedule seed {case.config.schedule_seed}, "
+        f"{case.config.threads} worker(s), {len(execution.trace)} line(s) ({LEGEND}):"
+    )
+    return "\n".join([head, *(f"  {line}" for line in execution.trace)])

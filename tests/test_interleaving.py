@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from tests.builders import Json
 from tests.conftest import VECTORS_DIR, load_vector
 from tests.test_mutants import RACY_FEES, RACY_FEES_SEED, STALE_READ
-from txparity.executors.codec import decode_case
+from txparity.executors.codec import canonical_json, decode_case, encode_case
 from txparity.executors.execution import Execution, run_case
 from txparity.executors.model import BalanceKey, Case, StorageKey
 from txparity.executors.registry import make_executor, parse_name
 from txparity.executors.schedule import recording, recording_requested
 from txparity.harness.differential import Divergence, Runner
-from txparity.harness.interleaving import seeded_name, shorten, traced_run
+from txparity.harness.interleaving import LEGEND, seeded_name, shorten, traced_run
 from txparity.harness.options import Options
 
 MIXED_BLOCK = VECTORS_DIR / "parallel_mixed_block.json"
@@ -155,3 +158,59 @@ def test_only_in_tree_executors_on_a_seeded_schedule_have_a_trace() -> None:
     assert seeded_name("blockstm@sqlite/pct") == parse_name("blockstm@sqlite/pct")
     assert seeded_name("blockstm@memory/threads") is None
     assert seeded_name("cmd:python3 executor.py") is None
+
+
+# ---------------------------------------------------------------- txparity run --trace
+
+
+def txparity(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "txparity", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_run_prints_the_seeded_interleaving_and_the_same_result(tmp_path: Path) -> None:
+    case_file = tmp_path / "case.json"
+    case_file.write_text(canonical_json(encode_case(mixed_block(5))))
+    args = ("run", str(case_file), "--executor", "blockstm", "--schedule", "seeded")
+    traced = txparity(*args, "--trace")
+    plain = txparity(*args)
+    assert (traced.returncode, plain.returncode) == (0, 0)
+    assert traced.stdout == plain.stdout and plain.stderr == ""
+    with recording():
+        execution = run_case(make_executor("blockstm", "seeded"), mixed_block(5), "memory")
+    head, *lines = traced.stderr.splitlines()
+    assert head == (
+        f"interleaving of blockstm@memory/seeded, schedule seed 5, 4 worker(s), "
+        f"{len(execution.trace)} line(s) ({LEGEND}):"
+    )
+    assert lines == [f"  {line}" for line in execution.trace]
+    assert txparity(*args, "--trace").stderr == traced.stderr  # equal seeds, equal traces
+
+
+def test_run_says_when_a_block_has_no_interleaving(tmp_path: Path) -> None:
+    short = replace(
+        mixed_block(), block=replace(mixed_block().block, txs=mixed_block().block.txs[:2])
+    )
+    case_file = tmp_path / "short.json"
+    case_file.write_text(canonical_json(encode_case(short)))
+    done = txparity("run", str(case_file), "--executor", "batched/pct", "--trace")
+    assert done.returncode == 0
+    assert done.stderr == (
+        "no interleaving: the block took the sequential path "
+        "(2 transactions, below the threshold of 4)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--executor", "blockstm"], "--trace needs a seeded schedule (seeded or pct): the "
+         "interleaving of threads is the machine's, and is not recorded"),
+        (["--executor", "blockstm/seeded", "--jsonl"],
+         "--trace prints the interleaving of one case, not of --jsonl lines"),
+    ],
+)  # fmt: skip
+def test_run_trace_refuses_what_has_no_trace(args: list[str], message: str) -> None:
+    done = txparity("run", str(MIXED_BLOCK), *args, "--trace")
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"txparity: error: {message}\n")
