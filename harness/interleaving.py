@@ -7,6 +7,11 @@ transaction incarnation, in order. ``traced_run`` repeats the run of an in-tree
 executor on such a schedule; it says whether the repeat gave the recorded result
 again (it must, unless the executor depends on something besides the seed).
 
+A divergence is *schedule-dependent* when the same case agrees with the reference
+on another schedule seed: then the order of the steps is the bug, and the report
+shows it (``race_of`` looks among the next ``RACE_SEEDS`` seeds). A divergence
+that every seed shows is not a race, and a trace would add nothing.
+
 A whole trace runs to thousands of lines. ``shorten`` keeps the lines that touch
 the differing items, and drops, in this order:
 
@@ -26,18 +31,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from txparity.executors.execution import Execution, ExecutionPath, run_case
-from txparity.executors.model import Case
+from txparity.executors.model import U64_LIMIT, Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import recording
+from txparity.harness.differential import Divergence
 from txparity.harness.targets.external import EXTERNAL_PREFIX
 
 __all__ = [
     "LEGEND",
+    "RACE_SEEDS",
     "SEEDED_SCHEDULES",
+    "Race",
     "TracedRun",
+    "race_of",
     "seeded_name",
     "shorten",
     "trace_text",
@@ -45,6 +54,7 @@ __all__ = [
 ]
 
 SEEDED_SCHEDULES = ("seeded", "pct")
+RACE_SEEDS = 8  # other schedule seeds tried before a divergence is called no race
 # Labels of scheduler steps that touch no state (blockstm/executor.py, batched.py).
 _BOOKKEEPING = frozenset({"next_task", "idle", "take"})
 _LINE = re.compile(r"^\d+ w\d+ (?P<label>.*)$")
@@ -65,6 +75,56 @@ class TracedRun:
 
     def reproduces(self, actual: str | None) -> bool:
         return self.result is not None and self.result == actual
+
+
+@dataclass(frozen=True, slots=True)
+class Race:
+    """A schedule-dependent divergence's run, traced, and a seed that agrees."""
+
+    run: TracedRun
+    agreeing_seed: int
+    lines: tuple[str, ...]  # the trace, shortened
+
+    def text(self) -> list[str]:
+        run = self.run
+        head = (
+            f"interleaving of {run.executor}, schedule seed {run.seed} (schedule seed "
+            f"{self.agreeing_seed} agrees): {len(self.lines)} of {len(run.trace)} line(s), "
+            f"those touching the differing items ({LEGEND})"
+        )
+        return [head, *self.lines]
+
+
+def race_of(
+    divergence: Divergence, items: Collection[str], txs: Collection[int], watchdog_s: float
+) -> Race | None:
+    """The race behind ``divergence``, if it is one: its run traced again (when that
+    reproduces it) and a later schedule seed on which the executor agrees."""
+    name = seeded_name(divergence.executor)
+    if name is None or divergence.actual is None:
+        return None
+    run = traced_run(name, divergence.case, watchdog_s)
+    if not run.reproduces(divergence.actual):
+        return None
+    agreeing = _agreeing_seed(name, divergence, watchdog_s)
+    if agreeing is None:
+        return None
+    return Race(run, agreeing, tuple(shorten(run.trace, items, txs)))
+
+
+def _agreeing_seed(name: ExecutorName, divergence: Divergence, watchdog_s: float) -> int | None:
+    executor = make_executor(name.executor, name.schedule, watchdog_s)
+    case = divergence.case
+    for offset in range(1, RACE_SEEDS + 1):
+        seed = (case.config.schedule_seed + offset) % U64_LIMIT
+        seeded = replace(case, config=replace(case.config, schedule_seed=seed))
+        try:
+            result = run_case(executor, seeded, name.backend).result_json
+        except Exception:  # another finding on this seed: it does not agree
+            continue
+        if result == divergence.expected:
+            return seed
+    return None
 
 
 def seeded_name(spec: str) -> ExecutorName | None:

@@ -17,14 +17,28 @@ import pytest
 
 from tests.builders import Json
 from tests.conftest import VECTORS_DIR, load_vector
-from tests.test_mutants import RACY_FEES, RACY_FEES_SEED, STALE_READ
+from tests.test_mutants import (
+    LOST_FEES,
+    RACY_FEES,
+    RACY_FEES_CLEAN_SEED,
+    RACY_FEES_SEED,
+    STALE_READ,
+    with_seed,
+)
 from txparity.executors.codec import canonical_json, decode_case, encode_case
 from txparity.executors.execution import Execution, run_case
 from txparity.executors.model import BalanceKey, Case, StorageKey
 from txparity.executors.registry import make_executor, parse_name
 from txparity.executors.schedule import recording, recording_requested
 from txparity.harness.differential import Divergence, Runner
-from txparity.harness.interleaving import LEGEND, seeded_name, shorten, traced_run
+from txparity.harness.interleaving import (
+    LEGEND,
+    RACE_SEEDS,
+    race_of,
+    seeded_name,
+    shorten,
+    traced_run,
+)
 from txparity.harness.options import Options
 
 MIXED_BLOCK = VECTORS_DIR / "parallel_mixed_block.json"
@@ -214,3 +228,37 @@ def test_run_says_when_a_block_has_no_interleaving(tmp_path: Path) -> None:
 def test_run_trace_refuses_what_has_no_trace(args: list[str], message: str) -> None:
     done = txparity("run", str(MIXED_BLOCK), *args, "--trace")
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"txparity: error: {message}\n")
+
+
+def test_a_race_is_shown_with_a_seed_that_agrees() -> None:
+    divergence = divergence_of("batched-racy-fees", RACY_FEES)
+    race = race_of(divergence, {MINER_TOS}, range(4), 10.0)
+    assert race is not None
+    assert race.agreeing_seed == RACY_FEES_CLEAN_SEED
+    clean = with_seed(RACY_FEES, race.agreeing_seed)
+    assert run(
+        "batched-racy-fees", "seeded", decode_case(json.dumps(clean)), False
+    ).result_json == (divergence.expected)
+    assert race.lines == tuple(shorten(race.run.trace, {MINER_TOS}, range(4)))
+    head, *lines = race.text()
+    assert head == (
+        f"interleaving of batched-racy-fees@memory/seeded, schedule seed {RACY_FEES_SEED} "
+        f"(schedule seed {RACY_FEES_CLEAN_SEED} agrees): 8 of {len(race.run.trace)} line(s), "
+        f"those touching the differing items ({LEGEND})"
+    )
+    assert lines == list(race.lines)
+
+
+def test_a_divergence_every_seed_shows_is_no_race() -> None:
+    divergence = divergence_of("batched-lost-fees", LOST_FEES)
+    assert race_of(divergence, {MINER_TOS}, range(4), 10.0) is None
+    for seed in range(1, RACE_SEEDS + 1):  # none of the seeds tried agrees
+        seeded = with_seed(LOST_FEES, seed)
+        result = run("batched-lost-fees", "seeded", decode_case(json.dumps(seeded)), False)
+        assert result.result_json != divergence.expected
+
+
+def test_no_race_without_a_seeded_schedule() -> None:
+    with Runner(["batched-lost-fees@memory/threads"], Options(seeds=1)) as runner:
+        [divergence] = runner.check(decode_case(json.dumps(LOST_FEES))).divergences
+    assert race_of(divergence, {MINER_TOS}, range(4), 10.0) is None
