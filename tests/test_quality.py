@@ -42,6 +42,7 @@ SEARCH = settings(
 )
 
 
+@pytest.mark.txparity_quality
 @pytest.mark.parametrize("mutant", planted_bugs())
 def test_planted_bug_is_found_and_shrunk(mutant: str) -> None:
     with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:
