@@ -71,6 +71,7 @@ from txparity.harness.opening_replay import replay_corpus
 from txparity.harness.options import Options
 from txparity.harness.strategies import cases
 from txparity.harness.summary import Find, FindStatus, Progress, Summary
+from txparity.harness.targets import target_spec
 
 __all__ = [
     "CampaignError",
@@ -343,8 +344,8 @@ class _Collector:
         self.options = options
         self.summary.seed = options.seed
         self.doing: dict[int, str] = {}
-        for spec in options.executors:
-            self.summary.executors[spec] = Tally()
+        for spec in options.executors:  # as the targets will report them
+            self.summary.executors[target_spec(spec)] = Tally()
 
     def found_at_replay(self, find: Find) -> None:
         self.apply((EventKind.DIVERGENCE, find.fingerprint))

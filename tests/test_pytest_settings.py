@@ -221,7 +221,7 @@ def test_the_corpus_is_replayed_on_every_xdist_worker(pytester: pytest.Pytester)
         "-p", "no:cacheprovider", "-n", "2", "-v", "-m", "txparity_replay",
         "--txparity-executor", WRONG,
     )  # fmt: skip
-    result.assert_outcomes(failed=4, deselected=1)
+    result.assert_outcomes(failed=4)  # test_plain is deselected on the workers
     workers = {word for line in result.outlines if "replay[" in line
                for word in line.split() if word in ("[gw0]", "[gw1]")}  # fmt: skip
     assert workers == {"[gw0]", "[gw1]"}
