@@ -33,6 +33,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
+from txparity.executors.errors import UnknownExecutor
 from txparity.executors.execution import Execution, ExecutionPath, run_case
 from txparity.executors.model import U64_LIMIT, Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
@@ -131,7 +132,10 @@ def seeded_name(spec: str) -> ExecutorName | None:
     """The parsed name of an in-tree executor on a seeded schedule; None otherwise."""
     if spec.startswith(EXTERNAL_PREFIX):
         return None
-    name = parse_name(spec)
+    try:
+        name = parse_name(spec)
+    except UnknownExecutor:  # a divergence of no in-tree executor (the reference's own)
+        return None
     return name if name.schedule in SEEDED_SCHEDULES else None
 
 

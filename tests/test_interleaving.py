@@ -40,6 +40,7 @@ from txparity.harness.interleaving import (
     traced_run,
 )
 from txparity.harness.options import Options
+from txparity.harness.report import build_report
 
 MIXED_BLOCK = VECTORS_DIR / "parallel_mixed_block.json"
 LINE = re.compile(r"^(\d+) w(\d+) (.+)$")
@@ -172,6 +173,7 @@ def test_only_in_tree_executors_on_a_seeded_schedule_have_a_trace() -> None:
     assert seeded_name("blockstm@sqlite/pct") == parse_name("blockstm@sqlite/pct")
     assert seeded_name("blockstm@memory/threads") is None
     assert seeded_name("cmd:python3 executor.py") is None
+    assert seeded_name("no-such-executor@memory/seeded") is None
 
 
 # ---------------------------------------------------------------- txparity run --trace
@@ -262,3 +264,39 @@ def test_no_race_without_a_seeded_schedule() -> None:
     with Runner(["batched-lost-fees@memory/threads"], Options(seeds=1)) as runner:
         [divergence] = runner.check(decode_case(json.dumps(LOST_FEES))).divergences
     assert race_of(divergence, {MINER_TOS}, range(4), 10.0) is None
+
+
+# ---------------------------------------------------------------- in reports
+
+
+def test_the_report_of_a_race_ends_with_its_shortened_interleaving() -> None:
+    divergence = divergence_of("batched-racy-fees", RACY_FEES)
+    report = build_report(divergence)
+    race = race_of(divergence, {MINER_TOS}, range(4), 10.0)
+    assert race is not None
+    head, *lines = race.text()
+    assert report.interleaving == (head, *lines)
+    assert report.text().endswith("\n".join([f"  {head}:", *(f"    {line}" for line in lines)]))
+    markdown = report.markdown()
+    assert markdown.endswith("\n".join(["", "```", *lines, "```", ""]))
+    assert f"\n{head[0].upper()}{head[1:]}:\n" in markdown
+
+
+def test_the_report_of_a_divergence_every_seed_shows_has_no_interleaving() -> None:
+    report = build_report(divergence_of("batched-lost-fees", LOST_FEES))
+    assert report.interleaving == ()
+    assert "interleaving" not in report.text() and "Interleaving" not in report.markdown()
+
+
+def test_check_prints_the_race_of_a_planted_bug(tmp_path: Path) -> None:
+    case_file = tmp_path / "racy.json"
+    case_file.write_text(json.dumps(RACY_FEES))
+    done = txparity("check", str(case_file), "--executor", "batched-racy-fees@memory/seeded",
+                    "--seeds", "1")  # fmt: skip
+    assert done.returncode == 1
+    text = done.stdout
+    assert (
+        f"  interleaving of batched-racy-fees@memory/seeded, schedule seed {RACY_FEES_SEED} "
+        f"(schedule seed {RACY_FEES_CLEAN_SEED} agrees): 8 of 44 line(s)"
+    ) in text
+    assert "    25 w2 fee counter read\n    28 w3 fee counter read\n    29 w2 tx1 done\n" in text
