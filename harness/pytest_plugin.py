@@ -98,7 +98,12 @@ def assert_agree(case: Case, runner: Runner) -> None:
     One file is kept per fingerprint: the smallest case seen, as the shrinker
     measures size. While Hypothesis shrinks, every failing example it tries comes
     here; each smaller one replaces the file, and the others are not saved."""
-    from txparity.harness.corpus import entry_of, replay_command, shrink_command
+    from txparity.harness.corpus import (
+        entry_of,
+        executor_command,
+        replay_command,
+        shrink_command,
+    )
     from txparity.harness.observations import observe
 
     result = runner.check(case)
@@ -115,7 +120,9 @@ def assert_agree(case: Case, runner: Runner) -> None:
         f"{first.executor} diverges ({first.kind}): {first.detail}\n"
         f"  {kept}: {path}{reason}\n"
         f"  replay: {replay_command(path, entry.executors)}\n"
-        f"  shrink: {shrink_command(path, entry.executors)}"
+        f"  shrink: {shrink_command(path, entry.executors)}\n"
+        f"  reference: {shlex.join(['txparity', 'run', str(path)])}\n"
+        f"  {first.executor}: {executor_command(path, first.executor)}"
     )
 
 
