@@ -21,6 +21,7 @@ every session): the declarations are imported when a setting is read.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,7 @@ class Setting:
         for text in texts:
             try:
                 values.append(option.parse(text))
-            except Exception as error:  # argparse's ArgumentTypeError, or ours
+            except argparse.ArgumentTypeError as error:  # out of the declared bounds
                 raise pytest.UsageError(f"{self.flag} / {self.ini}: {error}") from None
         return values
 
