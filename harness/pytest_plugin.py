@@ -57,6 +57,7 @@ from txparity.harness.pytest_settings import (
     add_settings,
     check_settings,
     corpus_roots,
+    replay_options,
     txparity_runner,
 )
 from txparity.harness.pytest_settings import named_executors as _named
@@ -257,11 +258,10 @@ class CorpusReplayFailure(HarnessError):
 class CorpusItem(pytest.Item):
     def runtest(self) -> None:
         # Imported here: collecting a corpus must not load the executors.
-        from txparity.harness.options import Command, Options
         from txparity.harness.replay import Verdict, replay_file
 
         named = named_executors(self.config)
-        replayed = replay_file(self.path, Options.for_command(Command.REPLAY), named)
+        replayed = replay_file(self.path, replay_options(self.config), named)
         match replayed.verdict:
             case Verdict.AGREES:
                 return

@@ -11,6 +11,9 @@ A value out of bounds is a usage error of the session, one line.
   parallel executor on both backends and both schedules). The external ones
   (``cmd:``) among them also replay the corpus entries recorded against an
   external executor (a corpus file never chooses a command).
+- ``reference``: the executor every other is compared with, in the fixture's
+  checks and in the replay of corpus entries (which, recorded against an external
+  reference, replay only on the one named: ``harness.replay``).
 - ``seeds``: schedule seeds per parallel executor, for the fixture's checks.
 - ``corpus``: directories (relative to the rootdir) whose JSON files are
   replayed as tests; none by default.
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CORPUS",
     "EXECUTORS",
+    "REFERENCE",
     "SEEDS",
     "SETTINGS",
     "Setting",
@@ -43,6 +47,8 @@ __all__ = [
     "check_settings",
     "corpus_roots",
     "named_executors",
+    "named_reference",
+    "replay_options",
     "runner_options",
     "txparity_runner",
 ]
@@ -109,6 +115,12 @@ EXECUTORS = Setting(
     "every in-tree parallel executor); the cmd: ones also replay the corpus entries "
     "recorded against an external executor", repeatable=True,
 )  # fmt: skip
+REFERENCE = Setting(
+    "reference", "--txparity-reference", "txparity_reference", "SPEC",
+    "the executor every other is compared with (NAME[@BACKEND][/SCHEDULE], cmd:COMMAND or "
+    "none; default as txparity check --reference), in txparity_runner's checks and the "
+    "corpus replay",
+)  # fmt: skip
 SEEDS = Setting(
     "seeds", "--txparity-seeds", "txparity_seeds", "N",
     "schedule seeds per parallel executor in txparity_runner's checks (default as "
@@ -119,7 +131,7 @@ CORPUS = Setting(
     "directory (relative to the rootdir) whose JSON files are replayed as tests",
     repeatable=True,
 )  # fmt: skip
-SETTINGS = (EXECUTORS, SEEDS, CORPUS)
+SETTINGS = (EXECUTORS, REFERENCE, SEEDS, CORPUS)
 
 
 def add_settings(parser: pytest.Parser) -> None:
@@ -150,16 +162,31 @@ def runner_options(config: pytest.Config) -> Any:
     seeds = SEEDS.values(config)
     if seeds is not None:
         changes["seeds"] = seeds[0]
+    changes |= named_reference(config)
     try:
         return Options.for_command(Command.CHECK, **changes)
     except OptionError as error:
         raise pytest.UsageError(f"txparity: {error}") from None
 
 
+def named_reference(config: pytest.Config) -> dict[str, str]:
+    """``{"reference": SPEC}`` if the session names one, else nothing."""
+    reference = REFERENCE.values(config)
+    return {} if reference is None else {"reference": reference[0]}
+
+
+def replay_options(config: pytest.Config) -> Any:
+    """The ``Options`` corpus items replay with: those of ``txparity replay``, with
+    the reference named."""
+    from txparity.harness.options import Command, Options
+
+    return Options.for_command(Command.REPLAY, **named_reference(config))
+
+
 def check_settings(config: pytest.Config) -> None:
     """Refuse a bad setting at the start of the session, with one line, rather than in
     every test that uses it; reads nothing when no setting is given."""
-    if any(setting.texts(config) is not None for setting in (EXECUTORS, SEEDS)):
+    if any(setting.texts(config) is not None for setting in (EXECUTORS, REFERENCE, SEEDS)):
         options = runner_options(config)
         _check_specs(options.executors)
 

@@ -34,7 +34,8 @@ def test_show(txparity_runner):
     options = txparity_runner.options
     with open("runner.json", "w") as out:
         json.dump({"executors": list(options.executors), "seeds": options.seeds,
-                   "targets": [t.spec for t in txparity_runner.targets]}, out)
+                   "targets": [t.spec for t in txparity_runner.targets],
+                   "reference": txparity_runner.reference_spec}, out)
 """
 
 
@@ -50,17 +51,23 @@ def runner_seen(pytester: pytest.Pytester, ini: str, *args: str) -> dict[str, ob
 
 def test_the_runner_defaults_to_txparity_checks(pytester: pytest.Pytester) -> None:
     seen = runner_seen(pytester, "")
-    assert seen == {"executors": default_specs(), "seeds": 3, "targets": default_specs()}
+    assert seen == {
+        "executors": default_specs(), "seeds": 3, "targets": default_specs(),
+        "reference": "sequential@memory",
+    }  # fmt: skip
 
 
 def test_ini_options_configure_the_runner(pytester: pytest.Pytester) -> None:
     seen = runner_seen(
-        pytester, 'txparity_executors = ["blockstm@sqlite/pct", "batched"]\ntxparity_seeds = "5"\n'
+        pytester,
+        'txparity_executors = ["blockstm@sqlite/pct", "batched"]\ntxparity_seeds = "5"\n'
+        'txparity_reference = "sequential@sqlite"\n',
     )
     assert seen == {
         "executors": ["blockstm@sqlite/pct", "batched@memory/threads", "batched@memory/seeded"],
         "seeds": 5,
         "targets": ["blockstm@sqlite/pct", "batched@memory/threads", "batched@memory/seeded"],
+        "reference": "sequential@sqlite",
     }
 
 
@@ -68,10 +75,11 @@ def test_flags_override_the_ini_options(pytester: pytest.Pytester) -> None:
     seen = runner_seen(
         pytester, 'txparity_executors = ["batched"]\ntxparity_seeds = "5"\n',
         "--txparity-executor", "blockstm@memory/seeded", "--txparity-seeds", "2",
+        "--txparity-reference", "batched@memory/seeded",
     )  # fmt: skip
     assert seen == {
         "executors": ["blockstm@memory/seeded"], "seeds": 2,
-        "targets": ["blockstm@memory/seeded"],
+        "targets": ["blockstm@memory/seeded"], "reference": "batched@memory/seeded",
     }  # fmt: skip
 
 
@@ -81,6 +89,7 @@ def test_flags_override_the_ini_options(pytester: pytest.Pytester) -> None:
         (["--txparity-seeds", "0"], "--txparity-seeds / txparity_seeds: must be at least 1: 0"),
         (["--txparity-seeds", "x"], "--txparity-seeds / txparity_seeds: not a whole number: 'x'"),
         (["--txparity-executor", "blokstm"], "--txparity-executor / txparity_executors: "),
+        (["--txparity-reference", "blokstm"], "--txparity-reference / txparity_reference: "),
     ],
 )
 def test_a_bad_setting_is_one_usage_error(
