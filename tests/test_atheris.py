@@ -61,7 +61,7 @@ def test_a_divergence_it_finds_lands_in_the_corpus(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--profile", "bogus"], "unknown profile 'bogus' (known: mixed, contended, wide, "
-         "contracts, nonces)"),
+         "contracts, nonces, payments)"),
         (["--executor", "cmd:/no/such/cmd"], "cannot start external executor '/no/such/cmd': "
          "No such file or directory"),
         (["--corpus", "blocker/corpus"], "cannot write to corpus directory blocker/corpus: "
