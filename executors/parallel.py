@@ -17,7 +17,13 @@ from dataclasses import replace
 from txparity.executors.errors import ExecutorHang
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
 from txparity.executors.model import Case, StateKey, StateValue
-from txparity.executors.schedule import Schedule, Stalled, check_schedule, make_schedule
+from txparity.executors.schedule import (
+    Schedule,
+    Stalled,
+    check_schedule,
+    make_schedule,
+    recording_requested,
+)
 from txparity.executors.sequential import execute_sequentially
 from txparity.executors.shapes import CASE_ID_LENGTH, case_digest
 from txparity.executors.state import State
@@ -84,7 +90,7 @@ class ParallelExecutor(ABC):
         threads = min(config.threads, MAX_THREADS)
         schedule = make_schedule(
             self.schedule, threads, config.schedule_seed, self.watchdog_s,
-            expected_steps=POINTS_PER_TRANSACTION * count,
+            expected_steps=POINTS_PER_TRANSACTION * count, record=recording_requested(),
         )  # fmt: skip
         clamped = case if threads == config.threads else _with_threads(case, threads)
         try:

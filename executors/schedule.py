@@ -36,6 +36,17 @@ The executor code is the same whatever the schedule; only the schedule differs:
     ever wake them: the run is deadlocked, and that is reported at once rather than
     at the watchdog.
 
+The trace. A seeded schedule can record its interleaving: one line per ``point``
+and ``idle``, ``"<step> w<worker> <label>"``, where ``step`` counts the hand-overs
+of the run (so a step missing between two lines is a worker that finished without
+reaching another point) and ``label`` is the executor's (``tx3.1 read ...``: the
+second incarnation of transaction 3). Recording is optional and changes nothing
+but the trace: the strategy draws the same choices either way. A schedule built
+directly records unless told not to; the schedules the parallel executors build
+record only inside ``recording()``, which is how ``txparity run --trace`` and
+reports ask for it. A thread schedule records nothing: its interleaving is the
+machine's and cannot be replayed.
+
 Both bound a run with a watchdog: if the workers have not all finished within
 ``watchdog_s`` seconds, ``run`` abandons them (each raises ``Abandoned`` at its next
 ``point`` or ``idle``) and raises ``Stalled``. A worker that raises makes the others
@@ -47,10 +58,11 @@ running worker against a suspended one.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import Protocol
 
@@ -72,12 +84,33 @@ __all__ = [
     "ThreadSchedule",
     "check_schedule",
     "make_schedule",
+    "recording",
+    "recording_requested",
 ]
 
 SCHEDULES = ("threads", "seeded", "pct")
 PCT_DEPTH = 3  # PCT finds every bug of up to this depth with its stated probability
 PCT_STEPS = 2000  # the steps PCT draws change points among, unless a run says otherwise
 _IDLE_WAIT_S = 0.002  # a thread schedule's idle worker looks again after this long
+
+
+_RECORDING = contextvars.ContextVar("txparity_recording", default=False)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[None]:
+    """Inside, the seeded schedules that parallel executors build record their trace
+    (``BlockRun.trace``, ``Execution.trace``); outside they record nothing."""
+    token = _RECORDING.set(True)
+    try:
+        yield
+    finally:
+        _RECORDING.reset(token)
+
+
+def recording_requested() -> bool:
+    """Whether the caller is inside ``recording()``."""
+    return _RECORDING.get()
 
 
 def check_schedule(name: str) -> str:
@@ -239,9 +272,12 @@ class SeededSchedule:
     gas), so a stalled run is always caught.
     """
 
-    def __init__(self, threads: int, watchdog_s: float, strategy: Strategy) -> None:
+    def __init__(
+        self, threads: int, watchdog_s: float, strategy: Strategy, record: bool = True
+    ) -> None:
         self.name = strategy.name
         self._strategy = strategy
+        self._record = record
         self._watchdog_s = watchdog_s
         self._step = 0
         self._epoch = 0
@@ -295,11 +331,13 @@ class SeededSchedule:
         ]
 
     def point(self, label: str) -> None:
-        self.trace.append(f"{self._step} w{self._current} {label}")
+        if self._record:
+            self.trace.append(f"{self._step} w{self._current} {label}")
         self._yield()
 
     def idle(self, label: str) -> None:
-        self.trace.append(f"{self._step} w{self._current} {label}")
+        if self._record:
+            self.trace.append(f"{self._step} w{self._current} {label}")
         self._idle_since[self._current] = self._epoch
         self._yield()
 
@@ -323,9 +361,15 @@ def _unwind(tasks: list[greenlet.greenlet]) -> None:
 
 
 def make_schedule(
-    kind: str, threads: int, seed: int, watchdog_s: float, expected_steps: int = PCT_STEPS
+    kind: str,
+    threads: int,
+    seed: int,
+    watchdog_s: float,
+    expected_steps: int = PCT_STEPS,
+    record: bool = True,
 ) -> Schedule:
-    """The schedule named ``kind`` (one of ``SCHEDULES``) for one block run.
+    """The schedule named ``kind`` (one of ``SCHEDULES``) for one block run; a seeded
+    one records its trace if ``record`` says so.
 
     ``expected_steps`` estimates the run's interleaving points: PCT draws its
     priority change points among them, and change points past the end of a run
@@ -335,9 +379,9 @@ def make_schedule(
         case "threads":
             return ThreadSchedule(threads, watchdog_s)
         case "seeded":
-            return SeededSchedule(threads, watchdog_s, RandomStrategy(seed))
+            return SeededSchedule(threads, watchdog_s, RandomStrategy(seed), record)
         case "pct":
             # PCT draws depth - 1 distinct change points, so it needs that many steps.
             strategy = PctStrategy(seed, threads, steps=max(PCT_DEPTH - 1, expected_steps))
-            return SeededSchedule(threads, watchdog_s, strategy)
+            return SeededSchedule(threads, watchdog_s, strategy, record)
     raise InvariantViolation(f"SCHEDULES names {kind!r}, which make_schedule cannot build")

@@ -15,6 +15,7 @@ few flags of its own) and passes those values on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -31,7 +32,7 @@ from txparity.executors.errors import ExecutorError, InvalidCase
 from txparity.executors.execution import Execution, Executor, run_case
 from txparity.executors.model import Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
-from txparity.executors.schedule import SCHEDULES
+from txparity.executors.schedule import SCHEDULES, recording
 from txparity.executors.state import BACKENDS
 from txparity.harness.casefile import (
     MAX_FILE_BYTES,
@@ -53,6 +54,7 @@ from txparity.harness.corpus import (
 )
 from txparity.harness.differential import Runner
 from txparity.harness.errors import HarnessError, InputError
+from txparity.harness.interleaving import SEEDED_SCHEDULES, trace_text
 from txparity.harness.options import (
     CASES,
     CORPUS,
@@ -88,6 +90,7 @@ from txparity.harness.replay import (
 )
 from txparity.harness.shrink import ShrinkStop
 from txparity.harness.targets import REFERENCE_SPEC
+from txparity.harness.vector import vector_of, vector_text, write_vector
 
 __all__ = ["COMMAND_OPTIONS", "build_parser", "main"]
 
@@ -106,6 +109,7 @@ COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
     Command.FUZZ: (*DIFFERENTIAL, PROFILE, FORMAT, SECONDS, CASES, SEED, CORPUS, WORKERS,
                    SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS),
     Command.REPLAY: (EXECUTORS, REFERENCE, SEEDS),
+    Command.VECTOR: (),
 }  # fmt: skip
 
 
@@ -144,6 +148,7 @@ COMMAND_HELP: Mapping[Command, str] = {
     Command.SHRINK: "shrink a divergent case and save it in the corpus",
     Command.FUZZ: "run a fuzz campaign (the main job)",
     Command.REPLAY: "re-run saved counterexamples",
+    Command.VECTOR: "write a scenario vector of a case, with the reference's result",
 }
 _EPILOGS: Mapping[Command, str] = {Command.FUZZ: FUZZ_EPILOG}
 
@@ -202,6 +207,11 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--stats", action="store_true", help="print run statistics to stderr")
     parser.add_argument(
+        "--trace", action="store_true",
+        help="print the interleaving to stderr: which worker took which step of which "
+        "transaction (incarnation), in order; seeded and pct schedules only",
+    )  # fmt: skip
+    parser.add_argument(
         "--jsonl", action="store_true", help="one case per line in, one result per line out"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log executor decisions")
@@ -225,6 +235,16 @@ def _fuzz_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="end with a JSON summary line")
 
 
+def _vector_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", help="a case file (or vector, or corpus file), or -")
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="FILE",
+        help="write the vector to FILE (such as tests/vectors/NAME.json) instead of "
+        "standard output",
+    )  # fmt: skip
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+
 def _replay_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH",
@@ -238,6 +258,7 @@ _OWN_ARGUMENTS: Mapping[Command, Callable[[argparse.ArgumentParser], None]] = {
     Command.SHRINK: _shrink_arguments,
     Command.FUZZ: _fuzz_arguments,
     Command.REPLAY: _replay_arguments,
+    Command.VECTOR: _vector_arguments,
 }
 
 
@@ -306,15 +327,33 @@ def command_run(arguments: argparse.Namespace) -> int:
     options = options_from(arguments, Command.RUN)
     name = _executor_name(arguments.executor, arguments.backend, arguments.schedule)
     show_stats: bool = arguments.stats
+    traced = _traced(arguments.trace, name, arguments.jsonl)
     if arguments.jsonl:
         executor = make_executor(name.executor, name.schedule, options.watchdog_s)
         return _run_lines(arguments.case, executor, name.backend, show_stats)
     case = read_case(read_file(arguments.case))
     executor = make_executor(name.executor, name.schedule, options.watchdog_s)
-    execution = run_case(executor, case, name.backend)
+    with recording() if traced else contextlib.nullcontext():
+        execution = run_case(executor, case, name.backend)
     print(execution.result_json, flush=True)
     _print_stats(execution, show_stats)
+    if traced:
+        print(trace_text(str(name), case, execution), file=sys.stderr)
     return EXIT_OK
+
+
+def _traced(asked: bool, name: ExecutorName, jsonl: bool) -> bool:
+    """Whether to print the interleaving; ``InputError`` where there is none to print."""
+    if not asked:
+        return False
+    if jsonl:
+        raise InputError("--trace prints the interleaving of one case, not of --jsonl lines")
+    if name.schedule not in SEEDED_SCHEDULES:
+        raise InputError(
+            f"--trace needs a seeded schedule ({' or '.join(SEEDED_SCHEDULES)}): the "
+            f"interleaving of {name.schedule} is the machine's, and is not recorded"
+        )
+    return True
 
 
 def _executor_name(executor: str, backend: str | None, schedule: str | None) -> ExecutorName:
@@ -600,6 +639,23 @@ def _write_text(path: Path, text: str) -> None:
         raise InputError(f"cannot write {path}: {error.strerror}") from None
 
 
+# ---------------------------------------------------------------- vector
+
+
+def command_vector(arguments: argparse.Namespace) -> int:
+    output: Path | None = arguments.output
+    if output is not None and output.exists() and not arguments.force:
+        raise InputError(f"{output} exists (--force replaces it)")
+    case = read_case(read_file(arguments.case))
+    vector = vector_of(case)
+    if output is None:
+        sys.stdout.write(vector_text(vector))
+        return EXIT_OK
+    write_vector(vector, output, replace=arguments.force)
+    print(f"wrote {output}", file=sys.stderr)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- fuzz
 
 
@@ -650,4 +706,5 @@ _COMMANDS: Mapping[Command, Callable[[argparse.Namespace], int]] = {
     Command.SHRINK: command_shrink,
     Command.FUZZ: command_fuzz,
     Command.REPLAY: command_replay,
+    Command.VECTOR: command_vector,
 }

@@ -75,6 +75,7 @@ __all__ = [
     "entry_from_document",
     "entry_of",
     "entry_path",
+    "executor_command",
     "is_external",
     "load_entry",
     "replay_command",
@@ -103,6 +104,22 @@ def shrink_command(path: Path, executors: tuple[str, ...]) -> str:
     for spec in executors:
         words += ["--executor", spec]
     return shlex.join(words)
+
+
+# Feeds the case of a saved file to an external executor on standard input, one line
+# (SPEC 8), with nothing but the Python that runs txparity.
+_CASE_LINE = 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["case"]))'
+
+
+def executor_command(path: Path, spec: str) -> str:
+    """The shell command that runs the case saved at ``path`` on the one executor
+    ``spec``: ``txparity run`` for an in-tree executor (its backend and schedule
+    named; the schedule seed is the case's), the command itself fed the case on
+    standard input for a ``cmd:`` executor, as a campaign feeds it."""
+    if is_external(spec):
+        command = spec.split(":", 1)[1]
+        return f"{shlex.join(['python3', '-c', _CASE_LINE, str(path)])} | {command}"
+    return shlex.join(["txparity", "run", str(path), "--executor", spec, "--stats"])
 
 
 def check_writable(corpus: Path) -> None:

@@ -164,6 +164,9 @@ class Tally:
     divergences: int = 0
     parallel: int = 0  # runs that took the parallel path
     aborts: int = 0  # Block-STM aborts over the runs
+    incarnations: int = 0  # Block-STM incarnations over the runs
+    batches: int = 0  # batches the batched executor ran, over the runs
+    conflicts: int = 0  # batch conflicts (a transaction that opened a batch), over the runs
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(
@@ -172,6 +175,9 @@ class Tally:
             divergences=self.divergences + other.divergences,
             parallel=self.parallel + other.parallel,
             aborts=self.aborts + other.aborts,
+            incarnations=self.incarnations + other.incarnations,
+            batches=self.batches + other.batches,
+            conflicts=self.conflicts + other.conflicts,
         )
 
     @staticmethod
@@ -182,6 +188,9 @@ class Tally:
             divergences=int(diverged),
             parallel=int(stats is not None and stats.path is ExecutionPath.PARALLEL),
             aborts=0 if stats is None else stats.aborts,
+            incarnations=0 if stats is None else stats.incarnations,
+            batches=0 if stats is None else len(stats.batch_sizes),
+            conflicts=0 if stats is None else stats.conflicts,
         )
 
 
@@ -192,6 +201,7 @@ class CheckResult:
     divergences: list[Divergence] = field(default_factory=list)
     tallies: dict[str, Tally] = field(default_factory=dict)  # each target's: cases 1
     executor_seconds: float = 0.0  # the reference's run and every target's
+    expected: str | None = None  # the reference's result (None: no reference, or it failed)
 
     @property
     def runs(self) -> int:
@@ -402,6 +412,7 @@ class Runner:
         if first.kind is not AnswerKind.RESULT or first.result is None:
             outcome.divergences.append(self._reference_failed(case, first))
             return outcome
+        outcome.expected = first.result
         for target in [only] if only is not None else self.targets:
             divergence = self._check_target(case, first.result, target, outcome, seeds)
             if divergence is not None:

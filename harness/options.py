@@ -119,6 +119,7 @@ class Command(StrEnum):
     SHRINK = "shrink"
     FUZZ = "fuzz"
     REPLAY = "replay"
+    VECTOR = "vector"
 
 
 class Equivalence(StrEnum):

@@ -4,12 +4,18 @@ Installed with txparity (entry point ``pytest11``), it loads in every pytest ses
 of every environment txparity is installed in, so it stays out of the way until a
 project asks for it:
 
-- ``txparity_corpus`` (ini option: directories, relative to the rootdir) names the
-  corpus. Each ``*.json`` file under them is collected as one test item, which
-  replays the counterexample on the executors it records and fails while any still
-  diverges; a failure names the file and the one command that replays it. Without
-  the option nothing is collected: another project's ``corpus/`` folder is its own.
+- ``txparity_corpus`` (ini option: directories, relative to the rootdir; or
+  ``--txparity-corpus DIR``) names the corpus. Each ``*.json`` file under them is
+  collected as one test item, marked ``txparity_replay``, which replays the
+  counterexample on the executors it records and fails while any still diverges; a
+  failure names the file, the one command that replays it, and the command that
+  runs the case on the reference and on each diverging executor alone. Without the
+  option nothing is collected: another project's ``corpus/`` folder is its own.
   (txparity's own ``pyproject.toml`` names ``corpus``.)
+- ``txparity_runner``, a session-scoped fixture: a ``Runner`` over the executors
+  and schedule seeds the session's settings name (``harness.pytest_settings``).
+- the markers ``txparity_replay`` (the corpus items) and ``txparity_quality`` (a
+  planted-bug quality tier), so that ``-m`` selects them.
 - ``--txparity-profile NAME`` or ``$TXPARITY_PROFILE`` loads one of txparity's
   Hypothesis settings profiles (``dev``, ``ci``, ``nightly``: see
   ``harness.hypothesis_profiles``) for the session; the flag wins. With neither,
@@ -22,18 +28,22 @@ this module.
 
 A corpus file never chooses a command (``harness.replay``): an entry recorded
 against an external executor (``cmd:...``) is replayed on the external executors
-named by ``--txparity-executor SPEC`` (repeatable) and the ``txparity_executors``
-ini option, the project's own configuration; without one it is skipped, and the
-reason says which command it records and how to name an executor.
+among those named by ``--txparity-executor SPEC`` (repeatable) or the
+``txparity_executors`` ini option, the project's own configuration; without one it
+is skipped, and the reason says which command it records and how to name an
+executor. (In-tree executors named there are the fixture's; an entry replays the
+in-tree executors it records.)
 
 ``assert_agree`` is the assertion for property tests: on a divergence it saves the
 counterexample (under ``$TXPARITY_FAILURES``, default ``.txparity/failures``) and
-fails with its path and the command that replays it.
+fails with its path and the command that replays it. Inside a Hypothesis test it
+also reports events and targets (``harness.observations``).
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,23 +52,40 @@ import pytest
 
 from txparity.harness.errors import HarnessError
 from txparity.harness.hypothesis_profiles import PROFILE_NAMES, PROFILE_VARIABLE
+from txparity.harness.pytest_settings import (
+    EXECUTORS,
+    add_settings,
+    check_settings,
+    corpus_roots,
+    replay_options,
+    txparity_runner,
+)
+from txparity.harness.pytest_settings import named_executors as _named
 
 if TYPE_CHECKING:
     from txparity.executors.model import Case
     from txparity.harness.corpus import Entry
     from txparity.harness.differential import Runner
 
-__all__ = ["CorpusFile", "CorpusItem", "assert_agree", "failures_dir", "keep_smallest"]
+__all__ = [
+    "CorpusFile",
+    "CorpusItem",
+    "assert_agree",
+    "failures_dir",
+    "keep_smallest",
+    "txparity_runner",
+]
 
-CORPUS_INI = "txparity_corpus"
 PROFILE_FLAG = "--txparity-profile"
 _CORPUS_ROOTS = pytest.StashKey[tuple[Path, ...]]()
-EXECUTOR_FLAG = "--txparity-executor"
-EXECUTORS_INI = "txparity_executors"
-_EXECUTORS_HELP = (
-    "external executor (cmd:COMMAND) to replay the corpus entries recorded against an "
-    "external executor on"
-)
+EXECUTOR_FLAG = EXECUTORS.flag
+EXECUTORS_INI = EXECUTORS.ini
+REPLAY_MARKER = "txparity_replay"
+QUALITY_MARKER = "txparity_quality"
+_MARKERS = {
+    REPLAY_MARKER: "a saved counterexample of the txparity corpus, replayed",
+    QUALITY_MARKER: "a txparity quality tier test: a planted bug must be found and shrunk",
+}
 
 
 def failures_dir() -> Path:
@@ -72,9 +99,17 @@ def assert_agree(case: Case, runner: Runner) -> None:
     One file is kept per fingerprint: the smallest case seen, as the shrinker
     measures size. While Hypothesis shrinks, every failing example it tries comes
     here; each smaller one replaces the file, and the others are not saved."""
-    from txparity.harness.corpus import entry_of, replay_command, shrink_command
+    from txparity.harness.corpus import (
+        entry_of,
+        executor_command,
+        replay_command,
+        shrink_command,
+    )
+    from txparity.harness.observations import observe
 
-    divergences = runner.check(case).divergences
+    result = runner.check(case)
+    observe(case, result)
+    divergences = result.divergences
     if not divergences:
         return
     first = divergences[0]
@@ -86,7 +121,9 @@ def assert_agree(case: Case, runner: Runner) -> None:
         f"{first.executor} diverges ({first.kind}): {first.detail}\n"
         f"  {kept}: {path}{reason}\n"
         f"  replay: {replay_command(path, entry.executors)}\n"
-        f"  shrink: {shrink_command(path, entry.executors)}"
+        f"  shrink: {shrink_command(path, entry.executors)}\n"
+        f"  reference: {shlex.join(['txparity', 'run', str(path)])}\n"
+        f"  {first.executor}: {executor_command(path, first.executor)}"
     )
 
 
@@ -142,20 +179,8 @@ def _size(case: Case) -> tuple[int, ...]:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(
-        CORPUS_INI,
-        "directories (relative to the rootdir) whose JSON files txparity replays as tests; "
-        "none by default",
-        type="linelist",
-        default=[],
-    )
-    parser.addini(EXECUTORS_INI, f"{_EXECUTORS_HELP}, one per line", type="linelist", default=[])
-    group = parser.getgroup("txparity")
-    group.addoption(
-        EXECUTOR_FLAG, action="append", default=[], dest=EXECUTORS_INI, metavar="SPEC",
-        help=f"{_EXECUTORS_HELP}; repeatable, added to the {EXECUTORS_INI} ini option",
-    )  # fmt: skip
-    group.addoption(
+    add_settings(parser)
+    parser.getgroup("txparity").addoption(
         PROFILE_FLAG,
         metavar="NAME",
         default=None,
@@ -165,9 +190,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_CORPUS_ROOTS] = tuple(
-        config.rootpath / name for name in config.getini(CORPUS_INI)
-    )
+    for name, text in _MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    config.stash[_CORPUS_ROOTS] = corpus_roots(config)
+    check_settings(config)
     profile = config.getoption(PROFILE_FLAG) or os.environ.get(PROFILE_VARIABLE)
     if profile:
         _load_profile(profile)
@@ -196,18 +222,11 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 def named_executors(config: pytest.Config) -> tuple[str, ...]:
-    """The external executors the person running pytest named; a usage error for
-    anything else, since in-tree executors are replayed as recorded."""
+    """The external executors the person running pytest named: those a corpus entry
+    recorded against an external executor may replay on."""
     from txparity.harness.replay import external_specs
 
-    named = (*config.getini(EXECUTORS_INI), *config.getoption(EXECUTORS_INI))
-    for spec in named:
-        if spec not in external_specs(named):
-            raise pytest.UsageError(
-                f"{EXECUTOR_FLAG} and {EXECUTORS_INI} name external executors "
-                f"(cmd:COMMAND), not {spec!r}"
-            )
-    return named
+    return external_specs(_named(config))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile | None:
@@ -221,21 +240,28 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CorpusFile
 
 class CorpusFile(pytest.File):
     def collect(self) -> Iterator[CorpusItem]:
-        yield CorpusItem.from_parent(self, name=f"replay[{self.path.parent.name}/{self.path.stem}]")
+        name = f"replay[{self.path.parent.name}/{self.path.stem}]"
+        item = CorpusItem.from_parent(self, name=name)
+        item.add_marker(REPLAY_MARKER)
+        yield item
 
 
 class CorpusReplayFailure(HarnessError):
-    """A saved counterexample still diverges, or cannot be read."""
+    """A saved counterexample still diverges, or cannot be read; ``executors`` are the
+    specs that still diverge."""
+
+    def __init__(self, message: str, executors: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.executors = executors
 
 
 class CorpusItem(pytest.Item):
     def runtest(self) -> None:
         # Imported here: collecting a corpus must not load the executors.
-        from txparity.harness.options import Command, Options
         from txparity.harness.replay import Verdict, replay_file
 
         named = named_executors(self.config)
-        replayed = replay_file(self.path, Options.for_command(Command.REPLAY), named)
+        replayed = replay_file(self.path, replay_options(self.config), named)
         match replayed.verdict:
             case Verdict.AGREES:
                 return
@@ -244,7 +270,8 @@ class CorpusItem(pytest.Item):
             case Verdict.DIVERGES:
                 first = replayed.divergences[0]
                 raise CorpusReplayFailure(
-                    f"{first.executor} still diverges ({first.kind}): {first.detail}"
+                    f"{first.executor} still diverges ({first.kind}): {first.detail}",
+                    tuple(divergence.executor for divergence in replayed.divergences),
                 )
             case Verdict.NEEDS_EXECUTOR:
                 assert replayed.missing is not None
@@ -260,11 +287,18 @@ class CorpusItem(pytest.Item):
         excinfo: pytest.ExceptionInfo[BaseException],
         style: object = None,
     ) -> str:
-        from txparity.harness.corpus import replay_command
+        from txparity.harness.corpus import executor_command, replay_command
 
-        if isinstance(excinfo.value, CorpusReplayFailure):
-            return f"{excinfo.value}\n  file: {self.path}\n  replay: {replay_command(self.path)}"
-        return str(super().repr_failure(excinfo))
+        failure = excinfo.value
+        if not isinstance(failure, CorpusReplayFailure):
+            return str(super().repr_failure(excinfo))
+        named = named_executors(self.config)
+        lines = [f"{failure}", f"  file: {self.path}",
+                 f"  replay: {replay_command(self.path, named)}"]  # fmt: skip
+        if failure.executors:  # as goevmlab prints each client's command
+            lines.append(f"  reference: {shlex.join(['txparity', 'run', str(self.path)])}")
+        lines += [f"  {spec}: {executor_command(self.path, spec)}" for spec in failure.executors]
+        return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"corpus replay {self.path.name}"

@@ -17,7 +17,11 @@ divergence (comparing canonical bytes is enough to find one) and holds:
   and each earlier step whose write that transaction read. When the run reported
   batches, each batch in which two of those transactions ran together while one
   of them writes the item: the batching invariant (disjoint state) broken there;
-- every transaction, with its batch, the reference's receipt and its role.
+- every transaction, with its batch, the reference's receipt and its role;
+- for a schedule-dependent divergence of an in-tree executor on a seeded schedule
+  (another schedule seed agrees), the interleaving of the diverging run, recorded
+  by running it again and shortened to the steps that touch the differing items
+  (``harness.interleaving``).
 
 Roles. A step is *involved* when it is listed under a differing item. A transaction
 that is not involved *conflicts with* an involved step when one of the two writes
@@ -40,6 +44,7 @@ from typing import Any, cast
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
+from txparity.executors.blockstm.mvmemory import FeeKey
 from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import (
     BalanceKey,
@@ -55,6 +60,7 @@ from txparity.executors.model import (
     StorageKey,
     Transaction,
 )
+from txparity.executors.parallel import DEFAULT_WATCHDOG_S
 from txparity.executors.sequential import Step
 from txparity.executors.shapes import (
     MAP_FIELDS,
@@ -65,6 +71,7 @@ from txparity.executors.shapes import (
     readable_json,
 )
 from txparity.harness.differential import Divergence
+from txparity.harness.interleaving import race_of
 from txparity.harness.targets import REFERENCE_SPEC
 from txparity.harness.trace import StepTrace, Trace, item_path, trace_reference
 
@@ -127,6 +134,7 @@ class Item:
     actual: object
     accesses: tuple[Access, ...]
     batch_conflicts: tuple[BatchConflict, ...] = ()
+    keys: frozenset[StateKey] = frozenset()  # the state items it is made of
 
     def notes(self) -> list[str]:
         """One line per access and per conflict inside a batch."""
@@ -162,6 +170,7 @@ class Report:
     items: tuple[Item, ...]
     transactions: tuple[TransactionLine, ...] = ()
     notes: tuple[str, ...] = ()  # the run's line, and any caveat
+    interleaving: tuple[str, ...] = ()  # a race's head line and its trace, shortened
 
     def text(self) -> str:
         lines = [f"  {line}" for line in self._head()]
@@ -178,6 +187,9 @@ class Report:
             batch = "" if tx.batch is None else f" (batch {tx.batch})"
             lines.append(f"    tx {tx.index}{batch}: {_receipt(tx.receipt)}; {tx.role_text()}")
             lines.append(f"      {describe_tx(tx.tx)}")
+        if self.interleaving:
+            head, *steps = self.interleaving
+            lines += [f"  {head}:", *(f"    {step}" for step in steps)]
         return "\n".join(lines)
 
     def markdown(self) -> str:
@@ -191,6 +203,9 @@ class Report:
         out += [_sentence(note) for note in self.notes]
         out += ["", *_item_table(self.items)] if self.items else []
         out += ["", *_transaction_table(self.transactions)] if self.transactions else []
+        if self.interleaving:
+            head, *steps = self.interleaving
+            out += ["", _sentence(head).removesuffix(".") + ":", "", "```", *steps, "```"]
         return "\n".join(out) + "\n"
 
     def _head(self) -> list[str]:
@@ -238,7 +253,9 @@ def build_report(divergence: Divergence) -> Report:
     notes = [f"run: {_run_text(divergence.stats)}"]
     if trace.result != divergence.expected:
         notes.append(_trace_note(divergence))
-    return Report(divergence, items, lines, tuple(notes))
+    race = race_of(divergence, _labels(items, trace), _involved(divergence, items),
+                   DEFAULT_WATCHDOG_S)  # fmt: skip
+    return Report(divergence, items, lines, tuple(notes), tuple(race.text()) if race else ())
 
 
 def describe_tx(tx: Transaction) -> str:
@@ -263,10 +280,33 @@ def _items(expected: dict[str, Any], actual: dict[str, Any], trace: Trace) -> li
                         tuple(_receipt_accesses(index, trace)),
                     )  # fmt: skip
                 case _:
-                    path = _path(parts)
-                    accesses = tuple(_state_accesses(_selector(parts), trace))
-                    found[path] = Item(path, _value(level.t1), _value(level.t2), accesses)
+                    path, selects = _path(parts), _selector(parts)
+                    accesses = tuple(_state_accesses(selects, trace))
+                    found[path] = Item(path, _value(level.t1), _value(level.t2), accesses,
+                                       keys=_keys(selects, trace))  # fmt: skip
     return [found[path] for path in sorted(found)]
+
+
+def _keys(selects: Selects, trace: Trace) -> frozenset[StateKey]:
+    """The items ``selects`` picks among those the reference run read or wrote, and the
+    miner's balance if fees were paid into it."""
+    touched = {key for step in trace.steps for key in step.touches()} | {trace.fee_item}
+    return frozenset(key for key in touched if selects(key))
+
+
+def _labels(items: Sequence[Item], trace: Trace) -> frozenset[str]:
+    """The differing items as the executors' trace lines spell them; the miner's
+    balance with Block-STM's fee entries, through which each_tx reads it."""
+    keys = {key for item in items for key in item.keys}
+    fees = [FeeKey(tx) for tx in range(len(trace.case.block.txs))] if trace.fee_item in keys else []
+    return frozenset(map(str, [*keys, *fees]))
+
+
+def _involved(divergence: Divergence, items: Sequence[Item]) -> frozenset[int]:
+    """The transactions that read or wrote a differing item, and the first differing one."""
+    steps = {access.step for item in items for access in item.accesses}
+    txs = {step for step in steps if isinstance(step, int)}
+    return frozenset(txs if divergence.first_tx is None else txs | {divergence.first_tx})
 
 
 def _value(value: object) -> object:

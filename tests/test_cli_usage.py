@@ -22,7 +22,7 @@ from txparity.harness.console import LEGEND
 ROOT = Path(__file__).parent.parent
 SIMPLE = ROOT / "tests" / "vectors" / "simple_transfer.json"
 CONTRACT_BLIND = ROOT / "examples" / "reports" / "contract_blind.json"
-COMMANDS = ("run", "check", "shrink", "fuzz", "replay")
+COMMANDS = ("run", "check", "shrink", "fuzz", "replay", "vector")
 
 
 def txparity(*args: object, stdout: int | None = None) -> subprocess.CompletedProcess[str]:

@@ -29,6 +29,7 @@ from txparity.harness.corpus import (
     case_hash,
     corpus_files,
     entry_of,
+    executor_command,
     load_entry,
     replay_command,
     save_and_shrink,
@@ -577,6 +578,17 @@ def test_plugin_is_inert_without_a_corpus(pytester: pytest.Pytester) -> None:
 # ---------------------------------------------------------------- property-test failures
 
 
+def test_each_executor_has_the_command_that_runs_it_alone() -> None:
+    path = Path("my corpus/x.json")
+    assert executor_command(path, MUTANT) == (
+        f"txparity run 'my corpus/x.json' --executor {MUTANT} --stats"
+    )
+    assert executor_command(path, "cmd:node ex.js --fast") == (
+        "python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"case\"]))' "
+        "'my corpus/x.json' | node ex.js --fast"
+    )
+
+
 def test_replay_and_shrink_commands_quote_what_the_shell_would_split() -> None:
     path = Path("my corpus/1addc2ca9191cb52/x.json")
     assert replay_command(path) == "txparity replay 'my corpus/1addc2ca9191cb52/x.json'"
@@ -598,6 +610,8 @@ def test_assert_agree_saves_the_counterexample_and_names_the_commands(
         f"  saved: {saved}",
         f"  replay: txparity replay {saved}",
         f"  shrink: txparity shrink {saved} --executor {MUTANT}",
+        f"  reference: txparity run {saved}",
+        f"  {MUTANT}: txparity run {saved} --executor {MUTANT} --stats",
     ]
     assert load_entry(saved) == mutant_entry()
 

@@ -477,8 +477,12 @@ def test_check_finds_exactly_one_divergence_on_a_mutant() -> None:
     assert divergence.fingerprint == hashlib.sha256(text.encode()).hexdigest()[:16]
     # The mutant stops at its first divergent seed; the correct target runs all three.
     assert outcome.tallies == {
-        NO_SENDER_DEBIT: Tally(cases=1, runs=1, parallel=1, aborts=0, divergences=1),
-        "batched@memory/seeded": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
+        NO_SENDER_DEBIT: Tally(
+            cases=1, runs=1, parallel=1, aborts=0, divergences=1, batches=4, conflicts=3
+        ),
+        "batched@memory/seeded": Tally(
+            cases=1, runs=3, parallel=3, aborts=0, divergences=0, batches=12, conflicts=9
+        ),
     }
     assert outcome.runs == 4
 
@@ -489,9 +493,13 @@ def test_check_finds_nothing_on_correct_executors() -> None:
         outcome = runner.check(COUNTS_TO_FOUR)
     assert outcome.divergences == []
     assert outcome.tallies == {
-        "batched@memory/seeded": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
+        "batched@memory/seeded": Tally(
+            cases=1, runs=3, parallel=3, aborts=0, divergences=0, batches=12, conflicts=9
+        ),
         "sequential@sqlite/threads": Tally(cases=1, runs=1, parallel=0, aborts=0, divergences=0),
-        "batched@sqlite/threads": Tally(cases=1, runs=3, parallel=3, aborts=0, divergences=0),
+        "batched@sqlite/threads": Tally(
+            cases=1, runs=3, parallel=3, aborts=0, divergences=0, batches=12, conflicts=9
+        ),
     }
     assert outcome.runs == 7
     assert outcome.executor_seconds > 0
@@ -524,15 +532,24 @@ def test_a_reference_without_a_result_is_a_reference_failure_not_the_targets() -
 
 def test_tallies_add_up_field_by_field_and_survive_pickling() -> None:
     """One tally type from a run to a campaign: it is what workers send the parent."""
-    one = Tally(cases=1, runs=3, divergences=1, parallel=2, aborts=7)
-    other = Tally(cases=2, runs=5, divergences=0, parallel=5, aborts=1)
-    assert one + other == Tally(cases=3, runs=8, divergences=1, parallel=7, aborts=8)
+    one = Tally(cases=1, runs=3, divergences=1, parallel=2, aborts=7, incarnations=9,
+                batches=4, conflicts=2)  # fmt: skip
+    other = Tally(cases=2, runs=5, divergences=0, parallel=5, aborts=1, incarnations=1,
+                  batches=3, conflicts=1)  # fmt: skip
+    assert one + other == Tally(cases=3, runs=8, divergences=1, parallel=7, aborts=8,
+                                incarnations=10, batches=7, conflicts=3)  # fmt: skip
     assert one + Tally() == one
     assert pickle.loads(pickle.dumps({"spec": one})) == {"spec": one}
     parallel = Stats(ExecutionPath.PARALLEL, "at the threshold", 4, aborts=2)
     assert Tally.of_run(parallel, diverged=True) == Tally(
         runs=1, divergences=1, parallel=1, aborts=2
     )
+    batched = Stats(ExecutionPath.PARALLEL, "at the threshold", 4, (3, 1), conflicts=1)
+    stm = Stats(ExecutionPath.PARALLEL, "at the threshold", 4, incarnations=6, aborts=2)
+    assert Tally.of_run(batched, diverged=False) == Tally(
+        runs=1, parallel=1, batches=2, conflicts=1
+    )
+    assert Tally.of_run(stm, diverged=False) == Tally(runs=1, parallel=1, aborts=2, incarnations=6)
     assert Tally.of_run(None, diverged=False) == Tally(runs=1)
 
 
@@ -558,7 +575,9 @@ def test_a_seed_dependent_divergence_carries_the_seed_that_showed_it() -> None:
         '1 state item(s) differ, first state.accounts["m"].balances["TOS"]: expected 4, actual 3'
     )
     assert outcome.tallies == {
-        "batched-racy-fees@memory/seeded": Tally(cases=1, runs=3, parallel=3, divergences=1)
+        "batched-racy-fees@memory/seeded": Tally(
+            cases=1, runs=3, parallel=3, divergences=1, batches=3
+        )
     }
     with Runner(["batched-racy-fees@memory/seeded"], Options(seeds=2)) as runner:
         assert runner.check(RACY).divergences == []

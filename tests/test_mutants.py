@@ -34,7 +34,7 @@ from txparity.executors.codec import decode_case
 from txparity.executors.execution import Execution, ExecutionPath, run_case
 from txparity.executors.mutants import MUTANTS
 from txparity.executors.registry import CORRECT_PARALLEL, EXECUTORS, make_executor, parse_name
-from txparity.executors.schedule import SCHEDULES
+from txparity.executors.schedule import SCHEDULES, recording
 from txparity.executors.sequential import SequentialExecutor
 from txparity.harness.strategies import PROFILES
 
@@ -76,7 +76,8 @@ def run(name: str, schedule: str, case: Json) -> Execution:
     decoded = decode_case(json.dumps(case))
     if name == "sequential":
         return run_case(SequentialExecutor(), decoded, "memory")
-    return run_case(make_executor(name, schedule), decoded, "memory")
+    with recording():  # the trace too: a pinned seed must replay it exactly
+        return run_case(make_executor(name, schedule), decoded, "memory")
 
 
 def state(execution: Execution) -> Json:

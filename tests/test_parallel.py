@@ -35,7 +35,7 @@ from txparity.executors.execution import BlockRun, Execution, ExecutionPath, run
 from txparity.executors.model import Case
 from txparity.executors.parallel import DEFAULT_WATCHDOG_S, case_id
 from txparity.executors.registry import CORRECT_PARALLEL, make_executor
-from txparity.executors.schedule import Schedule
+from txparity.executors.schedule import Schedule, recording
 from txparity.executors.sequential import SequentialExecutor
 from txparity.executors.state import BACKENDS, State
 
@@ -389,7 +389,8 @@ def test_hand_written_blocks_agree_with_sequential(
 
 
 def trace_of(name: str, schedule: str, case: Case) -> tuple[str, ...]:
-    return run_case(make_executor(name, schedule), case, "memory").trace
+    with recording():
+        return run_case(make_executor(name, schedule), case, "memory").trace
 
 
 def trace_digest(trace: Sequence[str]) -> str:
@@ -414,11 +415,13 @@ _TRACE_SCRIPT = textwrap.dedent(
     from txparity.executors.codec import decode_case
     from txparity.executors.execution import run_case
     from txparity.executors.registry import CORRECT_PARALLEL, make_executor
+    from txparity.executors.schedule import recording
     case = decode_case(json.dumps(json.loads(sys.argv[1])))
     digests = {}
     for name in CORRECT_PARALLEL:
         for schedule in ("seeded", "pct"):
-            trace = run_case(make_executor(name, schedule), case, "memory").trace
+            with recording():
+                trace = run_case(make_executor(name, schedule), case, "memory").trace
             assert trace, (name, schedule)
             text = "\\n".join(trace).encode("utf-8")
             digests[f"{name}/{schedule}"] = hashlib.sha256(text).hexdigest()
@@ -527,7 +530,8 @@ def test_threshold_picks_the_path_and_logs_it(
 ) -> None:
     case = decode(chain_block(count, network))
     caplog.set_level(logging.INFO, logger=EXECUTOR_LOGGER)
-    execution = run_case(make_executor(name, "seeded"), case, "memory")
+    with recording():
+        execution = run_case(make_executor(name, "seeded"), case, "memory")
     logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == EXECUTOR_LOGGER]
     assert logged == [(logging.INFO, message)]
     assert execution.stats.path == path
@@ -548,7 +552,8 @@ def test_a_version_2_block_takes_the_parallel_path_from_the_threshold_on(
     reason for the sequential path, and the log and statistics say which was taken."""
     case = decode(chain_block(10, "devnet") | {"format": "txparity.case/2"})
     caplog.set_level(logging.INFO, logger=EXECUTOR_LOGGER)
-    execution = run_case(make_executor(name, "seeded"), case, "memory")
+    with recording():
+        execution = run_case(make_executor(name, "seeded"), case, "memory")
     logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == EXECUTOR_LOGGER]
     assert logged == [
         (

@@ -50,6 +50,7 @@ def _format(profile: str) -> CaseFormat:
     return CaseFormat.V2 if profile == "v2" else CaseFormat.V1
 
 
+@pytest.mark.txparity_quality
 @pytest.mark.parametrize("mutant", planted_bugs())
 def test_planted_bug_is_found_and_shrunk(mutant: str) -> None:
     with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:

@@ -85,14 +85,16 @@ class IncarnationView:
     """
 
     __slots__ = (
-        "_memory", "_miner_balance", "_schedule", "context", "reads", "storage", "tx", "values"
+        "_label", "_memory", "_miner_balance", "_schedule", "context", "reads", "storage", "tx",
+        "values",
     )  # fmt: skip
 
     def __init__(
         self, tx: int, memory: MVMemory, storage: StateView, schedule: Schedule,
-        context: BlockContext,
+        context: BlockContext, incarnation: int = 0,
     ) -> None:  # fmt: skip
         self.tx = tx
+        self._label = incarnation_label(tx, incarnation)
         self._memory = memory
         self.storage = storage
         self._schedule = schedule
@@ -114,7 +116,7 @@ class IncarnationView:
     def _read_item(self, key: MemoryKey) -> StateValue:
         """One versioned read: the highest lower writer's entry, else the pre-block state
         (a ``FeeKey`` is never state: absent, it is 0)."""
-        self._schedule.point(f"tx{self.tx} read {key}")
+        self._schedule.point(f"{self._label} read {key}")
         match self._memory.read(key, self.tx):
             case Estimate(blocking_tx=blocking):
                 raise _Suspend(blocking)
@@ -134,6 +136,11 @@ class IncarnationView:
         first = 0 if writer is None else writer[0]
         fees = (cast(int, self._read_item(FeeKey(tx))) for tx in range(first, self.tx))
         return written + sum(fees)
+
+
+def incarnation_label(tx: int, incarnation: int) -> str:
+    """How the trace names an incarnation: ``tx3.1`` is the second of transaction 3."""
+    return f"tx{tx}.{incarnation}"
 
 
 def miner_balance_key(context: BlockContext) -> BalanceKey | None:
@@ -221,14 +228,17 @@ class _BlockRun:
         return task
 
     def try_execute(self, version: Version) -> Task | None:
-        tx = version[0]
+        tx, incarnation = version
         while True:
             self.counters.add(Tally.INCARNATIONS)
-            view = IncarnationView(tx, self.memory, self.storage, self.schedule, self.context)
+            view = IncarnationView(
+                tx, self.memory, self.storage, self.schedule, self.context, incarnation
+            )
             try:
                 outcome = apply_transaction(view, self.txs[tx], self.context)
             except _Suspend as suspend:
-                self.schedule.point(f"tx{tx} depends on tx{suspend.blocking_tx}")
+                label = incarnation_label(tx, incarnation)
+                self.schedule.point(f"{label} depends on tx{suspend.blocking_tx}")
                 if self.scheduler.add_dependency(tx, suspend.blocking_tx):
                     self.counters.add(Tally.SUSPENSIONS)
                     self.schedule.notify()
@@ -238,25 +248,27 @@ class _BlockRun:
 
     def finish(self, version: Version, view: IncarnationView, outcome: Outcome) -> Task | None:
         tx, incarnation = version
-        self.schedule.point(f"tx{tx} record")
+        label = incarnation_label(tx, incarnation)
+        self.schedule.point(f"{label} record")
         self.kept[tx] = self.executor.keep(self.kept[tx], outcome)
         writes = self.executor.memory_writes(view, outcome)
         wrote_new_item = self.memory.record(version, view.reads, writes)
-        self.schedule.point(f"tx{tx} finish execution")
+        self.schedule.point(f"{label} finish execution")
         task = self.scheduler.finish_execution(tx, incarnation, wrote_new_item)
         self.schedule.notify()
         return task
 
     def needs_reexecution(self, version: Version) -> Task | None:
         tx, incarnation = version
-        self.schedule.point(f"tx{tx} validate")
+        label = incarnation_label(tx, incarnation)
+        self.schedule.point(f"{label} validate")
         self.counters.add(Tally.VALIDATIONS)
         valid = self.executor.validate(self.memory, tx, self.schedule)
         aborted = not valid and self.scheduler.try_validation_abort(tx, incarnation)
         if aborted:
             self.counters.add(Tally.ABORTS)
             self.memory.convert_writes_to_estimates(tx)
-        self.schedule.point(f"tx{tx} finish validation")
+        self.schedule.point(f"{label} {'abort' if aborted else 'finish validation'}")
         task = self.scheduler.finish_validation(tx, aborted)
         self.schedule.notify()
         return task
