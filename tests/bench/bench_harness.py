@@ -22,6 +22,7 @@ import statistics
 import time
 
 from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis.errors import NoSuchExample
 
 from txparity.harness.campaign import CaseDrawer
 from txparity.harness.differential import Runner
@@ -53,7 +54,8 @@ def overhead(profile: str, count: int, seed: int) -> dict[str, float]:
 
 def mutants(budget: int) -> None:
     """The quality tier's search and shrink, timed per planted bug."""
-    from tests.test_quality import SHRINK_SECONDS
+    from tests.conftest import SHRINK_TO_FIXED_POINT_S
+    from tests.test_quality import _format
     from txparity.executors.mutants import MUTANTS
 
     search = settings(max_examples=budget, derandomize=True, database=None, deadline=None,
@@ -64,11 +66,16 @@ def mutants(budget: int) -> None:
             continue
         with Runner([f"{mutant}@memory/seeded"], Options(seeds=1)) as runner:
             started = time.perf_counter()
-            found = find(cases(profile), lambda c, r=runner: bool(r.check(c).divergences),
-                         settings=search)  # fmt: skip
+            strategy = cases(profile, _format(profile))
+            try:
+                found = find(strategy, lambda c, r=runner: bool(r.check(c).divergences),
+                             settings=search)  # fmt: skip
+            except NoSuchExample:
+                print(f"{mutant:26} not found in {budget} examples")
+                continue
             divergence = runner.check(found).divergences[0]
             found_s = time.perf_counter() - started
-            result = shrink(divergence, runner, runner.targets[0], SHRINK_SECONDS)
+            result = shrink(divergence, runner, runner.targets[0], SHRINK_TO_FIXED_POINT_S)
             total = time.perf_counter() - started
         print(f"{mutant:26} found in {found_s:5.1f} s ({len(found.block.txs):2} txs), "
               f"shrunk to {len(result.divergence.case.block.txs)} txs, "
