@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from txparity.executors.codec import canonical_json, decode_case, parse_json
 from txparity.executors.errors import ExecutorError, InvalidCase
@@ -58,6 +58,7 @@ from txparity.harness.options import (
     CORPUS,
     EQUIVALENCE,
     EXECUTORS,
+    METRICS,
     PROFILE,
     REPRODUCE_SEEDS,
     SECONDS,
@@ -75,6 +76,7 @@ from txparity.harness.options import (
     add_options,
     options_from,
 )
+from txparity.harness.output_file import check_output
 from txparity.harness.replay import (
     NeedsExecutor,
     Replayed,
@@ -88,6 +90,9 @@ from txparity.harness.report import build_report
 from txparity.harness.shrink import ShrinkStop
 from txparity.harness.targets import REFERENCE_SPEC, make_target
 
+if TYPE_CHECKING:
+    from txparity.harness.metrics import Metrics
+
 __all__ = ["COMMAND_OPTIONS", "build_parser", "main"]
 
 EXIT_OK = 0
@@ -100,11 +105,11 @@ EXIT_BROKEN_PIPE = 141  # the shell's code for SIGPIPE: the reader of standard o
 _DIFFERENTIAL: tuple[Option[Any], ...] = (EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG)
 # The shared options each command takes, in the order its help lists them.
 COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
-    Command.RUN: (WATCHDOG,),
+    Command.RUN: (WATCHDOG, METRICS),
     Command.CHECK: _DIFFERENTIAL,
     Command.SHRINK: (*_DIFFERENTIAL, SHRINK_CANDIDATES, SECONDS, CORPUS, REPRODUCE_SEEDS),
     Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
-                   SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS),
+                   SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS, METRICS),
     Command.REPLAY: (EXECUTORS, SEEDS),
 }  # fmt: skip
 
@@ -208,15 +213,45 @@ def command_run(arguments: argparse.Namespace) -> int:
     options = options_from(arguments, Command.RUN)
     name = _executor_name(arguments.executor, arguments.backend, arguments.schedule)
     show_stats: bool = arguments.stats
+    observed = _RunMetrics(options.metrics, str(name))
     if arguments.jsonl:
         executor = make_executor(name.executor, name.schedule, options.watchdog_s)
-        return _run_lines(arguments.case, executor, name.backend, show_stats)
+        with observed:
+            return _run_lines(arguments.case, executor, name.backend, show_stats, observed)
     case = read_case(read_file(arguments.case))
     executor = make_executor(name.executor, name.schedule, options.watchdog_s)
     execution = run_case(executor, case, name.backend)
     print(execution.result_json, flush=True)
     _print_stats(execution, show_stats)
+    with observed:
+        observed.observe(execution)
     return EXIT_OK
+
+
+class _RunMetrics:
+    """``run --metrics FILE``: each execution's statistics, written to FILE when the
+    block (or, with --jsonl, the input) is done, even if reading it failed half-way."""
+
+    def __init__(self, path: Path | None, executor: str) -> None:
+        self.path = path
+        self.executor = executor
+        self.metrics: Metrics | None = None
+        if path is not None:
+            from txparity.harness.metrics import Metrics  # prometheus_client: only if asked
+
+            check_output(path)
+            self.metrics = Metrics()
+
+    def observe(self, execution: Execution) -> None:
+        if self.metrics is not None:
+            self.metrics.observe(self.executor, execution.stats)
+
+    def __enter__(self) -> _RunMetrics:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.metrics is not None and self.path is not None:
+            self.metrics.write(self.path)
 
 
 def _executor_name(executor: str, backend: str | None, schedule: str | None) -> ExecutorName:
@@ -231,7 +266,9 @@ def _executor_name(executor: str, backend: str | None, schedule: str | None) -> 
     return name
 
 
-def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) -> int:
+def _run_lines(
+    path: str, executor: Executor, backend: str, show_stats: bool, observed: _RunMetrics
+) -> int:
     """SPEC 8's protocol: a result or ``{"error": ...}`` per non-blank line, flushed."""
     with open_file(path) as stream:
         for line in _lines(stream):
@@ -243,6 +280,7 @@ def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) ->
                 continue
             print(execution.result_json, flush=True)
             _print_stats(execution, show_stats)
+            observed.observe(execution)
     return EXIT_OK
 
 
@@ -477,6 +515,8 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     json_summary: bool = arguments.json
     _start_each_target(options)
     check_writable(options.corpus)
+    if options.metrics is not None:
+        check_output(options.metrics)
     print(
         f"fuzzing {len(options.executors)} executor(s), profile {options.profile}, "
         f"seed {options.seed}, {options.workers} worker(s); reproduce with --seed {options.seed}",
@@ -487,6 +527,8 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     if summary.interrupted:
         _finish_without_interrupts()
     display.finish()
+    if summary.metrics is not None and options.metrics is not None:
+        summary.metrics.write(options.metrics)
     print(summary_table(summary))
     if json_summary:
         print(canonical_json(summary.to_json()))

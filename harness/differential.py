@@ -147,6 +147,8 @@ class CheckResult:
     divergences: list[Divergence] = field(default_factory=list)
     tallies: dict[str, Tally] = field(default_factory=dict)  # each target's: cases 1
     executor_seconds: float = 0.0  # the reference's run and every target's
+    # Each target run's spec and the statistics it reported (None for a cmd: executor).
+    run_stats: list[tuple[str, Stats | None]] = field(default_factory=list)
 
     @property
     def runs(self) -> int:
@@ -319,6 +321,7 @@ class Runner:
             outcome.executor_seconds += time.perf_counter() - started
             difference = compare(expected, answer, self.options.equivalence)
             tally += Tally.of_run(answer.stats, difference is not None)
+            outcome.run_stats.append((target.spec, answer.stats))
             if difference is not None:
                 divergence = _divergence(difference, target, seeded_case, expected, answer)
                 break

@@ -43,12 +43,14 @@ from txparity.harness.strategies import DEFAULT_PROFILE, PROFILES, profile_knobs
 from txparity.harness.targets.external import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX
 
 __all__ = [
+    "BENCH_EXECUTORS",
     "CASES",
     "CORPUS",
     "DEFAULTS",
     "DEFAULT_SCHEDULES",
     "EQUIVALENCE",
     "EXECUTORS",
+    "METRICS",
     "OPTIONS",
     "PROFILE",
     "REPRODUCE_SEEDS",
@@ -94,6 +96,7 @@ class Command(StrEnum):
     SHRINK = "shrink"
     FUZZ = "fuzz"
     REPLAY = "replay"
+    BENCH = "bench"
 
 
 class Equivalence(StrEnum):
@@ -283,18 +286,21 @@ def _equivalence(text: str) -> Equivalence:
         ) from None
 
 
+# What ``bench`` measures unless told: each in-tree parallel executor as a node runs
+# it, on real threads over the in-memory state.
+BENCH_EXECUTORS = tuple(f"{name}@{BACKENDS[0]}/threads" for name in CORRECT_PARALLEL)
 EXECUTORS: Option[tuple[str, ...]] = Option(
     "executors", "--executor", "NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; a parallel NAME "
     "without /SCHEDULE runs on both threads and seeded; repeatable",
     tuple(default_specs()), metavar="SPEC", repeatable=True,
     shown="every in-tree parallel executor on both backends and both schedules",
-    defaults={Command.REPLAY: ()},
+    defaults={Command.REPLAY: (), Command.BENCH: BENCH_EXECUTORS},
     helps={Command.REPLAY: "cmd:COMMAND, an external executor to replay the entries recorded "
            "against an external executor on (a file never chooses a command); repeatable"},
 )  # fmt: skip
 SEEDS: Option[int] = Option(
     "seeds", "--seeds", "schedule seeds per parallel executor", 3, WholeNumber(1, 1000),
-    metavar="N", defaults={Command.FUZZ: 1, Command.REPLAY: 1},
+    metavar="N", defaults={Command.FUZZ: 1, Command.REPLAY: 1, Command.BENCH: 1},
 )  # fmt: skip
 REPRODUCE_SEEDS_MOST = 1000
 REPRODUCE_SEEDS: Option[int] = Option(
@@ -350,10 +356,14 @@ SEED: Option[int | None] = Option(
     "seed", "--seed", "campaign seed", None, WholeNumber(0, U64_LIMIT - 1), metavar="N",
     shown="random",
 )  # fmt: skip
+METRICS: Option[Path | None] = Option(
+    "metrics", "--metrics", "write the parallel path's metrics over every run to FILE, in "
+    "the OpenMetrics text format", None, read=Path, metavar="FILE",
+)  # fmt: skip
 
 OPTIONS: tuple[Option[Any], ...] = (
     EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG, PROFILE, CORPUS, SHRINK_SECONDS,
-    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES,
+    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES, METRICS,
 )  # fmt: skip
 _BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -382,6 +392,7 @@ class Options:
     seed: int | None = SEED.default
     reproduce_seeds: int = REPRODUCE_SEEDS.default
     shrink_candidates: int = SHRINK_CANDIDATES.default
+    metrics: Path | None = METRICS.default
 
     def __post_init__(self) -> None:
         for each in fields(self):
