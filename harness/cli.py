@@ -31,6 +31,7 @@ from txparity.executors.model import Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import SCHEDULES
 from txparity.executors.state import BACKENDS
+from txparity.harness.bench.command import BENCH_OPTIONS, add_bench_arguments
 from txparity.harness.campaign import run_campaign
 from txparity.harness.casefile import (
     MAX_FILE_BYTES,
@@ -40,7 +41,12 @@ from txparity.harness.casefile import (
     read_case,
     read_file,
 )
-from txparity.harness.console import ProgressDisplay, shrink_stats_table, summary_table
+from txparity.harness.console import (
+    BenchDisplay,
+    ProgressDisplay,
+    shrink_stats_table,
+    summary_table,
+)
 from txparity.harness.corpus import (
     CorpusError,
     Entry,
@@ -111,6 +117,7 @@ COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
     Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
                    SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS, METRICS),
     Command.REPLAY: (EXECUTORS, SEEDS),
+    Command.BENCH: BENCH_OPTIONS,
 }  # fmt: skip
 
 
@@ -123,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         Command.SHRINK: "shrink a divergent case and save it",
         Command.FUZZ: "run a fuzz campaign (the main job)",
         Command.REPLAY: "re-run saved counterexamples",
+        Command.BENCH: "measure executors on seeded workloads, checking every block",
     }
     for command, text in helps.items():
         subparser = commands.add_parser(command.value, help=text)
@@ -171,6 +179,7 @@ _OWN_ARGUMENTS: Mapping[Command, Callable[[argparse.ArgumentParser], None]] = {
     Command.SHRINK: _shrink_arguments,
     Command.FUZZ: _fuzz_arguments,
     Command.REPLAY: _replay_arguments,
+    Command.BENCH: add_bench_arguments,
 }
 
 
@@ -553,10 +562,24 @@ def _start_each_target(options: Options) -> None:
         make_target(spec, options.timeout_s, options.watchdog_s).close()
 
 
+# ---------------------------------------------------------------- bench
+
+
+def command_bench(arguments: argparse.Namespace) -> int:
+    """``harness.bench.command`` runs it; results to standard output, progress to
+    standard error."""
+    from txparity.harness.bench.command import run_bench
+
+    options = options_from(arguments, Command.BENCH)
+    return run_bench(arguments, options, sys.stdout, sys.stderr,
+                     BenchDisplay(sys.stderr).update)  # fmt: skip
+
+
 _COMMANDS: Mapping[Command, Callable[[argparse.Namespace], int]] = {
     Command.RUN: command_run,
     Command.CHECK: command_check,
     Command.SHRINK: command_shrink,
     Command.FUZZ: command_fuzz,
     Command.REPLAY: command_replay,
+    Command.BENCH: command_bench,
 }

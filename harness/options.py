@@ -354,7 +354,8 @@ SECONDS: Option[float | None] = Option(
 )  # fmt: skip
 SEED: Option[int | None] = Option(
     "seed", "--seed", "campaign seed", None, WholeNumber(0, U64_LIMIT - 1), metavar="N",
-    shown="random",
+    shown="random", defaults={Command.BENCH: 0},
+    helps={Command.BENCH: "workload seed: the same seed builds the same blocks"},
 )  # fmt: skip
 METRICS: Option[Path | None] = Option(
     "metrics", "--metrics", "write the parallel path's metrics over every run to FILE, in "
