@@ -154,15 +154,16 @@ def run_bench(
     outputs = _Outputs(arguments.json, arguments.plot, arguments.compare, arguments.tolerance)
     old = _check_before(outputs, options)
     reference = REFERENCE_SPEC
-    print(
-        f"bench: {len(plan.workloads)} workload(s) x sizes {','.join(map(str, plan.sizes))} "
-        f"x {plan.runs} run(s), {len(options.executors)} executor(s) against {reference}, "
-        f"seed {plan.seed}; every block is checked against the reference",
-        file=err,
-    )
     metrics = _metrics(options)
-    started = time.monotonic()
     with Runner(options.executors, options, reference) as runner:
+        print(
+            f"bench: {len(plan.workloads)} workload(s) x sizes "
+            f"{','.join(map(str, plan.sizes))} x {plan.runs} run(s), "
+            f"{len(options.executors)} executor(s) against {reference}, seed {plan.seed}; "
+            "every block is checked against the reference",
+            file=err,
+        )
+        started = time.monotonic()
         rows = measure(
             plan, runner, options.corpus,
             lambda step: display(step, time.monotonic() - started),

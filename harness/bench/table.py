@@ -26,31 +26,41 @@ LEGEND = (
     "reported; p99: nearest rank over the runs."
 )
 _COLUMNS = (
-    ("workload", "<", 14), ("size", ">", 5), ("executor", "<", 28), ("timed", "<", 10),
-    ("tx/s", ">", 9), ("p50 ms", ">", 9), ("p99 ms", ">", 9), ("speedup", ">", 7),
-    ("batches", ">", 7), ("conflicts", ">", 9), ("incarn", ">", 7), ("aborts", ">", 7),
-    ("parity", "<", 8),
+    ("workload", "<", 14), ("size", ">", 5), ("executor", "<", 0), ("parity", "<", 8),
+    ("timed", "<", 10), ("tx/s", ">", 9), ("p50 ms", ">", 9), ("p99 ms", ">", 9),
+    ("speedup", ">", 7), ("batches", ">", 7), ("conflicts", ">", 9), ("incarn", ">", 7),
+    ("aborts", ">", 7),
 )  # fmt: skip
+_EXECUTOR = 2  # its column is as wide as the widest executor named
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """Every row of a result document, the reference first in each workload and size."""
-    header = " ".join(f"{name:{align}{width}}" for name, align, width in _COLUMNS)
-    lines = [header, "-" * len(header)]
+    """Every row of a result document, the reference first in each workload and size;
+    the parity column next to the executor's name, before any of its figures."""
+    named = [_executor(row) for row in rows]
+    widths = [width for _, _, width in _COLUMNS]
+    widths[_EXECUTOR] = max([len("executor"), *map(len, named)])
+    header = " ".join(
+        f"{name:{align}{width}}" for (name, align, _), width in zip(_COLUMNS, widths, strict=True)
+    )
+    lines = [header.rstrip(), "-" * len(header.rstrip())]
     for row in rows:
-        cells = zip(_cells(row), _COLUMNS, strict=True)
-        lines.append(" ".join(f"{cell:{align}{width}}" for cell, (_, align, width) in cells))
+        cells = zip(_cells(row), _COLUMNS, widths, strict=True)
+        lines.append(" ".join(f"{cell:{align}{width}}" for cell, (_, align, _), width in cells))
     return "\n".join(lines)
 
 
+def _executor(row: dict[str, Any]) -> str:
+    return str(row["executor"]) + (" (ref)" if row["reference"] else "")
+
+
 def _cells(row: dict[str, Any]) -> list[str]:
-    executor = row["executor"] + (" (ref)" if row["reference"] else "")
     return [
-        row["workload"], str(row["size"]), executor, row["timed"],
+        row["workload"], str(row["size"]), _executor(row), row["parity"], row["timed"],
         f"{row['tx_per_s']:,.0f}", f"{row['p50_ms']:.2f}", f"{row['p99_ms']:.2f}",
         "-" if row["speedup"] is None else f"{row['speedup']:.2f}x",
         _stat(row["batches"]), _stat(row["conflicts"]), _stat(row["incarnations"]),
-        _stat(row["aborts"]), row["parity"],
+        _stat(row["aborts"]),
     ]  # fmt: skip
 
 
