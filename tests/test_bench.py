@@ -304,6 +304,14 @@ def test_bad_input_is_one_line_and_exit_2_before_measuring(
     assert len(done.stderr.splitlines()) == 1 and done.stdout == ""
 
 
+def test_the_help_lists_every_workload_and_the_defaults(tmp_path: Path) -> None:
+    done = bench(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split()).replace("- ", "-")  # argparse wraps at hyphens
+    assert f"default all: {', '.join(WORKLOADS)}" in text
+    assert "(default 10,100,1000; 1 to 1000)" in text and "(default 0.2: 20 per cent)" in text
+
+
 def test_compare_refuses_a_file_that_is_no_bench_result(tmp_path: Path) -> None:
     (tmp_path / "case.json").write_text('{"format": "txparity.case/1"}')
     with pytest.raises(InputError, match="not a txparity bench result: its format must be"):

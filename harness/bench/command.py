@@ -132,7 +132,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tolerance", type=_tolerance, default=DEFAULT_TOLERANCE, metavar="FRACTION",
         help=f"how much worse a figure may be before --compare flags it "
-        f"(default {DEFAULT_TOLERANCE:g}, that is {DEFAULT_TOLERANCE:.0%})",
+        f"(default {DEFAULT_TOLERANCE:g}: {100 * DEFAULT_TOLERANCE:.0f} per cent)",
     )  # fmt: skip
 
 
