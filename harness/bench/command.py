@@ -33,6 +33,7 @@ from txparity.harness.bench.results import (
 from txparity.harness.bench.table import (
     GIL_NOTE,
     LEGEND,
+    busy_note,
     comparison_lines,
     divergence_lines,
     table,
@@ -216,6 +217,9 @@ def _report(
     print(textwrap.fill(LEGEND, NOTE_WIDTH), file=out)
     if result["machine"]["gil"]:
         print(textwrap.fill(GIL_NOTE, NOTE_WIDTH), file=out)
+    busy = busy_note(result["machine"])
+    if busy is not None:
+        print(textwrap.fill(busy, NOTE_WIDTH), file=out)
     diverged = divergence_lines(rows)
     for line in diverged:
         print(line, file=out)

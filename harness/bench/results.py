@@ -77,7 +77,17 @@ def machine() -> dict[str, object]:
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "gil": gil,
+        "load_average": _load_average(),
     }
+
+
+def _load_average() -> float | None:
+    """The one-minute load average when the run ended: a machine busier than its
+    cores makes every figure noisier."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def _commit() -> dict[str, object]:

@@ -12,12 +12,13 @@ from typing import Any
 
 from txparity.harness.bench.results import Comparison
 
-__all__ = ["GIL_NOTE", "LEGEND", "comparison_lines", "table"]
+__all__ = ["GIL_NOTE", "LEGEND", "busy_note", "comparison_lines", "divergence_lines", "table"]
 
 GIL_NOTE = (
     "note: this Python's threads hold a global interpreter lock (the GIL): they "
     "interleave but never run Python code at once, so the in-tree parallel executors "
-    "cannot beat the sequential reference here; their figures are reported as measured."
+    "cannot gain from parallelism here and are not expected to beat the sequential "
+    "reference; their figures are reported as measured."
 )
 LEGEND = (
     "timed: execute = the executor's own execution of the block (in-tree), end-to-end = "
@@ -68,6 +69,17 @@ def _stat(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def busy_note(machine: dict[str, Any]) -> str | None:
+    """A note when the machine was busier than its cores while measuring."""
+    load, cpus = machine.get("load_average"), machine.get("cpus")
+    if load is None or not cpus or load <= cpus:
+        return None
+    return (
+        f"note: the machine was busy (load average {load:g} on {cpus} cores): every figure "
+        "is noisier than on an idle machine, and ratios near 1 say little."
+    )
 
 
 def divergence_lines(rows: list[dict[str, Any]]) -> list[str]:
