@@ -71,6 +71,7 @@ from txparity.harness.opening_replay import replay_corpus
 from txparity.harness.options import Options
 from txparity.harness.strategies import cases
 from txparity.harness.summary import Find, FindStatus, Progress, Summary
+from txparity.harness.targets import target_spec
 
 __all__ = [
     "CampaignError",
@@ -346,8 +347,8 @@ class _Collector:
         self.options = options
         self.summary.seed = options.seed
         self.doing: dict[int, str] = {}
-        for spec in options.executors:
-            self.summary.executors[spec] = Tally()
+        for spec in options.executors:  # as the targets will report them
+            self.summary.executors[target_spec(spec)] = Tally()
         if options.metrics is not None:
             from txparity.harness.metrics import Metrics  # prometheus_client: only if asked
 

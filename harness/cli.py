@@ -1,9 +1,11 @@
 """The ``txparity`` command. Only it and ``console`` (its renderer) write to the terminal.
 
-Exit status: 0 success, 1 a divergence (for the commands that look for one),
-2 bad input or usage, always with one clear line on standard error; ``replay``
-also exits 3 when nothing diverged but some file was not replayed (unreadable, or
-needing an executor that was not named), so that no such file passes unseen.
+Exit status (``EXIT_STATUSES``, in ``--help``): 0 success, 1 a divergence (for the
+commands that look for one), 2 bad input or usage, always with one clear line on
+standard error; ``replay`` also exits 3 when nothing diverged but some file was not
+replayed (unreadable, or needing an executor that was not named), so that no such
+file passes unseen; 130 after a Ctrl-C, 141 when the reader of standard output has
+gone (``| head``), quietly. The help shows ``DESCRIPTION``, never this text.
 
 Each command turns its parsed arguments into values at its top (an ``Options``
 value from ``harness.options``, which declares every shared option once, and the
@@ -24,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from txparity import __version__
 from txparity.executors.codec import canonical_json, decode_case, parse_json
 from txparity.executors.errors import ExecutorError, InvalidCase
 from txparity.executors.execution import Execution, Executor, run_case
@@ -121,29 +124,86 @@ COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
 }  # fmt: skip
 
 
+DESCRIPTION = """\
+Differential fuzzing and parity testing for parallel blockchain transaction
+executors: every block must give exactly the result of executing its
+transactions one at a time."""
+EXIT_STATUSES = """\
+exit status:
+  0    the executors agree (or nothing needed checking)
+  1    a divergence (check, shrink, fuzz, replay), or a harness bug in a campaign
+  2    bad input or usage, with one line on standard error
+  3    replay: nothing diverged, but some file was not replayed (unreadable,
+       or needing an executor that was not named)
+  130  interrupted by Ctrl-C (fuzz: after its summary, when nothing diverged)
+  141  the reader of standard output went away (as in txparity ... | head)
+
+txparity COMMAND --help lists the options of a command."""
+# What the campaign summary's columns and the live display mean.
+FUZZ_EPILOG = """\
+The live display (on a terminal) and the closing table count, per executor:
+  cases     the cases checked on it
+  runs      its runs: one per schedule seed tried (--seeds) on a seeded
+            executor, one per case otherwise
+  diverged  the runs whose result differed from the reference's
+  parallel  the share of runs that took the parallel path (blocks below the
+            network's parallel threshold run sequentially); - with no run
+  aborts    Block-STM aborts over the runs (0 for other executors)
+A cmd: executor reports no statistics: its parallel and aborts stay at 0.
+
+Ctrl-C lets each worker finish its case and ends with the summary; a second
+Ctrl-C stops at once. Every counterexample found is on disk either way."""
+COMMAND_HELP: Mapping[Command, str] = {
+    Command.RUN: "execute a case and print its canonical result",
+    Command.CHECK: "run a case on the reference and each executor, and report",
+    Command.SHRINK: "shrink a divergent case and save it in the corpus",
+    Command.FUZZ: "run a fuzz campaign (the main job)",
+    Command.REPLAY: "re-run saved counterexamples",
+    Command.BENCH: "measure executors on seeded workloads, checking every block",
+}
+_EPILOGS: Mapping[Command, str] = {Command.FUZZ: FUZZ_EPILOG}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = OptionParser(prog="txparity", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=OptionParser)
-    helps = {
-        Command.RUN: "execute a case and print its canonical result",
-        Command.CHECK: "run a case differentially and report",
-        Command.SHRINK: "shrink a divergent case and save it",
-        Command.FUZZ: "run a fuzz campaign (the main job)",
-        Command.REPLAY: "re-run saved counterexamples",
-        Command.BENCH: "measure executors on seeded workloads, checking every block",
-    }
-    for command, text in helps.items():
-        subparser = commands.add_parser(command.value, help=text)
+    parser = OptionParser(
+        prog="txparity", description=DESCRIPTION, epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}",
+        help="print the version and exit",
+    )  # fmt: skip
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=OptionParser, metavar="COMMAND",
+        title="commands", help="one of these (txparity COMMAND --help lists its options)",
+    )  # fmt: skip
+    for command, text in COMMAND_HELP.items():
+        subparser = commands.add_parser(
+            command.value, help=text, description=text[0].upper() + text[1:] + ".",
+            epilog=_EPILOGS.get(command), formatter_class=argparse.RawDescriptionHelpFormatter,
+        )  # fmt: skip
         add_options(subparser, command, COMMAND_OPTIONS[command])
         _OWN_ARGUMENTS[command](subparser)
     return parser
 
 
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("case", help="a case file, or - for standard input")
-    parser.add_argument("--executor", default="sequential", help="NAME or NAME@BACKEND")
-    parser.add_argument("--backend", choices=BACKENDS, default=None)
-    parser.add_argument("--schedule", choices=SCHEDULES, default=None)
+    parser.add_argument(
+        "case", help="a case file (or vector, or corpus file), or - for standard input"
+    )
+    parser.add_argument(
+        "--executor", default="sequential", metavar="NAME",
+        help="NAME[@BACKEND][/SCHEDULE] of an in-tree executor (default sequential)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default=None,
+        help="the state backend, if --executor names none (default memory)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--schedule", choices=SCHEDULES, default=None,
+        help="how a parallel executor's workers run, if --executor names none "
+        "(default threads)",
+    )  # fmt: skip
     parser.add_argument("--stats", action="store_true", help="print run statistics to stderr")
     parser.add_argument(
         "--jsonl", action="store_true", help="one case per line in, one result per line out"
@@ -170,7 +230,10 @@ def _fuzz_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _replay_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH",
+        help="a counterexample file, or a directory searched for them (such as corpus/)",
+    )  # fmt: skip
 
 
 _OWN_ARGUMENTS: Mapping[Command, Callable[[argparse.ArgumentParser], None]] = {
@@ -184,21 +247,47 @@ _OWN_ARGUMENTS: Mapping[Command, Callable[[argparse.ArgumentParser], None]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        if not arguments:
+            return _usage()
+        return _run(build_parser().parse_args(arguments))
+    except KeyboardInterrupt:
+        return _interrupted()
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _run(arguments: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO if getattr(arguments, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    command = Command(arguments.command)
     try:
-        return _COMMANDS[command](arguments)
+        return _COMMANDS[Command(arguments.command)](arguments)
     except (ExecutorError, HarnessError) as error:
         return _fail(str(error))
-    except KeyboardInterrupt:
-        return _fail("interrupted")
-    except BrokenPipeError:
-        return _reader_gone()
+
+
+def _usage() -> int:
+    """``txparity`` alone: the help, which lists the commands, on standard error."""
+    build_parser().print_help(sys.stderr)
+    return _fail("a command is required")
+
+
+def _interrupted() -> int:
+    """Ctrl-C outside a campaign's own handling (a campaign ends with its summary):
+    the shell's status for SIGINT, and no further Ctrl-C can turn the exit into a
+    traceback or a death by signal."""
+    _ignore_interrupts()
+    print("txparity: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _ignore_interrupts() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _reader_gone() -> int:
@@ -479,6 +568,10 @@ def command_replay(arguments: argparse.Namespace) -> int:
         _print_replayed(replayed)
     run = counts[Verdict.DIVERGES] + counts[Verdict.AGREES] + counts[Verdict.NEVER_REPRODUCED]
     never = counts[Verdict.NEVER_REPRODUCED]
+    if not run + counts[Verdict.NEEDS_EXECUTOR]:  # nothing readable: as bad as a missing path
+        skipped = counts[Verdict.UNREADABLE]
+        found = f"{skipped} unreadable file(s)" if skipped else "no counterexample file"
+        raise InputError(f"nothing to replay in {' '.join(map(str, paths))}: {found}")
     print(
         f"replayed {run}: {counts[Verdict.DIVERGES]} still diverge, "
         f"{counts[Verdict.AGREES]} agree, "
@@ -552,8 +645,7 @@ def _finish_without_interrupts() -> None:
     """The user has stopped the campaign already: a further Ctrl-C while its summary
     is printed and the process exits would only lose the summary, or turn the exit
     status into SIGINT's."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _ignore_interrupts()
 
 
 def _start_each_target(options: Options) -> None:

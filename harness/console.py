@@ -1,13 +1,24 @@
 """Terminal rendering: the live progress of a campaign and the tables that end a run.
 
 Only the command line prints; this module decides what it prints. On a terminal
-the progress is a block of lines rewritten in place (one per executor under a
-head line); elsewhere (a pipe, a CI log) it is the head line alone, every few
-seconds of campaign time, so that logs stay readable.
+the progress is a block of lines rewritten in place (a head line, the Ctrl-C notice
+once the campaign is stopping, and one line per executor); elsewhere (a pipe, a CI
+log) it is the head line alone, every few seconds of campaign time, so that logs
+stay readable.
+
+Rewriting in place means moving the cursor up over the block drawn last, which is
+only right if every line of it took exactly one row. So each line is cropped to
+the terminal's width, asked again at every redraw (numbers come first in a line,
+so that cropping takes the end of a long executor name, never a count). When the
+terminal has become narrower since the last redraw, it may have re-wrapped the old
+block onto more rows than were written; the new block is then drawn below the old
+one instead of over it. Whatever the last block left below the new one is erased.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import IO
 
 from txparity.harness.bench.measure import StepDone
@@ -15,33 +26,76 @@ from txparity.harness.campaign import Progress, Summary
 from txparity.harness.shrink import ShrinkResult
 from txparity.harness.summary import Find, FindStatus
 
-__all__ = ["BenchDisplay", "ProgressDisplay", "shrink_stats_table", "summary_table"]
+__all__ = [
+    "BenchDisplay",
+    "ProgressDisplay",
+    "shrink_stats_table",
+    "summary_table",
+    "terminal_width",
+]
+
+DEFAULT_WIDTH = 80  # when the stream is not a terminal, or will not say
+NARROWEST = 20  # below this, lines are cropped as if the terminal were this wide
+STOPPING = "stopping after the current cases (Ctrl-C again to stop now)"
+_UP = "\x1b[{}F"  # to the start of the line that many rows up
+_ERASE_LINE = "\x1b[2K"
+_ERASE_BELOW = "\x1b[J"
+
+
+def terminal_width(stream: IO[str]) -> int:
+    """The width of the terminal ``stream`` writes to, or ``DEFAULT_WIDTH``."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or DEFAULT_WIDTH
+    except (AttributeError, OSError, ValueError):
+        return DEFAULT_WIDTH
 
 
 class ProgressDisplay:
-    """A live block of lines on a terminal; a plain line every few seconds otherwise."""
+    """A live block of lines on a terminal; a plain line every few seconds otherwise.
 
-    def __init__(self, stream: IO[str], plain_every_s: float = 5.0) -> None:
+    ``width`` tells the terminal's current width (by default, asked of the
+    terminal ``stream`` is); it is asked at every redraw."""
+
+    def __init__(
+        self,
+        stream: IO[str],
+        plain_every_s: float = 5.0,
+        width: Callable[[], int] | None = None,
+    ) -> None:
         self.stream = stream
         self.live = stream.isatty()
         self.plain_every_s = plain_every_s
+        self._width = width or (lambda: terminal_width(stream))
         self._last_plain = 0.0
-        self._lines = 0
+        self._lines = 0  # rows of the block on screen, 0 when there is none
+        self._drawn_width = 0
 
     def update(self, progress: Progress) -> None:
-        lines = _progress_lines(progress, per_executor=self.live)
         if self.live:
-            if self._lines:
-                self.stream.write(f"\x1b[{self._lines}F")
-            self.stream.write("".join(f"\x1b[2K{line}\n" for line in lines))
-            self._lines = len(lines)
+            self._redraw(_progress_lines(progress, per_executor=True))
         elif progress.elapsed - self._last_plain >= self.plain_every_s:
             self._last_plain = progress.elapsed
-            self.stream.write(lines[0] + "\n")
+            self.stream.write("  ".join(_progress_lines(progress, per_executor=False)) + "\n")
         self.stream.flush()
 
     def finish(self) -> None:
+        """Leave the block on screen; the next update starts a new one below it."""
         self._lines = 0
+
+    def _redraw(self, lines: list[str]) -> None:
+        width = max(self._width(), NARROWEST)
+        over_the_last = self._lines and width >= self._drawn_width
+        head = _UP.format(self._lines) if over_the_last else ""
+        body = "".join(f"{_ERASE_LINE}{crop(line, width)}\n" for line in lines)
+        self.stream.write(head + body + _ERASE_BELOW)
+        self._lines, self._drawn_width = len(lines), width
+
+
+def crop(line: str, width: int) -> str:
+    """``line`` in at most ``width - 1`` columns: writing into the last column would
+    leave some terminals waiting to wrap, and the next newline would skip a row."""
+    room = width - 1
+    return line if len(line) <= room else line[: room - 3] + "..."
 
 
 def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
@@ -53,36 +107,49 @@ def _progress_lines(progress: Progress, per_executor: bool) -> list[str]:
         f"fingerprints {len(summary.fingerprints)}  "
         f"elapsed {progress.elapsed:.0f}s{remaining}"
     )
+    lines = [head]
     if summary.interrupted:
-        head += "  stopping after the current cases (Ctrl-C again to stop now)"
+        lines.append(STOPPING)
     elif progress.remaining == 0 and progress.doing:
-        head += f"  time is up, finishing: {'; '.join(progress.doing)}"
+        lines.append(f"time is up, finishing: {'; '.join(progress.doing)}")
     if not per_executor:
-        return [head]
+        return lines
     rows = [
-        f"  {spec:40} cases {t.cases:6}  divergences {t.divergences:4}"
+        f"  cases {t.cases:6}  divergences {t.divergences:4}  {spec}"
         for spec, t in summary.executors.items()
     ]
-    return [head, *rows]
+    return [*lines, *rows]
+
+
+TABLE_WIDTH = 79  # the summary fits an 80-column terminal
+_FIGURES = f"{'cases':>7} {'runs':>7} {'diverged':>8} {'parallel':>8} {'aborts':>7}"
+LEGEND = "runs: one per schedule seed; parallel: on the parallel path; aborts: Block-STM"
 
 
 def summary_table(summary: Summary) -> str:
-    """The executors' table, then the counts, the corpus replay's verdicts and one
-    short block per fingerprint found, then what went wrong."""
-    header = (
-        f"{'executor':40} {'cases':>7} {'runs':>7} {'diverged':>8} {'parallel':>8} {'aborts':>7}"
-    )
+    """Each executor's figures, a legend, the counts, the corpus replay's verdicts
+    and one short block per fingerprint found, then what went wrong; in at most
+    ``TABLE_WIDTH`` columns but for paths and messages (an executor name too long
+    for its column has a line of its own, above its figures)."""
+    widest = max([len("executor"), *map(len, summary.executors)])
+    column = min(widest, TABLE_WIDTH - 1 - len(_FIGURES))
+    header = f"{'executor':{column}} {_FIGURES}"
     rows = [header, "-" * len(header)]
     for spec, t in summary.executors.items():
         share = f"{100 * t.parallel / t.runs:.0f}%" if t.runs else "-"
-        rows.append(f"{spec:40} {t.cases:7} {t.runs:7} {t.divergences:8} {share:>8} {t.aborts:7}")
+        figures = f"{t.cases:7} {t.runs:7} {t.divergences:8} {share:>8} {t.aborts:7}"
+        rows += (
+            [spec, f"{'':{column}} {figures}"]
+            if len(spec) > column
+            else [f"{spec:{column}} {figures}"]
+        )
     rate = summary.cases / summary.seconds if summary.seconds else 0.0
     stopped = "interrupted: " if summary.interrupted else ""
-    rows.append(
-        f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s); "
-        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s)"
-    )
-    rows.append(_replay_line(summary))
+    totals = [
+        f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s)",
+        f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s)",
+    ]
+    rows += [LEGEND, *_packed(totals, TABLE_WIDTH), *_packed(_replay_parts(summary), TABLE_WIDTH)]
     for name in sorted(summary.finds):
         rows += _find_lines(summary.finds[name])
     rows += [f"corpus file {line}" for line in summary.never_reproduced]
@@ -92,14 +159,28 @@ def summary_table(summary: Summary) -> str:
     return "\n".join(rows)
 
 
-def _replay_line(summary: Summary) -> str:
+def _packed(parts: list[str], width: int) -> list[str]:
+    """``parts`` joined by "; " into lines of at most ``width``, breaking between parts."""
+    lines = [parts[0]]
+    for part in parts[1:]:
+        joined = f"{lines[-1]}; {part}"
+        if len(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines[-1] += ";"
+            lines.append(part)
+    return lines
+
+
+def _replay_parts(summary: Summary) -> list[str]:
+    """The corpus replay's verdicts, in the two parts ``_packed`` may break between."""
     cut = f", {summary.replay_cut} not reached in time" if summary.replay_cut else ""
-    return (
+    return [
         f"corpus replayed {summary.replayed}: {summary.replay_divergences} still diverging, "
-        f"{summary.replay_agreeing} agreeing, {len(summary.never_reproduced)} never "
-        f"reproduced; not replayed: {len(summary.needs_executor)} needing an executor, "
-        f"{len(summary.skipped)} unreadable{cut}"
-    )
+        f"{summary.replay_agreeing} agreeing, {len(summary.never_reproduced)} never reproduced",
+        f"not replayed: {len(summary.needs_executor)} needing an executor, "
+        f"{len(summary.skipped)} unreadable{cut}",
+    ]
 
 
 _SHOWN_DETAIL = 100  # characters of a detail shown where a kind has no first item

@@ -279,12 +279,23 @@ def save_and_shrink(
     final = entry_path(shrunk, corpus)
     if not (theirs and final == first):  # shrunk to nothing new: their file stays theirs
         save_entry(shrunk, corpus)
-    superseded = set() if theirs else {first}
-    if replacing is not None and recorded is not None:  # never another bug's file
+    _remove_superseded(final, set() if theirs else {first}, shrunk, recorded, replacing)
+    return Kept(final, result, len(divergence.case.block.txs), recheck)
+
+
+def _remove_superseded(
+    final: Path,
+    superseded: set[Path],
+    shrunk: Entry,
+    recorded: Entry | None,
+    replacing: Path | None,
+) -> None:
+    """Remove the files the shrunk entry at ``final`` replaces: the unshrunk one,
+    and the entry shrunk again, but never another bug's file."""
+    if replacing is not None and recorded is not None:
         superseded |= {replacing} if recorded.fingerprint == shrunk.fingerprint else set()
     for path in superseded - {final}:
         path.unlink(missing_ok=True)
-    return Kept(final, result, len(divergence.case.block.txs), recheck)
 
 
 @contextlib.contextmanager

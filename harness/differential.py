@@ -96,6 +96,9 @@ class Divergence:
     first_tx: int | None
     paths: tuple[str, ...]
     fingerprint: str
+    # What the diverging run reported (in-tree targets only): its path, batches or
+    # Block-STM figures, for reports. Not part of what the divergence is.
+    stats: Stats | None = field(default=None, compare=False)
 
     @property
     def first_item(self) -> str:
@@ -371,4 +374,5 @@ def _divergence(
         first_tx=difference.first_tx,
         paths=difference.paths,
         fingerprint=difference.fingerprint(target.family),
+        stats=answer.stats,
     )

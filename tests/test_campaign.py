@@ -7,6 +7,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import planted_bugs
+from tests.conftest import SHRINK_TO_FIXED_POINT_S, planted_bugs
 from txparity.executors.codec import canonical_json, encode_case
 from txparity.executors.model import Account, Genesis
 from txparity.executors.mutants import MUTANTS
@@ -44,12 +46,19 @@ Json = dict[str, Any]
 
 # Every planted bug shows within the first 14 cases of seed 0 in its profile.
 CASES = 40
+# Bounds the work of each shrink; no test asserts how far one got, except the one
+# comparing two campaigns, which shrinks to the fixed point.
+SHRINK_BOUND_S = 10.0
+HANG_ON_A_CASE = Path(__file__).parent / "external_scripts" / "hang_on_a_case.py"
+# A bound on waits for a campaign to do something it will do: never reached unless
+# something is broken, however loaded the machine.
+EXIT_BOUND_S = 300.0
 
 
 def campaign(tmp_path: Path, *specs: str, **changes: object) -> Summary:
     options = Options.for_command(
         Command.FUZZ, executors=specs, seconds=None, cases=CASES, seed=0,
-        corpus=tmp_path / "corpus", workers=1, shrink_seconds=10.0,
+        corpus=tmp_path / "corpus", workers=1, shrink_seconds=SHRINK_BOUND_S,
     )  # fmt: skip
     return run_campaign(replace(options, **changes))  # type: ignore[arg-type]
 
@@ -94,8 +103,9 @@ def test_correct_executors_find_nothing(tmp_path: Path) -> None:
 
 def test_the_same_seed_and_count_reproduce_the_campaign(tmp_path: Path) -> None:
     spec = "batched-racy-fees@memory/seeded"
-    first = campaign(tmp_path / "one", spec, profile="mixed")
-    second = campaign(tmp_path / "two", spec, profile="mixed")
+    fixed_point = {"shrink_seconds": SHRINK_TO_FIXED_POINT_S}  # a time cut would differ
+    first = campaign(tmp_path / "one", spec, profile="mixed", **fixed_point)
+    second = campaign(tmp_path / "two", spec, profile="mixed", **fixed_point)
     relative = [Path(p).relative_to(tmp_path / "one") for p in first.saved]
     assert [Path(p).relative_to(tmp_path / "two") for p in second.saved] == relative
     one, two = stable(first), stable(second)
@@ -191,7 +201,7 @@ def test_kill_minus_nine_loses_nothing_already_found(tmp_path: Path) -> None:
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        found = _wait_for_a_file(corpus, seconds=60)
+        found = _wait_for_a_file(corpus, seconds=EXIT_BOUND_S)
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.kill()
@@ -231,7 +241,7 @@ def test_the_cli_ends_with_the_json_summary(tmp_path: Path) -> None:
         [sys.executable, "-m", "txparity", "fuzz", "--executor", "batched@memory/seeded",
          "--cases", "5", "--seed", "1", "--workers", "1", "--json",
          "--corpus", str(tmp_path / "corpus")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=EXIT_BOUND_S,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.splitlines()[-1])
@@ -248,7 +258,7 @@ def test_the_cli_exits_1_on_a_divergence(tmp_path: Path) -> None:
         [sys.executable, "-m", "txparity", "fuzz", "--executor",
          "batched-lost-fees@memory/seeded", "--cases", "3", "--seed", "0", "--workers", "1",
          "--shrink-seconds", "5", "--corpus", str(tmp_path / "corpus")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=EXIT_BOUND_S,
     )  # fmt: skip
     assert done.returncode == 1
     assert "saved " in done.stdout
@@ -269,33 +279,63 @@ def test_a_first_interrupt_sets_the_flag_and_a_second_raises() -> None:
 
 
 def _signal_delivered(condition: Callable[[], bool]) -> bool:
-    """Python runs signal handlers between bytecodes: give it a moment."""
-    deadline = time.monotonic() + 5
+    """Python runs signal handlers between bytecodes: give it a moment (a bound, not a
+    wait: the handler runs at once)."""
+    deadline = time.monotonic() + EXIT_BOUND_S
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.01)
     return condition()
 
 
-def interrupted_fuzz(tmp_path: Path, spec: str, workers: int, presses: int) -> tuple[int, Json]:
-    """Start a long campaign, let it run, press Ctrl-C ``presses`` times (to the whole
-    process group, as a terminal does), and return its exit code and JSON summary."""
+def fuzz_in_a_session(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    """``txparity fuzz --json`` in a process group of its own, as a terminal runs it
+    (Ctrl-C goes to the whole group); progress lines come on standard error."""
     command = [
-        sys.executable, "-m", "txparity", "fuzz", "--executor", spec, "--seconds", "600",
-        "--seed", "0", "--workers", str(workers), "--shrink-seconds", "2", "--json",
-        "--corpus", str(tmp_path / "corpus"),
+        sys.executable, "-m", "txparity", "fuzz", "--seed", "0", "--json",
+        "--corpus", str(tmp_path / "corpus"), *args,
     ]  # fmt: skip
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
+    assert process.stderr is not None
+    assert process.stderr.readline().startswith("fuzzing ")
+    return process
+
+
+def progress_until(process: subprocess.Popen[str], wanted: Callable[[str], bool]) -> str:
+    """Read progress lines (one every 5 s of campaign time off a terminal) until one
+    is ``wanted``: a handshake on what the campaign itself says, not on a clock. A
+    progress line is only printed while the campaign's own Ctrl-C handling is in
+    place."""
+    assert process.stderr is not None
+    while line := process.stderr.readline():
+        if wanted(line):
+            return line
+    raise AssertionError(f"the campaign ended (status {process.wait()}) before saying that")
+
+
+def has_checked_cases(line: str) -> bool:
+    found = re.match(r"cases (\d+) ", line)
+    return found is not None and int(found.group(1)) > 0
+
+
+def stopping(line: str) -> bool:
+    return "stopping after the current cases (Ctrl-C again to stop now)" in line
+
+
+def interrupted_fuzz(tmp_path: Path, spec: str, workers: int) -> tuple[int, Json]:
+    """Start a long campaign, wait until it has checked cases, press Ctrl-C once (to
+    the whole process group, as a terminal does), and return its exit code and JSON
+    summary."""
+    process = fuzz_in_a_session(
+        tmp_path, "--executor", spec, "--seconds", "600", "--workers", str(workers),
+        "--shrink-seconds", "2",
+    )  # fmt: skip
     try:
-        assert process.stderr is not None
-        assert process.stderr.readline().startswith("fuzzing ")
-        time.sleep(3)  # well into the campaign: workers spawned, cases checked
-        for _ in range(presses):
-            os.killpg(process.pid, signal.SIGINT)
-            time.sleep(0.2)
-        out, _ = process.communicate(timeout=60)
+        progress_until(process, has_checked_cases)
+        os.killpg(process.pid, signal.SIGINT)
+        out, _ = process.communicate(timeout=EXIT_BOUND_S)
     finally:
         process.kill()
         process.wait()
@@ -304,52 +344,98 @@ def interrupted_fuzz(tmp_path: Path, spec: str, workers: int, presses: int) -> t
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_ctrl_c_ends_the_campaign_with_its_summary(tmp_path: Path, workers: int) -> None:
-    code, summary = interrupted_fuzz(tmp_path, "batched@memory/seeded", workers, presses=1)
+    code, summary = interrupted_fuzz(tmp_path, "batched@memory/seeded", workers)
     assert code == 130
     assert summary["interrupted"] is True
     assert (summary["divergences"], summary["saved"], summary["harness_bugs"]) == (0, [], [])
-    assert summary["cases"] > 0 and summary["seconds"] < 60
+    assert summary["cases"] > 0
 
 
 def test_ctrl_c_after_a_find_exits_1_and_keeps_it(tmp_path: Path) -> None:
-    code, summary = interrupted_fuzz(tmp_path, "batched-lost-fees@memory/seeded", 2, presses=1)
+    code, summary = interrupted_fuzz(tmp_path, "batched-lost-fees@memory/seeded", 2)
     assert code == 1
     assert summary["interrupted"] is True and summary["divergences"] > 0
     saved = [str(path) for path in corpus_files([tmp_path / "corpus"])]
     assert saved and set(summary["saved"]) <= set(saved)
     for path in saved:
+        load_entry(Path(path))  # whole, wherever the stop caught it
         assert load_entry(Path(path)).executors == ("batched-lost-fees@memory/seeded",)
 
 
 def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
-    code, summary = interrupted_fuzz(tmp_path, "batched@memory/seeded", 2, presses=2)
-    assert code == 130
-    assert summary["interrupted"] is True
+    """Both workers are stuck in a case that never ends (its executor never answers,
+    and --timeout gives it 600 s), so the first Ctrl-C cannot end the campaign: the
+    second must. The test used to press twice 0.2 s apart: the first press often
+    ended a campaign of quick cases by itself, and the second then tested nothing.
+    Here each press waits for what the campaign says, and nothing races a clock."""
+    stuck = tmp_path / "stuck.txt"
+    executor = "cmd:" + shlex.join([sys.executable, str(HANG_ON_A_CASE), str(stuck)])
+    process = fuzz_in_a_session(
+        tmp_path, "--executor", executor, "--timeout", "600", "--seconds", "600",
+        "--workers", "2",
+    )  # fmt: skip
+    try:
+        groups = wait_for_lines(stuck, 2)  # both workers hold a case that never ends
+        os.killpg(process.pid, signal.SIGINT)
+        progress_until(process, stopping)  # the first press is taken
+        os.killpg(process.pid, signal.SIGINT)
+        out, _ = process.communicate(timeout=EXIT_BOUND_S)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130
+    summary = json.loads(out.splitlines()[-1])
+    assert (summary["interrupted"], summary["cases"], summary["divergences"]) == (True, 0, 0)
+    for group in groups:
+        wait_until_gone(group)  # the stuck executors went with their workers
+
+
+def wait_for_lines(path: Path, count: int) -> list[int]:
+    """The process groups ``count`` scripts recorded in ``path``, once they have."""
+
+    def recorded() -> list[str]:
+        return path.read_text().splitlines() if path.exists() else []
+
+    poll_until(lambda: len(recorded()) >= count, f"{count} scripts holding a case")
+    return [int(line.split()[1]) for line in recorded()]
+
+
+def wait_until_gone(group: int) -> None:
+    def gone() -> bool:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    poll_until(gone, f"process group {group} gone")
+
+
+def poll_until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for ``condition``; ``EXIT_BOUND_S`` only catches what never happens."""
+    deadline = time.monotonic() + EXIT_BOUND_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(0.05)
 
 
 def test_a_ctrl_c_after_the_summary_keeps_the_exit_status(tmp_path: Path) -> None:
     """Once a Ctrl-C has stopped the campaign, another one while the summary is
     printed or the process exits changes nothing: still the summary and 130."""
-    command = [
-        sys.executable, "-m", "txparity", "fuzz", "--executor", "batched@memory/seeded",
-        "--seconds", "600", "--seed", "0", "--workers", "2", "--json",
-        "--corpus", str(tmp_path / "corpus"),
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )  # fmt: skip
+    process = fuzz_in_a_session(
+        tmp_path, "--executor", "batched@memory/seeded", "--seconds", "600", "--workers", "2"
+    )
     try:
-        assert process.stderr is not None and process.stdout is not None
-        assert process.stderr.readline().startswith("fuzzing ")
-        time.sleep(3)  # well into the campaign: workers spawned, cases checked
+        assert process.stdout is not None
+        progress_until(process, has_checked_cases)
         os.killpg(process.pid, signal.SIGINT)
         summary = ""
         while not summary.startswith("{"):  # the JSON summary is the last line
             summary = process.stdout.readline()
         with contextlib.suppress(ProcessLookupError):  # it may be gone already
             os.killpg(process.pid, signal.SIGINT)
-        assert process.wait(timeout=60) == 130
+        assert process.wait(timeout=EXIT_BOUND_S) == 130
     finally:
         process.kill()
         process.wait()
@@ -381,7 +467,7 @@ def ignores_sigint(pid: int) -> bool:
 
 def started_workers(process: subprocess.Popen[str], count: int) -> list[int]:
     """Wait until ``count`` workers exist and the parent handles SIGINT again."""
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + EXIT_BOUND_S
     while time.monotonic() < deadline:
         workers = worker_pids(process.pid)
         if len(workers) == count and not ignores_sigint(process.pid):
@@ -409,7 +495,7 @@ def test_a_ctrl_c_while_workers_start_does_not_kill_them(tmp_path: Path) -> None
         workers = started_workers(process, 2)
         assert all(ignores_sigint(worker) for worker in workers)
         os.killpg(process.pid, signal.SIGINT)
-        out, err = process.communicate(timeout=120)
+        out, err = process.communicate(timeout=EXIT_BOUND_S)
     finally:
         process.kill()
         process.wait()
@@ -427,7 +513,7 @@ def test_a_worker_that_dies_is_reported_and_the_campaign_still_ends(tmp_path: Pa
     try:
         workers = started_workers(process, 2)
         os.kill(workers[0], signal.SIGKILL)
-        out, err = process.communicate(timeout=120)
+        out, err = process.communicate(timeout=EXIT_BOUND_S)
     finally:
         process.kill()
         process.wait()
@@ -467,16 +553,21 @@ def test_the_summary_says_what_was_found_per_fingerprint(tmp_path: Path) -> None
     )
     assert lines[start + 1].startswith(f"  saved {path} (10 -> {find['txs_saved']} transaction(s)")
     assert lines[start + 2] == f"  replay: txparity replay {path}"
-    assert lines[start - 1] == (
-        "corpus replayed 0: 0 still diverging, 0 agreeing, 0 never reproduced; "
-        "not replayed: 0 needing an executor, 0 unreadable"
-    )
+    assert lines[start - 2 : start] == [
+        "corpus replayed 0: 0 still diverging, 0 agreeing, 0 never reproduced;",
+        "not replayed: 0 needing an executor, 0 unreadable",
+    ]
 
 
 def test_the_summary_gives_the_corpus_replays_verdict_by_name(tmp_path: Path) -> None:
     """Found by a first campaign, the planted bug's entry still diverges when a second
     campaign replays the corpus; a corrupt file is named as unreadable."""
-    first = campaign(tmp_path, "batched-no-sender-debit@memory/seeded", profile="mixed")
+    # Shrinks stop on their candidate count, never on the clock: cut short on a busy
+    # machine, a shrink left a fingerprint to be saved again, with two files.
+    first = campaign(
+        tmp_path, "batched-no-sender-debit@memory/seeded", profile="mixed",
+        shrink_seconds=SHRINK_TO_FIXED_POINT_S,
+    )  # fmt: skip
     (tmp_path / "corpus" / "broken.json").write_text("{")
     again = campaign(tmp_path, "batched@memory/seeded", profile="mixed", cases=1)
     assert sorted(again.replay_diverging) == sorted(first.saved)

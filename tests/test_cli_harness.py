@@ -30,6 +30,11 @@ BLIND = "batched-contract-blind"
 BLIND_SPEC = f"{BLIND}@memory/threads"
 SEEDED_SPEC = f"{BLIND}@memory/seeded"
 STORAGE_ITEM = 'state.contracts["counter"].storage["0"]'
+# Who read and wrote the counter in the reference run, and where the batches raced.
+RACE_ACCESSES = (
+    "tx 0: read, wrote; tx 1: read, wrote; tx 2: read, wrote; tx 3: read, wrote; "
+    "conflict inside batch 1: tx 0, tx 1; conflict inside batch 2: tx 2, tx 3"
+)
 COUNTER_CODE = [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]]
 
 
@@ -39,7 +44,7 @@ def txparity(*args: object, stdin: str = "") -> subprocess.CompletedProcess[str]
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # a bound, never reached
     )
 
 
@@ -121,8 +126,8 @@ def test_check_reports_the_planted_bug_and_exits_1(race_case: Path, tmp_path: Pa
     report = markdown.read_text(encoding="utf-8")
     fingerprint = lines[0].split()[1]
     assert report.startswith(f"### Divergence `{fingerprint}` (state) in `{BLIND_SPEC}`\n")
-    assert "| item | expected | actual | touched by |" in report.splitlines()
-    assert f"| `{STORAGE_ITEM}` | 45 | 43 | 0, 1, 2, 3 |" in report.splitlines()
+    assert f"| `{STORAGE_ITEM}` | 45 | 43 | {RACE_ACCESSES} |" in report.splitlines()
+    assert f"  {STORAGE_ITEM}: expected 45, actual 43" in lines
 
 
 def test_check_writes_a_markdown_report_even_when_all_agree(tmp_path: Path) -> None:
@@ -207,7 +212,10 @@ def test_shrink_of_a_corpus_file_shrinks_on_the_executors_it_records(tmp_path: P
 
 def test_shrink_saves_one_shrunk_canonical_counterexample(race_case: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
-    done = txparity("shrink", race_case, "--executor", BLIND, "--corpus", corpus, "--seconds", "20")
+    # To the fixed point (the budget is never reached), so the size below is exact.
+    done = txparity(
+        "shrink", race_case, "--executor", BLIND, "--corpus", corpus, "--seconds", "3600"
+    )
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     fingerprint = lines[0].split()[1]
@@ -441,7 +449,6 @@ BAD_INPUT = [
         ["check", SIMPLE_ARG, "--equivalence", "loose"], "", "invalid choice: 'loose'",
         id="check-unknown-equivalence",
     ),
-    pytest.param([], "", "the following arguments are required: command", id="no-command"),
     # durations that are not a positive, finite number of seconds
     pytest.param([*FUZZ, "--seconds", "-1"], "", "argument --seconds: must be a finite number "
                  "of seconds >= 0: -1", id="fuzz-negative-seconds"),

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import Json, invoke, transfer
+from tests.conftest import SHRINK_TO_FIXED_POINT_S
 from txparity.executors.codec import canonical_json, decode_case
 from txparity.harness.candidates import size
 from txparity.harness.corpus import (
@@ -436,7 +437,7 @@ def test_save_and_shrink_keeps_one_shrunk_file(tmp_path: Path) -> None:
     original = divergence_on(spec, LOST_FEES_START)
     corpus = tmp_path / "corpus"
     with Runner([spec]) as runner:
-        kept = save_and_shrink(original, runner, corpus, seconds=60)
+        kept = save_and_shrink(original, runner, corpus, seconds=SHRINK_TO_FIXED_POINT_S)
     assert kept.original_txs == 6
     assert kept.divergence.fingerprint == original.fingerprint
     assert kept.path == corpus / original.fingerprint / f"{case_hash(kept.divergence.case)}.json"
@@ -455,8 +456,8 @@ def test_save_and_shrink_keeps_one_shrunk_file(tmp_path: Path) -> None:
 def test_save_and_shrink_of_a_minimal_case_marks_it_shrunk(tmp_path: Path) -> None:
     original = divergence_on()
     with Runner([MUTANT]) as runner:
-        first = save_and_shrink(original, runner, tmp_path, seconds=60)
-        again = save_and_shrink(first.divergence, runner, tmp_path, seconds=60)
+        first = save_and_shrink(original, runner, tmp_path, seconds=SHRINK_TO_FIXED_POINT_S)
+        again = save_and_shrink(first.divergence, runner, tmp_path, seconds=SHRINK_TO_FIXED_POINT_S)
     assert again.path == first.path
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == [first.path]
     assert load_entry(first.path).shrunk is True
@@ -482,9 +483,12 @@ def test_replay_an_agreeing_entry() -> None:
 # ---------------------------------------------------------------- the pytest plugin
 
 
-def make_project(pytester: pytest.Pytester, corpus: str = "corpus", ini: str = "") -> Json:
+def make_project(
+    pytester: pytest.Pytester, corpus: str = "corpus", ini: str = 'txparity_corpus = ["corpus"]\n'
+) -> Json:
     """A project with one still-diverging entry and one agreeing entry under
-    ``corpus``, and a diverging entry in two places outside it."""
+    ``corpus`` (which ``ini`` configures), and a diverging entry in two places
+    outside it."""
     pytester.makepyprojecttoml(f"[tool.pytest.ini_options]\n{ini}")
     root = pytester.path
     paths = {
@@ -547,7 +551,7 @@ def test_plugin_reads_the_corpus_option(pytester: pytest.Pytester) -> None:
 
 
 def test_plugin_reports_an_unreadable_file(pytester: pytest.Pytester) -> None:
-    pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\ntxparity_corpus = ["corpus"]\n')
     broken = pytester.path / "corpus" / "broken.json"
     broken.parent.mkdir()
     broken.write_text("{not json")

@@ -6,8 +6,8 @@
   executor family (the paths it is built from are tested in ``test_shapes.py``).
 - ``Runner.check`` on hand-written cases with planted-bug and correct executors:
   exactly one divergence (with the seed that showed it) or none, and exact run tallies.
-- ``build_report``: exact text and Markdown for a contract-blind and a
-  no-sender-debit divergence.
+- a divergence carries the statistics of the run that showed it, for reports
+  (``test_report.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import pickle
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,6 @@ from txparity.harness.differential import (
 )
 from txparity.harness.errors import HarnessError, ReferenceFailure
 from txparity.harness.options import Options
-from txparity.harness.report import build_report
 from txparity.harness.targets import Answer, AnswerKind, make_target
 
 SCRIPTS = Path(__file__).parent / "external_scripts"
@@ -535,101 +535,13 @@ def test_the_reference_result_is_the_sequential_one() -> None:
         assert runner.check(PAYS_FOUR_TIMES).runs == 0
 
 
-# ---------------------------------------------------------------- reports
-
-
-def test_report_of_a_contract_blind_divergence() -> None:
+def test_a_divergence_carries_the_statistics_of_the_run_that_showed_it() -> None:
     with Runner(["batched-contract-blind@memory/seeded"]) as runner:
         [divergence] = runner.check(COUNTS_TO_FOUR).divergences
-    report = build_report(divergence)
-    item = (
-        'state.contracts["c"].storage["0"]: expected 4, actual 2'
-        "  [touched by tx 0, tx 1, tx 2, tx 3]"
+    assert divergence.stats is not None
+    assert (divergence.stats.path, divergence.stats.batch_sizes) == (
+        ExecutionPath.PARALLEL,
+        (2, 2),
     )
-    assert report.text().splitlines() == [
-        "DIVERGENCE 9bb19c6031ede07c (state) in batched-contract-blind@memory/seeded",
-        '  1 state item(s) differ, first state.contracts["c"].storage["0"]: expected 4, actual 2',
-        "  " + item,
-    ]
-    assert item in report.text()
-    assert report.markdown() == (
-        "### Divergence `9bb19c6031ede07c` (state) in `batched-contract-blind@memory/seeded`\n"
-        "\n"
-        '1 state item(s) differ, first state.contracts["c"].storage["0"]: expected 4, actual 2\n'
-        "\n"
-        "| item | expected | actual | touched by |\n"
-        "| --- | --- | --- | --- |\n"
-        '| `state.contracts["c"].storage["0"]` | 4 | 2 | 0, 1, 2, 3 |\n'
-    )
-
-
-def test_report_of_a_receipt_divergence() -> None:
-    with Runner([NO_SENDER_DEBIT]) as runner:
-        [divergence] = runner.check(OVERSPENDS).divergences
-    tx_2 = (
-        '{"fee":0,"kind":"transfer","nonce":2,'
-        '"outputs":[{"amount":10,"asset":"TOS","dest":"b"}],"source":"a"}'
-    )
-    every_tx = "[touched by tx 0, tx 1, tx 2, tx 3]"
-    assert build_report(divergence).text().splitlines() == [
-        "DIVERGENCE 97d00d996d727a37 (receipts) in batched-no-sender-debit@memory/seeded",
-        "  tx 2: expected rejected/insufficient_funds gas 0, actual applied gas 0",
-        f"  first differing tx 2: {tx_2}",
-        '  receipts[2].reason: expected "insufficient_funds", actual null  [touched by tx 2]',
-        '  receipts[2].status: expected "rejected", actual "applied"  [touched by tx 2]',
-        '  receipts[3].reason: expected "bad_nonce", actual null  [touched by tx 3]',
-        '  receipts[3].status: expected "rejected", actual "applied"  [touched by tx 3]',
-        f'  state.accounts["a"].balances["TOS"]: expected (absent), actual 20  {every_tx}',
-        f'  state.accounts["a"].nonce: expected 2, actual 4  {every_tx}',
-        f'  state.accounts["b"].balances["TOS"]: expected 20, actual 40  {every_tx}',
-    ]
-    markdown = build_report(divergence).markdown().splitlines()
-    assert markdown[4:6] == [f"First differing transaction: **2** `{tx_2}`", ""]
-    assert markdown[8:10] == [
-        '| `receipts[2].reason` | "insufficient_funds" | null | 2 |',
-        '| `receipts[2].status` | "rejected" | "applied" | 2 |',
-    ]
-    assert markdown[-1] == '| `state.accounts["b"].balances["TOS"]` | 20 | 40 | 0, 1, 2, 3 |'
-
-
-def test_report_of_a_failed_answer_has_no_items() -> None:
-    with Runner([NO_SENDER_DEBIT]) as runner:
-        [found] = runner.check(PAYS_FOUR_TIMES).divergences
-    hang = Divergence(
-        kind=DivergenceKind.HANG,
-        executor="blockstm@memory/pct",
-        family="blockstm",
-        case=PAYS_FOUR_TIMES,
-        expected=found.expected,
-        actual=None,
-        detail="no answer within 10 s",
-        first_tx=None,
-        paths=(),
-        fingerprint=Difference(DivergenceKind.HANG, "").fingerprint("blockstm"),
-    )
-    report = build_report(hang)
-    assert report.items == ()
-    assert report.text() == (
-        f"DIVERGENCE {hang.fingerprint} (hang) in blockstm@memory/pct\n  no answer within 10 s"
-    )
-    assert report.markdown() == (
-        f"### Divergence `{hang.fingerprint}` (hang) in `blockstm@memory/pct`\n\n"
-        "no answer within 10 s\n\n"
-    )
-
-
-def test_report_paths_match_the_runner_for_any_address() -> None:
-    """BUG (harness/report.py, ``_path``): a map key that is also a field name is
-    printed as a field. Addresses are any of ``a-z 0-9 _ .``, so an account named
-    ``nonce`` (or ``code``, ``balances``, ``storage``...) is shown as
-    ``state.accounts.nonce.balances["TOS"]`` while the runner's own path, in the
-    detail line just above it, is ``state.accounts["nonce"].balances["TOS"]``."""
-    case = make_case(
-        {"nonce": account(TOS=100)}, {}, [transfer("nonce", n, "code", 10) for n in range(4)], 7
-    )
-    with Runner([NO_SENDER_DEBIT]) as runner:
-        [divergence] = runner.check(case).divergences
-    assert divergence.paths == ('state.accounts["nonce"].balances["TOS"]',)
-    assert [item.path for item in build_report(divergence).items] == [
-        'state.accounts["nonce"].balances["TOS"]'
-    ]
+    # They describe a run, not the divergence: equality ignores them.
+    assert divergence == replace(divergence, stats=None)

@@ -118,7 +118,7 @@ def test_a_campaign_lists_each_and_goes_on(tmp_path: Path) -> None:
 def test_the_pytest_plugin_reads_none_of_them(pytester: pytest.Pytester) -> None:
     """pytest collects regular files only, so the device and the FIFO are never
     items; the file over the limit is one, and fails unread."""
-    pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\ntxparity_corpus = ["corpus"]\n')
     files = hostile_files(pytester.path / "corpus")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
     result.assert_outcomes(failed=1)

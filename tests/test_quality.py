@@ -12,7 +12,7 @@ The search is derandomized and every run is on a seeded schedule, so the test is
 exact. Shrinking is the harness's own rather than Hypothesis's: Hypothesis keeps
 the schedule seed it drew while it deletes transactions, so a schedule-dependent
 bug stalls its shrinker at about twice the minimum, while the harness re-checks
-each candidate under several neighbouring seeds, within a time budget.
+each candidate under several neighbouring seeds, to its fixed point.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 
-from tests.conftest import planted_bugs
+from tests.conftest import SHRINK_TO_FIXED_POINT_S, planted_bugs
 from txparity.executors.model import Case
 from txparity.executors.mutants import MUTANTS
 from txparity.harness.differential import Runner
@@ -30,7 +30,6 @@ from txparity.harness.strategies import cases
 
 KNOWN_MINIMUM_TXS = 4
 BUDGET = 400
-SHRINK_SECONDS = 30.0
 
 SEARCH = settings(
     max_examples=BUDGET,
@@ -51,7 +50,7 @@ def test_planted_bug_is_found_and_shrunk(mutant: str) -> None:
 
         found = find(cases(MUTANTS[mutant].profile), diverges, settings=SEARCH)
         divergence = runner.check(found).divergences[0]
-        result = shrink(divergence, runner, runner.targets[0], SHRINK_SECONDS)
+        result = shrink(divergence, runner, runner.targets[0], SHRINK_TO_FIXED_POINT_S)
     shrunk = result.divergence
     assert shrunk.fingerprint == divergence.fingerprint
     assert KNOWN_MINIMUM_TXS <= len(shrunk.case.block.txs) <= KNOWN_MINIMUM_TXS + 1

@@ -35,6 +35,7 @@ from txparity.executors.shapes import (
 )
 from txparity.harness.corpus import case_hash
 from txparity.harness.report import _items
+from txparity.harness.trace import trace_reference
 
 # Objects whose keys are field names, wherever they appear.
 RECORD_FIELDS = {"genesis", "block", "config", "state"}
@@ -173,7 +174,7 @@ def test_report_paths_are_the_flattened_state_paths() -> None:
     expected = full_result()
     actual = json.loads(json.dumps(expected), parse_int=lambda text: int(text) + 1)
     case = decode_case(json.dumps(full_case_json()))
-    reported = {item.path for item in _items(expected, actual, case)}
+    reported = {item.path for item in _items(expected, actual, trace_reference(case))}
     numbers = {
         path for path, value in flatten_state(expected["state"]).items() if isinstance(value, int)
     }

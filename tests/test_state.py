@@ -596,7 +596,7 @@ def read_in_thread(view: StateView, keys: tuple[StateKey, ...]) -> list[StateVal
 
     thread = threading.Thread(target=work)
     thread.start()
-    thread.join(timeout=30)
+    thread.join(timeout=300)
     assert not thread.is_alive()
     assert errors == []
     return results
@@ -643,7 +643,7 @@ def test_long_lived_reader_thread_sees_commits_before_each_reader_call(mode: str
         try:
             first.extend(views[0].read(key) for key in READ_KEYS)
             read_once.set()
-            assert committed.wait(timeout=30)
+            assert committed.wait(timeout=300)
             second.extend(views[1].read(key) for key in READ_KEYS)
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
@@ -653,12 +653,12 @@ def test_long_lived_reader_thread_sees_commits_before_each_reader_call(mode: str
         expected_first = [state.read(key) for key in READ_KEYS]
         thread = threading.Thread(target=work)
         thread.start()
-        assert read_once.wait(timeout=30)
+        assert read_once.wait(timeout=300)
         populate(state, 2)
         expected_second = [state.read(key) for key in READ_KEYS]
         views.append(state.reader())
         committed.set()
-        thread.join(timeout=30)
+        thread.join(timeout=300)
         assert not thread.is_alive()
         assert errors == []
         assert first == expected_first
@@ -683,7 +683,7 @@ def test_many_reader_threads() -> None:
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=30)
+            thread.join(timeout=300)
         assert results == {index: expected for index in range(8)}
     finally:
         state.close()

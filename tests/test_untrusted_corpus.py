@@ -181,7 +181,7 @@ def test_check_runs_it_on_the_executor_the_user_names(hostile: Path, marker: Pat
 
 
 def write_project(pytester: pytest.Pytester, marker: Path, ini: str = "") -> Path:
-    pytester.makepyprojecttoml(f"[tool.pytest.ini_options]\n{ini}")
+    pytester.makepyprojecttoml(f'[tool.pytest.ini_options]\ntxparity_corpus = ["corpus"]\n{ini}')
     return save_entry(hostile_entry(marker), pytester.path / "corpus")
 
 

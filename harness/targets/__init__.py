@@ -29,6 +29,7 @@ __all__ = [
     "ExternalTarget",
     "Target",
     "make_target",
+    "target_spec",
 ]
 
 REFERENCE_SPEC = "sequential@memory"
@@ -41,3 +42,9 @@ def make_target(
     if spec.startswith(EXTERNAL_PREFIX):
         return ExternalTarget(spec, timeout_s)
     return BuiltinTarget(parse_name(spec), watchdog_s)
+
+
+def target_spec(spec: str) -> str:
+    """The spec that the target ``spec`` names reports, and results are tallied
+    under: ``batched`` is ``batched@memory/threads``; a ``cmd:`` spec is itself."""
+    return spec if spec.startswith(EXTERNAL_PREFIX) else str(parse_name(spec))
