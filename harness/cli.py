@@ -131,7 +131,8 @@ transactions one at a time."""
 EXIT_STATUSES = """\
 exit status:
   0    the executors agree (or nothing needed checking)
-  1    a divergence (check, shrink, fuzz, replay), or a harness bug in a campaign
+  1    a divergence (check, shrink, fuzz, replay, bench), or a harness bug in a
+       campaign; bench: also a figure worse than --compare's
   2    bad input or usage, with one line on standard error
   3    replay: nothing diverged, but some file was not replayed (unreadable,
        or needing an executor that was not named)
