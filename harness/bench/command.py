@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from txparity.executors.codec import canonical_json
 from txparity.harness.bench.measure import Plan, StepDone, measure
@@ -41,6 +41,7 @@ from txparity.harness.bench.table import (
 from txparity.harness.bench.workloads import WORKLOADS
 from txparity.harness.corpus import MAX_ENTRY_TRANSACTIONS, check_writable
 from txparity.harness.differential import Runner
+from txparity.harness.errors import InputError
 from txparity.harness.options import (
     CORPUS,
     EQUIVALENCE,
@@ -58,6 +59,9 @@ from txparity.harness.options import (
 )
 from txparity.harness.output_file import check_output, write_output
 from txparity.harness.targets import REFERENCE_SPEC
+
+if TYPE_CHECKING:
+    from txparity.harness.metrics import Metrics
 
 __all__ = [
     "BENCH_OPTIONS",
@@ -194,13 +198,11 @@ def _check_before(outputs: _Outputs, options: Options) -> dict[str, Any] | None:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            from txparity.harness.errors import InputError
-
             raise InputError("--plot needs matplotlib: pip install 'txparity[bench]'") from None
     return None if outputs.compare is None else load_document(outputs.compare)
 
 
-def _metrics(options: Options) -> Any:
+def _metrics(options: Options) -> Metrics | None:
     if options.metrics is None:
         return None
     from txparity.harness.metrics import Metrics  # prometheus_client: only if asked
@@ -210,7 +212,7 @@ def _metrics(options: Options) -> Any:
 
 def _report(
     result: dict[str, Any], old: dict[str, Any] | None, outputs: _Outputs, options: Options,
-    metrics: Any, out: IO[str],
+    metrics: Metrics | None, out: IO[str],
 ) -> int:  # fmt: skip
     rows: list[dict[str, Any]] = result["rows"]
     print(table(rows), file=out)

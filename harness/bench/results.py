@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from txparity import __version__
-from txparity.harness.bench.measure import Plan, Row, percentile
+from txparity.harness.bench.measure import Parity, Plan, Row, percentile
 from txparity.harness.casefile import UnreadableFile, read_file
 from txparity.harness.errors import InputError
 
@@ -154,7 +154,7 @@ def document(
             "executors": list(executors),
             "equivalence": equivalence,
         },
-        "divergences": sum(row.parity.value != "agrees" for row in rows),
+        "divergences": sum(row.parity is Parity.DIVERGES for row in rows),
         "rows": [figures(row) for row in rows],
     }
 
