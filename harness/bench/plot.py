@@ -36,7 +36,7 @@ def plot(document: dict[str, Any], path: Path) -> None:
     rows = document["rows"]
     size = max(row["size"] for row in rows)
     largest = [row for row in rows if row["size"] == size]
-    figure = Figure(figsize=(13, 5.5), layout="constrained")
+    figure = Figure(figsize=(13, 6.5), layout="constrained")
     FigureCanvasAgg(figure)
     speedup, throughput = figure.subplots(1, 2, width_ratios=(2, 3))
     _speedup_panel(speedup, largest, size)
@@ -56,7 +56,7 @@ def _speedup_panel(axes: Any, rows: list[dict[str, Any]], size: int) -> None:
     axes.set_title(f"speedup over the reference, p2p grid, {size} transactions")
     axes.set_xlabel("accounts")
     axes.set_ylabel("speedup (x)")
-    axes.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
+    axes.axhline(1.0, color="grey", linewidth=0.8, linestyle="--", label="the reference")
     if not grid:
         axes.text(0.5, 0.5, "no p2p workload measured", ha="center", transform=axes.transAxes)
         return
@@ -73,7 +73,7 @@ def _speedup_panel(axes: Any, rows: list[dict[str, Any]], size: int) -> None:
                   label=label)  # fmt: skip
         for n, value in diverged:
             axes.plot([n], [value], **_DIVERGED)
-    axes.legend(fontsize="small")
+    axes.legend(fontsize="small", loc="best")
 
 
 def _throughput_panel(axes: Any, rows: list[dict[str, Any]], size: int) -> None:
@@ -92,7 +92,6 @@ def _throughput_panel(axes: Any, rows: list[dict[str, Any]], size: int) -> None:
     axes.set_title(f"throughput per workload, {size} transactions")
     axes.set_ylabel("transactions per second")
     axes.set_yscale("log")
-    axes.set_ylim(top=max(row["tx_per_s"] for row in rows) * 10)  # room for the legend
     axes.set_xticks([i + 0.4 - width / 2 for i in range(len(workloads))], workloads,
                     rotation=35, ha="right", fontsize="small")  # fmt: skip
-    axes.legend(fontsize="small", loc="upper center", ncols=min(3, len(executors)))
+    axes.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=2)
