@@ -137,7 +137,7 @@ class EventKind(StrEnum):
     """What a worker tells the parent."""
 
     CASE = "case"  # a case was checked: its tallies
-    DIVERGENCE = "divergence"  # its fingerprint
+    DIVERGENCE = "divergence"  # its fingerprint, and whether the reference is to blame
     FOUND = "found"  # a Find: a new fingerprint, saved or already in the corpus
     HARNESS_BUG = "harness_bug"
     WORKER_ERROR = "worker_error"  # a worker died of an exception
@@ -211,7 +211,7 @@ class _Worker:
     def keep(self, divergence: Divergence, runner: Runner) -> None:
         """Count the divergence; save and shrink it if its fingerprint is new."""
         fingerprint = divergence.fingerprint
-        self.emit((EventKind.DIVERGENCE, fingerprint))
+        self.emit((EventKind.DIVERGENCE, (fingerprint, divergence.of_reference)))
         if fingerprint in self.handled:
             return
         self.handled.add(fingerprint)
@@ -259,7 +259,7 @@ def _find(divergence: Divergence, status: FindStatus, where: Path, options: Opti
         fingerprint=divergence.fingerprint, kind=divergence.kind.value,
         executor=divergence.executor, first_item=divergence.first_item,
         detail=divergence.detail, status=status, where=str(where),
-        replay=replay_command(where, options.executors),
+        replay=replay_command(where, options.executors, options.reference),
         txs_found=len(divergence.case.block.txs),
     )  # fmt: skip
 
@@ -355,7 +355,7 @@ class _Collector:
             self.summary.metrics = Metrics()
 
     def found_at_replay(self, find: Find) -> None:
-        self.apply((EventKind.DIVERGENCE, find.fingerprint))
+        self.apply((EventKind.DIVERGENCE, (find.fingerprint, find.kind == "reference")))
         self.apply((EventKind.FOUND, find))
 
     def apply(self, event: Event) -> None:
@@ -369,8 +369,12 @@ class _Collector:
                 for spec, tally in tallies.items():
                     summary.executors[spec] = summary.executors.get(spec, Tally()) + tally
             case EventKind.DIVERGENCE:
+                fingerprint, of_reference = payload
+                summary.fingerprints.add(fingerprint)
+                if of_reference:
+                    summary.reference_failures += 1
+                    return
                 summary.divergences += 1
-                summary.fingerprints.add(payload)
                 if summary.first_divergence_s is None:
                     summary.first_divergence_s = time.monotonic() - self.started
             case EventKind.FOUND:

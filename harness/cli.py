@@ -62,20 +62,21 @@ from txparity.harness.corpus import (
 )
 from txparity.harness.differential import Runner
 from txparity.harness.errors import HarnessError, InputError
+from txparity.harness.group_report import finding_markdown, finding_text
 from txparity.harness.options import (
     CASES,
     CORPUS,
-    EQUIVALENCE,
+    DIFFERENTIAL,
     EXECUTORS,
     METRICS,
     PROFILE,
+    REFERENCE,
     REPRODUCE_SEEDS,
     SECONDS,
     SEED,
     SEEDS,
     SHRINK_CANDIDATES,
     SHRINK_SECONDS,
-    TIMEOUT,
     WATCHDOG,
     WORKERS,
     Command,
@@ -91,13 +92,13 @@ from txparity.harness.replay import (
     Replayed,
     Verdict,
     external_specs,
+    named_reference,
     plan_replay,
     replay_file,
     shown,
 )
-from txparity.harness.report import build_report
 from txparity.harness.shrink import ShrinkStop
-from txparity.harness.targets import REFERENCE_SPEC, make_target
+from txparity.harness.targets import REFERENCE_SPEC
 
 if TYPE_CHECKING:
     from txparity.harness.metrics import Metrics
@@ -111,15 +112,14 @@ EXIT_INCOMPLETE = 3  # replay: nothing diverged, but some file was not replayed
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT: the campaign did not run to its end
 EXIT_BROKEN_PIPE = 141  # the shell's code for SIGPIPE: the reader of standard output left
 
-_DIFFERENTIAL: tuple[Option[Any], ...] = (EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG)
 # The shared options each command takes, in the order its help lists them.
 COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
     Command.RUN: (WATCHDOG, METRICS),
-    Command.CHECK: _DIFFERENTIAL,
-    Command.SHRINK: (*_DIFFERENTIAL, SHRINK_CANDIDATES, SECONDS, CORPUS, REPRODUCE_SEEDS),
-    Command.FUZZ: (*_DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
+    Command.CHECK: DIFFERENTIAL,
+    Command.SHRINK: (*DIFFERENTIAL, SHRINK_CANDIDATES, SECONDS, CORPUS, REPRODUCE_SEEDS),
+    Command.FUZZ: (*DIFFERENTIAL, PROFILE, SECONDS, CASES, SEED, CORPUS, WORKERS,
                    SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS, METRICS),
-    Command.REPLAY: (EXECUTORS, SEEDS),
+    Command.REPLAY: (EXECUTORS, REFERENCE, SEEDS),
     Command.BENCH: BENCH_OPTIONS,
 }  # fmt: skip
 
@@ -429,27 +429,30 @@ def _read_subject(name: str) -> _Subject:
     return _Subject(name, entry.case, entry)
 
 
-def _targets(
-    subject: _Subject, arguments: argparse.Namespace, options: Options
-) -> tuple[Options, str]:
-    """The options and the reference to check ``subject`` with.
+def _targets(subject: _Subject, arguments: argparse.Namespace, options: Options) -> Options:
+    """The options to check ``subject`` with, its executors and reference among them.
 
     A corpus file is checked as it was found: on the executors it records (their
     schedules with it), under its equivalence, against its reference, unless the
-    user names executors or an equivalence, which then win (and a note says the
-    recorded executors were overridden). A recorded external command runs only if
-    the user names it (``harness.replay``)."""
+    user names executors, a reference or an equivalence, which then win (and a note
+    says what was overridden). A recorded external command runs only if the user
+    names it (``harness.replay``)."""
     entry = subject.entry
     if entry is None:
-        return options, REFERENCE_SPEC
+        return options
     if arguments.equivalence is None:
         options = replace(options, equivalence=entry.equivalence)
     given = arguments.executors is not None
-    recorded = replace(entry, executors=options.executors) if given else entry
+    given_reference: str | None = options.reference if arguments.reference is not None else None
+    recorded = replace(
+        entry,
+        executors=options.executors if given else entry.executors,
+        reference=entry.reference if given_reference is None else given_reference,
+    )
     try:
-        plan = plan_replay(recorded, options.executors if given else ())
+        plan = plan_replay(recorded, options.executors if given else (), given_reference)
     except NeedsExecutor as missing:
-        advice = missing.advice("--executor")
+        advice = missing.advice("--executor", "--reference")
         raise InputError(f"{subject.name} {missing.reason}; {advice}") from None
     if given and plan.executors != entry.executors:
         print(
@@ -457,24 +460,34 @@ def _targets(
             f"{', '.join(map(shown, entry.executors))}; running the --executor ones instead",
             file=sys.stderr,
         )
-    return replace(options, executors=plan.executors), plan.reference
+    if plan.reference != entry.reference:
+        print(
+            f"txparity: note: {subject.name} records the reference {shown(entry.reference)}; "
+            "checking against the --reference one instead",
+            file=sys.stderr,
+        )
+    return replace(options, executors=plan.executors, reference=plan.reference)
 
 
 def command_check(arguments: argparse.Namespace) -> int:
     markdown: Path | None = arguments.markdown
     subject = _read_subject(arguments.case)
-    options, reference = _targets(subject, arguments, options_from(arguments, Command.CHECK))
-    with Runner(options.executors, options, reference) as runner:
+    options = _targets(subject, arguments, options_from(arguments, Command.CHECK))
+    with Runner(options.executors, options) as runner:
         result = runner.check(subject.case)
         targets = len(runner.targets)
-    reports = [build_report(divergence) for divergence in result.divergences]
-    for report in reports:
-        print(report.text())
+    for divergence in result.divergences:
+        print(finding_text(divergence))
     if markdown is not None:
-        _write_text(markdown, "\n".join(r.markdown() for r in reports) or "No divergence.\n")
-    if reports:
+        reports = [finding_markdown(divergence) for divergence in result.divergences]
+        _write_text(markdown, "\n".join(reports) or "No divergence.\n")
+    if result.divergences:
         return EXIT_DIVERGENCE
-    print(f"agree: {targets} executor(s), {result.runs} run(s)")
+    if options.compares_all:
+        print(f"agree: {targets} executor(s) with each other, {result.runs} run(s)")
+    else:
+        against = "" if options.reference == REFERENCE_SPEC else f", against {options.reference}"
+        print(f"agree: {targets} executor(s), {result.runs} run(s){against}")
     entry = subject.entry
     if entry is not None and entry.recheck is not None and entry.never_reproduced:
         print(f"did not reproduce (it never did): {entry.recheck.describe()}")
@@ -484,12 +497,12 @@ def command_check(arguments: argparse.Namespace) -> int:
 def command_shrink(arguments: argparse.Namespace) -> int:
     show_stats: bool = arguments.stats
     subject = _read_subject(arguments.case)
-    options, reference = _targets(subject, arguments, options_from(arguments, Command.SHRINK))
+    options = _targets(subject, arguments, options_from(arguments, Command.SHRINK))
     home = _home_corpus(subject)
     if home is not None and arguments.corpus is None:
         options = replace(options, corpus=home)  # a corpus file is shrunk where it is
     check_writable(options.corpus)
-    with Runner(options.executors, options, reference) as runner:
+    with Runner(options.executors, options) as runner:
         divergences = runner.check(subject.case).divergences
         if not divergences:
             print(f"no divergence: {_why_nothing_to_shrink(subject, runner)}; nothing to shrink")
@@ -504,7 +517,7 @@ def command_shrink(arguments: argparse.Namespace) -> int:
             replacing = Path(subject.name) if home == options.corpus else None
             kept = save_and_shrink(first, runner, options.corpus, options.seconds,
                                    recorded=subject.entry, replacing=replacing)  # fmt: skip
-    print(build_report(kept.divergence).text())
+    print(finding_text(kept.divergence))
     shrunk = len(kept.divergence.case.block.txs)
     result = kept.shrunk
     print(
@@ -515,7 +528,7 @@ def command_shrink(arguments: argparse.Namespace) -> int:
         print(kept.recheck.describe())
     if show_stats:
         print(shrink_stats_table(kept.shrunk))
-    print(f"replay: {replay_command(kept.path, options.executors)}")
+    print(f"replay: {replay_command(kept.path, options.executors, options.reference)}")
     print(kept.path)
     return EXIT_DIVERGENCE
 
@@ -538,6 +551,8 @@ def _home_corpus(subject: _Subject) -> Path | None:
 def _why_nothing_to_shrink(subject: _Subject, runner: Runner) -> str:
     entry = subject.entry
     specs = ", ".join(target.spec for target in runner.targets)
+    if entry is None and runner.compares_all:
+        return f"the executors ({specs}) agree with each other on this case"
     if entry is None:
         return f"every executor ({specs}) agrees with the reference on this case"
     if entry.recheck is not None and entry.never_reproduced:
@@ -558,6 +573,11 @@ def command_replay(arguments: argparse.Namespace) -> int:
         raise InputError(
             f"replay --executor names external executors (cmd:COMMAND), not {in_tree[0]!r}: "
             "the in-tree executors an entry records are replayed as recorded"
+        )
+    if arguments.reference is not None and named_reference(options) is None:
+        raise InputError(
+            f"replay --reference names an external reference (cmd:COMMAND), not "
+            f"{options.reference!r}: the reference an entry records is replayed as recorded"
         )
     for path in paths:
         if not path.exists():
@@ -597,7 +617,7 @@ def _print_replayed(replayed: Replayed) -> None:
             print(f"NOT REPRODUCED {path}: {replayed.detail}")
         case Verdict.NEEDS_EXECUTOR:
             assert replayed.missing is not None
-            advice = replayed.missing.advice("--executor")
+            advice = replayed.missing.advice("--executor", "--reference")
             print(f"NEEDS EXECUTOR {path}: {replayed.detail}; {advice}")
         case Verdict.UNREADABLE:
             print(f"SKIP {replayed.detail}", file=sys.stderr)
@@ -620,8 +640,9 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     check_writable(options.corpus)
     if options.metrics is not None:
         check_output(options.metrics)
+    against = "with each other" if options.compares_all else f"against {options.reference}"
     print(
-        f"fuzzing {len(options.executors)} executor(s), profile {options.profile}, "
+        f"fuzzing {len(options.executors)} executor(s) {against}, profile {options.profile}, "
         f"seed {options.seed}, {options.workers} worker(s); reproduce with --seed {options.seed}",
         file=sys.stderr,
     )
@@ -650,9 +671,8 @@ def _finish_without_interrupts() -> None:
 
 
 def _start_each_target(options: Options) -> None:
-    """Fail on a bad executor spec now, with one line, rather than in a worker."""
-    for spec in options.executors:
-        make_target(spec, options.timeout_s, options.watchdog_s).close()
+    """Fail on a bad executor or reference now, with one line, rather than in a worker."""
+    Runner(options.executors, options).close()
 
 
 # ---------------------------------------------------------------- bench

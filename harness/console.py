@@ -148,6 +148,7 @@ def summary_table(summary: Summary) -> str:
     totals = [
         f"{stopped}{summary.cases} cases in {summary.seconds:.1f} s ({rate:.1f}/s)",
         f"{summary.divergences} divergence(s), {len(summary.fingerprints)} fingerprint(s)",
+        *_reference_failures(summary),
     ]
     rows += [LEGEND, *_packed(totals, TABLE_WIDTH), *_packed(_replay_parts(summary), TABLE_WIDTH)]
     for name in sorted(summary.finds):
@@ -157,6 +158,14 @@ def summary_table(summary: Summary) -> str:
     rows += [f"skipped unreadable corpus file: {skip}" for skip in summary.skipped]
     rows += [f"harness bug: {bug}" for bug in summary.harness_bugs]
     return "\n".join(rows)
+
+
+def _reference_failures(summary: Summary) -> list[str]:
+    """The reference's failures, a part of the totals when there are any."""
+    count = summary.reference_failures
+    if not count:
+        return []
+    return [f"the reference failed on {count} case(s), none counted against an executor"]
 
 
 def _packed(parts: list[str], width: int) -> list[str]:

@@ -84,13 +84,16 @@ __all__ = [
 ]
 
 
-def replay_command(path: Path, executors: Sequence[str] = ()) -> str:
+def replay_command(path: Path, executors: Sequence[str] = (), reference: str | None = None) -> str:
     """The shell command that replays the counterexample saved at ``path``, naming the
-    external ``executors`` among those given (a file never names them itself)."""
+    external ``executors`` among those given, and the ``reference`` if it is an
+    external one (a file never names them itself)."""
     words = ["txparity", "replay", str(path)]
     for spec in executors:
         if is_external(spec):
             words += ["--executor", spec]
+    if reference is not None and is_external(reference):
+        words += ["--reference", reference]
     return shlex.join(words)
 
 
@@ -271,7 +274,7 @@ def save_and_shrink(
         seconds = max(
             0.0, min(math.inf if seconds is None else seconds, deadline - time.monotonic())
         )
-    with _shrinker(runner, found.executor) as (shrinking, target):
+    with _shrinker(runner, found) as (shrinking, target):
         result = shrink(
             found, shrinking, target, seconds, on_keep, candidates=options.shrink_candidates
         )
@@ -299,12 +302,16 @@ def _remove_superseded(
 
 
 @contextlib.contextmanager
-def _shrinker(runner: Runner, spec: str) -> Iterator[tuple[Runner, Target]]:
-    """A runner with a target for ``spec``: ``runner`` if it has one (a replay on
-    another schedule may need a new one, closed afterwards)."""
-    target = next((t for t in runner.targets if t.spec == spec), None)
+def _shrinker(runner: Runner, found: Divergence) -> Iterator[tuple[Runner, Target]]:
+    """A runner with a target for what ``found`` blames: ``runner`` if it has one (a
+    replay on another schedule may need a new one, closed afterwards). A reference
+    divergence is shrunk on the reference itself, checked against itself."""
+    if found.of_reference and runner.reference is not None:
+        yield runner, runner.reference
+        return
+    target = next((t for t in runner.targets if t.spec == found.executor), None)
     if target is not None:
         yield runner, target
         return
-    with Runner([spec], runner.options, runner.reference_spec) as own:
+    with Runner([found.executor], runner.options, runner.reference_spec) as own:
         yield own, own.targets[0]

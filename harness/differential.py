@@ -1,9 +1,10 @@
 """The differential runner: one case, the reference and every target, compared.
 
-For each case the reference (``sequential@memory``) runs once; each target runs
-once, or, if its schedule seed matters, once per seed in ``seeds`` consecutive
-seeds from the case's own, stopping at the first divergence. Canonical results are
-compared as bytes; only a mismatch is analysed further.
+For each case the reference (``options.reference``: ``sequential@memory`` unless
+another in-tree or ``cmd:`` executor is named) runs once; each target runs once,
+or, if its schedule seed matters, once per seed in ``seeds`` consecutive seeds from
+the case's own, stopping at the first divergence. Canonical results are compared as
+bytes; only a mismatch is analysed further.
 
 A ``Divergence`` records the target, the exact case that shows it (with the
 schedule seed that did), both answers, the first transaction whose receipt
@@ -13,9 +14,19 @@ field path with its indices and map keys replaced by ``*``. Shrinking keeps a
 candidate only when its fingerprint is unchanged, so it never slides onto another
 bug.
 
-Before a divergence is reported, the reference is checked against itself (twice
-in memory, once on SQLite): if it disagrees with itself the finding is reported as
-``reference`` nondeterminism, not blamed on the target.
+Before a divergence is reported, the reference is checked against itself: run
+twice more, and, for an in-tree reference, once on each other backend. If it
+disagrees with itself the finding is reported as ``reference`` nondeterminism,
+not blamed on the target.
+
+A reference that gives no result (an error line, a hang, a crash, a protocol
+error, an exception), on the first run or on the self-check, is a *reference
+failure*: a ``reference`` divergence of the reference itself (its executor is the
+reference, its fingerprint the reference's family and the kind of failure), never
+of a target, which is then not run (there is nothing to compare it with).
+
+With no reference (``--reference none``) every target is compared with every
+other, and one divergence describes how they split into groups (``harness.groups``).
 
 Equivalence profiles: ``strict`` compares the whole canonical result; ``state``
 compares the post-state and the receipt statuses only.
@@ -30,13 +41,19 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from txparity.executors.codec import canonical_json
 from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import U64_LIMIT, Case
 from txparity.executors.parallel import case_id
+from txparity.executors.registry import ExecutorName, parse_name
 from txparity.executors.shapes import fingerprint, flatten_state, star_keys
-from txparity.harness.errors import ReferenceFailure
-from txparity.harness.options import DEFAULTS, Equivalence, Options
+from txparity.executors.state import BACKENDS
+from txparity.harness.errors import InputError, ReferenceFailure
+from txparity.harness.groups import Member, Split, split_answers
+from txparity.harness.options import DEFAULTS, NO_REFERENCE, Equivalence, Options
 from txparity.harness.targets import REFERENCE_SPEC, Answer, AnswerKind, Target, make_target
+from txparity.harness.targets.builtin import BuiltinTarget
+from txparity.harness.targets.external import EXTERNAL_PREFIX
 
 __all__ = [
     "CheckResult",
@@ -57,7 +74,12 @@ class DivergenceKind(StrEnum):
     CRASH = "crash"
     PROTOCOL = "protocol"
     EXCEPTION = "exception"
-    REFERENCE = "reference"
+    REFERENCE = "reference"  # the reference failed, or disagrees with itself
+
+
+# The signature of a reference that disagrees with itself (a reference failure's
+# is the kind of answer it gave instead of a result).
+_NONDETERMINISTIC = ""
 
 
 _KIND_OF_ANSWER = {
@@ -86,19 +108,39 @@ class Difference:
 
 @dataclass(frozen=True, slots=True)
 class Divergence:
+    """What a check found. ``expected`` is the reference's result (with no reference,
+    the largest group's), None when there is none; ``executor`` is the target that
+    diverged, or the reference for a ``reference`` divergence, or, with no
+    reference, the first executor of the first group that differs from the largest
+    (``split`` holds them all)."""
+
     kind: DivergenceKind
     executor: str
     family: str
     case: Case
-    expected: str
+    expected: str | None
     actual: str | None
     detail: str
     first_tx: int | None
     paths: tuple[str, ...]
     fingerprint: str
+    reference: str = REFERENCE_SPEC  # what it was found against; NO_REFERENCE for a split
+    split: Split | None = None
     # What the diverging run reported (in-tree targets only): its path, batches or
     # Block-STM figures, for reports. Not part of what the divergence is.
     stats: Stats | None = field(default=None, compare=False)
+
+    @property
+    def executors(self) -> tuple[str, ...]:
+        """The executors a saved counterexample records: every executor compared for
+        a split, else the one that diverged."""
+        return self.split.executors if self.split is not None else (self.executor,)
+
+    @property
+    def of_reference(self) -> bool:
+        """Whether the reference, not a target, is to blame (a reference failure or
+        its nondeterminism)."""
+        return self.kind is DivergenceKind.REFERENCE
 
     @property
     def first_item(self) -> str:
@@ -181,6 +223,32 @@ def _failed_answer(answer: Answer) -> Difference:
     return Difference(kind, answer.detail, signature=signature)
 
 
+def answers_difference(largest: Answer, other: Answer, equivalence: Equivalence) -> Difference:
+    """How ``other``'s answer differs from ``largest``'s, two answers that do not agree
+    (``agreement_key``): as ``compare`` would say with ``largest`` as the reference,
+    or, when only ``largest`` failed, its kind of failure."""
+    if other.kind is not AnswerKind.RESULT:
+        failed = _failed_answer(other)
+        return replace(failed, detail=f"{other.kind}: {other.detail}")
+    if largest.kind is not AnswerKind.RESULT:
+        failed = _failed_answer(largest)
+        return replace(failed, detail=f"a result, not {largest.kind}: {largest.detail}")
+    assert largest.result is not None
+    difference = compare(largest.result, other, equivalence)
+    assert difference is not None, "answers in different groups differ"
+    return difference
+
+
+def agreement_key(answer: Answer, equivalence: Equivalence) -> str:
+    """What two answers must share to agree: a result's canonical bytes (under
+    ``state``, its post-state and receipt statuses), or a failure's kind."""
+    if answer.kind is not AnswerKind.RESULT or answer.result is None:
+        return f"failed:{answer.kind}"
+    if equivalence is Equivalence.STATE:
+        return "state:" + canonical_json(_state_view(json.loads(answer.result)))
+    return "result:" + answer.result
+
+
 def _state_view(result: dict[str, Any]) -> dict[str, Any]:
     receipts = [{"status": receipt["status"]} for receipt in result.get("receipts", [])]
     return {"state": result.get("state"), "receipts": receipts}
@@ -245,34 +313,43 @@ def _shown(value: object) -> str:
 # ---------------------------------------------------------------- running
 
 
-_REFERENCE_ON_SQLITE = "sequential@sqlite"
-
-
 class Runner:
     """Checks cases against a set of targets; owns the targets' lifetimes."""
 
     def __init__(
-        self, specs: Sequence[str], options: Options = DEFAULTS, reference: str = REFERENCE_SPEC
+        self, specs: Sequence[str], options: Options = DEFAULTS, reference: str | None = None
     ) -> None:
         """Targets for ``specs`` (a command passes ``options.executors``), checked with
         ``options``' schedule seeds, equivalence, timeout and watchdog, against
-        ``reference`` (the in-tree sequential executor unless a replayed entry
-        records another, see ``harness.replay``)."""
+        ``reference`` (by default ``options.reference``; a replayed entry passes the
+        one it records, see ``harness.replay``). ``NO_REFERENCE`` compares the
+        targets with each other, and needs two of them at least."""
         self.options = options
-        self.reference_spec = reference
-        self.reference = make_target(reference, options.timeout_s, options.watchdog_s)
+        self.reference_spec = options.reference if reference is None else reference
+        if self.reference_spec == NO_REFERENCE and len(specs) < 2:
+            raise InputError(
+                f"--reference {NO_REFERENCE} compares the executors with each other: "
+                f"it needs two executors at least, not {len(specs)}"
+            )
+        self.reference: Target | None = None
         self.targets: list[Target] = []
         try:
+            if self.reference_spec != NO_REFERENCE:
+                self.reference = self._make(self.reference_spec)
             for spec in specs:
-                self.targets.append(make_target(spec, options.timeout_s, options.watchdog_s))
+                self.targets.append(self._make(spec))
         except BaseException:
             self.close()
             raise
 
+    def _make(self, spec: str) -> Target:
+        return make_target(spec, self.options.timeout_s, self.options.watchdog_s)
+
     def close(self) -> None:
         for target in self.targets:
             target.close()
-        self.reference.close()
+        if self.reference is not None:
+            self.reference.close()
 
     def __enter__(self) -> Runner:
         return self
@@ -280,15 +357,22 @@ class Runner:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def compares_all(self) -> bool:
+        """Whether there is no reference: the targets are compared with each other."""
+        return self.reference is None
+
     def reference_result(self, case: Case) -> str:
         """The reference's result; ``ReferenceFailure`` if it has none for this case."""
-        answer = self.reference.answer(case)
+        answer = self._reference().answer(case)
         if answer.kind is not AnswerKind.RESULT or answer.result is None:
-            raise ReferenceFailure(
-                f"the reference executor {self.reference_spec} failed on case {case_id(case)} "
-                f"({answer.kind}): {answer.detail}"
-            )
+            raise ReferenceFailure(_reference_failure_detail(self.reference_spec, case, answer))
         return answer.result
+
+    def _reference(self) -> Target:
+        if self.reference is None:
+            raise InputError(f"--reference {NO_REFERENCE}: there is no reference result")
+        return self.reference
 
     def check(
         self,
@@ -302,62 +386,162 @@ class Runner:
         ``confirm`` re-checks the reference against itself before blaming a target;
         the shrinker turns it off, having confirmed the case it started from.
         ``seeds`` overrides how many schedule seeds a seeded target is tried with.
+        With no reference, every target runs whatever ``only`` says: a split is a
+        partition of them all.
         """
+        if self.reference is None:
+            return self._check_all(case, seeds)
         outcome = CheckResult()
-        started = time.perf_counter()
-        expected = self.reference_result(case)
-        outcome.executor_seconds += time.perf_counter() - started
+        first = self._run(self.reference, case, outcome)
+        if first.kind is not AnswerKind.RESULT or first.result is None:
+            outcome.divergences.append(self._reference_failed(case, first))
+            return outcome
         for target in [only] if only is not None else self.targets:
-            divergence = self._check_target(case, expected, target, outcome, seeds)
+            divergence = self._check_target(case, first.result, target, outcome, seeds)
             if divergence is not None:
                 outcome.divergences.append(self._confirm(divergence) if confirm else divergence)
         return outcome
+
+    def _run(self, target: Target, case: Case, outcome: CheckResult) -> Answer:
+        started = time.perf_counter()
+        answer = target.answer(case)
+        outcome.executor_seconds += time.perf_counter() - started
+        return answer
 
     def _check_target(
         self, case: Case, expected: str, target: Target, outcome: CheckResult, seeds: int | None
     ) -> Divergence | None:
         divergence = None
         tally = outcome.tallies.get(target.spec, Tally(cases=1))
-        for seeded_case in self._seed_variants(case, target, seeds or self.options.seeds):
-            started = time.perf_counter()
-            answer = target.answer(seeded_case)
-            outcome.executor_seconds += time.perf_counter() - started
+        count = seeds or self.options.seeds if target.seeded else 1
+        for seeded_case in _with_seeds(case, count):
+            answer = self._run(target, seeded_case, outcome)
             difference = compare(expected, answer, self.options.equivalence)
             tally += Tally.of_run(answer.stats, difference is not None)
             outcome.run_stats.append((target.spec, answer.stats))
             if difference is not None:
                 divergence = _divergence(difference, target, seeded_case, expected, answer)
+                divergence = replace(divergence, reference=self.reference_spec)
                 break
         outcome.tallies[target.spec] = tally
         return divergence
 
-    def _seed_variants(self, case: Case, target: Target, count: int) -> Iterator[Case]:
-        """The case with ``count`` consecutive schedule seeds from its own, made one at a
-        time: a divergence on the first ends the search."""
-        if not target.seeded:
-            yield case
-            return
-        first = case.config.schedule_seed
-        for offset in range(max(1, count)):
-            seed = (first + offset) % U64_LIMIT
-            yield replace(case, config=replace(case.config, schedule_seed=seed))
+    # ------------------------------------------------------------ the reference itself
 
     def _confirm(self, divergence: Divergence) -> Divergence:
-        """Blame the target only if the reference agrees with itself on this case (and,
-        for the in-tree reference, with itself on the other backend)."""
-        case = divergence.case
-        results = {self.reference_result(case), self.reference_result(case)}
-        if self.reference_spec == REFERENCE_SPEC:
-            sqlite = make_target(_REFERENCE_ON_SQLITE).answer(case)
-            results.add(sqlite.result or sqlite.detail)
-        if len(results) == 1:
+        """Blame the target only if the reference agrees with itself on this case: on
+        two more runs and, for an in-tree reference, on each other backend. A run of
+        them that gives no result makes it a reference failure."""
+        case, reference = divergence.case, self._reference()
+        answers = [reference.answer(case), reference.answer(case)]
+        answers += [twin.answer(case) for twin in self._twins()]
+        for answer in answers:
+            if answer.kind is not AnswerKind.RESULT:
+                return self._reference_failed(case, answer)
+        assert divergence.expected is not None
+        other = next((a for a in answers if a.result != divergence.expected), None)
+        if other is None:
             return divergence
-        detail = "the reference executor disagrees with itself on this case"
-        family = self.reference.family
-        return replace(
-            divergence, kind=DivergenceKind.REFERENCE, family=family, detail=detail,
-            fingerprint=Difference(DivergenceKind.REFERENCE, detail).fingerprint(family),
+        difference = compare(divergence.expected, other, Equivalence.STRICT)
+        assert difference is not None
+        detail = (
+            f"the reference executor {self.reference_spec} disagrees with itself on this "
+            f"case: {difference.detail}"
+        )
+        return self._of_reference(divergence.case, _NONDETERMINISTIC, detail,
+                                  divergence.expected, other.result)  # fmt: skip
+
+    def _twins(self) -> list[Target]:
+        """The in-tree reference on each other backend (none for a ``cmd:`` one)."""
+        if self.reference_spec.startswith(EXTERNAL_PREFIX):
+            return []
+        name = parse_name(self.reference_spec)
+        return [
+            BuiltinTarget(ExecutorName(name.executor, backend, name.schedule),
+                          self.options.watchdog_s)
+            for backend in BACKENDS if backend != name.backend
+        ]  # fmt: skip
+
+    def _reference_failed(self, case: Case, answer: Answer) -> Divergence:
+        """The reference gave no result: its failure, never a target's."""
+        detail = _reference_failure_detail(self.reference_spec, case, answer)
+        return self._of_reference(case, str(answer.kind), detail, None, None)
+
+    def _of_reference(
+        self, case: Case, signature: str, detail: str, expected: str | None, actual: str | None
+    ) -> Divergence:
+        family = self._reference().family
+        return Divergence(
+            kind=DivergenceKind.REFERENCE, executor=self.reference_spec, family=family,
+            case=case, expected=expected, actual=actual, detail=detail, first_tx=None,
+            paths=(), fingerprint=fingerprint(DivergenceKind.REFERENCE, family, signature),
+            reference=self.reference_spec,
         )  # fmt: skip
+
+    # ------------------------------------------------------------ no reference
+
+    def _check_all(self, case: Case, seeds: int | None) -> CheckResult:
+        """Every target on the case; with seeded targets, on ``seeds`` consecutive
+        schedule seeds, until a seed splits them (the others answer once)."""
+        outcome = CheckResult()
+        seeded = any(target.seeded for target in self.targets)
+        once: dict[str, Answer] = {}
+        for seeded_case in _with_seeds(case, seeds or self.options.seeds if seeded else 1):
+            members = []
+            for target in self.targets:
+                answer = once.get(target.spec) if not target.seeded else None
+                if answer is None:
+                    answer = self._run(target, seeded_case, outcome)
+                    outcome.tallies[target.spec] = outcome.tallies.get(
+                        target.spec, Tally(cases=1)
+                    ) + Tally.of_run(answer.stats, False)
+                    if not target.seeded:
+                        once[target.spec] = answer
+                members.append(Member(target.spec, target.family, answer))
+            split = self._split(members)
+            if split is not None:
+                outcome.divergences.append(self._split_divergence(seeded_case, split))
+                for spec in split.executors:
+                    if spec not in split.groups[0].executors:
+                        outcome.tallies[spec] += Tally(divergences=1)
+                break
+        return outcome
+
+    def _split(self, members: Sequence[Member]) -> Split | None:
+        equivalence = self.options.equivalence
+        return split_answers(
+            members,
+            lambda answer: agreement_key(answer, equivalence),
+            lambda largest, other: answers_difference(largest, other, equivalence),
+        )
+
+    def _split_divergence(self, case: Case, split: Split) -> Divergence:
+        main, other = split.groups[0], split.groups[1]
+        difference = split.differences[0]
+        return Divergence(
+            kind=difference.kind, executor=other.executors[0], family=other.families[0],
+            case=case, expected=main.answer.result, actual=other.answer.result,
+            detail=split.detail, first_tx=difference.first_tx, paths=difference.paths,
+            fingerprint=split.fingerprint, reference=NO_REFERENCE, split=split,
+        )  # fmt: skip
+
+
+def _with_seeds(case: Case, count: int) -> Iterator[Case]:
+    """The case with ``count`` consecutive schedule seeds from its own, made one at a
+    time: a divergence on the first ends the search."""
+    first = case.config.schedule_seed
+    for offset in range(max(1, count)):
+        seed = (first + offset) % U64_LIMIT
+        yield (
+            case if offset == 0 else replace(case, config=replace(case.config, schedule_seed=seed))
+        )
+
+
+def _reference_failure_detail(spec: str, case: Case, answer: Answer) -> str:
+    return (
+        f"the reference executor {spec} failed on case {case_id(case)} "
+        f"({answer.kind}): {answer.detail}"
+    )
 
 
 def _divergence(

@@ -6,6 +6,13 @@ actual results, its equivalence and reference, whether it was shrunk, and where
 they apply, how a find on real threads was re-checked (``recheck``,
 ``harness.reproduce``) and why its shrink stopped (``shrink_stopped``).
 
+The reference is the one the divergence was found against: an in-tree executor,
+a ``cmd:`` command, or ``none`` for a split of executors compared with each other
+(``harness.groups``), whose entry records every executor compared (two at least).
+``expected`` is the reference's result (for a split, the largest group's); it is
+null only where there is none: a ``reference`` entry (the reference failed, and is
+the one executor it records), or a split whose largest group gave no result.
+
 A corpus file is data that anyone who can add a file to a corpus (a pull request)
 wrote, so ``entry_from_document`` trusts nothing in a decoded one:
 
@@ -43,7 +50,7 @@ from txparity.executors.shapes import FINGERPRINT_LENGTH
 from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence
 from txparity.harness.errors import HarnessError
-from txparity.harness.options import REPRODUCE_SEEDS_MOST, expand_specs
+from txparity.harness.options import NO_REFERENCE, REPRODUCE_SEEDS_MOST, expand_specs
 from txparity.harness.reproduce import REPLAYABLE_SCHEDULES, Recheck, found_on_threads
 from txparity.harness.shrink import ShrinkStop
 from txparity.harness.targets import REFERENCE_SPEC
@@ -88,12 +95,12 @@ class Entry:
     executors: tuple[str, ...]
     fingerprint: str
     kind: DivergenceKind
-    expected: str
+    expected: str | None
     actual: str | None
     detail: str
     shrunk: bool
     equivalence: Equivalence = Equivalence.STRICT
-    reference: str = REFERENCE_SPEC
+    reference: str = REFERENCE_SPEC  # or NO_REFERENCE: every executor compared with each other
     recheck: Recheck | None = None  # found on real threads: how it was replayed
     shrink_stopped: ShrinkStop | None = None  # why its shrink ended, once shrunk
 
@@ -118,7 +125,7 @@ class Entry:
             "shrunk": self.shrunk,
             "detail": self.detail,
             "case": encode_case(self.case),
-            "expected": json.loads(self.expected),
+            "expected": None if self.expected is None else json.loads(self.expected),
             "actual": None if self.actual is None else json.loads(self.actual),
         }
 
@@ -132,7 +139,7 @@ def entry_of(
 ) -> Entry:
     return Entry(
         case=divergence.case,
-        executors=(divergence.executor,),
+        executors=divergence.executors,
         fingerprint=divergence.fingerprint,
         kind=divergence.kind,
         expected=divergence.expected,
@@ -140,6 +147,7 @@ def entry_of(
         detail=_cut(divergence.detail, MAX_DETAIL_CHARS),
         shrunk=shrunk,
         equivalence=equivalence,
+        reference=divergence.reference,
         recheck=recheck,
         shrink_stopped=shrink_stopped,
     )
@@ -176,17 +184,23 @@ def entry_from_document(document: object) -> Entry:
     text); ``EntryRefused`` names the first field that is not what it must be."""
     fields = _document_fields(document)
     actual = fields.get("actual")
+    kind = _choice(DivergenceKind, fields["kind"], "kind")
+    reference = _reference(fields.get("reference", REFERENCE_SPEC))
+    executors = _executors(fields["executors"])
+    if reference == NO_REFERENCE and len(executors) < 2:
+        raise EntryRefused("executors", "an entry with no reference records two at least")
+    no_result = kind is DivergenceKind.REFERENCE or reference == NO_REFERENCE
     return Entry(
         case=_case(fields["case"]),
-        executors=_executors(fields["executors"]),
+        executors=executors,
         fingerprint=_fingerprint(fields["fingerprint"]),
-        kind=_choice(DivergenceKind, fields["kind"], "kind"),
-        expected=_result(fields["expected"], "expected"),
+        kind=kind,
+        expected=_expected(fields["expected"], no_result),
         actual=None if actual is None else _result(actual, "actual"),
         detail=_text(fields.get("detail", ""), "detail", MAX_DETAIL_CHARS),
         shrunk=_flag(fields.get("shrunk", False), "shrunk"),
         equivalence=_choice(Equivalence, fields.get("equivalence", "strict"), "equivalence"),
-        reference=_spec(fields.get("reference", REFERENCE_SPEC), "reference"),
+        reference=reference,
         recheck=None if "recheck" not in fields else _recheck(fields["recheck"]),
         shrink_stopped=None
         if "shrink_stopped" not in fields
@@ -289,6 +303,23 @@ def _spec(value: object, field: str) -> str:
     except UnknownExecutor as error:
         raise EntryRefused(field, str(error)) from None
     return text
+
+
+def _reference(value: object) -> str:
+    """The reference an entry was found against: an executor spec, or ``none``."""
+    if value == NO_REFERENCE:
+        return NO_REFERENCE
+    return _spec(value, "reference")
+
+
+def _expected(value: object, may_be_null: bool) -> str | None:
+    if value is None and may_be_null:
+        return None
+    if value is None:
+        raise EntryRefused(
+            "expected", "null only for a reference failure or an entry with no reference"
+        )
+    return _result(value, "expected")
 
 
 def _fingerprint(value: object) -> str:

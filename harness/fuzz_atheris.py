@@ -71,13 +71,9 @@ def _options(argv: list[str]) -> tuple[Options, list[str]]:
     from txparity.harness.errors import HarnessError
     from txparity.harness.options import (
         CORPUS,
-        EQUIVALENCE,
-        EXECUTORS,
+        DIFFERENTIAL,
         PROFILE,
-        SEEDS,
         SHRINK_SECONDS,
-        TIMEOUT,
-        WATCHDOG,
         Command,
         OptionParser,
         add_options,
@@ -85,7 +81,7 @@ def _options(argv: list[str]) -> tuple[Options, list[str]]:
     )
 
     parser = OptionParser(prog="python -m txparity.harness.fuzz_atheris", description=__doc__)
-    shared = (EXECUTORS, PROFILE, CORPUS, SHRINK_SECONDS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG)
+    shared = (*DIFFERENTIAL, PROFILE, CORPUS, SHRINK_SECONDS)
     add_options(parser, Command.FUZZ, shared)
     arguments, fuzzer_flags = parser.parse_known_args(argv)
     try:

@@ -28,7 +28,14 @@ from txparity.harness.claims import TEMPORARY_PREFIX, remove_stale_temporaries
 from txparity.harness.corpus import claimed, corpus_files, replay_command, save_and_shrink
 from txparity.harness.differential import Runner
 from txparity.harness.options import Options
-from txparity.harness.replay import Replayed, Verdict, external_specs, plan_replay, replay_file
+from txparity.harness.replay import (
+    Replayed,
+    Verdict,
+    external_specs,
+    named_reference,
+    plan_replay,
+    replay_file,
+)
 from txparity.harness.shrink import ShrinkStop
 from txparity.harness.summary import Find, FindStatus, Summary
 
@@ -72,7 +79,7 @@ def replay_corpus(
                 settled.add(path)
             case Verdict.NEEDS_EXECUTOR:
                 assert replayed.missing is not None
-                advice = replayed.missing.advice("--executor")
+                advice = replayed.missing.advice("--executor", "--reference")
                 summary.needs_executor.append(f"{path}: {replayed.detail}; {advice}")
             case Verdict.UNREADABLE:
                 summary.skipped.append(replayed.detail)
@@ -97,7 +104,8 @@ def _finish_shrinking(replayed: Replayed, options: Options, named: Sequence[str]
     while shrinking it (``shrunk`` false) or ran out of time; under its claim, so
     that a live campaign shrinking it already is left to it."""
     entry, path, first = replayed.entry, replayed.path, replayed.divergences[0]
-    find = _replayed_find(replayed, named)
+    reference = named_reference(options)
+    find = _replayed_find(replayed, named, reference)
     assert entry is not None
     unfinished = not entry.shrunk or entry.shrink_stopped is ShrinkStop.TIME
     in_place = path.parent.name == entry.fingerprint == first.fingerprint
@@ -108,23 +116,23 @@ def _finish_shrinking(replayed: Replayed, options: Options, named: Sequence[str]
         if not held or not path.exists():
             return find
         remove_stale_temporaries(path.parent)
-        plan = plan_replay(entry, named)
-        checked = replace(options, equivalence=entry.equivalence)
-        with Runner(plan.executors, checked, plan.reference) as runner:
+        plan = plan_replay(entry, named, reference)
+        checked = replace(options, equivalence=entry.equivalence, reference=plan.reference)
+        with Runner(plan.executors, checked) as runner:
             kept = save_and_shrink(first, runner, corpus, options.shrink_seconds, deadline,
                                    recorded=entry, replacing=path)  # fmt: skip
     return replace(
-        find, where=str(kept.path), replay=replay_command(kept.path, named),
+        find, where=str(kept.path), replay=replay_command(kept.path, named, reference),
         txs_saved=len(kept.divergence.case.block.txs), shrink_stopped=kept.shrunk.stopped.value,
         note="its shrink, left unfinished, was finished now",
     )  # fmt: skip
 
 
-def _replayed_find(replayed: Replayed, named: Sequence[str]) -> Find:
+def _replayed_find(replayed: Replayed, named: Sequence[str], reference: str | None) -> Find:
     first = replayed.divergences[0]
     return Find(
         fingerprint=first.fingerprint, kind=first.kind.value, executor=first.executor,
         first_item=first.first_item, detail=first.detail, status=FindStatus.REPLAYED,
-        where=str(replayed.path), replay=replay_command(replayed.path, named),
+        where=str(replayed.path), replay=replay_command(replayed.path, named, reference),
         txs_found=len(first.case.block.txs),
     )  # fmt: skip

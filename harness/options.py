@@ -12,6 +12,13 @@ declarations (``add_options``), and a command turns what it parsed into an
 ``Options`` value at its top (``options_from``), passing on values, never the
 parsed arguments.
 
+``DIFFERENTIAL`` groups the options of every command that compares executors
+(``check``, ``shrink``, ``fuzz``, and any command that runs a ``Runner``): the
+executors, the reference, the schedule seeds, the equivalence and the per-case
+limits. The reference (``--reference``) is one spec like an executor's, or
+``none``: no reference, every executor compared with every other
+(``harness.groups``).
+
 Every number has an upper bound as well as a lower one. Without them a 20-digit
 ``--workers`` or ``--seeds`` tries to start or build that many of something before
 doing anything useful, and a ``--watchdog`` or ``--timeout`` past what a lock can
@@ -27,19 +34,22 @@ import argparse
 import math
 import os
 import random
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Generic, NoReturn, TypeVar
 
+from txparity.executors.errors import UnknownExecutor
 from txparity.executors.limits import U64_LIMIT
 from txparity.executors.parallel import DEFAULT_WATCHDOG_S
-from txparity.executors.registry import CORRECT_PARALLEL
+from txparity.executors.registry import CORRECT_PARALLEL, parse_name
 from txparity.executors.registry import EXECUTORS as REGISTERED
 from txparity.executors.state import BACKENDS
 from txparity.harness.errors import InputError
 from txparity.harness.strategies import DEFAULT_PROFILE, PROFILES, profile_knobs
+from txparity.harness.targets import REFERENCE_SPEC
 from txparity.harness.targets.external import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX
 
 __all__ = [
@@ -48,11 +58,14 @@ __all__ = [
     "CORPUS",
     "DEFAULTS",
     "DEFAULT_SCHEDULES",
+    "DIFFERENTIAL",
     "EQUIVALENCE",
     "EXECUTORS",
     "METRICS",
+    "NO_REFERENCE",
     "OPTIONS",
     "PROFILE",
+    "REFERENCE",
     "REPRODUCE_SEEDS",
     "REPRODUCE_SEEDS_MOST",
     "SECONDS",
@@ -75,6 +88,8 @@ __all__ = [
     "default_specs",
     "expand_specs",
     "options_from",
+    "parse_reference",
+    "reference_problem",
 ]
 
 T = TypeVar("T")
@@ -82,6 +97,8 @@ T = TypeVar("T")
 DAY_S = 24 * 60 * 60
 CORES = os.cpu_count() or 1
 DEFAULT_SCHEDULES = ("threads", "seeded")
+NO_REFERENCE = "none"  # --reference none: every executor compared with every other
+REFERENCE_FLAG = "--reference"
 
 
 class OptionError(InputError):
@@ -245,6 +262,8 @@ class Option(Generic[T]):
     shown: str | None = None
     unlimited: bool = False  # whether None (no limit) is a value, as when it is the default
     helps: Mapping[Command, str] = field(default_factory=dict)  # where the help differs
+    showns: Mapping[Command, str] = field(default_factory=dict)  # where ``shown`` differs
+    check: Callable[[object], str | None] | None = None  # what is wrong with a value, or None
 
     def parse(self, text: str) -> Any:
         """The value of the text given on the command line (``ArgumentTypeError`` if
@@ -256,7 +275,9 @@ class Option(Generic[T]):
 
     def help_for(self, command: Command) -> str:
         default = self.default_for(command)
-        computed = self.shown if command not in self.defaults else None
+        computed = self.showns.get(command) or (
+            self.shown if command not in self.defaults else None
+        )
         shown = computed or ("none" if default in (None, ()) else f"{default}")
         if isinstance(default, float) and computed is None:
             shown = _seconds(default)
@@ -269,6 +290,8 @@ class Option(Generic[T]):
             return None
         if self.bounds is not None:
             return self.bounds.problem(value)
+        if self.check is not None:
+            return self.check(value)
         if self.choices and value not in self.choices:
             return f"invalid choice: {value!r} (choose from {', '.join(self.choices)})"
         if self.repeatable and (isinstance(value, str) or not isinstance(value, Sequence)):
@@ -286,6 +309,45 @@ def _equivalence(text: str) -> Equivalence:
         ) from None
 
 
+def reference_problem(value: object) -> str | None:
+    """What is wrong with a reference spec, or None: it is ``none``, ``cmd:`` and a
+    command line (checked for its form only: nothing here runs it), or an in-tree
+    executor's name."""
+    if not isinstance(value, str):
+        return f"not an executor spec: {value!r}"
+    if value == NO_REFERENCE:
+        return None
+    if value.startswith(EXTERNAL_PREFIX):
+        try:
+            words = shlex.split(value.removeprefix(EXTERNAL_PREFIX))
+        except ValueError as error:
+            return f"cannot parse the external command {_shown(value)}: {error}"
+        return None if words else "empty external command after 'cmd:'"
+    try:
+        parse_name(value)
+    except UnknownExecutor as error:
+        return str(error)
+    return None
+
+
+def parse_reference(text: str) -> str:
+    """The reference spec ``text`` names, or ``OptionError``: the one reading of
+    ``--reference`` for every command that compares executors (check, shrink,
+    replay, fuzz, and any command added later), and for code that takes one."""
+    problem = reference_problem(text)
+    if problem is not None:
+        raise OptionError(f"{REFERENCE_FLAG}: {problem}")
+    return text
+
+
+def _reference(text: str) -> str:
+    """``parse_reference`` as argparse reads an option: its error names the flag."""
+    try:
+        return parse_reference(text)
+    except OptionError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix(f"{REFERENCE_FLAG}: ")) from None
+
+
 # What ``bench`` measures unless told: each in-tree parallel executor as a node runs
 # it, on real threads over the in-memory state.
 BENCH_EXECUTORS = tuple(f"{name}@{BACKENDS[0]}/threads" for name in CORRECT_PARALLEL)
@@ -295,8 +357,20 @@ EXECUTORS: Option[tuple[str, ...]] = Option(
     tuple(default_specs()), metavar="SPEC", repeatable=True,
     shown="every in-tree parallel executor on both backends and both schedules",
     defaults={Command.REPLAY: (), Command.BENCH: BENCH_EXECUTORS},
+    showns={Command.BENCH: ", ".join(BENCH_EXECUTORS)},
     helps={Command.REPLAY: "cmd:COMMAND, an external executor to replay the entries recorded "
            "against an external executor on (a file never chooses a command); repeatable"},
+)  # fmt: skip
+_RECORDED_REFERENCE = f"{REFERENCE_SPEC}, or the one a corpus file records"
+REFERENCE: Option[str] = Option(
+    "reference", REFERENCE_FLAG, "the executor every other is compared with: "
+    f"NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; {NO_REFERENCE}: no reference, every executor "
+    "is compared with every other and their results are grouped",
+    REFERENCE_SPEC, read=_reference, metavar="SPEC", check=reference_problem,
+    showns={Command.CHECK: _RECORDED_REFERENCE, Command.SHRINK: _RECORDED_REFERENCE,
+            Command.REPLAY: "the one each entry records"},
+    helps={Command.REPLAY: "cmd:COMMAND, the external reference to replay the entries "
+           "recorded against it with (a file never chooses a command)"},
 )  # fmt: skip
 SEEDS: Option[int] = Option(
     "seeds", "--seeds", "schedule seeds per parallel executor", 3, WholeNumber(1, 1000),
@@ -363,10 +437,19 @@ METRICS: Option[Path | None] = Option(
 )  # fmt: skip
 
 OPTIONS: tuple[Option[Any], ...] = (
-    EXECUTORS, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG, PROFILE, CORPUS, SHRINK_SECONDS,
+    EXECUTORS, REFERENCE, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG, PROFILE, CORPUS, SHRINK_SECONDS,
     WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES, METRICS,
 )  # fmt: skip
 _BY_NAME = {option.name: option for option in OPTIONS}
+# The options of every command that compares executors, in the order help lists them.
+DIFFERENTIAL: tuple[Option[Any], ...] = (
+    EXECUTORS,
+    REFERENCE,
+    SEEDS,
+    EQUIVALENCE,
+    TIMEOUT,
+    WATCHDOG,
+)
 
 
 # ---------------------------------------------------------------- the value
@@ -380,6 +463,7 @@ class Options:
     ``UnknownProfile``."""
 
     executors: tuple[str, ...] = EXECUTORS.default
+    reference: str = REFERENCE.default
     seeds: int = SEEDS.default
     equivalence: Equivalence = EQUIVALENCE.default
     timeout_s: float = TIMEOUT.default
@@ -406,6 +490,11 @@ class Options:
         object.__setattr__(self, "executors", expand_specs(self.executors))
         object.__setattr__(self, "corpus", Path(self.corpus))
         object.__setattr__(self, "equivalence", Equivalence(self.equivalence))
+
+    @property
+    def compares_all(self) -> bool:
+        """Whether there is no reference: every executor compared with every other."""
+        return self.reference == NO_REFERENCE
 
     @staticmethod
     def for_command(command: Command, **changes: Any) -> Options:

@@ -15,7 +15,14 @@ a file must never be able to choose a command. What an entry is replayed on:
   entry *needs an executor*: it is not run, not counted as agreeing, and every
   front end says which command it records and how to name one;
 - its reference likewise: an in-tree reference is run as recorded, an external one
-  only if the person running txparity named exactly that command.
+  only if the person running txparity named exactly that command (``--reference``;
+  naming it among the executors, as the pytest plugin's ``--txparity-executor``
+  does, names it too). A named reference command is never run in the place of a
+  recorded executor: it stands for a recorded reference only;
+- an entry about the reference itself (a ``reference`` entry, whose executor is its
+  reference) needs its reference named, nothing more; an entry with no reference
+  (``none``: executors compared with each other) is replayed the same way, with the
+  named commands in the place of the recorded ones.
 
 ``plan_replay`` makes that decision and nothing else; ``replay_entry`` runs an
 entry by it; ``replay_file`` reads and runs a file and gives its ``Verdict``.
@@ -40,6 +47,7 @@ __all__ = [
     "Replayed",
     "Verdict",
     "external_specs",
+    "named_reference",
     "plan_replay",
     "replay_entry",
     "replay_file",
@@ -78,13 +86,15 @@ class NeedsExecutor(HarnessError):
             "(a file never chooses a command)"
         )
 
-    def advice(self, flag: str) -> str:
-        """How to name what is missing, with the front end's ``flag``."""
+    def advice(self, flag: str, reference_flag: str | None = None) -> str:
+        """How to name what is missing, with the front end's ``flag`` for executors
+        and ``reference_flag`` (by default ``flag``) for the reference."""
         advice = []
         if self.executors:
             advice.append(f"name the executor to run it on with {flag} 'cmd:COMMAND'")
         if self.reference is not None:
-            advice.append(f"name its reference yourself with {flag} {shown(self.reference)}")
+            named_with = reference_flag or flag
+            advice.append(f"name its reference yourself with {named_with} {shown(self.reference)}")
         return "; ".join(advice)
 
 
@@ -102,6 +112,11 @@ def external_specs(specs: Sequence[str]) -> tuple[str, ...]:
     return tuple(spec for spec in specs if is_external(spec))
 
 
+def named_reference(options: Options) -> str | None:
+    """The reference command the user named (``--reference cmd:...``), if they did."""
+    return options.reference if is_external(options.reference) else None
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What an entry is replayed on: its executors and its reference."""
@@ -111,34 +126,41 @@ class Plan:
     replaced: tuple[str, ...] = ()  # recorded external executors, replaced by named ones
 
 
-def plan_replay(entry: Entry, named: Sequence[str]) -> Plan:
+def plan_replay(entry: Entry, named: Sequence[str], reference: str | None = None) -> Plan:
     """The executors and reference ``entry`` is replayed on, given the external
-    executors the person running txparity ``named``; ``NeedsExecutor`` if it
-    records an external command that they did not name (see the module text)."""
+    executors the person running txparity ``named`` and the reference command they
+    named (``reference``); ``NeedsExecutor`` if it records an external command that
+    they did not name (see the module text)."""
     commands = external_specs(named)
-    recorded = external_specs(entry.executors)
-    substitutes = tuple(spec for spec in commands if spec != entry.reference)
+    recorded_reference = entry.reference
+    # The reference an entry about the reference records as its executor is named
+    # with the reference, never replaced by another command.
+    recorded = tuple(s for s in external_specs(entry.executors) if s != recorded_reference)
+    substitutes = tuple(spec for spec in commands if spec != recorded_reference)
     executors_missing = bool(recorded) and not substitutes
-    reference_missing = is_external(entry.reference) and entry.reference not in commands
+    reference_named = recorded_reference in commands or recorded_reference == reference
+    reference_missing = is_external(recorded_reference) and not reference_named
     if executors_missing or reference_missing:
         raise NeedsExecutor(
-            recorded if executors_missing else (), entry.reference if reference_missing else None
+            recorded if executors_missing else (),
+            recorded_reference if reference_missing else None,
         )
-    executors = [spec for spec in entry.executors if not is_external(spec)]
+    executors = [s for s in entry.executors if not is_external(s) or s == recorded_reference]
     if recorded:
         executors += [spec for spec in substitutes if spec not in executors]
-    return Plan(tuple(executors), entry.reference, recorded)
+    return Plan(tuple(executors), recorded_reference, recorded)
 
 
 def replay_entry(
     entry: Entry, options: Options | None = None, named: Sequence[str] = ()
 ) -> list[Divergence]:
-    """Re-run a saved counterexample by ``plan_replay``, under its own equivalence,
-    with ``options`` (by default ``replay``'s) for the rest."""
+    """Re-run a saved counterexample by ``plan_replay``, under its own equivalence
+    and against its own reference, with ``options`` (by default ``replay``'s) for
+    the rest; ``options.reference``, when a command, names the reference command."""
     options = Options.for_command(Command.REPLAY) if options is None else options
-    plan = plan_replay(entry, named)
-    checked = replace(options, equivalence=entry.equivalence)
-    with Runner(plan.executors, checked, plan.reference) as runner:
+    plan = plan_replay(entry, named, named_reference(options))
+    checked = replace(options, equivalence=entry.equivalence, reference=plan.reference)
+    with Runner(plan.executors, checked) as runner:
         return runner.check(entry.case).divergences
 
 
@@ -174,7 +196,9 @@ def replay_loaded(path: Path, entry: Entry, options: Options, named: Sequence[st
         return Replayed(path, Verdict.UNREADABLE, f"{path}: cannot replay ({error})", entry)
     if divergences:
         first = divergences[0]
-        detail = f"{first.executor}: {first.detail}"
+        # A split's or the reference's detail names its executors itself.
+        blamed = first.split is None and not first.of_reference
+        detail = f"{first.executor}: {first.detail}" if blamed else first.detail
         return Replayed(path, Verdict.DIVERGES, detail, entry, tuple(divergences))
     if entry.recheck is not None and entry.never_reproduced:
         # Agreeing says nothing of a fix when the divergence never showed again.

@@ -65,6 +65,7 @@ from txparity.executors.shapes import (
     readable_json,
 )
 from txparity.harness.differential import Divergence
+from txparity.harness.targets import REFERENCE_SPEC
 from txparity.harness.trace import StepTrace, Trace, item_path, trace_reference
 
 __all__ = [
@@ -207,12 +208,26 @@ class Report:
         return None
 
 
+def _trace_note(divergence: Divergence) -> str:
+    """Why the reads and writes shown may not be those behind the expected result."""
+    if divergence.reference == REFERENCE_SPEC:
+        return (
+            "note: the reference now gives this case another result than the one "
+            "recorded; the reads and writes shown are those of the reference now"
+        )
+    return (
+        f"note: the expected result is {divergence.reference}'s; the reads and writes "
+        f"shown are those of txparity's {REFERENCE_SPEC}, which gives another result"
+    )
+
+
 def build_report(divergence: Divergence) -> Report:
     """The report of ``divergence``; runs the reference once more, traced.
 
-    A divergence without an actual result (a hang, a crash, an error) has no items:
-    its report is its head."""
-    if divergence.actual is None:
+    A divergence without an actual result (a hang, a crash, an error), or with no
+    expected one (a reference failure, a split whose largest group gave none), has
+    no items: its report is its head."""
+    if divergence.actual is None or divergence.expected is None:
         return Report(divergence, ())
     trace = trace_reference(divergence.case)
     batches = _batch_of_each(divergence.stats, len(divergence.case.block.txs))
@@ -222,10 +237,7 @@ def build_report(divergence: Divergence) -> Report:
     lines = tuple(_transaction_lines(items, trace, batches))
     notes = [f"run: {_run_text(divergence.stats)}"]
     if trace.result != divergence.expected:
-        notes.append(
-            "note: the reference now gives this case another result than the one "
-            "recorded; the reads and writes shown are those of the reference now"
-        )
+        notes.append(_trace_note(divergence))
     return Report(divergence, items, lines, tuple(notes))
 
 

@@ -73,8 +73,8 @@ def reproduce(
     """The divergence to save, and how it was re-checked (None: it was not found on
     real threads, and needs no re-check)."""
     name = found_on_threads(divergence.executor)
-    if name is None:
-        return divergence, None
+    if name is None or divergence.of_reference or divergence.split is not None:
+        return divergence, None  # only a target compared with a reference is re-checked
     replays = 0
     for schedule in REPLAYABLE_SCHEDULES:
         spec = f"{name.executor}@{name.backend}/{schedule}"

@@ -66,7 +66,8 @@ class Summary:
 
     cases: int = 0
     seconds: float = 0.0
-    divergences: int = 0
+    divergences: int = 0  # of the executors under test
+    reference_failures: int = 0  # cases on which the reference failed or disagreed with itself
     fingerprints: set[str] = field(default_factory=set)
     finds: dict[str, Find] = field(default_factory=dict)  # by fingerprint
     saved: list[str] = field(default_factory=list)
@@ -89,7 +90,7 @@ class Summary:
 
     @property
     def found_anything(self) -> bool:
-        return bool(self.divergences or self.harness_bugs)
+        return bool(self.divergences or self.reference_failures or self.harness_bugs)
 
     @property
     def replay_agreeing(self) -> int:
@@ -106,6 +107,7 @@ class Summary:
             "cases": self.cases,
             "seconds": round(self.seconds, 3),
             "divergences": self.divergences,
+            "reference_failures": self.reference_failures,
             "fingerprints": len(self.fingerprints),
             "fingerprint_ids": sorted(self.fingerprints),
             "finds": [self.finds[name].to_json() for name in sorted(self.finds)],

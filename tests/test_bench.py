@@ -319,3 +319,33 @@ def test_compare_refuses_a_file_that_is_no_bench_result(tmp_path: Path) -> None:
     (tmp_path / "rows.json").write_text(json.dumps({"format": BENCH_FORMAT, "rows": [{}]}))
     with pytest.raises(InputError, match=r"rows\[0\]\.workload: missing"):
         load_document(tmp_path / "rows.json")
+
+
+# ---------------------------------------------------------------- the reference
+
+
+def test_an_external_reference_checks_every_block_and_is_timed_end_to_end(
+    tmp_path: Path,
+) -> None:
+    spec = "cmd:" + shlex.join([sys.executable, str(SCRIPTS / "correct.py")])
+    done = bench(tmp_path, "--reference", spec, "--executor", "batched@memory/seeded",
+                 "--workload", "mixed", "--sizes", "10", "--runs", "2",
+                 "--json", "out.json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = load_document(tmp_path / "out.json")
+    assert result["settings"]["reference"] == spec
+    assert [(r["executor"], r["reference"], r["timed"], r["speedup_timed"], r["parity"])
+            for r in result["rows"]] == [
+        (spec, True, "end-to-end", "end-to-end", "agrees"),
+        ("batched@memory/seeded", False, "execute", "end-to-end", "agrees"),
+    ]  # fmt: skip
+    assert f"against {spec}" in done.stderr
+
+
+def test_bench_refuses_to_run_without_a_reference(tmp_path: Path) -> None:
+    done = bench(tmp_path, "--reference", "none", "--workload", "mixed", "--sizes", "10")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        "txparity: error: bench measures every executor against a reference: --reference "
+        "none has none to check the blocks or divide the speedups by\n"
+    )

@@ -252,33 +252,33 @@ def test_load_json_that_is_not_a_counterexample(
 KINDS = "'receipts', 'state', 'error', 'hang', 'crash', 'protocol', 'exception', 'reference'"
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "problem"),
-    [
-        ("executors", MUTANT, "executors: must be a list of executor specs"),
-        ("executors", [1], "executors[0]: must be a string"),
-        ("executors", [], "executors: is empty: the entry could never fail"),
-        ("executors", [MUTANT] * 17, "executors: at most 16 executor specs"),
-        ("executors", ["nope"], "executors[0]: unknown executor 'nope' (known: sequential, "),
-        ("executors", ["batched@tape"], "executors[0]: unknown backend 'tape' (known: "),
-        ("executors", ["x" * 4097], "executors[0]: longer than 4096 characters"),
-        ("executors", ["cmd:  "], "executors[0]: empty external command after 'cmd:'"),
-        ("executors", ["cmd:sh -c 'x"], "executors[0]: cannot parse the external command: "),
-        ("reference", "nope@memory", "reference: unknown executor 'nope' (known: "),
-        ("reference", 7, "reference: must be a string"),
-        ("equivalence", "loose", "equivalence: must be one of 'strict', 'state'"),
-        ("kind", "slow", f"kind: must be one of {KINDS}"),
-        ("fingerprint", "../../etc", "fingerprint: must be 16 lowercase hex digits"),
-        ("fingerprint", FINGERPRINT.upper(), "fingerprint: must be 16 lowercase hex digits"),
-        ("shrunk", "false", "shrunk: must be true or false"),
-        ("detail", "x" * 10_001, "detail: longer than 10000 characters"),
-        ("detail", None, "detail: must be a string"),
-        ("expected", {"error": "no"}, "expected: an error answer, not a result"),
-        ("expected", [], "expected: answer: must be an object"),
-        ("actual", {"format": "txparity.result/1"}, "actual: state: missing field"),
-        ("surprise", 1, "surprise: unknown field"),
-    ],
-)
+BAD_FIELDS = [
+    ("executors", MUTANT, "executors: must be a list of executor specs"),
+    ("executors", [1], "executors[0]: must be a string"),
+    ("executors", [], "executors: is empty: the entry could never fail"),
+    ("executors", [MUTANT] * 17, "executors: at most 16 executor specs"),
+    ("executors", ["nope"], "executors[0]: unknown executor 'nope' (known: sequential, "),
+    ("executors", ["batched@tape"], "executors[0]: unknown backend 'tape' (known: "),
+    ("executors", ["x" * 4097], "executors[0]: longer than 4096 characters"),
+    ("executors", ["cmd:  "], "executors[0]: empty external command after 'cmd:'"),
+    ("executors", ["cmd:sh -c 'x"], "executors[0]: cannot parse the external command: "),
+    ("reference", "nope@memory", "reference: unknown executor 'nope' (known: "),
+    ("reference", 7, "reference: must be a string"),
+    ("equivalence", "loose", "equivalence: must be one of 'strict', 'state'"),
+    ("kind", "slow", f"kind: must be one of {KINDS}"),
+    ("fingerprint", "../../etc", "fingerprint: must be 16 lowercase hex digits"),
+    ("fingerprint", FINGERPRINT.upper(), "fingerprint: must be 16 lowercase hex digits"),
+    ("shrunk", "false", "shrunk: must be true or false"),
+    ("detail", "x" * 10_001, "detail: longer than 10000 characters"),
+    ("detail", None, "detail: must be a string"),
+    ("expected", {"error": "no"}, "expected: an error answer, not a result"),
+    ("expected", [], "expected: answer: must be an object"),
+    ("actual", {"format": "txparity.result/1"}, "actual: state: missing field"),
+    ("surprise", 1, "surprise: unknown field"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "problem"), BAD_FIELDS)
 def test_load_an_entry_with_a_bad_field(
     tmp_path: Path, field: str, value: object, problem: str
 ) -> None:

@@ -28,6 +28,7 @@ from txparity.executors.codec import canonical_json, decode_case
 from txparity.executors.execution import ExecutionPath, Stats
 from txparity.executors.model import Case
 from txparity.executors.parallel import case_id
+from txparity.executors.shapes import fingerprint
 from txparity.harness.differential import (
     Difference,
     Divergence,
@@ -39,7 +40,7 @@ from txparity.harness.differential import (
 )
 from txparity.harness.errors import HarnessError, ReferenceFailure
 from txparity.harness.options import Options
-from txparity.harness.targets import Answer, AnswerKind, make_target
+from txparity.harness.targets import Answer, AnswerKind
 
 SCRIPTS = Path(__file__).parent / "external_scripts"
 
@@ -444,22 +445,28 @@ def test_check_finds_nothing_on_correct_executors() -> None:
     assert outcome.executor_seconds > 0
 
 
-def test_a_reference_without_a_result_fails_with_its_answer() -> None:
-    """Nothing can be compared then, and no target is to blame: a ``ReferenceFailure``
-    (a ``HarnessError``, one line from the command line) carrying the answer."""
+def test_a_reference_without_a_result_is_a_reference_failure_not_the_targets() -> None:
+    """Nothing can be compared then, and no target is to blame: the check finds one
+    ``reference`` divergence of the reference itself, carrying its answer, and runs
+    no target. ``reference_result`` raises ``ReferenceFailure`` (a ``HarnessError``)."""
     says_error = "cmd:" + shlex.join([sys.executable, str(SCRIPTS / "error.py")])
     case = PAYS_FOUR_TIMES
-    with Runner(["batched@memory/seeded"]) as runner:
-        runner.reference = make_target(says_error)  # a real executor that answers errors
-        try:
-            with pytest.raises(ReferenceFailure) as failure:
-                runner.check(case)
-        finally:
-            runner.reference.close()
-    assert str(failure.value) == (
-        f"the reference executor sequential@memory failed on case {case_id(case)} "
-        "(error): unsupported"
+    with Runner(["batched@memory/seeded"], reference=says_error) as runner:
+        outcome = runner.check(case)
+        with pytest.raises(ReferenceFailure) as failure:
+            runner.reference_result(case)
+    detail = (
+        f"the reference executor {says_error} failed on case {case_id(case)} (error): unsupported"
     )
+    assert outcome.divergences == [
+        Divergence(
+            kind=DivergenceKind.REFERENCE, executor=says_error, family=says_error, case=case,
+            expected=None, actual=None, detail=detail, first_tx=None, paths=(),
+            fingerprint=fingerprint("reference", says_error, "error"), reference=says_error,
+        )
+    ]  # fmt: skip
+    assert outcome.tallies == {}  # the target never ran
+    assert str(failure.value) == detail
     assert isinstance(failure.value, HarnessError)
 
 

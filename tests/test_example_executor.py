@@ -494,7 +494,7 @@ AGREEMENT_CASES = 200
 
 
 def generated_cases() -> Iterator[tuple[str, Json]]:
-    """200 version 1 cases, 40 from each profile, the same every run."""
+    """About 200 version 1 cases, as many from each profile, the same every run."""
     per_profile = AGREEMENT_CASES // len(PROFILES)
     for profile in PROFILES:
         for index in range(per_profile):

@@ -604,8 +604,10 @@ HOSTILE_ANSWERS = [
     ("accounts-list", _with(_set(("state", "accounts"), [])), "state.accounts: must be an object"),
     ("burned-missing", _with(_drop("burned")), "state.burned: missing field"),
     ("extra-field", _with(_set(("extra",), 1)), "extra: unknown field"),
-    ("format", _with(_set(("format",), "txparity.result/2")),
-     "format: must be 'txparity.result/1'"),
+    ("format", _with(_set(("format",), "txparity.result/3")),
+     "format: must be 'txparity.result/1' or 'txparity.result/2'"),
+    ("v2-without-logs", _with(_set(("format",), "txparity.result/2")),
+     "receipts[0].logs: missing field"),
     ("code-operand", _with(_set(("state", "contracts", "c"), CONTRACT_C)),
      'state.contracts["c"].code["0"][0][1]: must be an integer'),
     ("top-level-list", b"[1, 2]", "answer: must be an object"),
@@ -674,6 +676,57 @@ def test_an_answer_the_strict_reader_refuses_is_a_protocol_divergence_quoting_it
     divergence = answered(says(tmp_path, line))
     assert divergence.kind is DivergenceKind.PROTOCOL
     assert divergence.detail == f"{complaint}: {quoted(line)}"
+
+
+LOGS, LOGS_RESULT = vector_case("v2_logs_across_call_frames")
+
+
+def _v2_with(change: Any) -> bytes:
+    document = json.loads(LOGS_RESULT)
+    change(document)
+    return json.dumps(document).encode()
+
+
+def answered_v2(executor: str) -> list[Divergence]:
+    with Runner([executor], Options(timeout_s=PATIENT_S)) as runner:
+        return runner.check(LOGS).divergences
+
+
+def test_a_version_2_result_with_logs_and_contract_nonces_is_accepted(tmp_path: Path) -> None:
+    """The reference answers a version 2 case with a version 2 result; an external
+    executor that answers the same, in any key order and spacing, agrees."""
+    line = json.dumps(json.loads(LOGS_RESULT), indent=1).replace("\n", " ").encode()
+    assert answered_v2(says(tmp_path, line)) == []
+
+
+V2_HOSTILE = [
+    ("logs-string", _v2_with(_set(("receipts", 0, "logs"), "none")),
+     "receipts[0].logs: must be a list"),
+    ("log-triple", _v2_with(_set(("receipts", 0, "logs", 0), ["outer", 1, 2])),
+     "receipts[0].logs[0]: must be a list of an address and an integer"),
+    ("log-float", _v2_with(_set(("receipts", 0, "logs", 0), ["outer", 1.0])),
+     "receipts[0].logs[0][1]: must be an integer"),
+    ("log-address-number", _v2_with(_set(("receipts", 0, "logs", 0), [7, 1])),
+     "receipts[0].logs[0][0]: must be a string"),
+    ("contract-without-nonce", _v2_with(lambda d: d["state"]["contracts"]["leaf"].pop("nonce")),
+     'state.contracts["leaf"].nonce: missing field'),
+    ("contract-nonce-negative", _v2_with(_set(("state", "contracts", "leaf", "nonce"), -1)),
+     'state.contracts["leaf"].nonce: must be >= 0'),
+    ("as-version-1", _v2_with(_set(("format",), "txparity.result/1")),
+     'state.contracts["inner"].nonce: unknown field'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"), [(line, problem) for _, line, problem in V2_HOSTILE],
+    ids=[name for name, _, _ in V2_HOSTILE],
+)  # fmt: skip
+def test_a_version_2_answer_of_the_wrong_shape_is_a_protocol_divergence(
+    tmp_path: Path, line: bytes, problem: str
+) -> None:
+    [divergence] = answered_v2(says(tmp_path, line))
+    assert divergence.kind is DivergenceKind.PROTOCOL
+    assert divergence.detail == f"not a result ({problem}): {quoted(line)}"
 
 
 def test_a_result_of_the_right_shape_with_strange_values_is_compared(tmp_path: Path) -> None:

@@ -81,9 +81,11 @@ from txparity.harness.strategies._invalid import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-PROFILE_NAMES = ("mixed", "contended", "wide", "contracts", "nonces")
+PROFILE_NAMES = ("mixed", "contended", "wide", "contracts", "nonces", "payments")
 COVERAGE_SAMPLE = 300
-SAMPLE = {"mixed": 100, "contended": 100, "wide": 50, "contracts": 100, "nonces": 100}
+SAMPLE = {
+    "mixed": 100, "contended": 100, "wide": 50, "contracts": 100, "nonces": 100, "payments": 100,
+}  # fmt: skip
 
 Run = tuple[Case, Execution]
 
@@ -159,7 +161,7 @@ def nonce_offsets(runs: Sequence[Run]) -> list[int]:
 # ---------------------------------------------------------------- API
 
 
-def test_profiles_are_the_documented_five() -> None:
+def test_profiles_are_the_documented_six() -> None:
     assert tuple(PROFILES) == PROFILE_NAMES
     assert all(isinstance(knobs, Knobs) for knobs in PROFILES.values())
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -416,6 +418,16 @@ def test_every_profile_has_a_busy_sender_and_mostly_parallel_blocks(profile: str
     sample_ = profile_sample(profile)
     assert max(busiest_sender(case) for case in sample_) >= 3
     assert sum(is_parallel(case) for case in sample_) >= 0.5 * len(sample_)
+
+
+def test_payments_draws_transfers_and_burns_and_no_contract() -> None:
+    """An executor with payments only can be fuzzed on this profile and never meet a
+    deploy, an invoke or a contract."""
+    sample_ = profile_sample("payments")
+    kinds = Counter(type(tx).__name__ for case in sample_ for tx in case.block.txs)
+    assert set(kinds) == {"Transfer", "Burn"}
+    assert kinds["Transfer"] > 2 * kinds["Burn"] > 0
+    assert not any(case.genesis.contracts for case in sample_)
 
 
 def test_nonce_races() -> None:

@@ -134,8 +134,37 @@ def test_a_recorded_external_reference_is_not_run_by_replay(marker: Path, tmp_pa
     assert done.stdout.splitlines()[0] == (
         f"NEEDS EXECUTOR {path}: needs an executor: records the reference "
         f"{stealthy(marker)!r}, an external command, not run (a file never chooses a "
-        f"command); name its reference yourself with --executor {stealthy(marker)!r}"
+        f"command); name its reference yourself with --reference {stealthy(marker)!r}"
     )
+
+
+def test_a_recorded_external_reference_runs_when_named_with_reference(
+    marker: Path, tmp_path: Path
+) -> None:
+    entry = replace(mutant_entry(), executors=(CORRECT,), reference=stealthy(marker))
+    path = save_entry(entry, tmp_path / "corpus")
+    done = txparity("replay", path, "--reference", stealthy(marker))
+    assert marker.exists()
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[0] == f"agrees   {path}"
+
+
+def test_replay_takes_only_an_external_reference(tmp_path: Path) -> None:
+    path = save_entry(mutant_entry(), tmp_path / "corpus")
+    done = txparity("replay", path, "--reference", "sequential@sqlite")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "txparity: error: replay --reference names an external reference (cmd:COMMAND), not "
+        "'sequential@sqlite': the reference an entry records is replayed as recorded\n"
+    )
+
+
+def test_a_named_reference_never_stands_in_for_a_recorded_executor(marker: Path) -> None:
+    """The command named as the reference answers for a recorded reference only: an
+    entry recorded against an external executor still needs one named."""
+    with pytest.raises(NeedsExecutor) as missing:
+        plan_replay(hostile_entry(marker), (), NAMED)
+    assert (missing.value.executors, missing.value.reference) == ((stealthy(marker),), None)
 
 
 def test_a_fuzz_campaign_lists_it_and_does_not_run_it(

@@ -47,6 +47,8 @@ from txparity.harness.options import (
     EQUIVALENCE,
     EXECUTORS,
     METRICS,
+    NO_REFERENCE,
+    REFERENCE,
     REPRODUCE_SEEDS,
     SEED,
     SHRINK_CANDIDATES,
@@ -58,7 +60,6 @@ from txparity.harness.options import (
     WholeNumber,
 )
 from txparity.harness.output_file import check_output, write_output
-from txparity.harness.targets import REFERENCE_SPEC
 
 if TYPE_CHECKING:
     from txparity.harness.metrics import Metrics
@@ -75,7 +76,7 @@ __all__ = [
 
 # The shared options ``bench`` takes (declared in ``harness.options``).
 BENCH_OPTIONS: tuple[Option[Any], ...] = (
-    EXECUTORS, EQUIVALENCE, TIMEOUT, WATCHDOG, SEED, CORPUS, SHRINK_CANDIDATES,
+    EXECUTORS, REFERENCE, EQUIVALENCE, TIMEOUT, WATCHDOG, SEED, CORPUS, SHRINK_CANDIDATES,
     SHRINK_SECONDS, REPRODUCE_SEEDS, METRICS,
 )  # fmt: skip
 DEFAULT_SIZES = (10, 100, 1000)
@@ -157,8 +158,13 @@ def run_bench(
     shows each step done and the seconds since the start."""
     plan = _plan(arguments, options)
     outputs = _Outputs(arguments.json, arguments.plot, arguments.compare, arguments.tolerance)
+    reference = options.reference
+    if reference == NO_REFERENCE:
+        raise InputError(
+            f"bench measures every executor against a reference: --reference {NO_REFERENCE} "
+            "has none to check the blocks or divide the speedups by"
+        )
     old = _check_before(outputs, options)
-    reference = REFERENCE_SPEC
     metrics = _metrics(options)
     with Runner(options.executors, options, reference) as runner:
         print(

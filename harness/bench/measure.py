@@ -189,6 +189,7 @@ class _Session:
         return [] if warm else [reference, *rows]
 
     def _reference_run(self, case: Case, row: Row, expected: str | None) -> str:
+        assert self.runner.reference is not None, "bench refuses --reference none"
         answer, wall_s = _timed(self.runner.reference, case)
         if answer.kind is not AnswerKind.RESULT or answer.result is None:
             raise BenchError(

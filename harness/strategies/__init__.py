@@ -24,8 +24,9 @@ devnet). Nothing is filtered or assumed.
 Contention is a knob: a ``Knobs`` value fixes pool sizes, how often a transaction
 touches the hot account or contract (index 0), block sizes around each network's
 parallel threshold, network and kind weights, and how often the odd cases come up.
-``PROFILES`` names five: ``mixed`` (the default), ``contended``, ``wide``,
-``contracts`` and ``nonces``; ``profile_knobs`` looks a name up.
+``PROFILES`` names six: ``mixed`` (the default), ``contended``, ``wide``,
+``contracts``, ``nonces`` and ``payments`` (transfers and burns only);
+``profile_knobs`` looks a name up.
 
 The Hypothesis settings profiles (dev, ci, nightly) are not part of this package:
 they live in ``txparity.harness.hypothesis_profiles``.

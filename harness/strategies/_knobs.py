@@ -2,7 +2,7 @@
 
 A ``Knobs`` value fixes pool sizes, contention, block sizes, network and kind
 weights, and how often the deliberately odd cases come up; ``PROFILES`` names the
-five sets of knobs a campaign can be asked for, and ``profile_knobs`` is the one
+six sets of knobs a campaign can be asked for, and ``profile_knobs`` is the one
 place a profile name is looked up (an unknown name is ``UnknownProfile``).
 """
 
@@ -110,6 +110,12 @@ PROFILES: Mapping[str, Knobs] = MappingProxyType({
     "nonces": Knobs(
         accounts=(2, 5), contracts=(0, 2), hot_pct=60, kinds=(70, 15, 5, 10),
         nonce_noise_pct=40, miner_in_pool_pct=60, miner_sends_pct=25,
+    ),
+    # Transfers and burns only, no contracts: for an executor (or its adapter) that
+    # has payments and nothing else; few accounts, so that they meet often.
+    "payments": Knobs(
+        accounts=(2, 8), contracts=(0, 0), hot_pct=40, kinds=(80, 20, 0, 0),
+        miner_in_pool_pct=50, miner_sends_pct=15,
     ),
 })  # fmt: skip
 

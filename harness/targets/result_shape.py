@@ -1,4 +1,4 @@
-"""The shape a result line must have before it is compared (SPEC 7).
+"""The shape a result line must have before it is compared (SPEC 7 and 10.5).
 
 An external executor's answer is untrusted input. Before the differential runner
 compares it with the reference, it is checked to be exactly the skeleton of a
@@ -12,6 +12,10 @@ a type they were not written for::
                                        "storage": {SLOT: U64}}},
                "burned":    {ASSET: U64}},
      "receipts": [{"status": STRING, "reason": STRING or null, "gas_used": U64}]}
+
+A version 2 result (``"txparity.result/2"``) has the same skeleton, plus a
+``"nonce": U64`` in every contract and ``"logs": [[ADDRESS, U64]...]`` in every
+receipt; its ``format`` picks which skeleton the rest must have.
 
 Checked: every object has exactly its fields (a key repeated in one object is
 refused, as in a case), every integer is a JSON integer (not a float, not a bool)
@@ -30,8 +34,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from txparity.executors.codec import RESULT_FORMAT
+from txparity.executors.codec import RESULT_FORMATS
 from txparity.executors.limits import U64_LIMIT
+from txparity.executors.model import Version
 
 __all__ = ["ROOT", "shape_problem"]
 
@@ -61,19 +66,35 @@ def shape_problem(value: object) -> str | None:
     return None
 
 
+# The fields each version adds to a contract and to a receipt (SPEC 10.5).
+_CONTRACT_FIELDS = {Version.V1: ("balances", "code", "storage"), Version.V2: ("nonce",)}
+_RECEIPT_FIELDS = {Version.V1: ("status", "reason", "gas_used"), Version.V2: ("logs",)}
+_VERSION_OF_FORMAT = {text: version for version, text in RESULT_FORMATS.items()}
+
+
+def _up_to(added: dict[Version, tuple[str, ...]], version: Version) -> tuple[str, ...]:
+    return tuple(name for since, names in added.items() if since <= version for name in names)
+
+
 def _result(value: object) -> None:
     top = _fields(value, "", ("format", "state", "receipts"))
-    if top["format"] != RESULT_FORMAT:
-        raise _Misshapen("format", f"must be {RESULT_FORMAT!r}")
+    version = _version(top["format"])
     state = _fields(top["state"], "state", ("accounts", "contracts", "burned"))
     _map(state["accounts"], "state.accounts", _account)
-    _map(state["contracts"], "state.contracts", _contract)
+    _map(state["contracts"], "state.contracts", lambda item, path: _contract(item, path, version))
     _map(state["burned"], "state.burned", _u64)
     receipts = top["receipts"]
     if not isinstance(receipts, list):
         raise _Misshapen("receipts", "must be a list")
     for index, receipt in enumerate(receipts):
-        _receipt(receipt, f"receipts[{index}]")
+        _receipt(receipt, f"receipts[{index}]", version)
+
+
+def _version(value: object) -> Version:
+    if not isinstance(value, str) or value not in _VERSION_OF_FORMAT:
+        choices = " or ".join(repr(text) for text in RESULT_FORMATS.values())
+        raise _Misshapen("format", f"must be {choices}")
+    return _VERSION_OF_FORMAT[value]
 
 
 def _account(value: object, path: str) -> None:
@@ -82,11 +103,13 @@ def _account(value: object, path: str) -> None:
     _u64(fields["nonce"], f"{path}.nonce")
 
 
-def _contract(value: object, path: str) -> None:
-    fields = _fields(value, path, ("balances", "code", "storage"))
+def _contract(value: object, path: str, version: Version) -> None:
+    fields = _fields(value, path, _up_to(_CONTRACT_FIELDS, version))
     _map(fields["balances"], f"{path}.balances", _u64)
     _map(fields["code"], f"{path}.code", _program)
     _map(fields["storage"], f"{path}.storage", _u64)
+    if "nonce" in fields:
+        _u64(fields["nonce"], f"{path}.nonce")
 
 
 def _program(value: object, path: str) -> None:
@@ -106,12 +129,26 @@ def _instruction(value: object, path: str) -> None:
             _u64(operand, f"{path}[{index}]")
 
 
-def _receipt(value: object, path: str) -> None:
-    fields = _fields(value, path, ("status", "reason", "gas_used"))
+def _receipt(value: object, path: str, version: Version) -> None:
+    fields = _fields(value, path, _up_to(_RECEIPT_FIELDS, version))
     _string(fields["status"], f"{path}.status")
     if fields["reason"] is not None:
         _string(fields["reason"], f"{path}.reason")
     _u64(fields["gas_used"], f"{path}.gas_used")
+    if "logs" in fields:
+        _logs(fields["logs"], f"{path}.logs")
+
+
+def _logs(value: object, path: str) -> None:
+    """``[[ADDRESS, U64]...]``: the contract that logged, and the value."""
+    if not isinstance(value, list):
+        raise _Misshapen(path, "must be a list")
+    for index, log in enumerate(value):
+        where = f"{path}[{index}]"
+        if not isinstance(log, list) or len(log) != 2:
+            raise _Misshapen(where, "must be a list of an address and an integer")
+        _string(log[0], f"{where}[0]")
+        _u64(log[1], f"{where}[1]")
 
 
 # ---------------------------------------------------------------- JSON types
