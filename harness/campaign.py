@@ -147,6 +147,7 @@ class EventKind(StrEnum):
     WORKER_ERROR = "worker_error"  # a worker died of an exception
     INPUT_ERROR = "input_error"  # a worker stopped on bad input (a command that cannot start)
     STATUS = "status"  # what a worker is busy with, beyond checking cases ('' when done)
+    STATS = "stats"  # each run's statistics of a case, sent only when --metrics is kept
     DONE = "done"  # the worker has finished
 
 
@@ -206,6 +207,8 @@ class _Worker:
             return
         result = runner.check(case)
         self.emit((EventKind.CASE, (result.tallies, result.executor_seconds)))
+        if self.options.metrics is not None:
+            self.emit((EventKind.STATS, result.run_stats))
         for divergence in result.divergences:
             self.keep(divergence, runner)
 
@@ -350,6 +353,10 @@ class _Collector:
         self.doing: dict[int, str] = {}
         for spec in options.executors:  # as the targets will report them
             self.summary.executors[target_spec(spec)] = Tally()
+        if options.metrics is not None:
+            from txparity.harness.metrics import Metrics  # prometheus_client: only if asked
+
+            self.summary.metrics = Metrics()
 
     def found_at_replay(self, find: Find) -> None:
         self.apply((EventKind.DIVERGENCE, (find.fingerprint, find.kind == "reference")))
@@ -387,6 +394,10 @@ class _Collector:
             case EventKind.STATUS:
                 worker, doing = payload
                 self.doing[worker] = doing
+            case EventKind.STATS:
+                assert summary.metrics is not None, "sent only when metrics are kept"
+                for spec, stats in payload:
+                    summary.metrics.observe(spec, stats)
 
 
 def run_campaign(

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from txparity.executors.codec import canonical_json, decode_case, parse_json
 from txparity.executors.errors import ExecutorError, InvalidCase
@@ -34,6 +34,7 @@ from txparity.executors.model import Case
 from txparity.executors.registry import ExecutorName, make_executor, parse_name
 from txparity.executors.schedule import SCHEDULES, recording
 from txparity.executors.state import BACKENDS
+from txparity.harness.bench.command import BENCH_OPTIONS, add_bench_arguments
 from txparity.harness.casefile import (
     MAX_FILE_BYTES,
     case_of_document,
@@ -61,6 +62,7 @@ from txparity.harness.options import (
     DIFFERENTIAL,
     EXECUTORS,
     FORMAT,
+    METRICS,
     PROFILE,
     REFERENCE,
     REPRODUCE_SEEDS,
@@ -78,6 +80,7 @@ from txparity.harness.options import (
     add_options,
     options_from,
 )
+from txparity.harness.output_file import check_output
 from txparity.harness.replay import (
     NeedsExecutor,
     Replayed,
@@ -92,6 +95,9 @@ from txparity.harness.shrink import ShrinkStop
 from txparity.harness.targets import REFERENCE_SPEC
 from txparity.harness.vector import vector_of, vector_text, write_vector
 
+if TYPE_CHECKING:
+    from txparity.harness.metrics import Metrics
+
 __all__ = ["COMMAND_OPTIONS", "build_parser", "main"]
 
 EXIT_OK = 0
@@ -103,13 +109,14 @@ EXIT_BROKEN_PIPE = 141  # the shell's code for SIGPIPE: the reader of standard o
 
 # The shared options each command takes, in the order its help lists them.
 COMMAND_OPTIONS: Mapping[Command, tuple[Option[Any], ...]] = {
-    Command.RUN: (WATCHDOG,),
+    Command.RUN: (WATCHDOG, METRICS),
     Command.CHECK: DIFFERENTIAL,
     Command.SHRINK: (*DIFFERENTIAL, SHRINK_CANDIDATES, SECONDS, CORPUS, REPRODUCE_SEEDS),
     Command.FUZZ: (*DIFFERENTIAL, PROFILE, FORMAT, SECONDS, CASES, SEED, CORPUS, WORKERS,
-                   SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS),
+                   SHRINK_CANDIDATES, SHRINK_SECONDS, REPRODUCE_SEEDS, METRICS),
     Command.REPLAY: (EXECUTORS, REFERENCE, SEEDS),
     Command.VECTOR: (),
+    Command.BENCH: BENCH_OPTIONS,
 }  # fmt: skip
 
 
@@ -120,7 +127,8 @@ transactions one at a time."""
 EXIT_STATUSES = """\
 exit status:
   0    the executors agree (or nothing needed checking)
-  1    a divergence (check, shrink, fuzz, replay), or a harness bug in a campaign
+  1    a divergence (check, shrink, fuzz, replay, bench), or a harness bug in a
+       campaign; bench: also a figure worse than --compare's
   2    bad input or usage, with one line on standard error
   3    replay: nothing diverged, but some file was not replayed (unreadable,
        or needing an executor that was not named)
@@ -149,6 +157,7 @@ COMMAND_HELP: Mapping[Command, str] = {
     Command.FUZZ: "run a fuzz campaign (the main job)",
     Command.REPLAY: "re-run saved counterexamples",
     Command.VECTOR: "write a scenario vector of a case, with the reference's result",
+    Command.BENCH: "measure executors on seeded workloads, checking every block",
 }
 _EPILOGS: Mapping[Command, str] = {Command.FUZZ: FUZZ_EPILOG}
 
@@ -259,6 +268,7 @@ _OWN_ARGUMENTS: Mapping[Command, Callable[[argparse.ArgumentParser], None]] = {
     Command.FUZZ: _fuzz_arguments,
     Command.REPLAY: _replay_arguments,
     Command.VECTOR: _vector_arguments,
+    Command.BENCH: add_bench_arguments,
 }
 
 
@@ -328,9 +338,11 @@ def command_run(arguments: argparse.Namespace) -> int:
     name = _executor_name(arguments.executor, arguments.backend, arguments.schedule)
     show_stats: bool = arguments.stats
     traced = _traced(arguments.trace, name, arguments.jsonl)
+    observed = _RunMetrics(options.metrics, str(name))
     if arguments.jsonl:
         executor = make_executor(name.executor, name.schedule, options.watchdog_s)
-        return _run_lines(arguments.case, executor, name.backend, show_stats)
+        with observed:
+            return _run_lines(arguments.case, executor, name.backend, show_stats, observed)
     case = read_case(read_file(arguments.case))
     executor = make_executor(name.executor, name.schedule, options.watchdog_s)
     with recording() if traced else contextlib.nullcontext():
@@ -339,6 +351,8 @@ def command_run(arguments: argparse.Namespace) -> int:
     _print_stats(execution, show_stats)
     if traced:
         print(trace_text(str(name), case, execution), file=sys.stderr)
+    with observed:
+        observed.observe(execution)
     return EXIT_OK
 
 
@@ -356,6 +370,32 @@ def _traced(asked: bool, name: ExecutorName, jsonl: bool) -> bool:
     return True
 
 
+class _RunMetrics:
+    """``run --metrics FILE``: each execution's statistics, written to FILE when the
+    block (or, with --jsonl, the input) is done, even if reading it failed half-way."""
+
+    def __init__(self, path: Path | None, executor: str) -> None:
+        self.path = path
+        self.executor = executor
+        self.metrics: Metrics | None = None
+        if path is not None:
+            from txparity.harness.metrics import Metrics  # prometheus_client: only if asked
+
+            check_output(path)
+            self.metrics = Metrics()
+
+    def observe(self, execution: Execution) -> None:
+        if self.metrics is not None:
+            self.metrics.observe(self.executor, execution.stats)
+
+    def __enter__(self) -> _RunMetrics:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.metrics is not None and self.path is not None:
+            self.metrics.write(self.path)
+
+
 def _executor_name(executor: str, backend: str | None, schedule: str | None) -> ExecutorName:
     """``--executor`` with ``--backend`` and ``--schedule`` filling what it leaves out."""
     name = parse_name(executor, backend or "memory", schedule or "threads")
@@ -368,7 +408,9 @@ def _executor_name(executor: str, backend: str | None, schedule: str | None) -> 
     return name
 
 
-def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) -> int:
+def _run_lines(
+    path: str, executor: Executor, backend: str, show_stats: bool, observed: _RunMetrics
+) -> int:
     """SPEC 8's protocol: a result or ``{"error": ...}`` per non-blank line, flushed."""
     with open_file(path) as stream:
         for line in _lines(stream):
@@ -380,6 +422,7 @@ def _run_lines(path: str, executor: Executor, backend: str, show_stats: bool) ->
                 continue
             print(execution.result_json, flush=True)
             _print_stats(execution, show_stats)
+            observed.observe(execution)
     return EXIT_OK
 
 
@@ -667,6 +710,8 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     json_summary: bool = arguments.json
     _start_each_target(options)
     check_writable(options.corpus)
+    if options.metrics is not None:
+        check_output(options.metrics)
     against = "with each other" if options.compares_all else f"against {options.reference}"
     print(
         f"fuzzing {len(options.executors)} executor(s) {against}, profile {options.profile}, "
@@ -678,6 +723,8 @@ def command_fuzz(arguments: argparse.Namespace) -> int:
     if summary.interrupted:
         _finish_without_interrupts()
     display.finish()
+    if summary.metrics is not None and options.metrics is not None:
+        summary.metrics.write(options.metrics)
     print(summary_table(summary))
     if json_summary:
         print(canonical_json(summary.to_json()))
@@ -700,6 +747,20 @@ def _start_each_target(options: Options) -> None:
     Runner(options.executors, options).close()
 
 
+# ---------------------------------------------------------------- bench
+
+
+def command_bench(arguments: argparse.Namespace) -> int:
+    """``harness.bench.command`` runs it; results to standard output, progress to
+    standard error."""
+    from txparity.harness.bench.command import run_bench
+    from txparity.harness.console import BenchDisplay
+
+    options = options_from(arguments, Command.BENCH)
+    return run_bench(arguments, options, sys.stdout, sys.stderr,
+                     BenchDisplay(sys.stderr).update)  # fmt: skip
+
+
 _COMMANDS: Mapping[Command, Callable[[argparse.Namespace], int]] = {
     Command.RUN: command_run,
     Command.CHECK: command_check,
@@ -707,4 +768,5 @@ _COMMANDS: Mapping[Command, Callable[[argparse.Namespace], int]] = {
     Command.FUZZ: command_fuzz,
     Command.REPLAY: command_replay,
     Command.VECTOR: command_vector,
+    Command.BENCH: command_bench,
 }

@@ -21,11 +21,18 @@ import os
 from collections.abc import Callable
 from typing import IO
 
+from txparity.harness.bench.measure import StepDone
 from txparity.harness.campaign import Progress, Summary
 from txparity.harness.shrink import ShrinkResult
 from txparity.harness.summary import Find, FindStatus
 
-__all__ = ["ProgressDisplay", "shrink_stats_table", "summary_table", "terminal_width"]
+__all__ = [
+    "BenchDisplay",
+    "ProgressDisplay",
+    "shrink_stats_table",
+    "summary_table",
+    "terminal_width",
+]
 
 DEFAULT_WIDTH = 80  # when the stream is not a terminal, or will not say
 NARROWEST = 20  # below this, lines are cropped as if the terminal were this wide
@@ -228,3 +235,26 @@ def shrink_stats_table(result: ShrinkResult) -> str:
     )
     rows += [f"round {n}: {', '.join(order)}" for n, order in enumerate(result.orders, 1)]
     return "\n".join(rows)
+
+
+# ---------------------------------------------------------------- bench
+
+
+class BenchDisplay:
+    """``bench``'s progress: one line rewritten in place on a terminal, a line per
+    workload and size elsewhere (a CI log keeps them all)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def update(self, step: StepDone, elapsed: float) -> None:
+        line = (
+            f"bench: {step.done}/{step.total} {step.workload} size {step.size} done, "
+            f"{step.divergences} divergence(s), elapsed {elapsed:.0f}s"
+        )
+        if not self.live:
+            self.stream.write(line + "\n")
+        else:
+            self.stream.write("\r\x1b[2K" + line + ("\n" if step.done == step.total else ""))
+        self.stream.flush()

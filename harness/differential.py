@@ -202,6 +202,8 @@ class CheckResult:
     tallies: dict[str, Tally] = field(default_factory=dict)  # each target's: cases 1
     executor_seconds: float = 0.0  # the reference's run and every target's
     expected: str | None = None  # the reference's result (None: no reference, or it failed)
+    # Each target run's spec and the statistics it reported (None for a cmd: executor).
+    run_stats: list[tuple[str, Stats | None]] = field(default_factory=list)
 
     @property
     def runs(self) -> int:
@@ -435,6 +437,7 @@ class Runner:
             answer = self._run(target, seeded_case, outcome)
             difference = compare(expected, answer, self.options.equivalence)
             tally += Tally.of_run(answer.stats, difference is not None)
+            outcome.run_stats.append((target.spec, answer.stats))
             if difference is not None:
                 divergence = _divergence(difference, target, seeded_case, expected, answer)
                 divergence = replace(divergence, reference=self.reference_spec)

@@ -60,6 +60,7 @@ from txparity.harness.targets import REFERENCE_SPEC
 from txparity.harness.targets.external import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX
 
 __all__ = [
+    "BENCH_EXECUTORS",
     "CASES",
     "CORPUS",
     "DEFAULTS",
@@ -68,6 +69,7 @@ __all__ = [
     "EQUIVALENCE",
     "EXECUTORS",
     "FORMAT",
+    "METRICS",
     "NO_REFERENCE",
     "OPTIONS",
     "PROFILE",
@@ -120,6 +122,7 @@ class Command(StrEnum):
     FUZZ = "fuzz"
     REPLAY = "replay"
     VECTOR = "vector"
+    BENCH = "bench"
 
 
 class Equivalence(StrEnum):
@@ -354,12 +357,16 @@ def _reference(text: str) -> str:
         raise argparse.ArgumentTypeError(str(error).removeprefix(f"{REFERENCE_FLAG}: ")) from None
 
 
+# What ``bench`` measures unless told: each in-tree parallel executor as a node runs
+# it, on real threads over the in-memory state.
+BENCH_EXECUTORS = tuple(f"{name}@{BACKENDS[0]}/threads" for name in CORRECT_PARALLEL)
 EXECUTORS: Option[tuple[str, ...]] = Option(
     "executors", "--executor", "NAME[@BACKEND][/SCHEDULE] or cmd:COMMAND; a parallel NAME "
     "without /SCHEDULE runs on both threads and seeded; repeatable",
     tuple(default_specs()), metavar="SPEC", repeatable=True,
     shown="every in-tree parallel executor on both backends and both schedules",
-    defaults={Command.REPLAY: ()},
+    defaults={Command.REPLAY: (), Command.BENCH: BENCH_EXECUTORS},
+    showns={Command.BENCH: ", ".join(BENCH_EXECUTORS)},
     helps={Command.REPLAY: "cmd:COMMAND, an external executor to replay the entries recorded "
            "against an external executor on (a file never chooses a command); repeatable"},
 )  # fmt: skip
@@ -376,7 +383,7 @@ REFERENCE: Option[str] = Option(
 )  # fmt: skip
 SEEDS: Option[int] = Option(
     "seeds", "--seeds", "schedule seeds per parallel executor", 3, WholeNumber(1, 1000),
-    metavar="N", defaults={Command.FUZZ: 1, Command.REPLAY: 1},
+    metavar="N", defaults={Command.FUZZ: 1, Command.REPLAY: 1, Command.BENCH: 1},
 )  # fmt: skip
 REPRODUCE_SEEDS_MOST = 1000
 REPRODUCE_SEEDS: Option[int] = Option(
@@ -448,12 +455,18 @@ SECONDS: Option[float | None] = Option(
 )  # fmt: skip
 SEED: Option[int | None] = Option(
     "seed", "--seed", "campaign seed", None, WholeNumber(0, U64_LIMIT - 1), metavar="N",
-    shown="random",
+    shown="random", defaults={Command.BENCH: 0},
+    helps={Command.BENCH: "workload seed: the same seed builds the same blocks"},
+)  # fmt: skip
+METRICS: Option[Path | None] = Option(
+    "metrics", "--metrics", "write the parallel path's metrics over every run to FILE, in "
+    "the OpenMetrics text format", None, read=Path, metavar="FILE",
 )  # fmt: skip
 
 OPTIONS: tuple[Option[Any], ...] = (
     EXECUTORS, REFERENCE, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG, PROFILE, CORPUS, SHRINK_SECONDS,
     WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES, FORMAT,
+    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES, METRICS,
 )  # fmt: skip
 _BY_NAME = {option.name: option for option in OPTIONS}
 # The options of every command that compares executors, in the order help lists them.
@@ -493,6 +506,7 @@ class Options:
     reproduce_seeds: int = REPRODUCE_SEEDS.default
     shrink_candidates: int = SHRINK_CANDIDATES.default
     case_format: CaseFormat = FORMAT.default
+    metrics: Path | None = METRICS.default
 
     def __post_init__(self) -> None:
         for each in fields(self):

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from txparity.harness.differential import Tally
+
+if TYPE_CHECKING:
+    from txparity.harness.metrics import Metrics
 
 __all__ = ["Find", "FindStatus", "Progress", "Summary"]
 
@@ -82,6 +86,7 @@ class Summary:
     interrupted: bool = False
     input_error: str | None = None  # what stopped the campaign: bad input, in a worker
     seed: int | None = None  # the campaign's
+    metrics: Metrics | None = None  # every run's statistics, kept for --metrics
 
     @property
     def found_anything(self) -> bool:

@@ -307,3 +307,36 @@ def test_a_shard_whose_campaign_cannot_run_fails_and_says_so(tmp_path: Path, emp
     assert json.loads((out / "shard.json").read_text()) == {
         "command": ["txparity", "fuzz", "--profile", "bogus"], "name": "x", "status": 2,
     }  # fmt: skip
+
+
+# ---------------------------------------------------------------- the benchmark
+
+BENCH_OPTIONS = ("--workload", "mixed", "--sizes", "10", "--runs", "1")
+
+
+def test_the_nightly_bench_keeps_its_result_and_compares_with_the_last(
+    tmp_path: Path, empty: Path
+) -> None:
+    env = environment(empty)
+    first, state = tmp_path / "first", tmp_path / "state"
+    done = script("nightly-bench.sh", str(first), str(state), *BENCH_OPTIONS, cwd=tmp_path,
+                  env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "nothing to compare with" in done.stderr
+    for name in ("bench.json", "bench.png", "metrics.prom", "bench.txt"):
+        assert (first / name).stat().st_size > 0, name
+    assert (first / "bench.txt").read_text() == done.stdout
+    # The next night finds it as the restore job leaves it; one figure doctored to be
+    # out of reach, every other to be beaten.
+    last = json.loads((first / "bench.json").read_text())
+    for row in last["rows"]:
+        row.update(tx_per_s=1e-9, p50_ms=1e12, p99_ms=1e12, speedup=0.0)
+    last["rows"][0]["p50_ms"] = 1e-9
+    (state / "txparity-bench").mkdir(parents=True)
+    (state / "txparity-bench" / "bench.json").write_text(json.dumps(last))
+    done = script("nightly-bench.sh", str(tmp_path / "second"), str(state), *BENCH_OPTIONS,
+                  cwd=tmp_path, env=env)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    worse = [line for line in done.stdout.splitlines() if line.startswith("WORSE: ")]
+    assert len(worse) == 1 and worse[0].startswith("WORSE: mixed size 10 sequential@memory: p50")
+    assert (tmp_path / "second" / "bench.json").exists()

@@ -94,7 +94,7 @@ def test_the_defaults_that_the_code_used_to_repeat() -> None:
 def test_check_and_shrink_try_three_schedule_seeds_fuzz_and_replay_one() -> None:
     seeds = {command: Options.for_command(command).seeds for command in Command}
     assert seeds == {Command.RUN: 3, Command.CHECK: 3, Command.SHRINK: 3, Command.FUZZ: 1,
-                     Command.REPLAY: 1, Command.VECTOR: 3}  # fmt: skip
+                     Command.REPLAY: 1, Command.VECTOR: 3, Command.BENCH: 1}  # fmt: skip
     assert parsed("check", "x").seeds == 3
     assert parsed("fuzz").seeds == 1
     assert parsed("replay", "x").seeds == 1

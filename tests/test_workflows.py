@@ -66,7 +66,7 @@ def test_only_the_issues_job_may_write_and_the_fuzzing_jobs_see_no_token() -> No
     assert jobs["restore"]["permissions"] == {"actions": "read", "contents": "read"}
     text = (WORKFLOWS / "nightly.yml").read_text()
     assert "secrets." not in text
-    for name in ("plan", "shard", "properties", "atheris", "merge"):
+    for name in ("plan", "shard", "properties", "atheris", "bench", "merge"):
         assert "github.token" not in repr(jobs[name]), name
         assert jobs[name]["permissions"] == {"contents": "read"}, name
     for name in ("restore", "issues"):
@@ -91,11 +91,15 @@ def test_the_artifacts_pass_from_job_to_job_under_the_names_the_code_uses() -> N
     assert "txparity-shard-atheris" in uploaded("atheris")
     # What the restore job fetches from earlier runs is what these jobs keep.
     restored = jobs["restore"]["steps"][1]["run"].split()[3:]
-    assert restored == ["hypothesis-example-db", "txparity-atheris-corpus"]
+    assert restored == ["hypothesis-example-db", "txparity-atheris-corpus", "txparity-bench"]
     assert "hypothesis-example-db" in uploaded("properties")
     assert "txparity-atheris-corpus" in uploaded("atheris")
     assert uploaded("restore") == ["txparity-state"]
     assert downloaded("properties") == downloaded("atheris") == ["txparity-state"]
+    # The benchmark compares with the last night's result and keeps its own for the next.
+    assert downloaded("bench") == ["txparity-state"] and uploaded("bench") == ["txparity-bench"]
+    bench = [s["run"] for s in jobs["bench"]["steps"] if "nightly-bench.sh" in s.get("run", "")]
+    assert bench == ['bash ci/nightly-bench.sh "$RUNNER_TEMP/bench" "$RUNNER_TEMP/state"']
 
 
 def test_the_shards_come_from_the_plan_and_the_merge_waits_for_every_fuzzing_job() -> None:
