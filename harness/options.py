@@ -465,8 +465,7 @@ METRICS: Option[Path | None] = Option(
 
 OPTIONS: tuple[Option[Any], ...] = (
     EXECUTORS, REFERENCE, SEEDS, EQUIVALENCE, TIMEOUT, WATCHDOG, PROFILE, CORPUS, SHRINK_SECONDS,
-    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES, FORMAT,
-    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES, METRICS,
+    WORKERS, CASES, SECONDS, SEED, REPRODUCE_SEEDS, SHRINK_CANDIDATES, FORMAT, METRICS,
 )  # fmt: skip
 _BY_NAME = {option.name: option for option in OPTIONS}
 # The options of every command that compares executors, in the order help lists them.

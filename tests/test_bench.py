@@ -27,7 +27,10 @@ from txparity.harness.errors import InputError
 from txparity.harness.options import Options
 
 SCRIPTS = Path(__file__).parent / "external_scripts"
-IN_TREE = ("batched@memory/threads", "blockstm@memory/threads")
+IN_TREE = tuple(
+    f"{name}@memory/threads" for name in ("batched", "blockstm", "rwlock", "sharded", "predictive")
+)  # the default executors: every correct parallel one, on real threads
+PAIR = ("--executor", IN_TREE[0], "--executor", IN_TREE[1])  # the comparisons' two executors
 REFERENCE = "sequential@memory"
 Json = dict[str, Any]
 Done = subprocess.CompletedProcess[str]
@@ -81,7 +84,7 @@ def test_the_quick_bench_prints_its_table_progress_and_the_gil_note(
     table = done.stdout.splitlines()
     assert table[0].split()[:4] == ["workload", "size", "executor", "parity"]
     for name in WORKLOADS:
-        assert sum(line.startswith(f"{name} ") for line in table) == 3
+        assert sum(line.startswith(f"{name} ") for line in table) == 1 + len(IN_TREE)
     assert "global interpreter lock" in done.stdout and "json: quick.json" in table
     progress = [line for line in done.stderr.splitlines() if line.startswith("bench: ")]
     assert len(progress) == 1 + len(WORKLOADS)  # the plan, then one line per step
@@ -211,8 +214,8 @@ def test_an_external_executor_is_timed_end_to_end(tmp_path: Path) -> None:
 
 
 def _document(tmp_path: Path) -> Json:
-    done = bench(tmp_path, "--workload", "conflict-free", "--workload", "mixed", "--sizes", "10",
-                 "--runs", "1", "--json", "old.json")  # fmt: skip
+    done = bench(tmp_path, *PAIR, "--workload", "conflict-free", "--workload", "mixed",
+                 "--sizes", "10", "--runs", "1", "--json", "old.json")  # fmt: skip
     assert done.returncode == 0, done.stderr
     return load_document(tmp_path / "old.json")
 
@@ -255,8 +258,8 @@ def test_the_command_exits_1_on_a_figure_worse_than_the_old_runs(tmp_path: Path)
         row.update(tx_per_s=1e-9, p50_ms=1e12, p99_ms=1e12, speedup=0.0)
     old["rows"][2]["tx_per_s"] = 1e12
     (tmp_path / "doctored.json").write_text(json.dumps(old))
-    done = bench(tmp_path, "--workload", "conflict-free", "--workload", "mixed", "--sizes", "10",
-                 "--runs", "1", "--compare", "doctored.json")  # fmt: skip
+    done = bench(tmp_path, *PAIR, "--workload", "conflict-free", "--workload", "mixed",
+                 "--sizes", "10", "--runs", "1", "--compare", "doctored.json")  # fmt: skip
     assert done.returncode == 1, done.stderr
     worse = [line for line in done.stdout.splitlines() if line.startswith("WORSE: ")]
     assert len(worse) == 1
@@ -269,8 +272,9 @@ def test_the_command_exits_0_when_nothing_got_worse(tmp_path: Path) -> None:
     for row in old["rows"]:
         row.update(tx_per_s=1e-9, p50_ms=1e12, p99_ms=1e12, speedup=0.0)
     (tmp_path / "doctored.json").write_text(json.dumps(old))
-    done = bench(tmp_path, "--workload", "conflict-free", "--workload", "mixed", "--sizes", "10",
-                 "--runs", "1", "--compare", "doctored.json", "--tolerance", "0")  # fmt: skip
+    done = bench(tmp_path, *PAIR, "--workload", "conflict-free", "--workload", "mixed",
+                 "--sizes", "10", "--runs", "1", "--compare", "doctored.json",
+                 "--tolerance", "0")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "0 figure(s) more than 0% worse" in done.stdout
 
