@@ -165,24 +165,30 @@ def _read_json(data: bytes | str) -> tuple[object, bool]:
         raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})") from None
     except ValueError as error:
         raise InvalidCase("case", f"not valid JSON ({error})") from None
-    if _nests_deeper(text, MAX_JSON_DEPTH):
+    utf8 = data if isinstance(data, bytes) else text.encode("utf-8", "surrogatepass")
+    if _nests_deeper(utf8, MAX_JSON_DEPTH):
         raise InvalidCase("case", f"not valid JSON ({_TOO_DEEP})")
     return value, bool(marked)
 
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
-def _nests_deeper(text: str, limit: int) -> bool:
+def _nests_deeper(text: bytes, limit: int) -> bool:
     """Whether containers nest more than ``limit`` deep in ``text``, which is valid
-    JSON. Read from the text rather than by walking the value: a text that opens no
-    more than ``limit`` brackets cannot; otherwise the depth is the highest count of
-    open brackets once strings (which may hold brackets) are taken out."""
-    if text.count("[") + text.count("{") <= limit:
+    JSON in UTF-8. Read from the text rather than by walking the value: a text that
+    opens no more than ``limit`` brackets cannot; otherwise the depth is the highest
+    count of open brackets once strings (which may hold brackets) are taken out.
+
+    Strings are taken out by cutting the text at its quotes, once escaped backslashes
+    and then escaped quotes are gone (in valid JSON a backslash always starts an
+    escape, so pairing them from the left is how they were written): every quote left
+    opens or closes a string, and the pieces at even positions are outside them."""
+    if text.count(b"[") + text.count(b"{") <= limit:
         return False
-    outside_strings = _JSON_STRING.sub("", text).encode("utf-8", "surrogatepass")
+    unescaped = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside_strings = b"".join(unescaped.split(b'"')[::2])
     brackets = outside_strings.translate(None, _NOT_A_BRACKET)
     return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) > limit
 
@@ -256,32 +262,38 @@ _VERSION_OF_FORMAT = {text: version for version, text in CASE_FORMATS.items()}
 class _Grammar:
     """The fields a case of one version may have: each object kind's added fields up
     to that version are optional, and those of later versions unknown, with a
-    message naming the version that has them."""
+    message naming the version that has them. One grammar per version, worked out
+    once (``_GRAMMARS``)."""
 
     def __init__(self, version: Version) -> None:
         self.version = version
-
-    def added(self, kind: str) -> tuple[str, ...]:
-        added = _ADDED_FIELDS[kind]
-        return tuple(
-            name for since in Version if since <= self.version for name in added.get(since, ())
-        )
+        self.optional = {
+            kind: tuple(
+                name for since, names in added.items() if since <= version for name in names
+            )
+            for kind, added in _ADDED_FIELDS.items()
+        }
+        self.later = {
+            kind: {
+                name: since for since, names in added.items() if since > version for name in names
+            }
+            for kind, added in _ADDED_FIELDS.items()
+        }
 
     def fields(
         self, value: object, path: str, required: tuple[str, ...], kind: str
     ) -> dict[str, object]:
         """``_fields`` with ``kind``'s added fields optional, or refused by version."""
-        later = {
-            name: since
-            for since, names in _ADDED_FIELDS[kind].items() if since > self.version
-            for name in names
-        }  # fmt: skip
-        if isinstance(value, dict):
+        later = self.later[kind]
+        if later and isinstance(value, dict):
             for name in value:
                 if name in later:
                     message = f"unknown field {later_version(later[name], self.version)}"
                     raise InvalidCase(key_path(path, name), message)
-        return _fields(value, path, required, self.added(kind))
+        return _fields(value, path, required, self.optional[kind])
+
+
+_GRAMMARS = {version: _Grammar(version) for version in Version}
 
 
 def _version(value: object) -> Version:
@@ -399,7 +411,7 @@ def case_from_json(value: object) -> Case:
 def _case(value: object) -> Case:
     """A case from a JSON value in which no object repeats a key."""
     top = _fields(value, "", ("format", "genesis", "block"), ("config",))
-    grammar = _Grammar(_version(top["format"]))
+    grammar = _GRAMMARS[_version(top["format"])]
     genesis = _genesis(top["genesis"], "genesis", grammar)
     block = _block(top["block"], "block", grammar)
     config = _config(top.get("config", {}), "config")
@@ -448,10 +460,13 @@ def _block(value: object, path: str, grammar: _Grammar) -> Block:
     )
 
 
+_FEE_PAYMENTS = frozenset(payment.value for payment in FeePayment)
+
+
 def _fee_payment(value: object, path: str) -> FeePayment:
     if not isinstance(value, str):
         raise InvalidCase(path, "must be a string")
-    if value not in {payment.value for payment in FeePayment}:
+    if value not in _FEE_PAYMENTS:
         raise InvalidCase(path, f"must be one of {', '.join(FeePayment)}")
     return FeePayment(value)
 
@@ -529,11 +544,14 @@ def _invoke(fields: dict[str, object], path: str, source: str, nonce: int, fee: 
     )
 
 
+_NETWORKS = frozenset(network.value for network in Network)
+
+
 def _config(value: object, path: str) -> Config:
     fields = _fields(value, path, (), ("network", "threads", "schedule_seed"))
     defaults = Config()
     network = fields.get("network", defaults.network.value)
-    if not isinstance(network, str) or network not in {n.value for n in Network}:
+    if not isinstance(network, str) or network not in _NETWORKS:
         raise InvalidCase(f"{path}.network", f"must be one of {', '.join(Network)}")
     threads = _integer(fields.get("threads", defaults.threads), f"{path}.threads")
     if threads < 1:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from txparity.executors.model import (
@@ -199,8 +200,9 @@ def key_path(path: str, field: str) -> str:
 
 
 def map_path(path: str, key: str) -> str:
-    """The path of the item under data key ``key`` of the map at ``path``."""
-    return f"{path}[{json.dumps(key)}]"
+    """The path of the item under data key ``key`` of the map at ``path``: the key as
+    a JSON string (``json.dumps`` of a string is this function)."""
+    return f"{path}[{encode_basestring_ascii(key)}]"
 
 
 def flatten_state(state: Mapping[str, Any]) -> dict[str, object]:

@@ -10,7 +10,12 @@ would) into one JSON-lines file, then times, in alternation, ``runs`` times each
 - ``txparity run --jsonl - --executor sequential --backend memory`` over the file;
 - ``tests/bench/plain_sequential.py`` (standard library only, no validation) over it.
 
-Each time is one whole process, from its start to its exit. The answers of both are
+Each time is one whole process, from its start to its exit. Then, to see the
+per-case work apart from start-up, it times inside this process, ``runs`` times
+over all the lines, each phase of what ``run --jsonl`` does with a line: decoding
+(``decode_case``), executing (a fresh memory state holding the genesis, and the
+block), encoding (the canonical state and the result line); the medians per phase,
+in milliseconds per case. The answers of both are
 compared line by line first: a figure from a wrong answer would mean nothing. It
 prints the median of each and the speed of txparity relative to the plain
 executor (``plain / txparity``: 1.0 is as fast, 0.5 half as fast), from the
@@ -27,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from txparity.executors.codec import canonical_json, encode_case
+from txparity.executors.codec import canonical_json, decode_case, encode_case, encode_result
 
 PLAIN = Path(__file__).with_name("plain_sequential.py")
 TXPARITY_RUN = [sys.executable, "-m", "txparity", "run", "--jsonl", "-",
@@ -48,6 +53,32 @@ def case_lines(profile: str, count: int) -> bytes:
         if case is not None:
             lines.append(canonical_json(encode_case(case)) + "\n")
     return "".join(lines).encode()
+
+
+PHASES = ("decode", "execute", "encode")
+
+
+def phase_times(lines: list[bytes]) -> dict[str, float]:
+    """Seconds spent in each phase of ``run --jsonl`` over ``lines``, in this process."""
+    from txparity.executors.sequential import SequentialExecutor
+    from txparity.executors.state import open_state
+
+    executor = SequentialExecutor()
+    totals = dict.fromkeys(PHASES, 0.0)
+    for line in lines:
+        started = time.perf_counter()
+        case = decode_case(line)
+        decoded = time.perf_counter()
+        state = open_state("memory", case.genesis)
+        receipts = executor.execute(case, state).receipts
+        executed = time.perf_counter()
+        encode_result(state.dump(case.version), receipts, case.version)
+        encoded = time.perf_counter()
+        state.close()
+        totals["decode"] += decoded - started
+        totals["execute"] += executed - decoded
+        totals["encode"] += encoded - executed
+    return totals
 
 
 def timed(command: list[str], cases: Path) -> tuple[float, bytes]:
@@ -79,11 +110,20 @@ def main() -> None:
         for _ in range(arguments.runs):
             ours.append(timed(TXPARITY_RUN, cases)[0])
             plain.append(timed(plain_command, cases)[0])
+        lines = cases.read_bytes().splitlines()
+        phases = [phase_times(lines) for _ in range(arguments.runs)]
     ours_s, plain_s = statistics.median(ours), statistics.median(plain)
     print(f"{arguments.cases} cases ({arguments.profile}), median of {arguments.runs} runs")
     print(f"txparity run --jsonl  {ours_s:6.3f} s")
     print(f"plain executor        {plain_s:6.3f} s")
     print(f"speed relative to plain {plain_s / ours_s:.2f}x")
+    print(f"in one process, ms per case (median of {arguments.runs} passes):")
+    per_case = 1000 / arguments.cases
+    medians = {name: statistics.median(run[name] for run in phases) for name in PHASES}
+    for name in PHASES:
+        print(f"  {name:8} {medians[name] * per_case:6.3f}")
+    total = statistics.median(sum(run.values()) for run in phases)
+    print(f"  {'total':8} {total * per_case:6.3f}")
 
 
 if __name__ == "__main__":
