@@ -37,6 +37,9 @@ class StateView(Protocol):
     def read(self, key: StateKey) -> StateValue: ...
 
 
+_UNWRITTEN = object()  # what ``Scratch.writes`` answers for a key it does not hold
+
+
 class Scratch:
     """Buffered writes over a base view, with typed accessors for the rules."""
 
@@ -48,9 +51,10 @@ class Scratch:
         self.burned: dict[str, int] = {}
 
     def read(self, key: StateKey) -> StateValue:
-        if key in self.writes:
-            return self.writes[key]
-        return self._base.read(key)
+        value = self.writes.get(key, _UNWRITTEN)
+        if value is _UNWRITTEN:
+            return self._base.read(key)
+        return cast(StateValue, value)
 
     def child(self) -> Scratch:
         """A nested scratch whose writes reach this one only through ``merge``."""
@@ -118,19 +122,19 @@ class Scratch:
         if self.nonce(address) is None:
             self.set_nonce(address, 0)
         key = BalanceKey(address, asset)
-        self.writes[key] = self.balance(address, asset) + amount
+        self.writes[key] = cast(int, self.read(key)) + amount
 
     def debit_account(self, address: str, asset: str, amount: int) -> None:
         key = BalanceKey(address, asset)
-        self.writes[key] = self.balance(address, asset) - amount
+        self.writes[key] = cast(int, self.read(key)) - amount
 
     def credit_contract(self, address: str, asset: str, amount: int) -> None:
         key = ContractBalanceKey(address, asset)
-        self.writes[key] = self.contract_balance(address, asset) + amount
+        self.writes[key] = cast(int, self.read(key)) + amount
 
     def debit_contract(self, address: str, asset: str, amount: int) -> None:
         key = ContractBalanceKey(address, asset)
-        self.writes[key] = self.contract_balance(address, asset) - amount
+        self.writes[key] = cast(int, self.read(key)) - amount
 
     def burn(self, asset: str, amount: int) -> None:
         self.burned[asset] = self.burned.get(asset, 0) + amount
