@@ -367,8 +367,11 @@ def _mapping(
 ) -> dict[T, T2]:
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
-    items = ((name, entry, map_path(path, name)) for name, entry in value.items())
-    return {key(name, where): item(entry, where) for name, entry, where in items}
+    result: dict[T, T2] = {}
+    for name, entry in value.items():
+        where = map_path(path, name)
+        result[key(name, where)] = item(entry, where)
+    return result
 
 
 def _balances(value: object, path: str) -> dict[str, int]:
