@@ -130,10 +130,11 @@ def test_the_pytest_plugin_reads_none_of_them(pytester: pytest.Pytester) -> None
 # ---------------------------------------------------------------- nesting
 
 
-def nested_code_case(depth: int) -> str:
-    """The parallel vector with a deploy whose code nests ``depth`` lists deep."""
+def nested_code_case(depth: int, inner: str = "") -> str:
+    """The parallel vector with a deploy whose code nests ``depth`` lists deep, the
+    innermost holding the JSON text ``inner``."""
     case = json.loads(PARALLEL_BLOCK.read_text())["case"]
-    code = "[" * depth + "]" * depth
+    code = "[" * depth + inner + "]" * depth
     deploy = {"kind": "deploy", "source": "alice", "nonce": 99, "fee": 0, "code": {"0": 0}}
     text = json.dumps(case | {"block": case["block"] | {"txs": [*case["block"]["txs"], deploy]}})
     return text.replace('"code": {"0": 0}', f'"code": {{"0": {code}}}')
@@ -146,6 +147,20 @@ def test_the_decoder_refuses_json_nested_too_deep() -> None:
         with pytest.raises(InvalidCase) as refused:
             decode_case(nested_code_case(depth))
         assert (refused.value.path, refused.value.message) == ("case", TOO_DEEP)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 300, "]" * 300, "\\" + "{" * 300, '"' + "]" * 300 + "\\", "\\\\" + '"[' * 150],
+)
+def test_brackets_inside_strings_do_not_nest(text: str) -> None:
+    """Only brackets outside strings nest, however the strings escape quotes and
+    backslashes around them."""
+    inner = json.dumps(text)
+    assert len(decode_case(nested_code_case(MAX_JSON_DEPTH - 5, inner)).block.txs) == 9
+    with pytest.raises(InvalidCase) as refused:
+        decode_case(nested_code_case(MAX_JSON_DEPTH - 4, inner))
+    assert (refused.value.path, refused.value.message) == ("case", TOO_DEEP)
 
 
 @pytest.mark.parametrize("command", ["run", "check", "shrink"])
