@@ -91,11 +91,11 @@ def _parse_instruction(item: object, length: int, path: str, version: Version) -
     name, *operands = item
     if not isinstance(name, str) or name not in Op.__members__:
         raise CodeNotWellFormed(path, f"unknown op {name!r}")
-    op = Op(name)
-    since = INSTRUCTIONS[op].since
-    if since > version:
-        raise CodeNotWellFormed(path, f"unknown op {name!r} {later_version(since, version)}")
-    kinds = INSTRUCTIONS[op].operands
+    op = Op[name]
+    row = INSTRUCTIONS[op]
+    if row.since > version:
+        raise CodeNotWellFormed(path, f"unknown op {name!r} {later_version(row.since, version)}")
+    kinds = row.operands
     if len(operands) != len(kinds):
         raise CodeNotWellFormed(path, f"{op} takes {len(kinds)} operand(s)")
     for position, (operand, kind) in enumerate(zip(operands, kinds, strict=True)):
