@@ -13,7 +13,17 @@ from typing import Any
 
 Json = dict[str, Any]
 
-__all__ = ["Json", "account", "burn", "deploy", "invoke", "transfer", "transfer_outputs"]
+__all__ = [
+    "Json",
+    "account",
+    "block_case",
+    "burn",
+    "contract",
+    "deploy",
+    "invoke",
+    "transfer",
+    "transfer_outputs",
+]
 
 
 def account(nonce: int = 0, **balances: int) -> Json:
@@ -77,4 +87,30 @@ def invoke(
         "args": list(args),
         "deposits": deposits or {},
         "max_gas": max_gas,
+    }
+
+
+def contract(code: object, *, balances: Json | None = None, storage: Json | None = None) -> Json:
+    """A genesis contract: ``code`` with empty balances and storage unless given."""
+    return {"code": code, "balances": balances or {}, "storage": storage or {}}
+
+
+def block_case(
+    accounts: Json,
+    contracts: Json,
+    txs: Sequence[Json],
+    *,
+    seed: int = 0,
+    threads: int = 4,
+    **block: object,
+) -> Json:
+    """A devnet case mined by ``m`` with no reward: version 1, or version 2 when any
+    version 2 ``block`` field (``fee_payment``, ``gas_limit``) or ``version=2`` is
+    given. Four transactions are the fewest that take the parallel path (SPEC 9)."""
+    version = block.pop("version", 2 if block else 1)
+    return {
+        "format": f"txparity.case/{version}",
+        "genesis": {"accounts": accounts, "contracts": contracts},
+        "block": {"miner": "m", "reward": 0, "txs": list(txs), **block},
+        "config": {"network": "devnet", "threads": threads, "schedule_seed": seed},
     }

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from tests import builders
-from tests.builders import Json, burn, deploy
+from tests.builders import Json, burn, contract, deploy
 from txparity.executors.batched import (
     FEES_KEY,
     BatchedExecutor,
@@ -52,10 +52,6 @@ def transfer_to(source: str, nonce: int, *dests: str) -> Json:
 
 def invoke(source: str, nonce: int, contract: str, entry: int = 0) -> Json:
     return builders.invoke(source, nonce, contract, entry=entry, max_gas=100)
-
-
-def contract(code: dict[str, Any]) -> dict[str, Any]:
-    return {"code": code, "balances": {}, "storage": {}}
 
 
 def decoded_case(

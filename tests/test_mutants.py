@@ -26,7 +26,7 @@ import sys
 
 import pytest
 
-from tests.builders import Json, account, invoke, transfer
+from tests.builders import Json, account, block_case, contract, invoke, transfer
 from txparity.executors.batched import BatchedExecutor
 from txparity.executors.blockstm import BlockStmExecutor
 from txparity.executors.blockstm.mvmemory import MVMemory
@@ -46,24 +46,6 @@ CALLS_LIB = {"0": [["CALL", "lib", 0, 0]]}
 BASES = {"batched": BatchedExecutor, "blockstm": BlockStmExecutor}
 
 # ---------------------------------------------------------------- case building
-
-
-def contract(code: Json) -> Json:
-    return {"code": code, "balances": {}, "storage": {}}
-
-
-def make_case(
-    accounts: Json, contracts: Json, txs: list[Json], seed: int = 0, **block: object
-) -> Json:
-    """A version 1 case; with any version 2 ``block`` field (``fee_payment``,
-    ``gas_limit``) or ``version=2``, a version 2 one."""
-    version = block.pop("version", 2 if block else 1)
-    return {
-        "format": f"txparity.case/{version}",
-        "genesis": {"accounts": accounts, "contracts": contracts},
-        "block": {"miner": "m", "reward": 0, "txs": txs, **block},
-        "config": {"network": "devnet", "threads": 4, "schedule_seed": seed},
-    }
 
 
 def with_seed(case: Json, seed: int) -> Json:
@@ -111,7 +93,7 @@ def check_results(mutant: str, base: str, schedule: str, case: Json) -> tuple[Js
 # ---------------------------------------------------------------- the cases
 
 # Two senders invoke one counter contract twice each.
-CONTRACT_BLIND = make_case(
+CONTRACT_BLIND = block_case(
     {"a": account(TOS=40), "b": account(TOS=40)},
     {"c": contract(COUNTER)},
     [
@@ -123,14 +105,14 @@ CONTRACT_BLIND = make_case(
 )
 
 # One sender pays b four times.
-NO_SENDER_DEBIT = make_case(
+NO_SENDER_DEBIT = block_case(
     {"a": account(TOS=100)},
     {},
     [transfer("a", nonce, "b", 10) for nonce in range(4)],
 )
 
 # Two senders pay one receiver r twice each.
-RECEIVER_BLIND = make_case(
+RECEIVER_BLIND = block_case(
     {"a": account(TOS=20), "b": account(TOS=20)},
     {},
     [transfer(source, nonce, "r", 10) for nonce in (0, 1) for source in ("a", "b")],
@@ -138,7 +120,7 @@ RECEIVER_BLIND = make_case(
 
 TWO_CALLERS = (("a", "c1"), ("b", "c2"))
 # Two senders invoke two different contracts, both of which call the counter lib.
-CALLEE_BLIND = make_case(
+CALLEE_BLIND = block_case(
     {"a": account(TOS=80), "b": account(TOS=80)},
     {"c1": contract(CALLS_LIB), "c2": contract(CALLS_LIB), "lib": contract(COUNTER)},
     [
@@ -149,7 +131,7 @@ CALLEE_BLIND = make_case(
 )
 
 # One sender makes four transfers with a fee of 1 each: four one-tx batches.
-LOST_FEES = make_case(
+LOST_FEES = block_case(
     {"a": account(TOS=100)},
     {},
     [transfer("a", nonce, "b", 10, fee=1) for nonce in range(4)],
@@ -158,7 +140,7 @@ LOST_FEES = make_case(
 # Four senders, four receivers, fee 1 each: one batch of four, one tx per worker.
 RACY_FEES_SEED = 0
 RACY_FEES_CLEAN_SEED = 1
-RACY_FEES = make_case(
+RACY_FEES = block_case(
     {name: account(TOS=10) for name in "abde"},
     {},
     [transfer(name, 0, name + "r", 1, fee=1) for name in "abde"],
@@ -166,7 +148,7 @@ RACY_FEES = make_case(
 )
 
 # Four senders each increment one counter contract once.
-COUNTER_BLOCK = make_case(
+COUNTER_BLOCK = block_case(
     {name: account(TOS=20) for name in "abde"},
     {"c": contract(COUNTER)},
     [invoke(name, 0, "c", max_gas=20) for name in "abde"],
@@ -186,7 +168,7 @@ REVIVABLE = {
     "2": [["DESTROY"]],
 }
 # b writes 7 to slot 0 of a.s1, c destroys it, a revives it, b reads slot 0.
-REVIVED_STORAGE = make_case(
+REVIVED_STORAGE = block_case(
     {"a": account(TOS=10), "b": account(TOS=100), "c": account(TOS=100)},
     {"a.s1": contract(REVIVABLE)},
     [
@@ -200,7 +182,7 @@ REVIVED_STORAGE = make_case(
 
 # c holds 30 TOS and destroys itself (gas 5); probe logs c's balance (gas 4).
 # a destroys c, b probes it, d invokes it, b probes it again.
-DESTROY_BLIND = make_case(
+DESTROY_BLIND = block_case(
     {"a": account(TOS=100), "b": account(TOS=100), "d": account(TOS=100)},
     {
         "c": {"code": {"0": [["DESTROY"]]}, "balances": {"TOS": 30}, "storage": {}},
@@ -224,7 +206,7 @@ LOGGING_COUNTER = {
 }  # fmt: skip
 KEPT_LOGS_SEED = 0
 KEPT_LOGS_CLEAN_SEED = 11
-KEPT_LOGS = make_case(
+KEPT_LOGS = block_case(
     {name: account(TOS=100) for name in "abde"},
     {"c": contract(LOGGING_COUNTER)},
     [invoke(name, 0, "c", max_gas=30) for name in "abde"],
@@ -234,7 +216,7 @@ KEPT_LOGS = make_case(
 
 # Fees paid after each transaction: three senders pay a fee of 3, then the miner
 # (reward 0) sends the 9 TOS those fees gave it.
-MINER_SPENDS_FEES = make_case(
+MINER_SPENDS_FEES = block_case(
     {name: account(TOS=100) for name in "abd"},
     {},
     [transfer(name, 0, name + "r", 1, fee=3) for name in "abd"] + [transfer("m", 0, "r", 9)],
@@ -243,7 +225,7 @@ MINER_SPENDS_FEES = make_case(
 
 # Four senders each invoke f, whose entry 0 clones f and logs the clone's nonce
 # (gas 33): the clones are f.0 to f.3.
-STALE_CLONE_NONCE = make_case(
+STALE_CLONE_NONCE = block_case(
     {name: account(TOS=100) for name in "abde"},
     {"f": contract({"0": [["CLONE"], ["LOG"]]})},
     [invoke(name, 0, "f", max_gas=40) for name in "abde"],
@@ -251,7 +233,7 @@ STALE_CLONE_NONCE = make_case(
 )
 
 # Four senders increment one counter (gas 20 each; one batch each) under a limit.
-BATCH_GAS = make_case(
+BATCH_GAS = block_case(
     {name: account(TOS=100) for name in "abde"},
     {"c": contract(COUNTER)},
     [invoke(name, 0, "c", max_gas=20) for name in "abde"],
@@ -259,7 +241,7 @@ BATCH_GAS = make_case(
 )
 ABORTED_GAS_SEED = 0
 ABORTED_GAS_CLEAN_SEED = 11
-ABORTED_GAS = make_case(
+ABORTED_GAS = block_case(
     {name: account(TOS=100) for name in "abde"},
     {"c": contract(COUNTER)},
     [invoke(name, 0, "c", max_gas=20) for name in "abde"],

@@ -27,6 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import builders
+from tests.builders import contract
 from tests.conftest import VECTOR_PATHS, VECTORS_DIR, load_vector
 from txparity.executors.blockstm import BlockStmExecutor
 from txparity.executors.codec import decode_case
@@ -67,10 +68,6 @@ USER_CODE: Json = {
 PROXY_CODE: Json = {"0": [["CALL", "counter", 0, 0]]}
 MALFORMED_CODE: Json = {"0": [["PUSH"]]}
 DEPLOYABLE_CODES: tuple[Json, ...] = (COUNTER_CODE, USER_CODE, PROXY_CODE, MALFORMED_CODE)
-
-
-def contract(code: Json, balances: Json | None = None) -> Json:
-    return {"code": code, "balances": balances or {}, "storage": {}}
 
 
 GENESIS_CONTRACTS: Json = {

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.builders import Json, account, burn, deploy, invoke, transfer
+from tests.builders import Json, account, block_case, burn, contract, deploy, invoke, transfer
 from tests.v2_blocks import seeded_v2_case
 from txparity.executors.blockstm.mvmemory import Estimate, Found, MVMemory, NotFound
 from txparity.executors.codec import decode_case
@@ -39,21 +39,8 @@ COUNTER = {"0": [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SS
 SLOT = StorageKey("k", 0, "")
 
 
-def make_case(accounts: Json, contracts: Json, txs: list[Json], seed: int = 0) -> Json:
-    return {
-        "format": "txparity.case/1",
-        "genesis": {"accounts": accounts, "contracts": contracts},
-        "block": {"miner": "m", "reward": 0, "txs": txs},
-        "config": {"network": "devnet", "threads": 4, "schedule_seed": seed},
-    }
-
-
-def contract(code: Json) -> Json:
-    return {"code": code, "balances": {}, "storage": {}}
-
-
 # Four senders increment one counter.
-COUNTER_BLOCK = make_case(
+COUNTER_BLOCK = block_case(
     {sender: account(TOS=100) for sender in "abcd"},
     {"k": contract(COUNTER)},
     [invoke(sender, 0, "k", max_gas=30) for sender in "abcd"],
@@ -71,7 +58,7 @@ def run_on(executor: PredictiveExecutor | None, schedule: str, case: Json) -> Ex
 
 
 def test_named_items_are_what_the_envelope_shows() -> None:
-    case = decode_case(json.dumps(make_case(
+    case = decode_case(json.dumps(block_case(
         {"a": account(TOS=9)}, {"k": contract(COUNTER)},
         [transfer("a", 0, "b", 1, asset="GOLD"), burn("a", 1), deploy("a", 2, {}),
          invoke("a", 3, "k", deposits={"GOLD": 2})],

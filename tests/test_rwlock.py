@@ -15,15 +15,15 @@ import json
 
 import pytest
 
-from tests.builders import Json, account, burn, invoke, transfer
+from tests.builders import Json, account, block_case, burn, contract, invoke, transfer
+from tests.exposing import check_exposes, run
 from txparity.executors.codec import decode_case
 from txparity.executors.errors import InvariantViolation
-from txparity.executors.execution import Execution, ExecutionPath, run_case
+from txparity.executors.execution import ExecutionPath, run_case
 from txparity.executors.model import BalanceKey, Receipt, StateKey, StateValue, WriteSet
-from txparity.executors.registry import CORRECT_PARALLEL, make_executor
+from txparity.executors.registry import make_executor
 from txparity.executors.rules import Outcome
 from txparity.executors.rwlock import LockTable, Mode, RwLockExecutor, TxState
-from txparity.executors.sequential import SequentialExecutor
 from txparity.executors.state import BACKENDS
 
 SCHEDULES = ("threads", "seeded", "pct")
@@ -34,26 +34,6 @@ KEYED = {"0": [["CALLER"], ["SLOAD"], ["ARG", 0], ["ADD"], ["CALLER"], ["SSTORE"
 COUNTER = {"0": [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SSTORE"]]}
 # Entry 0 calls entry 0 of ``lib``.
 CALLS_LIB = {"0": [["CALL", "lib", 0, 0]]}
-
-
-def contract(code: Json) -> Json:
-    return {"code": code, "balances": {}, "storage": {}}
-
-
-def make_case(accounts: Json, contracts: Json, txs: list[Json], seed: int = 0) -> Json:
-    return {
-        "format": "txparity.case/1",
-        "genesis": {"accounts": accounts, "contracts": contracts},
-        "block": {"miner": "m", "reward": 0, "txs": txs},
-        "config": {"network": "devnet", "threads": 4, "schedule_seed": seed},
-    }
-
-
-def run(name: str, schedule: str, case: Json, backend: str = "memory") -> Execution:
-    decoded = decode_case(json.dumps(case))
-    if name == "sequential":
-        return run_case(SequentialExecutor(), decoded, backend)
-    return run_case(make_executor(name, schedule), decoded, backend)
 
 
 def waves_of(schedule: str, case: Json) -> tuple[int, ...]:
@@ -69,13 +49,13 @@ def with_seed(case: Json, seed: int) -> Json:
 
 SENDERS = [f"s{i}" for i in range(16)]
 # 16 senders each add to their own slot of one contract: disjoint slots, one contract.
-KEYED_BLOCK = make_case(
+KEYED_BLOCK = block_case(
     {sender: account(TOS=100) for sender in SENDERS},
     {"k": contract(KEYED)},
     [invoke(sender, 0, "k", args=[1], max_gas=30) for sender in SENDERS],
 )
 # Four senders increment one slot.
-COUNTER_BLOCK = make_case(
+COUNTER_BLOCK = block_case(
     {sender: account(TOS=100) for sender in SENDERS[:4]},
     {"k": contract(COUNTER)},
     [invoke(sender, 0, "k", max_gas=30) for sender in SENDERS[:4]],
@@ -171,7 +151,7 @@ def test_writers_of_one_slot_run_one_after_another(schedule: str) -> None:
 # speculative runs, against the block's start, see a's second transaction with a
 # used nonce and b with nothing to pay: they announce reads of a's nonce and of b's
 # nonce and balance, and nothing else.
-UPGRADE = make_case(
+UPGRADE = block_case(
     {"a": account(TOS=10), "b": account(), "e": account(TOS=1)},
     {},
     [burn("a", 0), transfer("a", 1, "b", 5), transfer("b", 0, "c", 3), burn("e", 0)],
@@ -191,20 +171,6 @@ def test_a_write_nobody_announced_cuts_the_round_at_its_early_readers() -> None:
     assert waves_of("seeded", UPGRADE) == (1, 1, 2)
 
 
-def check_exposes(mutant: str, schedule: str, case: Json) -> tuple[Json, Json]:
-    """The mutant diverges while every correct executor agrees on the same schedule;
-    return the (reference, mutant) result documents."""
-    assert len(case["block"]["txs"]) == 4
-    reference = run("sequential", schedule, case)
-    for name in CORRECT_PARALLEL:
-        correct = run(name, schedule, case)
-        assert correct.stats.path is ExecutionPath.PARALLEL
-        assert correct.result_json == reference.result_json, name
-    broken = run(mutant, schedule, case)
-    assert broken.result_json != reference.result_json
-    return json.loads(reference.result_json), json.loads(broken.result_json)
-
-
 def statuses(document: Json) -> list[str | None]:
     return [receipt["reason"] for receipt in document["receipts"]]
 
@@ -220,7 +186,7 @@ def test_rwlock_blind_upgrade() -> None:
 
 
 # Four senders call ``user``, which increments slot 0 of ``lib``.
-CALLEE_SLOTS = make_case(
+CALLEE_SLOTS = block_case(
     {sender: account(TOS=100) for sender in "abcd"},
     {"lib": contract(COUNTER), "user": contract(CALLS_LIB)},
     [invoke(sender, 0, "user", max_gas=40) for sender in "abcd"],
@@ -243,7 +209,7 @@ def test_rwlock_callee_slots() -> None:
 
 # d pays c, b pays a, a pays c: a's payment is rejected in its speculative run (a
 # has nothing yet), so it announces no read of c's balance; its real run reads it.
-TRUSTED_READS = make_case(
+TRUSTED_READS = block_case(
     {"a": account(), "b": account(TOS=10), "c": account(), "d": account(TOS=10),
      "e": account(TOS=1)},
     {},

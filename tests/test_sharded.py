@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
-from tests.builders import Json, account, burn, deploy, invoke, transfer
+from tests.builders import Json, account, block_case, burn, contract, deploy, invoke, transfer
+from tests.exposing import check_exposes, run
 from tests.v2_blocks import seeded_v2_case
 from txparity.executors.codec import decode_case
-from txparity.executors.execution import Execution, ExecutionPath, run_case
+from txparity.executors.execution import ExecutionPath, run_case
 from txparity.executors.model import Case
-from txparity.executors.registry import CORRECT_PARALLEL, make_executor
+from txparity.executors.registry import make_executor
 from txparity.executors.sequential import SequentialExecutor
 from txparity.executors.sharded import Directory, ShardedExecutor, shard_of_name
 from txparity.executors.state import BACKENDS
@@ -33,25 +35,7 @@ COUNTER = {"0": [["PUSH", 0], ["SLOAD"], ["PUSH", 1], ["ADD"], ["PUSH", 0], ["SS
 # Entry 0 clones itself.
 FACTORY = {"0": [["CLONE"]]}
 
-
-def contract(code: Json) -> Json:
-    return {"code": code, "balances": {}, "storage": {}}
-
-
-def make_case(accounts: Json, contracts: Json, txs: list[Json], threads: int = 2) -> Json:
-    return {
-        "format": "txparity.case/1",
-        "genesis": {"accounts": accounts, "contracts": contracts},
-        "block": {"miner": "m", "reward": 0, "txs": txs},
-        "config": {"network": "devnet", "threads": threads, "schedule_seed": 0},
-    }
-
-
-def run(name: str, schedule: str, case: Json, backend: str = "memory") -> Execution:
-    decoded = decode_case(json.dumps(case))
-    if name == "sequential":
-        return run_case(SequentialExecutor(), decoded, backend)
-    return run_case(make_executor(name, schedule), decoded, backend)
+two_shard_case = partial(block_case, threads=2)
 
 
 def test_the_addresses_of_the_cases_here_hash_to_these_shards() -> None:
@@ -71,7 +55,7 @@ def directory_of(case: Json, shards: int = 2) -> Directory:
 def test_a_contract_a_deploy_of_the_block_creates_lives_with_its_deployer() -> None:
     """``c.0`` hashes to shard 1, but ``c`` deploys it, in shard 0: before the deploy as
     after it, every transaction naming ``c.0`` meets the deploy in shard 0."""
-    case = make_case(
+    case = two_shard_case(
         {"c": account(), "e": account()}, {}, [transfer("e", 0, "c.0", 0), deploy("c", 0, {})]
     )
     assert directory_of(case).home("c.0") == 0 == directory_of(case).home("c")
@@ -79,7 +63,7 @@ def test_a_contract_a_deploy_of_the_block_creates_lives_with_its_deployer() -> N
 
 
 def test_a_clone_lives_with_its_creator_however_deep() -> None:
-    case = make_case({"a": account()}, {"d": contract(FACTORY)}, [])
+    case = two_shard_case({"a": account()}, {"d": contract(FACTORY)}, [])
     case["format"] = "txparity.case/2"
     directory = directory_of(case, 16)
     assert {directory.home(address) for address in ("d", "d.0", "d.7", "d.3.1")} == {
@@ -93,7 +77,7 @@ def test_a_clone_lives_with_its_creator_however_deep() -> None:
 
 # a and c live in shard 0, d and g in shard 1; a pays d (cross-shard), the others
 # stay home.
-MIXED = make_case(
+MIXED = two_shard_case(
     {"a": account(TOS=10), "c": account(TOS=10), "d": account(), "g": account(TOS=10)},
     {},
     [transfer("a", 0, "d", 5), transfer("d", 0, "h", 3), burn("c", 0), burn("g", 0),
@@ -142,7 +126,7 @@ def test_under_each_tx_a_reader_of_the_miner_waits_for_every_shard() -> None:
     """The miner's balance gets every earlier fee: a transaction that may read it (a
     payment from the miner) involves both shards, and reads it with the fees of the
     transactions of both shards before it folded in."""
-    case = make_case(
+    case = two_shard_case(
         {"a": account(TOS=10), "d": account(TOS=10)},
         {},
         [burn("a", 0, fee=2), burn("d", 0, fee=3), transfer("m", 0, "a", 5), burn("d", 1, fee=1)],
@@ -162,26 +146,12 @@ def test_under_each_tx_a_reader_of_the_miner_waits_for_every_shard() -> None:
 # ---------------------------------------------------------------- planted bugs
 
 
-def check_exposes(mutant: str, schedule: str, case: Json) -> tuple[Json, Json]:
-    """The mutant diverges while every correct executor agrees on the same schedule;
-    return the (reference, mutant) result documents."""
-    assert len(case["block"]["txs"]) == 4
-    reference = run("sequential", schedule, case)
-    for name in CORRECT_PARALLEL:
-        correct = run(name, schedule, case)
-        assert correct.stats.path is ExecutionPath.PARALLEL
-        assert correct.result_json == reference.result_json, name
-    broken = run(mutant, schedule, case)
-    assert broken.result_json != reference.result_json
-    return json.loads(reference.result_json), json.loads(broken.result_json)
-
-
 def reasons(document: Json) -> list[str | None]:
     return [receipt["reason"] for receipt in document["receipts"]]
 
 
 # c (shard 0) deposits 4 TOS into ``vault`` (shard 1), whose entry 0 reverts.
-HALF_ABORT = make_case(
+HALF_ABORT = two_shard_case(
     {"c": account(TOS=10), "e": account(TOS=1), "g": account(TOS=1), "h": account(TOS=1)},
     {"vault": contract({"0": [["REVERT"]]})},
     [invoke("c", 0, "vault", deposits={"TOS": 4}, max_gas=5), burn("e", 0), burn("g", 0),
@@ -201,7 +171,7 @@ def test_sharded_half_abort(schedule: str) -> None:
 
 
 # a (shard 0) pays d (shard 1), which then pays h (shard 1) on its own.
-CROSS_LAST = make_case(
+CROSS_LAST = two_shard_case(
     {"a": account(TOS=10), "d": account(), "e": account(TOS=1), "g": account(TOS=1)},
     {},
     [transfer("a", 0, "d", 5), transfer("d", 0, "h", 3), burn("e", 0), burn("g", 0)],
@@ -220,7 +190,7 @@ def test_sharded_cross_last(schedule: str) -> None:
 
 
 # c (shard 0) deploys a counter at c.0, which hashes to shard 1; d (shard 1) invokes it.
-STALE_MAP = make_case(
+STALE_MAP = two_shard_case(
     {"c": account(), "d": account(TOS=100), "e": account(TOS=1), "g": account(TOS=1)},
     {},
     [deploy("c", 0, COUNTER), invoke("d", 0, "c.0", max_gas=30), burn("e", 0), burn("g", 0)],
