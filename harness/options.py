@@ -33,8 +33,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import random
-import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
@@ -339,6 +337,8 @@ def reference_problem(value: object) -> str | None:
     if value == NO_REFERENCE:
         return None
     if value.startswith(EXTERNAL_PREFIX):
+        import shlex  # here: only a cmd: spec is split
+
         try:
             words = shlex.split(value.removeprefix(EXTERNAL_PREFIX))
         except ValueError as error:
@@ -536,7 +536,11 @@ class Options:
     def with_seed(self) -> Options:
         """These options with a campaign seed: the one given, or a random one (which
         a campaign prints, so that it can be reproduced)."""
-        return self if self.seed is not None else replace(self, seed=random.randrange(2**32))
+        if self.seed is not None:
+            return self
+        import random  # here: only a campaign draws its seed
+
+        return replace(self, seed=random.randrange(2**32))
 
 
 DEFAULTS = Options()

@@ -10,7 +10,6 @@ what every command shares: the exit statuses, and the one line of an error.
 from __future__ import annotations
 
 import sys
-import threading
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -39,7 +38,8 @@ def fail(message: str) -> int:
 
 def ignore_interrupts() -> None:
     """From now on a Ctrl-C does nothing (in the main thread, where it lands)."""
-    import signal  # here: only an interrupted command needs it
+    import signal  # here: only an interrupted command needs them
+    import threading
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
