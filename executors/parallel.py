@@ -17,6 +17,7 @@ from dataclasses import replace
 from txparity.executors.errors import ExecutorHang
 from txparity.executors.execution import BlockRun, ExecutionPath, Stats
 from txparity.executors.model import Case, StateKey, StateValue
+from txparity.executors.registry import DEFAULT_WATCHDOG_S
 from txparity.executors.schedule import (
     Schedule,
     Stalled,
@@ -31,7 +32,6 @@ from txparity.executors.view import StateView
 
 __all__ = ["DEFAULT_WATCHDOG_S", "MAX_THREADS", "ParallelExecutor", "ScheduledView", "case_id"]
 
-DEFAULT_WATCHDOG_S = 10.0
 # The most workers an in-tree parallel executor runs a block on. ``config.threads``
 # is a parallel setting, never semantics (SPEC 9), so a case asking for more gets
 # this many: ten million threads would exhaust the machine, and a hundred thousand

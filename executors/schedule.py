@@ -68,7 +68,8 @@ from typing import Protocol
 
 import greenlet
 
-from txparity.executors.errors import ExecutorError, InvariantViolation, require_known
+from txparity.executors.errors import ExecutorError, InvariantViolation
+from txparity.executors.registry import SCHEDULES, check_schedule  # the names, checked cheaply
 
 __all__ = [
     "PCT_DEPTH",
@@ -88,7 +89,6 @@ __all__ = [
     "recording_requested",
 ]
 
-SCHEDULES = ("threads", "seeded", "pct")
 PCT_DEPTH = 3  # PCT finds every bug of up to this depth with its stated probability
 PCT_STEPS = 2000  # the steps PCT draws change points among, unless a run says otherwise
 _IDLE_WAIT_S = 0.002  # a thread schedule's idle worker looks again after this long
@@ -111,11 +111,6 @@ def recording() -> Iterator[None]:
 def recording_requested() -> bool:
     """Whether the caller is inside ``recording()``."""
     return _RECORDING.get()
-
-
-def check_schedule(name: str) -> str:
-    """``name`` if it names a schedule; else ``UnknownExecutor`` listing them."""
-    return require_known("schedule", name, SCHEDULES)
 
 
 Worker = Callable[[], None]

@@ -33,8 +33,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import random
-import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
@@ -43,11 +41,16 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from txparity.executors.errors import UnknownExecutor
 from txparity.executors.limits import U64_LIMIT
-from txparity.executors.parallel import DEFAULT_WATCHDOG_S
-from txparity.executors.registry import CORRECT_PARALLEL, parse_name
-from txparity.executors.registry import EXECUTORS as REGISTERED
+from txparity.executors.registry import (
+    CORRECT_PARALLEL,
+    DEFAULT_WATCHDOG_S,
+    REFERENCE_EXECUTOR,
+    WHERE,
+    parse_name,
+)
 from txparity.executors.state import BACKENDS
 from txparity.harness.errors import InputError
+from txparity.harness.specs import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX, REFERENCE_SPEC
 from txparity.harness.strategies import (
     DEFAULT_FORMAT,
     DEFAULT_PROFILE,
@@ -56,8 +59,6 @@ from txparity.harness.strategies import (
     case_format,
     v2_share,
 )
-from txparity.harness.targets import REFERENCE_SPEC
-from txparity.harness.targets.external import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX
 
 __all__ = [
     "BENCH_EXECUTORS",
@@ -159,7 +160,7 @@ def _expand(spec: str) -> tuple[str, ...]:
     if spec.startswith(EXTERNAL_PREFIX) or "/" in spec:
         return (spec,)
     name, _, backend = spec.partition("@")
-    if name not in REGISTERED or name == "sequential":
+    if name not in WHERE or name == REFERENCE_EXECUTOR:
         return (spec,)  # the reference, or a name the registry will refuse later
     return tuple(f"{name}@{backend or BACKENDS[0]}/{schedule}" for schedule in DEFAULT_SCHEDULES)
 
@@ -308,14 +309,23 @@ class Option(Generic[T]):
         return None
 
 
-def _equivalence(text: str) -> Equivalence:
-    try:
-        return Equivalence(text)
-    except ValueError:
-        choices = ", ".join(repr(e.value) for e in Equivalence)
-        raise argparse.ArgumentTypeError(
-            f"invalid choice: {_shown(text)} (choose from {choices})"
-        ) from None
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum_choice(kind: type[E]) -> Callable[[str], E]:
+    """How argparse reads an option whose values are the members of ``kind``: its
+    error lists them, as argparse's own ``choices`` does."""
+
+    def read(text: str) -> E:
+        try:
+            return kind(text)
+        except ValueError:
+            choices = ", ".join(repr(member.value) for member in kind)
+            raise argparse.ArgumentTypeError(
+                f"invalid choice: {_shown(text)} (choose from {choices})"
+            ) from None
+
+    return read
 
 
 def reference_problem(value: object) -> str | None:
@@ -327,6 +337,8 @@ def reference_problem(value: object) -> str | None:
     if value == NO_REFERENCE:
         return None
     if value.startswith(EXTERNAL_PREFIX):
+        import shlex  # here: only a cmd: spec is split
+
         try:
             words = shlex.split(value.removeprefix(EXTERNAL_PREFIX))
         except ValueError as error:
@@ -393,7 +405,7 @@ REPRODUCE_SEEDS: Option[int] = Option(
 )  # fmt: skip
 EQUIVALENCE: Option[Equivalence] = Option(
     "equivalence", "--equivalence", "what must agree: the whole result, or the post-state "
-    "and the receipt statuses", Equivalence.STRICT, read=_equivalence,
+    "and the receipt statuses", Equivalence.STRICT, read=_enum_choice(Equivalence),
     choices=tuple(e.value for e in Equivalence),
 )  # fmt: skip
 TIMEOUT: Option[float] = Option(
@@ -411,21 +423,11 @@ PROFILE: Option[str] = Option(
 )  # fmt: skip
 
 
-def _case_format(text: str) -> CaseFormat:
-    try:
-        return case_format(text)
-    except InputError:
-        choices = ", ".join(repr(f.value) for f in CaseFormat)
-        raise argparse.ArgumentTypeError(
-            f"invalid choice: {_shown(text)} (choose from {choices})"
-        ) from None
-
-
 FORMAT: Option[CaseFormat] = Option(
     "case_format", "--format", "case versions: any (each profile's share of version 2, "
     "the rest version 1; v2 is version 2 only), 1 (version 1 only, the cases a seed drew "
     "before version 2, for executors that speak only version 1), 2 (version 2 only)",
-    DEFAULT_FORMAT, read=_case_format, choices=tuple(f.value for f in CaseFormat),
+    DEFAULT_FORMAT, read=_enum_choice(CaseFormat), choices=tuple(f.value for f in CaseFormat),
 )  # fmt: skip
 CORPUS: Option[Path] = Option(
     "corpus", "--corpus", "directory of saved counterexamples", Path("corpus"), read=Path,
@@ -534,7 +536,11 @@ class Options:
     def with_seed(self) -> Options:
         """These options with a campaign seed: the one given, or a random one (which
         a campaign prints, so that it can be reproduced)."""
-        return self if self.seed is not None else replace(self, seed=random.randrange(2**32))
+        if self.seed is not None:
+            return self
+        import random  # here: only a campaign draws its seed
+
+        return replace(self, seed=random.randrange(2**32))
 
 
 DEFAULTS = Options()

@@ -136,29 +136,106 @@ def test_a_reader_that_leaves_early_ends_the_run_quietly(tmp_path: Path) -> None
     assert process.stderr.read() == ""
 
 
-# Printed by the child once it has run its case: the modules it had imported by then.
+# Printed by the child once it has run its case: the txparity modules it had
+# imported by then, and which of the packages named first (a run may do without
+# them) it had.
 _IMPORTED = """
-import runpy, sys
-sys.argv = ["txparity", *sys.argv[1:]]
+import json, runpy, sys
+watched = set(sys.argv[1].split(","))
+sys.argv = ["txparity", *sys.argv[2:]]
 try:
     runpy.run_module("txparity", run_name="__main__")
 except SystemExit as exit:
-    heavy = sorted({name.split(".")[0] for name in sys.modules} & {"hypothesis", "deepdiff"})
-    print("imported:", ",".join(heavy) or "neither", "exit:", exit.code, file=sys.stderr)
+    loaded = {name.split(".")[0] for name in sys.modules}
+    print(json.dumps({
+        "exit": exit.code,
+        "txparity": sorted(name for name in sys.modules if name.startswith("txparity.")),
+        "others": sorted(loaded & watched),
+    }), file=sys.stderr)
 """
+# Packages ``txparity run`` may load only for the executor or backend it runs.
+_OPTIONAL = ("hypothesis", "deepdiff", "sqlite_utils", "greenlet", "prometheus_client", "logging")
+# What every ``txparity run`` of the reference in memory loads, and nothing more: not
+# the campaign, the corpus, the comparison, the shrinker, the bench, the strategies'
+# generators or any other executor.
+_RUN_MODULES = {
+    "txparity.executors",
+    "txparity.executors.code",
+    "txparity.executors.codec",
+    "txparity.executors.errors",
+    "txparity.executors.execution",
+    "txparity.executors.limits",
+    "txparity.executors.model",
+    "txparity.executors.registry",
+    "txparity.executors.rules",
+    "txparity.executors.sequential",
+    "txparity.executors.shapes",
+    "txparity.executors.state",
+    "txparity.executors.state.base",
+    "txparity.executors.state.memory",
+    "txparity.executors.view",
+    "txparity.executors.vm",
+    "txparity.executors.vm.instructions",
+    "txparity.executors.vm.machine",
+    "txparity.harness",
+    "txparity.harness.casefile",
+    "txparity.harness.cli",
+    "txparity.harness.commands",
+    "txparity.harness.commands.run",
+    "txparity.harness.errors",
+    "txparity.harness.options",
+    "txparity.harness.specs",
+    "txparity.harness.strategies",
+    "txparity.harness.strategies._knobs",
+}
+_SQLITE = {"txparity.executors.state.sqlite"}
+_PARALLEL = {"txparity.executors.parallel", "txparity.executors.schedule"}
+_BLOCKSTM = {
+    "txparity.executors.blockstm",
+    "txparity.executors.blockstm.executor",
+    "txparity.executors.blockstm.mvmemory",
+    "txparity.executors.blockstm.scheduler",
+}
 
 
-@pytest.mark.parametrize("backend", ["memory", "sqlite"])
-def test_run_imports_neither_hypothesis_nor_deepdiff(backend: str) -> None:
-    """``txparity run`` needs neither, and a ``cmd:`` executor built on ``run --jsonl``
-    pays its start-up at every restart; the case is answered, then ``sys.modules``
-    is read in the same process."""
+@pytest.mark.parametrize(
+    ("args", "modules", "others"),
+    [
+        (["--jsonl", "-"], _RUN_MODULES, []),
+        (["-"], _RUN_MODULES, []),
+        (["--jsonl", "-", "--backend", "sqlite"], _RUN_MODULES | _SQLITE, ["sqlite_utils"]),
+        (["-", "--executor", "sequential@sqlite"], _RUN_MODULES | _SQLITE, ["sqlite_utils"]),
+        (
+            ["--jsonl", "-", "--executor", "blockstm"],
+            _RUN_MODULES | _PARALLEL | _BLOCKSTM,
+            ["greenlet", "logging"],
+        ),
+        (
+            ["-", "--executor", "batched@sqlite/seeded"],
+            _RUN_MODULES | _PARALLEL | _SQLITE | {"txparity.executors.batched"},
+            ["greenlet", "logging", "sqlite_utils"],
+        ),
+    ],
+    ids=["jsonl", "one-case", "jsonl-sqlite", "one-case-sqlite", "jsonl-blockstm", "batched"],
+)
+def test_run_imports_only_what_it_runs(
+    args: list[str], modules: set[str], others: list[str]
+) -> None:
+    """``txparity run`` needs neither Hypothesis nor deepdiff nor the campaign, and a
+    ``cmd:`` executor built on ``run --jsonl`` pays its start-up at every restart:
+    the executor asked for is the only one loaded, the SQLite backend only when
+    asked for. The case is answered, then ``sys.modules`` is read in the same
+    process."""
     case, expected = load_vector(SIMPLE)
     done = subprocess.run(
-        [sys.executable, "-c", _IMPORTED, "run", "--jsonl", "-", "--backend", backend],
+        [sys.executable, "-c", _IMPORTED, ",".join(_OPTIONAL), "run", *args],
         input=json.dumps(case) + "\n",
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert (done.stdout, done.stderr) == (expected + "\n", "imported: neither exit: 0\n")
+    *_, last = done.stderr.splitlines() or [""]
+    imported = json.loads(last)
+    assert (done.stdout, imported["exit"]) == (expected + "\n", 0), done.stderr
+    assert set(imported["txparity"]) == modules
+    assert imported["others"] == others

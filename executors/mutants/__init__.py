@@ -10,60 +10,19 @@ so that the harness can prove it finds and shrinks them.
 
 from __future__ import annotations
 
-from txparity.executors.mutants.aborted_gas import AbortedGasBlockStm
-from txparity.executors.mutants.absolute_fee import AbsoluteFeeBlockStm
-from txparity.executors.mutants.batch_gas import BatchGasBatched
-from txparity.executors.mutants.blind_upgrade import BlindUpgradeRwLock
-from txparity.executors.mutants.callee_blind import CalleeBlindBatched
-from txparity.executors.mutants.callee_slots import CalleeSlotsRwLock
-from txparity.executors.mutants.contract_blind import ContractBlindBatched
-from txparity.executors.mutants.cross_last import CrossLastSharded
-from txparity.executors.mutants.destroy_blind import DestroyBlindBlockStm
-from txparity.executors.mutants.half_abort import HalfAbortSharded
-from txparity.executors.mutants.kept_logs import KeptLogsBlockStm
-from txparity.executors.mutants.lost_fees import LostFeesBatched
-from txparity.executors.mutants.no_sender_debit import NoSenderDebitBatched
-from txparity.executors.mutants.no_validation import NoValidationBlockStm
+from typing import cast
+
 from txparity.executors.mutants.planted import PlantedBug
-from txparity.executors.mutants.racy_fees import RacyFeesBatched
-from txparity.executors.mutants.receiver_blind import ReceiverBlindBatched
-from txparity.executors.mutants.revived_storage import RevivedStorageBlockStm
-from txparity.executors.mutants.stale_clone_nonce import StaleCloneNonceBlockStm
-from txparity.executors.mutants.stale_map import StaleMapSharded
-from txparity.executors.mutants.stale_miner import StaleMinerBatched
-from txparity.executors.mutants.stale_read import StaleReadBlockStm
-from txparity.executors.mutants.trusted_prediction import TrustedPredictionPredictive
-from txparity.executors.mutants.trusted_reads import TrustedReadsRwLock
+from txparity.executors.registry import PLANTED_BUGS, executor_class
 
 __all__ = ["MUTANTS", "PlantedBug"]
 
-MUTANTS: dict[str, type[PlantedBug]] = {
-    mutant.name: mutant
-    for mutant in (
-        ContractBlindBatched,
-        NoSenderDebitBatched,
-        ReceiverBlindBatched,
-        CalleeBlindBatched,
-        LostFeesBatched,
-        RacyFeesBatched,
-        NoValidationBlockStm,
-        StaleReadBlockStm,
-        # version 2 (SPEC 10)
-        StaleMinerBatched,
-        BatchGasBatched,
-        RevivedStorageBlockStm,
-        DestroyBlindBlockStm,
-        KeptLogsBlockStm,
-        AbsoluteFeeBlockStm,
-        StaleCloneNonceBlockStm,
-        AbortedGasBlockStm,
-        # the roadmap's designs: read/write locks, shards, learned prediction
-        BlindUpgradeRwLock,
-        CalleeSlotsRwLock,
-        TrustedReadsRwLock,
-        HalfAbortSharded,
-        CrossLastSharded,
-        StaleMapSharded,
-        TrustedPredictionPredictive,
-    )
-}
+
+def __getattr__(name: str) -> dict[str, type[PlantedBug]]:
+    """``MUTANTS``: each planted bug's name (``registry.PLANTED_BUGS``, their one
+    list) to its class, every variant's module imported when first asked for."""
+    if name != "MUTANTS":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    mutants = {bug: cast(type[PlantedBug], executor_class(bug)) for bug in PLANTED_BUGS}
+    globals()["MUTANTS"] = mutants
+    return mutants

@@ -43,19 +43,7 @@ from txparity.harness.corpus import MAX_ENTRY_TRANSACTIONS, check_writable
 from txparity.harness.differential import Runner
 from txparity.harness.errors import InputError
 from txparity.harness.options import (
-    CORPUS,
-    EQUIVALENCE,
-    EXECUTORS,
-    METRICS,
     NO_REFERENCE,
-    REFERENCE,
-    REPRODUCE_SEEDS,
-    SEED,
-    SHRINK_CANDIDATES,
-    SHRINK_SECONDS,
-    TIMEOUT,
-    WATCHDOG,
-    Option,
     Options,
     WholeNumber,
 )
@@ -65,7 +53,6 @@ if TYPE_CHECKING:
     from txparity.harness.metrics import Metrics
 
 __all__ = [
-    "BENCH_OPTIONS",
     "DEFAULT_RUNS",
     "DEFAULT_SIZES",
     "QUICK_RUNS",
@@ -74,11 +61,6 @@ __all__ = [
     "run_bench",
 ]
 
-# The shared options ``bench`` takes (declared in ``harness.options``).
-BENCH_OPTIONS: tuple[Option[Any], ...] = (
-    EXECUTORS, REFERENCE, EQUIVALENCE, TIMEOUT, WATCHDOG, SEED, CORPUS, SHRINK_CANDIDATES,
-    SHRINK_SECONDS, REPRODUCE_SEEDS, METRICS,
-)  # fmt: skip
 DEFAULT_SIZES = (10, 100, 1000)
 DEFAULT_RUNS = 5
 QUICK_SIZES = (10,)

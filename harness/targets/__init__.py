@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from txparity.executors.parallel import DEFAULT_WATCHDOG_S
 from txparity.executors.registry import parse_name
+from txparity.harness.specs import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX, REFERENCE_SPEC
 from txparity.harness.targets.builtin import BuiltinTarget
-from txparity.harness.targets.external import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX, ExternalTarget
+from txparity.harness.targets.external import ExternalTarget
 from txparity.harness.targets.protocol import Answer, AnswerKind, Target
 
 __all__ = [
@@ -31,8 +32,6 @@ __all__ = [
     "make_target",
     "target_spec",
 ]
-
-REFERENCE_SPEC = "sequential@memory"
 
 
 def make_target(

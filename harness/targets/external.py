@@ -38,6 +38,7 @@ from txparity.executors.codec import canonical_json, encode_case, parse_json
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
 from txparity.harness.errors import InputError
+from txparity.harness.specs import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX
 from txparity.harness.targets.process import (
     Child,
     Exited,
@@ -59,8 +60,6 @@ __all__ = [
     "answer_from_line",
 ]
 
-EXTERNAL_PREFIX = "cmd:"
-DEFAULT_TIMEOUT_S = 10.0
 # One answer line, at most. Far above any result a case of the generators leads to
 # (kilobytes) and above a hand-made block of ten thousand transactions (a few MB),
 # yet small enough that an endless line costs the harness little.
