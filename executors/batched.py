@@ -266,7 +266,7 @@ class BatchRun:
             view = ScheduledView(self.snapshot, self.schedule, f"tx{index}")
             outcome = apply_transaction(view, self.txs[index], self.context)
             self.executor.add_fee(self, outcome.write_set.fee)
-            self.schedule.point(f"tx{index} done")
+            self.schedule.point("tx{} done", index)
             with self.lock:
                 self.outcomes[index] = outcome
 

@@ -59,7 +59,7 @@ class ScheduledView:
         self._label = label
 
     def read(self, key: StateKey) -> StateValue:
-        self._schedule.point(f"{self._label} read {key}")
+        self._schedule.point("{} read {}", self._label, key)
         return self._base.read(key)
 
 

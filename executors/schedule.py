@@ -4,9 +4,11 @@ A parallel executor expresses its parallel phase as a list of worker functions a
 hands them to ``Schedule.run``. Inside, workers call three things, and nothing else
 about the schedule:
 
-- ``point(label)``: an interleaving point. Executors place one at every state read,
-  write, validation and commit step, always outside their own locks.
-- ``idle(label)``: this worker has nothing to do until another worker changes
+- ``point(label, *parts)``: an interleaving point. Executors place one at every
+  state read, write, validation and commit step, always outside their own locks.
+  The trace line's label is ``label.format(*parts)``, built only when a trace is
+  recorded: points come by the thousand per block, and most runs record nothing.
+- ``idle(label, *parts)``: this worker has nothing to do until another worker changes
   something; it returns after the next ``notify`` (or at once, spuriously).
 - ``notify()``: this worker changed something another worker may be idle for.
 
@@ -138,9 +140,9 @@ class Schedule(Protocol):
 
     def run(self, workers: Sequence[Worker]) -> None: ...
 
-    def point(self, label: str) -> None: ...
+    def point(self, label: str, *parts: object) -> None: ...
 
-    def idle(self, label: str) -> None: ...
+    def idle(self, label: str, *parts: object) -> None: ...
 
     def notify(self) -> None: ...
 
@@ -177,11 +179,11 @@ class ThreadSchedule:
             self._abandoned = True
             self._changed.notify_all()
 
-    def point(self, label: str) -> None:
+    def point(self, label: str, *parts: object) -> None:
         if self._abandoned:
             raise Abandoned
 
-    def idle(self, label: str) -> None:
+    def idle(self, label: str, *parts: object) -> None:
         with self._changed:
             if self._abandoned:
                 raise Abandoned
@@ -325,16 +327,19 @@ class SeededSchedule:
             if not task.dead and self._idle_since.get(index) != self._epoch
         ]
 
-    def point(self, label: str) -> None:
+    def point(self, label: str, *parts: object) -> None:
         if self._record:
-            self.trace.append(f"{self._step} w{self._current} {label}")
+            self._note(label, parts)
         self._yield()
 
-    def idle(self, label: str) -> None:
+    def idle(self, label: str, *parts: object) -> None:
         if self._record:
-            self.trace.append(f"{self._step} w{self._current} {label}")
+            self._note(label, parts)
         self._idle_since[self._current] = self._epoch
         self._yield()
+
+    def _note(self, label: str, parts: tuple[object, ...]) -> None:
+        self.trace.append(f"{self._step} w{self._current} {label.format(*parts)}")
 
     def _yield(self) -> None:
         assert self._controller is not None, "point() outside run()"

@@ -40,10 +40,12 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.context
 import os
 import queue
 import random
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -186,9 +188,10 @@ class _Worker:
     def run(self) -> None:
         options = self.options
         assert options.seed is not None, "run_campaign chooses the seed before any worker starts"
-        drawer = CaseDrawer(options.profile, options.seed, options.case_format)
-        index = self.number
+        # The executors first: an external one starts up while the strategy is built.
         with Runner(options.executors, options) as runner:
+            drawer = CaseDrawer(options.profile, options.seed, options.case_format)
+            index = self.number
             while options.cases is None or index < options.cases:
                 if self.stopping() or self._past_deadline():
                     break
@@ -411,7 +414,7 @@ def run_campaign(
     options = options.with_seed()
     started = time.monotonic()
     collector = _Collector(options, started)
-    stop = multiprocessing.get_context("spawn").Event()
+    stop = _worker_context().Event()
 
     def report() -> None:
         collector.summary.interrupted = stop.is_set()
@@ -483,7 +486,7 @@ def _work_here(options: Options, deadline: float | None, settled: frozenset[Path
 def _run_processes(options: Options, deadline: float | None, settled: frozenset[Path],
                    collector: _Collector, report: Callable[[], None], every_s: float,
                    stop: _Flag) -> None:  # fmt: skip
-    context = multiprocessing.get_context("spawn")
+    context = _worker_context()
     events: multiprocessing.Queue[Event] = context.Queue()
     processes = [
         context.Process(
@@ -503,6 +506,26 @@ def _run_processes(options: Options, deadline: float | None, settled: frozenset[
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+
+
+_Context = multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext
+
+
+def _worker_context() -> _Context:
+    """How worker processes start: forked where the system can (Linux), spawned
+    elsewhere.
+
+    A spawned worker is a new interpreter that imports the campaign again (most
+    of a second on a busy machine) before it draws its first case; a forked one
+    has the parent's modules already and starts drawing at once. Forking is safe
+    here: the parent forks from its main thread while no thread of its own runs
+    (every target the replay used is closed, its threads joined), and the
+    worker's first act is to ignore SIGINT, which it has done already by then
+    (``_start``).
+    """
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _start(processes: Sequence[multiprocessing.process.BaseProcess], stop: _Flag) -> None:

@@ -484,10 +484,14 @@ def worker_pids(parent: int) -> list[int]:
         children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
     except FileNotFoundError:  # the process is gone
         return []
+    try:
+        command = Path(f"/proc/{parent}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return []
     workers = []
     for child in map(int, children):
         with contextlib.suppress(FileNotFoundError):
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+            if Path(f"/proc/{child}/cmdline").read_bytes() == command:  # forked
                 workers.append(child)
     return workers
 
@@ -859,13 +863,14 @@ def process_alive(pid: int) -> bool:
     return state not in {"Z", "X"}
 
 
-def resource_tracker(parent: int) -> int:
+def resource_trackers(parent: int) -> list[int]:
+    """The resource tracker ``parent`` started: one with spawned workers, none with
+    forked ones (Linux), whose semaphores need no tracking."""
     children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-    [tracker] = [
+    return [
         int(child) for child in children
         if b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes()
     ]  # fmt: skip
-    return tracker
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
@@ -873,13 +878,13 @@ def test_workers_end_when_their_parent_is_killed(tmp_path: Path, how: int) -> No
     process = fuzz_process(tmp_path, "--seconds", "600")
     try:
         workers = started_workers(process, 2)  # the handshake: both workers run
-        tracker = resource_tracker(process.pid)
+        trackers = resource_trackers(process.pid)
         os.kill(process.pid, how)  # the parent alone
         process.wait(timeout=60)
         deadline = time.monotonic() + 60  # generous: they end within moments
-        while any(map(process_alive, [*workers, tracker])) and time.monotonic() < deadline:
+        while any(map(process_alive, [*workers, *trackers])) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert [pid for pid in [*workers, tracker] if process_alive(pid)] == []
+        assert [pid for pid in [*workers, *trackers] if process_alive(pid)] == []
     finally:
         process.kill()
         process.wait()

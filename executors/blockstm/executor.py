@@ -116,7 +116,7 @@ class IncarnationView:
     def _read_item(self, key: MemoryKey) -> StateValue:
         """One versioned read: the highest lower writer's entry, else the pre-block state
         (a ``FeeKey`` is never state: absent, it is 0)."""
-        self._schedule.point(f"{self._label} read {key}")
+        self._schedule.point("{} read {}", self._label, key)
         match self._memory.read(key, self.tx):
             case Estimate(blocking_tx=blocking):
                 raise _Suspend(blocking)
@@ -138,9 +138,14 @@ class IncarnationView:
         return written + sum(fees)
 
 
+# How the trace names an incarnation: ``tx3.1`` is the second of transaction 3. A
+# template, so that a schedule that records nothing never formats it.
+INCARNATION = "tx{}.{}"
+
+
 def incarnation_label(tx: int, incarnation: int) -> str:
-    """How the trace names an incarnation: ``tx3.1`` is the second of transaction 3."""
-    return f"tx{tx}.{incarnation}"
+    """The name of ``incarnation`` of ``tx`` in a trace (``INCARNATION``)."""
+    return INCARNATION.format(tx, incarnation)
 
 
 def miner_balance_key(context: BlockContext) -> BalanceKey | None:
@@ -237,8 +242,8 @@ class _BlockRun:
             try:
                 outcome = apply_transaction(view, self.txs[tx], self.context)
             except _Suspend as suspend:
-                label = incarnation_label(tx, incarnation)
-                self.schedule.point(f"{label} depends on tx{suspend.blocking_tx}")
+                blocking = suspend.blocking_tx
+                self.schedule.point(INCARNATION + " depends on tx{}", tx, incarnation, blocking)
                 if self.scheduler.add_dependency(tx, suspend.blocking_tx):
                     self.counters.add(Tally.SUSPENSIONS)
                     self.schedule.notify()
@@ -248,27 +253,26 @@ class _BlockRun:
 
     def finish(self, version: Version, view: IncarnationView, outcome: Outcome) -> Task | None:
         tx, incarnation = version
-        label = incarnation_label(tx, incarnation)
-        self.schedule.point(f"{label} record")
+        self.schedule.point(INCARNATION + " record", tx, incarnation)
         self.kept[tx] = self.executor.keep(self.kept[tx], outcome)
         writes = self.executor.memory_writes(view, outcome)
         wrote_new_item = self.memory.record(version, view.reads, writes)
-        self.schedule.point(f"{label} finish execution")
+        self.schedule.point(INCARNATION + " finish execution", tx, incarnation)
         task = self.scheduler.finish_execution(tx, incarnation, wrote_new_item)
         self.schedule.notify()
         return task
 
     def needs_reexecution(self, version: Version) -> Task | None:
         tx, incarnation = version
-        label = incarnation_label(tx, incarnation)
-        self.schedule.point(f"{label} validate")
+        self.schedule.point(INCARNATION + " validate", tx, incarnation)
         self.counters.add(Tally.VALIDATIONS)
         valid = self.executor.validate(self.memory, tx, self.schedule)
         aborted = not valid and self.scheduler.try_validation_abort(tx, incarnation)
         if aborted:
             self.counters.add(Tally.ABORTS)
             self.memory.convert_writes_to_estimates(tx)
-        self.schedule.point(f"{label} {'abort' if aborted else 'finish validation'}")
+        step = "abort" if aborted else "finish validation"
+        self.schedule.point(INCARNATION + " {}", tx, incarnation, step)
         task = self.scheduler.finish_validation(tx, aborted)
         self.schedule.notify()
         return task
@@ -288,7 +292,7 @@ class BlockStmExecutor(ParallelExecutor):
         """Hook: whether ``tx``'s last incarnation may stand. The base re-reads its read
         set and says False if any item's version changed; a variant may check less."""
         for key, version in memory.last_reads(tx).items():
-            schedule.point(f"tx{tx} revalidate {key}")
+            schedule.point("tx{} revalidate {}", tx, key)
             if not memory.still_reads(key, tx, version):
                 return False
         return True

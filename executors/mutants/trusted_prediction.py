@@ -32,7 +32,7 @@ class TrustedPredictionPredictive(PlantedBug, PredictiveExecutor):
         expected = self.prediction.named[tx].touched
         for key, version in memory.last_reads(tx).items():
             if key in expected:
-                schedule.point(f"tx{tx} revalidate {key}")
+                schedule.point("tx{} revalidate {}", tx, key)
                 if not memory.still_reads(key, tx, version):
                     return False
         return True

@@ -90,7 +90,7 @@ class LockedView:
         if key in self.values:
             return self.values[key]
         run, tx = self._round, self.tx
-        run.schedule.point(f"tx{tx} read {key}")
+        run.schedule.point("tx{} read {}", tx, key)
         table = run.table
         with table.lock:
             if tx >= table.cut:
@@ -189,7 +189,7 @@ class _Round:
         except _Cut:
             self._discard(tx)
             return
-        self.schedule.point(f"tx{tx} finish")
+        self.schedule.point("tx{} finish", tx)
         with self.table.lock:
             if tx >= self.table.cut:
                 self.table.give_back(tx)

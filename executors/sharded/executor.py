@@ -238,7 +238,7 @@ class _ShardView:
 
     def read(self, key: StateKey) -> StateValue:
         run, tx = self._run, self._tx
-        run.schedule.point(f"tx{tx} read {key}")
+        run.schedule.point("tx{} read {}", tx, key)
         shard = run.partition_of(key, tx)
         if shard not in self._shards:
             raise InvariantViolation(f"sharded: tx {tx} read {key}, which lives outside its shards")
@@ -256,7 +256,7 @@ class ShardWorker:
     def __call__(self) -> None:
         run = self.run
         for tx in run.plan.queues[self.shard]:
-            run.schedule.point(f"shard{self.shard} tx{tx}")
+            run.schedule.point("shard{} tx{}", self.shard, tx)
             if not run.plan.is_cross(tx):
                 run.execute(tx)
             elif run.arrive(tx, self.shard):
@@ -265,7 +265,7 @@ class ShardWorker:
                 run.schedule.notify()
             else:
                 while not run.ran(tx):
-                    run.schedule.idle(f"shard{self.shard} waits for tx{tx}")
+                    run.schedule.idle("shard{} waits for tx{}", self.shard, tx)
 
 
 @dataclass(slots=True)

@@ -197,8 +197,14 @@ class ExternalTarget:
             child.stop()
 
     def close(self) -> None:
+        """End the process: the end of its input and ``CLOSE_GRACE_S`` to exit on its
+        own, or, if it was never asked anything, at once (it has nothing to finish,
+        and may still be starting: a command checked and closed, as ``txparity
+        fuzz`` checks its executors, would otherwise wait out its whole start-up)."""
         child, self._child = self._child, None
-        if child is not None:
+        if child is not None and child.written == 0:
+            child.stop()
+        elif child is not None:
             child.finish(CLOSE_GRACE_S)
         lifeline, self._lifeline = self._lifeline, ()
         for fd in lifeline:
