@@ -8,9 +8,9 @@ from pathlib import Path
 from txparity.harness.commands import EXIT_DIVERGENCE, EXIT_OK
 from txparity.harness.commands.subject import read_subject, targets
 from txparity.harness.differential import Runner
-from txparity.harness.errors import InputError
 from txparity.harness.group_report import finding_markdown, finding_text
 from txparity.harness.options import Command, options_from
+from txparity.harness.output_file import write_output
 from txparity.harness.specs import REFERENCE_SPEC
 
 __all__ = ["command"]
@@ -27,7 +27,7 @@ def command(arguments: argparse.Namespace) -> int:
         print(finding_text(divergence))
     if markdown is not None:
         reports = [finding_markdown(divergence) for divergence in result.divergences]
-        _write_text(markdown, "\n".join(reports) or "No divergence.\n")
+        write_output(markdown, ("\n".join(reports) or "No divergence.\n").encode())
     if result.divergences:
         return EXIT_DIVERGENCE
     if options.compares_all:
@@ -39,10 +39,3 @@ def command(arguments: argparse.Namespace) -> int:
     if entry is not None and entry.recheck is not None and entry.never_reproduced:
         print(f"did not reproduce (it never did): {entry.recheck.describe()}")
     return EXIT_OK
-
-
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}") from None
