@@ -60,7 +60,7 @@ from txparity.executors.model import (
     StorageKey,
     Transaction,
 )
-from txparity.executors.parallel import DEFAULT_WATCHDOG_S
+from txparity.executors.registry import DEFAULT_WATCHDOG_S
 from txparity.executors.sequential import Step
 from txparity.executors.shapes import (
     MAP_FIELDS,

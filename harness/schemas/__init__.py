@@ -55,8 +55,7 @@ from txparity.executors.model import (
     Status,
     Version,
 )
-from txparity.executors.registry import EXECUTORS
-from txparity.executors.schedule import SCHEDULES
+from txparity.executors.registry import EXECUTORS, SCHEDULES
 from txparity.executors.shapes import CASE_FORMATS, FINGERPRINT_LENGTH, RESULT_FORMATS
 from txparity.executors.state import BACKENDS
 from txparity.executors.vm import INSTRUCTIONS, Operand

@@ -14,8 +14,7 @@ like before it is compared). This package's face is the factory, ``make_target``
 
 from __future__ import annotations
 
-from txparity.executors.parallel import DEFAULT_WATCHDOG_S
-from txparity.executors.registry import parse_name
+from txparity.executors.registry import DEFAULT_WATCHDOG_S, parse_name
 from txparity.harness.specs import DEFAULT_TIMEOUT_S, EXTERNAL_PREFIX, REFERENCE_SPEC
 from txparity.harness.targets.builtin import BuiltinTarget
 from txparity.harness.targets.external import ExternalTarget

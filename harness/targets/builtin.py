@@ -10,8 +10,7 @@ from __future__ import annotations
 from txparity.executors.errors import ExecutorHang
 from txparity.executors.execution import run_case
 from txparity.executors.model import Case
-from txparity.executors.parallel import DEFAULT_WATCHDOG_S
-from txparity.executors.registry import ExecutorName, make_executor
+from txparity.executors.registry import DEFAULT_WATCHDOG_S, ExecutorName, make_executor
 from txparity.harness.targets.protocol import Answer, AnswerKind
 
 __all__ = ["BuiltinTarget"]
