@@ -22,7 +22,6 @@ signature is a path with every index and key replaced by ``*``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from json.encoder import encode_basestring_ascii
@@ -253,6 +252,8 @@ def star_keys(path: str) -> str:
 
 
 def _digest(text: str, length: int) -> str:
+    import hashlib  # here: loading OpenSSL costs ``txparity run`` a few ms, and it names no case
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 

@@ -15,7 +15,6 @@ of a successful run does to each marked contract.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -76,6 +75,8 @@ class OpRow:
 
 def caller_word(source: str) -> int:
     """The value ``CALLER`` pushes: the first 8 bytes of SHA-256(source), big-endian."""
+    import hashlib  # here: loading OpenSSL costs every start a few ms; only CALLER needs it
+
     digest = hashlib.sha256(source.encode("utf-8")).digest()
     return int.from_bytes(digest[: U64_BITS // 8], "big")
 

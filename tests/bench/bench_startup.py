@@ -3,7 +3,11 @@
 Not a test: run it and read the figures. (``tests/test_cli_run.py`` holds the real
 tests of what ``txparity run`` imports.)
 
-    python -m tests.bench.bench_startup [--runs 7]
+    python -m tests.bench.bench_startup [--runs 7] [--python PATH]
+
+``--python`` names the interpreter whose txparity is measured (this one by default):
+in a development install every Python start, the bare one too, loads the editable
+install's import hook, which a regular install (``pip install .``) does not.
 
 Each figure is the median of ``runs`` fresh processes, taken in alternation so that
 a change of load on the machine touches every figure alike:
@@ -48,8 +52,6 @@ from pathlib import Path
 from tests.conftest import VECTORS_DIR, load_vector
 
 CASE = VECTORS_DIR / "simple_transfer.json"
-TXPARITY = [sys.executable, "-m", "txparity"]
-BARE = [sys.executable, "-c", "pass"]
 WATCHED = ("hypothesis", "deepdiff", "sqlite_utils", "multiprocessing", "greenlet")
 _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
@@ -76,12 +78,12 @@ def timed(command: list[str], env: Mapping[str, str]) -> tuple[float, str]:
     return seconds, done.stderr
 
 
-def first_answer(line: str, expected: str, env: Mapping[str, str]) -> float:
+def first_answer(python: str, line: str, expected: str, env: Mapping[str, str]) -> float:
     """From starting ``txparity run --jsonl -`` to reading its answer to ``line``."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [*TXPARITY, "run", "--jsonl", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=env,
+        [python, "-m", "txparity", "run", "--jsonl", "-"], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(line)
@@ -102,7 +104,9 @@ def child_environment() -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--python", default=sys.executable, help="the interpreter to measure")
     arguments = parser.parse_args()
+    python = arguments.python
     env = child_environment()
     case, expected = load_vector(CASE)
     line = json.dumps(case) + "\n"
@@ -111,18 +115,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         case_file = Path(scratch) / "case.json"
         case_file.write_text(line)
-        run_file = [*TXPARITY, "run", str(case_file)]
-        importtime = [sys.executable, "-X", "importtime", "-m", "txparity", "run", "--jsonl", "-"]
+        run_file = [python, "-m", "txparity", "run", str(case_file)]
+        importtime = [python, "-X", "importtime", "-m", "txparity", "run", "--jsonl", "-"]
         timed(run_file, env)  # writes the bytecode cache: not measured
         for _ in range(arguments.runs):
-            figures["bare"].append(timed(BARE, env)[0])
-            figures["answer"].append(first_answer(line, expected, env))
+            figures["bare"].append(timed([python, "-c", "pass"], env)[0])
+            figures["answer"].append(first_answer(python, line, expected, env))
             figures["file"].append(timed(run_file, env)[0])
             _, stderr = timed(importtime, env)
             top = sum(us for _, us, depth in imports(stderr) if depth == 0)
             figures["imports"].append(top / 1e6)
     median = {name: statistics.median(values) for name, values in figures.items()}
-    print(f"median of {arguments.runs} runs, load {os.getloadavg()[0]:.2f}")
+    print(f"{python}: median of {arguments.runs} runs, load {os.getloadavg()[0]:.2f}")
     print(f"bare python                        {1000 * median['bare']:7.1f} ms")
     print(f"run --jsonl -, first answer        {1000 * median['answer']:7.1f} ms")
     print(f"run FILE, start to exit            {1000 * median['file']:7.1f} ms")
@@ -131,8 +135,9 @@ def main() -> None:
         f"first answer - bare                {1000 * (median['answer'] - median['bare']):7.1f} ms"
     )
     print(f"first answer / bare                {median['answer'] / median['bare']:7.2f}")
-    top = sorted((m for m in imports(stderr) if m[2] == 0), key=lambda m: -m[1])[:8]
-    print("heaviest top-level imports: " + ", ".join(f"{n} {us / 1000:.0f} ms" for n, us, _ in top))
+    heaviest = sorted((m for m in imports(stderr) if m[2] == 0), key=lambda m: -m[1])[:8]
+    shown = ", ".join(f"{n} {us / 1000:.0f} ms" for n, us, _ in heaviest)
+    print("heaviest top-level imports: " + shown)
     names = {name.split(".")[0] for name, _, _ in imports(stderr)}
     print("imported: " + ", ".join(f"{w} {'yes' if w in names else 'no'}" for w in WATCHED))
 
