@@ -32,8 +32,8 @@ import functools
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate
 from typing import TypeVar
 
 from txparity.executors.code import (
@@ -171,26 +171,38 @@ def _read_json(data: bytes | str) -> tuple[object, bool]:
     return value, bool(marked)
 
 
-_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
-_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_A_BRACKET_OR_QUOTE = bytes(byte for byte in range(256) if byte not in b'[]{}"')
+_BRACKETS_AS_ONE = bytes.maketrans(b"{}", b"[]")
 
 
 def _nests_deeper(text: bytes, limit: int) -> bool:
     """Whether containers nest more than ``limit`` deep in ``text``, which is valid
-    JSON in UTF-8. Read from the text rather than by walking the value: a text that
-    opens no more than ``limit`` brackets cannot; otherwise the depth is the highest
-    count of open brackets once strings (which may hold brackets) are taken out.
+    JSON in UTF-8. Read from the text rather than by walking the value, in a few
+    passes over bytes.
 
-    Strings are taken out by cutting the text at its quotes, once escaped backslashes
+    Strings (which may hold brackets) are taken out first. Once escaped backslashes
     and then escaped quotes are gone (in valid JSON a backslash always starts an
-    escape, so pairing them from the left is how they were written): every quote left
-    opens or closes a string, and the pieces at even positions are outside them."""
-    if text.count(b"[") + text.count(b"{") <= limit:
-        return False
-    unescaped = text.replace(b"\\\\", b"").replace(b'\\"', b"")
-    outside_strings = b"".join(unescaped.split(b'"')[::2])
-    brackets = outside_strings.translate(None, _NOT_A_BRACKET)
-    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) > limit
+    escape, so pairing them from the left is how they were written), every quote left
+    opens or closes a string. Keeping only quotes and brackets, a string without
+    brackets is two adjacent quotes; if removing those leaves no quote, no string
+    held a bracket (a bracket inside a string has an odd number of quotes before it,
+    and removing adjacent pairs keeps that number odd). Otherwise the text is cut at
+    its quotes and the pieces at even positions, outside strings, are kept.
+
+    Objects and arrays count alike, and in valid JSON they are balanced: each pass
+    that removes every adjacent ``[]`` takes away one level, so the depth is the
+    number of passes that empty what is left."""
+    if b"\\" in text:
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    quotes_and_brackets = text.translate(_BRACKETS_AS_ONE, _NOT_A_BRACKET_OR_QUOTE)
+    brackets = quotes_and_brackets.replace(b'""', b"")
+    if b'"' in brackets:
+        brackets = b"".join(quotes_and_brackets.split(b'"')[::2])
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
 
 
 def _find_repeated_key(value: object) -> None:
@@ -248,6 +260,49 @@ def _parsed_code(text: str, version: Version) -> Code | CodeNotWellFormed:
         return error
 
 
+# ---------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """The keys an object of one kind has: all of ``required`` (named in this order
+    when one is missing) and perhaps some of ``allowed``'s others. Sets, so that a
+    well-formed object is checked in two comparisons of its keys."""
+
+    required: tuple[str, ...]
+    required_set: frozenset[str]
+    allowed: frozenset[str]
+
+    @staticmethod
+    def of(required: tuple[str, ...], optional: tuple[str, ...] = ()) -> _Shape:
+        return _Shape(required, frozenset(required), frozenset(required + optional))
+
+
+# SPEC 3 and 4: the fields every version requires, per kind of object, in the order
+# a missing one is named.
+_COMMON = ("kind", "source", "nonce", "fee")
+_REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "case": ("format", "genesis", "block"),
+    "genesis": ("accounts", "contracts"),
+    "account": ("nonce", "balances"),
+    "contract": ("code", "balances", "storage"),
+    "block": ("miner", "reward", "txs"),
+    "transfer": (*_COMMON, "outputs"),
+    "output": ("dest", "asset", "amount"),
+    "burn": (*_COMMON, "asset", "amount"),
+    "deploy": (*_COMMON, "code"),
+    "invoke": (*_COMMON, "contract", "entry", "args", "deposits", "max_gas"),
+    "config": (),
+}
+_TRANSACTION_KINDS = ("transfer", "burn", "deploy", "invoke")
+
+# The optional fields of every version.
+_OPTIONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "case": ("config",),
+    "config": ("network", "threads", "schedule_seed"),
+}
+
+
 # ---------------------------------------------------------------- versions
 
 # SPEC 10.2: the optional fields each version adds, per kind of object.
@@ -267,9 +322,10 @@ class _Grammar:
 
     def __init__(self, version: Version) -> None:
         self.version = version
-        self.optional = {
-            kind: tuple(
-                name for since, names in added.items() if since <= version for name in names
+        self.shapes = {
+            kind: _Shape.of(
+                _REQUIRED_FIELDS[kind],
+                tuple(name for since, names in added.items() if since <= version for name in names),
             )
             for kind, added in _ADDED_FIELDS.items()
         }
@@ -280,20 +336,25 @@ class _Grammar:
             for kind, added in _ADDED_FIELDS.items()
         }
 
-    def fields(
-        self, value: object, path: str, required: tuple[str, ...], kind: str
-    ) -> dict[str, object]:
+    def fields(self, value: object, path: str, kind: str) -> dict[str, object]:
         """``_fields`` with ``kind``'s added fields optional, or refused by version."""
-        later = self.later[kind]
-        if later and isinstance(value, dict):
+        shape = self.shapes[kind]
+        if isinstance(value, dict) and not value.keys() <= shape.allowed:
+            later = self.later[kind]
             for name in value:
                 if name in later:
                     message = f"unknown field {later_version(later[name], self.version)}"
                     raise InvalidCase(key_path(path, name), message)
-        return _fields(value, path, required, self.optional[kind])
+        return _fields(value, path, shape)
 
 
 _GRAMMARS = {version: _Grammar(version) for version in Version}
+# The kinds of object whose fields are the same in every version.
+_SHAPES = {
+    kind: _Shape.of(required, _OPTIONAL_FIELDS.get(kind, ()))
+    for kind, required in _REQUIRED_FIELDS.items()
+    if kind not in _ADDED_FIELDS
+}
 
 
 def _version(value: object) -> Version:
@@ -306,18 +367,18 @@ def _version(value: object) -> Version:
 # ---------------------------------------------------------------- shape and range
 
 
-def _fields(
-    value: object, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> dict[str, object]:
-    """An object with exactly the ``required`` keys and perhaps some ``optional`` ones."""
+def _fields(value: object, path: str, shape: _Shape) -> dict[str, object]:
+    """An object with exactly the ``shape``'s required keys and perhaps some optional
+    ones; the first unknown key in document order is named, else the first missing."""
     if not isinstance(value, dict):
         raise InvalidCase(path or "case", "must be an object")
-    for name in value:
-        if name not in required and name not in optional:
-            raise InvalidCase(key_path(path, name), "unknown field")
-    for name in required:
-        if name not in value:
-            raise InvalidCase(key_path(path, name), "missing field")
+    names = value.keys()
+    if not names <= shape.allowed:
+        unknown = next(name for name in value if name not in shape.allowed)
+        raise InvalidCase(key_path(path, unknown), "unknown field")
+    if not names >= shape.required_set:
+        missing = next(name for name in shape.required if name not in value)
+        raise InvalidCase(key_path(path, missing), "missing field")
     return value
 
 
@@ -330,7 +391,20 @@ def _optional(
     return item(fields[name], key_path(path, name))
 
 
+# Each value check tests the common case (a plain, valid value) first, in one
+# expression; anything else goes to the step-by-step check, which names what is wrong.
+
+
 def _integer(value: object, path: str) -> int:
+    """An integer in [0, 2**64) (SPEC 1)."""
+    if type(value) is int and 0 <= value < U64_LIMIT:
+        return value
+    return _other_integer(value, path)
+
+
+def _other_integer(value: object, path: str) -> int:
+    """``_integer`` of anything but a plain int in range: an ``int`` subclass other
+    than ``bool`` is an integer too."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidCase(path, "must be an integer")
     if value < 0:
@@ -340,7 +414,8 @@ def _integer(value: object, path: str) -> int:
     return value
 
 
-def _string(value: object, path: str, pattern: re.Pattern[str], what: str) -> str:
+def _other_string(value: object, path: str, pattern: re.Pattern[str], what: str) -> str:
+    """A string ``pattern`` matches, step by step: ``what`` says what it must be."""
     if not isinstance(value, str):
         raise InvalidCase(path, "must be a string")
     if pattern.fullmatch(value) is None:
@@ -349,11 +424,15 @@ def _string(value: object, path: str, pattern: re.Pattern[str], what: str) -> st
 
 
 def _address(value: object, path: str) -> str:
-    return _string(value, path, ADDRESS_PATTERN, ADDRESS_TEXT)
+    if type(value) is str and ADDRESS_PATTERN.fullmatch(value):
+        return value
+    return _other_string(value, path, ADDRESS_PATTERN, ADDRESS_TEXT)
 
 
 def _asset(value: object, path: str) -> str:
-    return _string(value, path, ASSET_PATTERN, ASSET_TEXT)
+    if type(value) is str and ASSET_PATTERN.fullmatch(value):
+        return value
+    return _other_string(value, path, ASSET_PATTERN, ASSET_TEXT)
 
 
 def _list(value: object, path: str) -> list[object]:
@@ -365,13 +444,21 @@ def _list(value: object, path: str) -> list[object]:
 def _mapping(
     value: object, path: str, key: Callable[[str, str], T], item: Callable[[object, str], T2]
 ) -> dict[T, T2]:
+    """A map keyed by data, each key read with ``key`` and each value with ``item``.
+
+    An entry's path is needed only to name a refusal, so entries are first read
+    with the map's path; if one is refused, they are read again, in order, each with
+    its own path, which refuses the same entry, now named (reading is pure)."""
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
-    result: dict[T, T2] = {}
-    for name, entry in value.items():
-        where = map_path(path, name)
-        result[key(name, where)] = item(entry, where)
-    return result
+    try:
+        return {key(name, path): item(entry, path) for name, entry in value.items()}
+    except InvalidCase:
+        for name, entry in value.items():
+            where = map_path(path, name)
+            key(name, where)
+            item(entry, where)
+        raise
 
 
 def _balances(value: object, path: str) -> dict[str, int]:
@@ -413,7 +500,7 @@ def case_from_json(value: object) -> Case:
 
 def _case(value: object) -> Case:
     """A case from a JSON value in which no object repeats a key."""
-    top = _fields(value, "", ("format", "genesis", "block"), ("config",))
+    top = _fields(value, "", _SHAPES["case"])
     grammar = _GRAMMARS[_version(top["format"])]
     genesis = _genesis(top["genesis"], "genesis", grammar)
     block = _block(top["block"], "block", grammar)
@@ -424,7 +511,7 @@ def _case(value: object) -> Case:
 
 
 def _genesis(value: object, path: str, grammar: _Grammar) -> Genesis:
-    fields = _fields(value, path, ("accounts", "contracts"))
+    fields = _fields(value, path, _SHAPES["genesis"])
     accounts = _mapping(fields["accounts"], f"{path}.accounts", _address, _account)
     contract = partial(_contract, grammar=grammar)
     contracts = _mapping(fields["contracts"], f"{path}.contracts", _address, contract)
@@ -432,7 +519,7 @@ def _genesis(value: object, path: str, grammar: _Grammar) -> Genesis:
 
 
 def _account(value: object, path: str) -> Account:
-    fields = _fields(value, path, ("nonce", "balances"))
+    fields = _fields(value, path, _SHAPES["account"])
     return Account(
         _integer(fields["nonce"], f"{path}.nonce"),
         _balances(fields["balances"], f"{path}.balances"),
@@ -440,7 +527,7 @@ def _account(value: object, path: str) -> Account:
 
 
 def _contract(value: object, path: str, grammar: _Grammar) -> Contract:
-    fields = grammar.fields(value, path, ("code", "balances", "storage"), "contract")
+    fields = grammar.fields(value, path, "contract")
     raw_code = _code_object(fields["code"], f"{path}.code")
     code = _parsed_code(canonical_json(raw_code), grammar.version)
     if isinstance(code, CodeNotWellFormed):
@@ -452,7 +539,7 @@ def _contract(value: object, path: str, grammar: _Grammar) -> Contract:
 
 
 def _block(value: object, path: str, grammar: _Grammar) -> Block:
-    fields = grammar.fields(value, path, ("miner", "reward", "txs"), "block")
+    fields = grammar.fields(value, path, "block")
     txs = _list(fields["txs"], f"{path}.txs")
     return Block(
         _address(fields["miner"], f"{path}.miner"),
@@ -474,28 +561,18 @@ def _fee_payment(value: object, path: str) -> FeePayment:
     return FeePayment(value)
 
 
-_COMMON = ("kind", "source", "nonce", "fee")
-_KIND_FIELDS = {
-    "transfer": ("outputs",),
-    "burn": ("asset", "amount"),
-    "deploy": ("code",),
-    "invoke": ("contract", "entry", "args", "deposits", "max_gas"),
-}
-
-
 def _transaction(value: object, path: str, grammar: _Grammar) -> Transaction:
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
     kind = value.get("kind")
-    if not isinstance(kind, str) or kind not in _KIND_FIELDS:
+    if not isinstance(kind, str) or kind not in _TRANSACTION_KINDS:
         if "kind" not in value:
             raise InvalidCase(f"{path}.kind", "missing field")
         raise InvalidCase(f"{path}.kind", f"unknown kind {kind!r}")
-    required = _COMMON + _KIND_FIELDS[kind]
     if kind == "deploy":
-        fields = grammar.fields(value, path, required, "deploy")
+        fields = grammar.fields(value, path, "deploy")
     else:
-        fields = _fields(value, path, required)
+        fields = _fields(value, path, _SHAPES[kind])
     source = _address(fields["source"], f"{path}.source")
     nonce = _integer(fields["nonce"], f"{path}.nonce")
     fee = _integer(fields["fee"], f"{path}.fee")
@@ -517,7 +594,7 @@ def _transaction(value: object, path: str, grammar: _Grammar) -> Transaction:
 
 
 def _output(value: object, path: str) -> Output:
-    fields = _fields(value, path, ("dest", "asset", "amount"))
+    fields = _fields(value, path, _SHAPES["output"])
     return Output(
         _address(fields["dest"], f"{path}.dest"),
         _asset(fields["asset"], f"{path}.asset"),
@@ -551,7 +628,7 @@ _NETWORKS = frozenset(network.value for network in Network)
 
 
 def _config(value: object, path: str) -> Config:
-    fields = _fields(value, path, (), ("network", "threads", "schedule_seed"))
+    fields = _fields(value, path, _SHAPES["config"])
     defaults = Config()
     network = fields.get("network", defaults.network.value)
     if not isinstance(network, str) or network not in _NETWORKS:
