@@ -28,12 +28,13 @@ Readings where SPEC.md leaves room:
 
 from __future__ import annotations
 
-import functools
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from itertools import repeat
 from typing import TypeVar
 
 from txparity.executors.code import (
@@ -245,19 +246,53 @@ def _steps_to_repeated(value: object, is_map: bool) -> tuple[_Steps, _RepeatedKe
 _CODE_CACHE_SIZE = 4096
 
 
-@functools.lru_cache(maxsize=_CODE_CACHE_SIZE)
-def _parsed_code(text: str, version: Version) -> Code | CodeNotWellFormed:
-    """``parse_code`` of the code object whose canonical JSON is ``text``, or the
-    problem that makes it not well-formed.
+class _ParsedCode:
+    """``parse_code`` of a code object, or the problem that makes it not well-formed,
+    remembered by the object's canonical JSON and the version for the last
+    ``size`` distinct ones (the oldest is forgotten first).
 
     Generated cases, a campaign's shrink candidates and the corpus use the same few
     contracts over and over; parsing is a pure function of the canonical text and
-    the version, so each is parsed once. The parse reads the canonical text back,
-    so that what a message quotes never depends on the input's key order."""
+    the version, so each is parsed once. The first parse reads the decoded object
+    itself; only code that is not well-formed is parsed again from the canonical
+    text, so that what a message quotes never depends on the input's key order.
+    Threads may decode at once: a miss is parsed and stored under a lock."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._parsed: dict[tuple[str, Version], Code | CodeNotWellFormed] = {}
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, text: str, raw: dict[str, list[object]], version: Version
+    ) -> Code | CodeNotWellFormed:
+        """The code whose canonical JSON is ``text``, decoded as ``raw``."""
+        found = self._parsed.get((text, version))
+        if found is not None:
+            return found
+        with self._lock:
+            parsed = _parse(raw, version)
+            if isinstance(parsed, CodeNotWellFormed):
+                parsed = _parse(json.loads(text), version)
+            if len(self._parsed) >= self._size:
+                del self._parsed[next(iter(self._parsed))]
+            self._parsed[text, version] = parsed
+            return parsed
+
+    def cache_clear(self) -> None:
+        """Forget every parsed code (benchmarks start from none, as a new process)."""
+        with self._lock:
+            self._parsed.clear()
+
+
+def _parse(raw: dict[str, list[object]], version: Version) -> Code | CodeNotWellFormed:
     try:
-        return parse_code(json.loads(text), version)
+        return parse_code(raw, version)
     except CodeNotWellFormed as error:
         return error
+
+
+_parsed_code = _ParsedCode(_CODE_CACHE_SIZE)
 
 
 # ---------------------------------------------------------------- fields
@@ -441,6 +476,17 @@ def _list(value: object, path: str) -> list[object]:
     return value
 
 
+def _items(values: list[object], path: str, item: Callable[[object, str], T]) -> tuple[T, ...]:
+    """The items of the list at ``path``, each read with ``item``; as in
+    ``_mapping``, an item's own path is built only to name a refusal."""
+    try:
+        return tuple(map(item, values, repeat(path)))
+    except InvalidCase:
+        for index, entry in enumerate(values):
+            item(entry, f"{path}[{index}]")
+        raise
+
+
 def _mapping(
     value: object, path: str, key: Callable[[str, str], T], item: Callable[[object, str], T2]
 ) -> dict[T, T2]:
@@ -529,7 +575,7 @@ def _account(value: object, path: str) -> Account:
 def _contract(value: object, path: str, grammar: _Grammar) -> Contract:
     fields = grammar.fields(value, path, "contract")
     raw_code = _code_object(fields["code"], f"{path}.code")
-    code = _parsed_code(canonical_json(raw_code), grammar.version)
+    code = _parsed_code(canonical_json(raw_code), raw_code, grammar.version)
     if isinstance(code, CodeNotWellFormed):
         raise InvalidCase(f"{path}.code{code.path}", code.message)
     storage_path = f"{path}.storage"
@@ -540,11 +586,12 @@ def _contract(value: object, path: str, grammar: _Grammar) -> Contract:
 
 def _block(value: object, path: str, grammar: _Grammar) -> Block:
     fields = grammar.fields(value, path, "block")
-    txs = _list(fields["txs"], f"{path}.txs")
+    txs_path = f"{path}.txs"
+    txs = _list(fields["txs"], txs_path)
     return Block(
         _address(fields["miner"], f"{path}.miner"),
         _integer(fields["reward"], f"{path}.reward"),
-        tuple(_transaction(tx, f"{path}.txs[{index}]", grammar) for index, tx in enumerate(txs)),
+        _items(txs, txs_path, partial(_transaction, grammar=grammar)),
         _optional(fields, "fee_payment", path, _fee_payment, FeePayment.BLOCK_END),
         _optional(fields, "gas_limit", path, _integer, None),
     )
@@ -578,10 +625,9 @@ def _transaction(value: object, path: str, grammar: _Grammar) -> Transaction:
     fee = _integer(fields["fee"], f"{path}.fee")
     match kind:
         case "transfer":
-            outputs = _list(fields["outputs"], f"{path}.outputs")
-            return Transfer(source, nonce, fee, tuple(
-                _output(o, f"{path}.outputs[{i}]") for i, o in enumerate(outputs)
-            ))  # fmt: skip
+            outputs_path = f"{path}.outputs"
+            outputs = _list(fields["outputs"], outputs_path)
+            return Transfer(source, nonce, fee, _items(outputs, outputs_path, _output))
         case "burn":
             asset = _asset(fields["asset"], f"{path}.asset")
             return Burn(source, nonce, fee, asset, _integer(fields["amount"], f"{path}.amount"))
@@ -603,33 +649,36 @@ def _output(value: object, path: str) -> Output:
 
 
 def _deploy_code(value: object, path: str, version: Version) -> Code | MalformedCode:
-    text = canonical_json(_code_object(value, path))
-    code = _parsed_code(text, version)
+    raw_code = _code_object(value, path)
+    text = canonical_json(raw_code)
+    code = _parsed_code(text, raw_code, version)
     if isinstance(code, CodeNotWellFormed):
         return MalformedCode(text, str(code))
     return code
 
 
 def _invoke(fields: dict[str, object], path: str, source: str, nonce: int, fee: int) -> Invoke:
-    args = _list(fields["args"], f"{path}.args")
+    args_path = f"{path}.args"
+    args = _list(fields["args"], args_path)
     return Invoke(
         source,
         nonce,
         fee,
         _address(fields["contract"], f"{path}.contract"),
         _integer(fields["entry"], f"{path}.entry"),
-        tuple(_integer(arg, f"{path}.args[{i}]") for i, arg in enumerate(args)),
+        _items(args, args_path, _integer),
         _balances(fields["deposits"], f"{path}.deposits"),
         _integer(fields["max_gas"], f"{path}.max_gas"),
     )
 
 
-_NETWORKS = frozenset(network.value for network in Network)
+_NETWORKS = {network.value: network for network in Network}
+_DEFAULT_CONFIG = Config()
 
 
 def _config(value: object, path: str) -> Config:
     fields = _fields(value, path, _SHAPES["config"])
-    defaults = Config()
+    defaults = _DEFAULT_CONFIG
     network = fields.get("network", defaults.network.value)
     if not isinstance(network, str) or network not in _NETWORKS:
         raise InvalidCase(f"{path}.network", f"must be one of {', '.join(Network)}")
@@ -637,7 +686,7 @@ def _config(value: object, path: str) -> Config:
     if threads < 1:
         raise InvalidCase(f"{path}.threads", "must be >= 1")
     seed = _integer(fields.get("schedule_seed", defaults.schedule_seed), f"{path}.schedule_seed")
-    return Config(Network(network), threads, seed)
+    return Config(_NETWORKS[network], threads, seed)
 
 
 def _check_cross_rules(case: Case) -> None:
