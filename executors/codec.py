@@ -494,7 +494,8 @@ def _mapping(
 
     An entry's path is needed only to name a refusal, so entries are first read
     with the map's path; if one is refused, they are read again, in order, each with
-    its own path, which refuses the same entry, now named (reading is pure)."""
+    its own path, which refuses the same entry, now named (reading is pure). Of an
+    entry whose key and value are both wrong, the value is named."""
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
     try:
@@ -502,8 +503,8 @@ def _mapping(
     except InvalidCase:
         for name, entry in value.items():
             where = map_path(path, name)
-            key(name, where)
             item(entry, where)
+            key(name, where)
         raise
 
 
