@@ -28,12 +28,13 @@ Readings where SPEC.md leaves room:
 
 from __future__ import annotations
 
-import functools
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate
+from itertools import repeat
 from typing import TypeVar
 
 from txparity.executors.code import (
@@ -171,26 +172,38 @@ def _read_json(data: bytes | str) -> tuple[object, bool]:
     return value, bool(marked)
 
 
-_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
-_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_A_BRACKET_OR_QUOTE = bytes(byte for byte in range(256) if byte not in b'[]{}"')
+_BRACKETS_AS_ONE = bytes.maketrans(b"{}", b"[]")
 
 
 def _nests_deeper(text: bytes, limit: int) -> bool:
     """Whether containers nest more than ``limit`` deep in ``text``, which is valid
-    JSON in UTF-8. Read from the text rather than by walking the value: a text that
-    opens no more than ``limit`` brackets cannot; otherwise the depth is the highest
-    count of open brackets once strings (which may hold brackets) are taken out.
+    JSON in UTF-8. Read from the text rather than by walking the value, in a few
+    passes over bytes.
 
-    Strings are taken out by cutting the text at its quotes, once escaped backslashes
+    Strings (which may hold brackets) are taken out first. Once escaped backslashes
     and then escaped quotes are gone (in valid JSON a backslash always starts an
-    escape, so pairing them from the left is how they were written): every quote left
-    opens or closes a string, and the pieces at even positions are outside them."""
-    if text.count(b"[") + text.count(b"{") <= limit:
-        return False
-    unescaped = text.replace(b"\\\\", b"").replace(b'\\"', b"")
-    outside_strings = b"".join(unescaped.split(b'"')[::2])
-    brackets = outside_strings.translate(None, _NOT_A_BRACKET)
-    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) > limit
+    escape, so pairing them from the left is how they were written), every quote left
+    opens or closes a string. Keeping only quotes and brackets, a string without
+    brackets is two adjacent quotes; if removing those leaves no quote, no string
+    held a bracket (a bracket inside a string has an odd number of quotes before it,
+    and removing adjacent pairs keeps that number odd). Otherwise the text is cut at
+    its quotes and the pieces at even positions, outside strings, are kept.
+
+    Objects and arrays count alike, and in valid JSON they are balanced: each pass
+    that removes every adjacent ``[]`` takes away one level, so the depth is the
+    number of passes that empty what is left."""
+    if b"\\" in text:
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    quotes_and_brackets = text.translate(_BRACKETS_AS_ONE, _NOT_A_BRACKET_OR_QUOTE)
+    brackets = quotes_and_brackets.replace(b'""', b"")
+    if b'"' in brackets:
+        brackets = b"".join(quotes_and_brackets.split(b'"')[::2])
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
 
 
 def _find_repeated_key(value: object) -> None:
@@ -233,19 +246,96 @@ def _steps_to_repeated(value: object, is_map: bool) -> tuple[_Steps, _RepeatedKe
 _CODE_CACHE_SIZE = 4096
 
 
-@functools.lru_cache(maxsize=_CODE_CACHE_SIZE)
-def _parsed_code(text: str, version: Version) -> Code | CodeNotWellFormed:
-    """``parse_code`` of the code object whose canonical JSON is ``text``, or the
-    problem that makes it not well-formed.
+class _ParsedCode:
+    """``parse_code`` of a code object, or the problem that makes it not well-formed,
+    remembered by the object's canonical JSON and the version for the last
+    ``size`` distinct ones (the oldest is forgotten first).
 
     Generated cases, a campaign's shrink candidates and the corpus use the same few
     contracts over and over; parsing is a pure function of the canonical text and
-    the version, so each is parsed once. The parse reads the canonical text back,
-    so that what a message quotes never depends on the input's key order."""
+    the version, so each is parsed once. The first parse reads the decoded object
+    itself; only code that is not well-formed is parsed again from the canonical
+    text, so that what a message quotes never depends on the input's key order.
+    Threads may decode at once: a miss is parsed and stored under a lock."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._parsed: dict[tuple[str, Version], Code | CodeNotWellFormed] = {}
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, text: str, raw: dict[str, list[object]], version: Version
+    ) -> Code | CodeNotWellFormed:
+        """The code whose canonical JSON is ``text``, decoded as ``raw``."""
+        found = self._parsed.get((text, version))
+        if found is not None:
+            return found
+        with self._lock:
+            parsed = _parse(raw, version)
+            if isinstance(parsed, CodeNotWellFormed):
+                parsed = _parse(json.loads(text), version)
+            if len(self._parsed) >= self._size:
+                del self._parsed[next(iter(self._parsed))]
+            self._parsed[text, version] = parsed
+            return parsed
+
+    def cache_clear(self) -> None:
+        """Forget every parsed code (benchmarks start from none, as a new process)."""
+        with self._lock:
+            self._parsed.clear()
+
+
+def _parse(raw: dict[str, list[object]], version: Version) -> Code | CodeNotWellFormed:
     try:
-        return parse_code(json.loads(text), version)
+        return parse_code(raw, version)
     except CodeNotWellFormed as error:
         return error
+
+
+_parsed_code = _ParsedCode(_CODE_CACHE_SIZE)
+
+
+# ---------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """The keys an object of one kind has: all of ``required`` (named in this order
+    when one is missing) and perhaps some of ``allowed``'s others. Sets, so that a
+    well-formed object is checked in two comparisons of its keys."""
+
+    required: tuple[str, ...]
+    required_set: frozenset[str]
+    allowed: frozenset[str]
+
+    @staticmethod
+    def of(required: tuple[str, ...], optional: tuple[str, ...] = ()) -> _Shape:
+        return _Shape(required, frozenset(required), frozenset(required + optional))
+
+
+# SPEC 3 and 4: the fields every version requires, per kind of object, in the order
+# a missing one is named.
+_COMMON = ("kind", "source", "nonce", "fee")
+_REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "case": ("format", "genesis", "block"),
+    "genesis": ("accounts", "contracts"),
+    "account": ("nonce", "balances"),
+    "contract": ("code", "balances", "storage"),
+    "block": ("miner", "reward", "txs"),
+    "transfer": (*_COMMON, "outputs"),
+    "output": ("dest", "asset", "amount"),
+    "burn": (*_COMMON, "asset", "amount"),
+    "deploy": (*_COMMON, "code"),
+    "invoke": (*_COMMON, "contract", "entry", "args", "deposits", "max_gas"),
+    "config": (),
+}
+_TRANSACTION_KINDS = ("transfer", "burn", "deploy", "invoke")
+
+# The optional fields of every version.
+_OPTIONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "case": ("config",),
+    "config": ("network", "threads", "schedule_seed"),
+}
 
 
 # ---------------------------------------------------------------- versions
@@ -267,9 +357,10 @@ class _Grammar:
 
     def __init__(self, version: Version) -> None:
         self.version = version
-        self.optional = {
-            kind: tuple(
-                name for since, names in added.items() if since <= version for name in names
+        self.shapes = {
+            kind: _Shape.of(
+                _REQUIRED_FIELDS[kind],
+                tuple(name for since, names in added.items() if since <= version for name in names),
             )
             for kind, added in _ADDED_FIELDS.items()
         }
@@ -280,20 +371,25 @@ class _Grammar:
             for kind, added in _ADDED_FIELDS.items()
         }
 
-    def fields(
-        self, value: object, path: str, required: tuple[str, ...], kind: str
-    ) -> dict[str, object]:
+    def fields(self, value: object, path: str, kind: str) -> dict[str, object]:
         """``_fields`` with ``kind``'s added fields optional, or refused by version."""
-        later = self.later[kind]
-        if later and isinstance(value, dict):
+        shape = self.shapes[kind]
+        if isinstance(value, dict) and not value.keys() <= shape.allowed:
+            later = self.later[kind]
             for name in value:
                 if name in later:
                     message = f"unknown field {later_version(later[name], self.version)}"
                     raise InvalidCase(key_path(path, name), message)
-        return _fields(value, path, required, self.optional[kind])
+        return _fields(value, path, shape)
 
 
 _GRAMMARS = {version: _Grammar(version) for version in Version}
+# The kinds of object whose fields are the same in every version.
+_SHAPES = {
+    kind: _Shape.of(required, _OPTIONAL_FIELDS.get(kind, ()))
+    for kind, required in _REQUIRED_FIELDS.items()
+    if kind not in _ADDED_FIELDS
+}
 
 
 def _version(value: object) -> Version:
@@ -306,18 +402,18 @@ def _version(value: object) -> Version:
 # ---------------------------------------------------------------- shape and range
 
 
-def _fields(
-    value: object, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> dict[str, object]:
-    """An object with exactly the ``required`` keys and perhaps some ``optional`` ones."""
+def _fields(value: object, path: str, shape: _Shape) -> dict[str, object]:
+    """An object with exactly the ``shape``'s required keys and perhaps some optional
+    ones; the first unknown key in document order is named, else the first missing."""
     if not isinstance(value, dict):
         raise InvalidCase(path or "case", "must be an object")
-    for name in value:
-        if name not in required and name not in optional:
-            raise InvalidCase(key_path(path, name), "unknown field")
-    for name in required:
-        if name not in value:
-            raise InvalidCase(key_path(path, name), "missing field")
+    names = value.keys()
+    if not names <= shape.allowed:
+        unknown = next(name for name in value if name not in shape.allowed)
+        raise InvalidCase(key_path(path, unknown), "unknown field")
+    if not names >= shape.required_set:
+        missing = next(name for name in shape.required if name not in value)
+        raise InvalidCase(key_path(path, missing), "missing field")
     return value
 
 
@@ -330,7 +426,20 @@ def _optional(
     return item(fields[name], key_path(path, name))
 
 
+# Each value check tests the common case (a plain, valid value) first, in one
+# expression; anything else goes to the step-by-step check, which names what is wrong.
+
+
 def _integer(value: object, path: str) -> int:
+    """An integer in [0, 2**64) (SPEC 1)."""
+    if type(value) is int and 0 <= value < U64_LIMIT:
+        return value
+    return _other_integer(value, path)
+
+
+def _other_integer(value: object, path: str) -> int:
+    """``_integer`` of anything but a plain int in range: an ``int`` subclass other
+    than ``bool`` is an integer too."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidCase(path, "must be an integer")
     if value < 0:
@@ -340,7 +449,8 @@ def _integer(value: object, path: str) -> int:
     return value
 
 
-def _string(value: object, path: str, pattern: re.Pattern[str], what: str) -> str:
+def _other_string(value: object, path: str, pattern: re.Pattern[str], what: str) -> str:
+    """A string ``pattern`` matches, step by step: ``what`` says what it must be."""
     if not isinstance(value, str):
         raise InvalidCase(path, "must be a string")
     if pattern.fullmatch(value) is None:
@@ -349,11 +459,15 @@ def _string(value: object, path: str, pattern: re.Pattern[str], what: str) -> st
 
 
 def _address(value: object, path: str) -> str:
-    return _string(value, path, ADDRESS_PATTERN, ADDRESS_TEXT)
+    if type(value) is str and ADDRESS_PATTERN.fullmatch(value):
+        return value
+    return _other_string(value, path, ADDRESS_PATTERN, ADDRESS_TEXT)
 
 
 def _asset(value: object, path: str) -> str:
-    return _string(value, path, ASSET_PATTERN, ASSET_TEXT)
+    if type(value) is str and ASSET_PATTERN.fullmatch(value):
+        return value
+    return _other_string(value, path, ASSET_PATTERN, ASSET_TEXT)
 
 
 def _list(value: object, path: str) -> list[object]:
@@ -362,16 +476,36 @@ def _list(value: object, path: str) -> list[object]:
     return value
 
 
+def _items(values: list[object], path: str, item: Callable[[object, str], T]) -> tuple[T, ...]:
+    """The items of the list at ``path``, each read with ``item``; as in
+    ``_mapping``, an item's own path is built only to name a refusal."""
+    try:
+        return tuple(map(item, values, repeat(path)))
+    except InvalidCase:
+        for index, entry in enumerate(values):
+            item(entry, f"{path}[{index}]")
+        raise
+
+
 def _mapping(
     value: object, path: str, key: Callable[[str, str], T], item: Callable[[object, str], T2]
 ) -> dict[T, T2]:
+    """A map keyed by data, each key read with ``key`` and each value with ``item``.
+
+    An entry's path is needed only to name a refusal, so entries are first read
+    with the map's path; if one is refused, they are read again, in order, each with
+    its own path, which refuses the same entry, now named (reading is pure). Of an
+    entry whose key and value are both wrong, the value is named."""
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
-    result: dict[T, T2] = {}
-    for name, entry in value.items():
-        where = map_path(path, name)
-        result[key(name, where)] = item(entry, where)
-    return result
+    try:
+        return {key(name, path): item(entry, path) for name, entry in value.items()}
+    except InvalidCase:
+        for name, entry in value.items():
+            where = map_path(path, name)
+            item(entry, where)
+            key(name, where)
+        raise
 
 
 def _balances(value: object, path: str) -> dict[str, int]:
@@ -413,7 +547,7 @@ def case_from_json(value: object) -> Case:
 
 def _case(value: object) -> Case:
     """A case from a JSON value in which no object repeats a key."""
-    top = _fields(value, "", ("format", "genesis", "block"), ("config",))
+    top = _fields(value, "", _SHAPES["case"])
     grammar = _GRAMMARS[_version(top["format"])]
     genesis = _genesis(top["genesis"], "genesis", grammar)
     block = _block(top["block"], "block", grammar)
@@ -424,7 +558,7 @@ def _case(value: object) -> Case:
 
 
 def _genesis(value: object, path: str, grammar: _Grammar) -> Genesis:
-    fields = _fields(value, path, ("accounts", "contracts"))
+    fields = _fields(value, path, _SHAPES["genesis"])
     accounts = _mapping(fields["accounts"], f"{path}.accounts", _address, _account)
     contract = partial(_contract, grammar=grammar)
     contracts = _mapping(fields["contracts"], f"{path}.contracts", _address, contract)
@@ -432,7 +566,7 @@ def _genesis(value: object, path: str, grammar: _Grammar) -> Genesis:
 
 
 def _account(value: object, path: str) -> Account:
-    fields = _fields(value, path, ("nonce", "balances"))
+    fields = _fields(value, path, _SHAPES["account"])
     return Account(
         _integer(fields["nonce"], f"{path}.nonce"),
         _balances(fields["balances"], f"{path}.balances"),
@@ -440,9 +574,9 @@ def _account(value: object, path: str) -> Account:
 
 
 def _contract(value: object, path: str, grammar: _Grammar) -> Contract:
-    fields = grammar.fields(value, path, ("code", "balances", "storage"), "contract")
+    fields = grammar.fields(value, path, "contract")
     raw_code = _code_object(fields["code"], f"{path}.code")
-    code = _parsed_code(canonical_json(raw_code), grammar.version)
+    code = _parsed_code(canonical_json(raw_code), raw_code, grammar.version)
     if isinstance(code, CodeNotWellFormed):
         raise InvalidCase(f"{path}.code{code.path}", code.message)
     storage_path = f"{path}.storage"
@@ -452,12 +586,13 @@ def _contract(value: object, path: str, grammar: _Grammar) -> Contract:
 
 
 def _block(value: object, path: str, grammar: _Grammar) -> Block:
-    fields = grammar.fields(value, path, ("miner", "reward", "txs"), "block")
-    txs = _list(fields["txs"], f"{path}.txs")
+    fields = grammar.fields(value, path, "block")
+    txs_path = f"{path}.txs"
+    txs = _list(fields["txs"], txs_path)
     return Block(
         _address(fields["miner"], f"{path}.miner"),
         _integer(fields["reward"], f"{path}.reward"),
-        tuple(_transaction(tx, f"{path}.txs[{index}]", grammar) for index, tx in enumerate(txs)),
+        _items(txs, txs_path, partial(_transaction, grammar=grammar)),
         _optional(fields, "fee_payment", path, _fee_payment, FeePayment.BLOCK_END),
         _optional(fields, "gas_limit", path, _integer, None),
     )
@@ -474,37 +609,26 @@ def _fee_payment(value: object, path: str) -> FeePayment:
     return FeePayment(value)
 
 
-_COMMON = ("kind", "source", "nonce", "fee")
-_KIND_FIELDS = {
-    "transfer": ("outputs",),
-    "burn": ("asset", "amount"),
-    "deploy": ("code",),
-    "invoke": ("contract", "entry", "args", "deposits", "max_gas"),
-}
-
-
 def _transaction(value: object, path: str, grammar: _Grammar) -> Transaction:
     if not isinstance(value, dict):
         raise InvalidCase(path, "must be an object")
     kind = value.get("kind")
-    if not isinstance(kind, str) or kind not in _KIND_FIELDS:
+    if not isinstance(kind, str) or kind not in _TRANSACTION_KINDS:
         if "kind" not in value:
             raise InvalidCase(f"{path}.kind", "missing field")
         raise InvalidCase(f"{path}.kind", f"unknown kind {kind!r}")
-    required = _COMMON + _KIND_FIELDS[kind]
     if kind == "deploy":
-        fields = grammar.fields(value, path, required, "deploy")
+        fields = grammar.fields(value, path, "deploy")
     else:
-        fields = _fields(value, path, required)
+        fields = _fields(value, path, _SHAPES[kind])
     source = _address(fields["source"], f"{path}.source")
     nonce = _integer(fields["nonce"], f"{path}.nonce")
     fee = _integer(fields["fee"], f"{path}.fee")
     match kind:
         case "transfer":
-            outputs = _list(fields["outputs"], f"{path}.outputs")
-            return Transfer(source, nonce, fee, tuple(
-                _output(o, f"{path}.outputs[{i}]") for i, o in enumerate(outputs)
-            ))  # fmt: skip
+            outputs_path = f"{path}.outputs"
+            outputs = _list(fields["outputs"], outputs_path)
+            return Transfer(source, nonce, fee, _items(outputs, outputs_path, _output))
         case "burn":
             asset = _asset(fields["asset"], f"{path}.asset")
             return Burn(source, nonce, fee, asset, _integer(fields["amount"], f"{path}.amount"))
@@ -517,7 +641,7 @@ def _transaction(value: object, path: str, grammar: _Grammar) -> Transaction:
 
 
 def _output(value: object, path: str) -> Output:
-    fields = _fields(value, path, ("dest", "asset", "amount"))
+    fields = _fields(value, path, _SHAPES["output"])
     return Output(
         _address(fields["dest"], f"{path}.dest"),
         _asset(fields["asset"], f"{path}.asset"),
@@ -526,33 +650,36 @@ def _output(value: object, path: str) -> Output:
 
 
 def _deploy_code(value: object, path: str, version: Version) -> Code | MalformedCode:
-    text = canonical_json(_code_object(value, path))
-    code = _parsed_code(text, version)
+    raw_code = _code_object(value, path)
+    text = canonical_json(raw_code)
+    code = _parsed_code(text, raw_code, version)
     if isinstance(code, CodeNotWellFormed):
         return MalformedCode(text, str(code))
     return code
 
 
 def _invoke(fields: dict[str, object], path: str, source: str, nonce: int, fee: int) -> Invoke:
-    args = _list(fields["args"], f"{path}.args")
+    args_path = f"{path}.args"
+    args = _list(fields["args"], args_path)
     return Invoke(
         source,
         nonce,
         fee,
         _address(fields["contract"], f"{path}.contract"),
         _integer(fields["entry"], f"{path}.entry"),
-        tuple(_integer(arg, f"{path}.args[{i}]") for i, arg in enumerate(args)),
+        _items(args, args_path, _integer),
         _balances(fields["deposits"], f"{path}.deposits"),
         _integer(fields["max_gas"], f"{path}.max_gas"),
     )
 
 
-_NETWORKS = frozenset(network.value for network in Network)
+_NETWORKS = {network.value: network for network in Network}
+_DEFAULT_CONFIG = Config()
 
 
 def _config(value: object, path: str) -> Config:
-    fields = _fields(value, path, (), ("network", "threads", "schedule_seed"))
-    defaults = Config()
+    fields = _fields(value, path, _SHAPES["config"])
+    defaults = _DEFAULT_CONFIG
     network = fields.get("network", defaults.network.value)
     if not isinstance(network, str) or network not in _NETWORKS:
         raise InvalidCase(f"{path}.network", f"must be one of {', '.join(Network)}")
@@ -560,7 +687,7 @@ def _config(value: object, path: str) -> Config:
     if threads < 1:
         raise InvalidCase(f"{path}.threads", "must be >= 1")
     seed = _integer(fields.get("schedule_seed", defaults.schedule_seed), f"{path}.schedule_seed")
-    return Config(Network(network), threads, seed)
+    return Config(_NETWORKS[network], threads, seed)
 
 
 def _check_cross_rules(case: Case) -> None:

@@ -80,10 +80,19 @@ FINGERPRINT_LENGTH = 16  # hex digits naming a divergence's corpus directory
 # ---------------------------------------------------------------- canonical JSON
 
 
+# One encoder, made once: ``json.dumps`` with arguments makes a new one per call. It
+# does not look for reference cycles: what it encodes is decoded JSON or built by the
+# encoders below, which cannot hold one (a cycle would still be refused, as a
+# ``RecursionError``), and the look-up per container would double its time.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+)
+
+
 def canonical_json(value: object) -> str:
     """SPEC 7's byte form: keys sorted by code point, no insignificant whitespace,
     text as UTF-8 rather than escaped."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def readable_json(value: object) -> str:

@@ -609,6 +609,41 @@ def test_bad_case_ids_are_distinct() -> None:
     assert len({bad.id for bad in BAD_CASES}) == len(BAD_CASES) >= 25
 
 
+@pytest.mark.parametrize(
+    ("data", "path", "message"),
+    [
+        # An entry whose key and value are both wrong: the value is named.
+        (
+            edited((("genesis", "accounts", "a", "balances"), {"gold": -1})),
+            'genesis.accounts["a"].balances["gold"]',
+            "must be >= 0",
+        ),
+        # The first refused entry or item in document order, with its own path.
+        (
+            with_storage({"1": 2, "01": 3, "x": -1}),
+            'genesis.contracts["c"].storage["01"]',
+            "storage key must be a canonical decimal below 2**64",
+        ),
+        (
+            edited((("block", "txs", 3, "args"), [1, -1, "x"])),
+            "block.txs[3].args[1]",
+            "must be >= 0",
+        ),
+        (
+            edited(
+                (("block", "txs", 0, "outputs", 0, "amount"), -1), (("block", "txs", 1, "fee"), -1)
+            ),
+            "block.txs[0].outputs[0].amount",
+            "must be >= 0",
+        ),
+    ],
+)
+def test_of_several_faults_the_first_is_named(data: str, path: str, message: str) -> None:
+    with pytest.raises(InvalidCase) as caught:
+        decode_case(data)
+    assert (caught.value.path, caught.value.message) == (path, message)
+
+
 # ---------------------------------------------------------------- valid cases
 
 
