@@ -49,7 +49,6 @@ Readings where SPEC.md leaves room, chosen here and applied by every executor:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from txparity.executors.limits import (
@@ -176,8 +175,10 @@ def apply_transaction(
 
 
 def validate(scratch: Scratch, tx: Transaction) -> RejectReason | None:
-    """Run the checks of SPEC 5.1 in order; return the first failing check's reason."""
-    for reason, check in _CHECKS:
+    """Run the checks of SPEC 5.1 in order; return the first failing check's reason.
+
+    Only the checks that concern ``tx``'s kind run: every other one passes anyway."""
+    for reason, check in _CHECKS_OF_KIND[type(tx)]:
         if not check(scratch, tx):
             return reason
     return None
@@ -248,18 +249,18 @@ def deploy_address_free(scratch: Scratch, tx: Transaction) -> bool:
 
 def funds_suffice(scratch: Scratch, tx: Transaction) -> bool:
     """``insufficient_funds``: per asset, the balance covers all the tx may spend."""
-    return all(
-        scratch.balance(tx.source, asset) >= amount for asset, amount in maximum_spend(tx).items()
-    )
+    for asset, amount in maximum_spend(tx).items():
+        if scratch.balance(tx.source, asset) < amount:
+            return False
+    return True
 
 
 def maximum_spend(tx: Transaction) -> dict[str, int]:
     """Per asset: ``fee`` + outputs + burn + deposits + ``max_gas`` (SPEC 5.1)."""
-    spend: defaultdict[str, int] = defaultdict(int)
-    spend[NATIVE_ASSET] += tx.fee
+    spend = {NATIVE_ASSET: tx.fee}
     for asset, amount in _spent_by_kind(tx):
-        spend[asset] += amount
-    return dict(spend)
+        spend[asset] = spend.get(asset, 0) + amount
+    return spend
 
 
 def _spent_by_kind(tx: Transaction) -> Iterator[tuple[str, int]]:
@@ -275,17 +276,26 @@ def _spent_by_kind(tx: Transaction) -> Iterator[tuple[str, int]]:
             pass
 
 
-_CHECKS: tuple[tuple[RejectReason, Callable[[Scratch, Transaction], bool]], ...] = (
-    (RejectReason.MALFORMED, is_well_formed),
-    (RejectReason.UNKNOWN_SENDER, sender_exists),
-    (RejectReason.BAD_NONCE, nonce_matches),
-    (RejectReason.SELF_TRANSFER, not_to_self),
-    (RejectReason.NOT_AN_ACCOUNT, destinations_are_accounts),
-    (RejectReason.NO_CONTRACT, contract_exists),
-    (RejectReason.NO_ENTRY, entry_exists),
-    (RejectReason.CONTRACT_EXISTS, deploy_address_free),
-    (RejectReason.INSUFFICIENT_FUNDS, funds_suffice),
+Check = Callable[[Scratch, Transaction], bool]
+_EVERY_KIND = (Transfer, Burn, Deploy, Invoke)
+
+_CHECKS: tuple[tuple[RejectReason, Check, tuple[type[Transaction], ...]], ...] = (
+    # reason, check, the kinds it concerns
+    (RejectReason.MALFORMED, is_well_formed, _EVERY_KIND),
+    (RejectReason.UNKNOWN_SENDER, sender_exists, _EVERY_KIND),
+    (RejectReason.BAD_NONCE, nonce_matches, _EVERY_KIND),
+    (RejectReason.SELF_TRANSFER, not_to_self, (Transfer,)),
+    (RejectReason.NOT_AN_ACCOUNT, destinations_are_accounts, (Transfer,)),
+    (RejectReason.NO_CONTRACT, contract_exists, (Invoke,)),
+    (RejectReason.NO_ENTRY, entry_exists, (Invoke,)),
+    (RejectReason.CONTRACT_EXISTS, deploy_address_free, (Deploy,)),
+    (RejectReason.INSUFFICIENT_FUNDS, funds_suffice, _EVERY_KIND),
 )
+
+_CHECKS_OF_KIND: dict[type[Transaction], tuple[tuple[RejectReason, Check], ...]] = {
+    kind: tuple((reason, check) for reason, check, kinds in _CHECKS if kind in kinds)
+    for kind in _EVERY_KIND
+}
 
 
 # ---------------------------------------------------------------- effects
