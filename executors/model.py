@@ -1,9 +1,11 @@
 """The values every executor shares: cases, transactions, receipts, state items.
 
-Everything here is a frozen, slotted dataclass or an enum. A transaction is one of
-four kinds (a closed union dispatched with ``match``); a state item is one of seven
-keys, each naming the smallest piece of state a transaction can read or write, so
-that write sets, conflict detection and multi-version memory all speak one language.
+Everything here is a frozen, slotted dataclass or an enum, but for the state keys,
+immutable tuples for the speed of the dictionaries they index (see there). A
+transaction is one of four kinds (a closed union dispatched with ``match``); a state
+item is one of seven keys, each naming the smallest piece of state a transaction can
+read or write, so that write sets, conflict detection and multi-version memory all
+speak one language.
 
 A case has a ``Version`` (SPEC 10): version 2 adds fields whose defaults are what
 version 1 means (no contract nonce, no salt, fees paid at the block's end, no gas
@@ -493,6 +495,9 @@ class Receipt:
 # ``BalanceKey(address='a', asset='TOS')``.
 
 
+_new_item = tuple.__new__  # looked up once, as ``collections.namedtuple`` does
+
+
 class _Item(tuple[object, ...]):
     """The identity of one state item: ``(kind, *fields)``."""
 
@@ -517,7 +522,7 @@ class NonceKey(_Item):
     default: ClassVar[None] = None
 
     def __new__(cls, address: str) -> NonceKey:
-        return tuple.__new__(cls, ("nonce", address))
+        return _new_item(cls, ("nonce", address))
 
     @property
     def address(self) -> str:
@@ -530,7 +535,7 @@ class BalanceKey(_Item):
     default: ClassVar[int] = 0
 
     def __new__(cls, address: str, asset: str) -> BalanceKey:
-        return tuple.__new__(cls, ("balance", address, asset))
+        return _new_item(cls, ("balance", address, asset))
 
     @property
     def address(self) -> str:
@@ -550,7 +555,7 @@ class CodeKey(_Item):
     default: ClassVar[None] = None
 
     def __new__(cls, address: str) -> CodeKey:
-        return tuple.__new__(cls, ("code", address))
+        return _new_item(cls, ("code", address))
 
     @property
     def address(self) -> str:
@@ -563,7 +568,7 @@ class ContractBalanceKey(_Item):
     default: ClassVar[int] = 0
 
     def __new__(cls, address: str, asset: str) -> ContractBalanceKey:
-        return tuple.__new__(cls, ("contract_balance", address, asset))
+        return _new_item(cls, ("contract_balance", address, asset))
 
     @property
     def address(self) -> str:
@@ -582,7 +587,7 @@ class ContractNonceKey(_Item):
     default: ClassVar[int] = 0
 
     def __new__(cls, address: str) -> ContractNonceKey:
-        return tuple.__new__(cls, ("contract_nonce", address))
+        return _new_item(cls, ("contract_nonce", address))
 
     @property
     def address(self) -> str:
@@ -597,7 +602,7 @@ class StorageKey(_Item):
     default: ClassVar[int] = 0
 
     def __new__(cls, address: str, slot: int, creation: str = GENESIS_CREATION) -> StorageKey:
-        return tuple.__new__(cls, ("storage", address, slot, creation))
+        return _new_item(cls, ("storage", address, slot, creation))
 
     @property
     def address(self) -> str:
@@ -620,7 +625,7 @@ class BurnedKey(_Item):
     default: ClassVar[int] = 0
 
     def __new__(cls, asset: str) -> BurnedKey:
-        return tuple.__new__(cls, ("burned", asset))
+        return _new_item(cls, ("burned", asset))
 
     @property
     def asset(self) -> str:
