@@ -37,9 +37,6 @@ class StateView(Protocol):
     def read(self, key: StateKey) -> StateValue: ...
 
 
-_UNWRITTEN = object()  # what ``Scratch.writes`` answers for a key it does not hold
-
-
 class Scratch:
     """Buffered writes over a base view, with typed accessors for the rules."""
 
@@ -51,10 +48,10 @@ class Scratch:
         self.burned: dict[str, int] = {}
 
     def read(self, key: StateKey) -> StateValue:
-        value = self.writes.get(key, _UNWRITTEN)
-        if value is _UNWRITTEN:
-            return self._base.read(key)
-        return cast(StateValue, value)
+        writes = self.writes
+        if key in writes:
+            return writes[key]
+        return self._base.read(key)
 
     def child(self) -> Scratch:
         """A nested scratch whose writes reach this one only through ``merge``."""
