@@ -81,14 +81,14 @@ def caller_word(source: str) -> int:
 
 
 class Machine:
-    """What the frames of one run share: the scratch, the caller, the gas, the
+    """What the frames of one run share: the scratch, the source, the gas, the
     instruction set, the creation of every contract the run creates, the logs in the
     order appended and the contracts ``DESTROY`` marked in the order of first
     marking."""
 
     __slots__ = (
-        "caller", "creation", "gas_used", "instructions", "logs", "marked", "max_gas",
-        "scratch", "source",
+        "creation", "gas_used", "instructions", "logs", "marked", "max_gas", "scratch",
+        "source",
     )  # fmt: skip
 
     def __init__(
@@ -97,7 +97,6 @@ class Machine:
     ) -> None:  # fmt: skip
         self.scratch = scratch
         self.source = source
-        self.caller = caller_word(source)
         self.max_gas = max_gas
         self.creation = creation
         self.gas_used = 0
