@@ -445,7 +445,7 @@ class Receipt:
 
     @staticmethod
     def rejected(reason: RejectReason) -> Receipt:
-        return Receipt(Status.REJECTED, reason, 0)
+        return _REJECTED[reason]
 
     @staticmethod
     def applied(gas_used: int, logs: tuple[Log, ...] = ()) -> Receipt:
@@ -466,6 +466,10 @@ class Receipt:
         if version >= Version.V2:
             shown["logs"] = [log.to_json() for log in self.logs]
         return shown
+
+
+# A rejected transaction's receipt says nothing but its reason: one value per reason.
+_REJECTED = {reason: Receipt(Status.REJECTED, reason, 0) for reason in RejectReason}
 
 
 # ---------------------------------------------------------------- state items

@@ -163,7 +163,7 @@ def apply_transaction(
     scratch = Scratch(view)
     reason = validate(scratch, tx)
     if reason is not None:
-        return Outcome(Receipt.rejected(reason), WriteSet({}))
+        return Outcome(Receipt.rejected(reason), EMPTY_WRITE_SET)
     scratch.set_nonce(tx.source, tx.nonce + 1)
     receipt = _run_effect(scratch, tx, context)
     paid = tx.fee + receipt.gas_used
@@ -300,6 +300,9 @@ _CHECKS_OF_KIND: dict[type[Transaction], tuple[tuple[RejectReason, Check], ...]]
 
 # ---------------------------------------------------------------- effects
 
+_APPLIED_WITHOUT_GAS = Receipt.applied(0)
+"""The receipt of every included transfer, burn and deploy: they run no code."""
+
 
 def _run_effect(scratch: Scratch, tx: Transaction, context: BlockContext | None) -> Receipt:
     match tx:
@@ -319,14 +322,14 @@ def transfer(scratch: Scratch, tx: Transfer) -> Receipt:
     for output in tx.outputs:
         scratch.debit_account(tx.source, output.asset, output.amount)
         scratch.credit_account(output.dest, output.asset, output.amount)
-    return Receipt.applied(0)
+    return _APPLIED_WITHOUT_GAS
 
 
 def burn(scratch: Scratch, tx: Burn) -> Receipt:
     """Debit the amount from the source and add it to the block's burn total."""
     scratch.debit_account(tx.source, tx.asset, tx.amount)
     scratch.burn(tx.asset, tx.amount)
-    return Receipt.applied(0)
+    return _APPLIED_WITHOUT_GAS
 
 
 def deploy(scratch: Scratch, tx: Deploy) -> Receipt:
@@ -334,7 +337,7 @@ def deploy(scratch: Scratch, tx: Deploy) -> Receipt:
     balances and empty storage."""
     assert not isinstance(tx.code, MalformedCode), "validation rejects malformed code"
     scratch.create_contract(tx.new_address, tx.code, creation_of(tx))
-    return Receipt.applied(0)
+    return _APPLIED_WITHOUT_GAS
 
 
 def invoke(scratch: Scratch, tx: Invoke, context: BlockContext | None = None) -> Receipt:

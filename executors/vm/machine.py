@@ -117,10 +117,11 @@ class Machine:
         """Run one frame of ``contract`` (put there by ``creation``) to its end and
         return its result (top of stack, or 0)."""
         frame = Frame(self, contract, creation, args, depth)
-        while frame.running and frame.counter < len(program):
+        instructions, charge, end = self.instructions, self.charge, len(program)
+        while frame.running and frame.counter < end:
             instruction = program[frame.counter]
-            row = self.instructions[instruction.op]
-            self.charge(row.cost)
+            row = instructions[instruction.op]
+            charge(row.cost)
             frame.counter += 1
             row.run(frame, *instruction.operands)
         return frame.stack[-1] if frame.stack else 0
