@@ -49,7 +49,7 @@ Readings where SPEC.md leaves room, chosen here and applied by every executor:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from txparity.executors.limits import (
     ADDRESS_PATTERN,
@@ -258,22 +258,19 @@ def funds_suffice(scratch: Scratch, tx: Transaction) -> bool:
 def maximum_spend(tx: Transaction) -> dict[str, int]:
     """Per asset: ``fee`` + outputs + burn + deposits + ``max_gas`` (SPEC 5.1)."""
     spend = {NATIVE_ASSET: tx.fee}
-    for asset, amount in _spent_by_kind(tx):
-        spend[asset] = spend.get(asset, 0) + amount
-    return spend
-
-
-def _spent_by_kind(tx: Transaction) -> Iterator[tuple[str, int]]:
     match tx:
         case Transfer(outputs=outputs):
-            yield from ((o.asset, o.amount) for o in outputs)
+            for output in outputs:
+                spend[output.asset] = spend.get(output.asset, 0) + output.amount
         case Burn(asset=asset, amount=amount):
-            yield asset, amount
+            spend[asset] = spend.get(asset, 0) + amount
         case Invoke(deposits=deposits, max_gas=max_gas):
-            yield from deposits.items()
-            yield NATIVE_ASSET, max_gas
+            for asset, amount in deposits.items():
+                spend[asset] = spend.get(asset, 0) + amount
+            spend[NATIVE_ASSET] += max_gas
         case Deploy():
             pass
+    return spend
 
 
 Check = Callable[[Scratch, Transaction], bool]
