@@ -77,30 +77,39 @@ def parse_code(raw: dict[str, list[object]], version: Version = Version.V1) -> C
 
 
 def _parse_program(program: list[object], path: str, version: Version) -> Program:
-    if len(program) > MAX_PROGRAM_LENGTH:
+    length = len(program)
+    if length > MAX_PROGRAM_LENGTH:
         raise CodeNotWellFormed(path, f"more than {MAX_PROGRAM_LENGTH} instructions")
-    return tuple(
-        _parse_instruction(item, len(program), f"{path}[{index}]", version)
-        for index, item in enumerate(program)
-    )
+    instructions = []
+    for index, item in enumerate(program):
+        try:
+            instructions.append(_parse_instruction(item, length, version))
+        except CodeNotWellFormed as problem:
+            # Spelled out only for a message: most instructions are well-formed.
+            raise CodeNotWellFormed(f"{path}[{index}]{problem.path}", problem.message) from None
+    return tuple(instructions)
 
 
-def _parse_instruction(item: object, length: int, path: str, version: Version) -> Instruction:
+_OPS_BY_NAME: dict[str, Op] = {op.name: op for op in Op}
+
+
+def _parse_instruction(item: object, length: int, version: Version) -> Instruction:
+    """One instruction of a program of ``length``; a problem's path is relative to it."""
     if not isinstance(item, list) or not item:
-        raise CodeNotWellFormed(path, "an instruction must be a non-empty list")
+        raise CodeNotWellFormed("", "an instruction must be a non-empty list")
     name, *operands = item
-    if not isinstance(name, str) or name not in Op.__members__:
-        raise CodeNotWellFormed(path, f"unknown op {name!r}")
-    op = Op[name]
+    op = _OPS_BY_NAME.get(name) if isinstance(name, str) else None
+    if op is None:
+        raise CodeNotWellFormed("", f"unknown op {name!r}")
     row = INSTRUCTIONS[op]
     if row.since > version:
-        raise CodeNotWellFormed(path, f"unknown op {name!r} {later_version(row.since, version)}")
+        raise CodeNotWellFormed("", f"unknown op {name!r} {later_version(row.since, version)}")
     kinds = row.operands
     if len(operands) != len(kinds):
-        raise CodeNotWellFormed(path, f"{op} takes {len(kinds)} operand(s)")
-    for position, (operand, kind) in enumerate(zip(operands, kinds, strict=True)):
-        if not _operand_fits(operand, kind, length):
-            raise CodeNotWellFormed(f"{path}[{position + 1}]", f"{op} needs {kind.value}")
+        raise CodeNotWellFormed("", f"{op} takes {len(kinds)} operand(s)")
+    for position, kind in enumerate(kinds):
+        if not _operand_fits(operands[position], kind, length):
+            raise CodeNotWellFormed(f"[{position + 1}]", f"{op} needs {kind.value}")
     return Instruction(op, tuple(operands))
 
 

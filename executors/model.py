@@ -1,9 +1,11 @@
 """The values every executor shares: cases, transactions, receipts, state items.
 
-Everything here is a frozen, slotted dataclass or an enum. A transaction is one of
-four kinds (a closed union dispatched with ``match``); a state item is one of seven
-keys, each naming the smallest piece of state a transaction can read or write, so
-that write sets, conflict detection and multi-version memory all speak one language.
+Everything here is a frozen, slotted dataclass or an enum, but for the state keys,
+immutable tuples for the speed of the dictionaries they index (see there). A
+transaction is one of four kinds (a closed union dispatched with ``match``); a state
+item is one of seven keys, each naming the smallest piece of state a transaction can
+read or write, so that write sets, conflict detection and multi-version memory all
+speak one language.
 
 A case has a ``Version`` (SPEC 10): version 2 adds fields whose defaults are what
 version 1 means (no contract nonce, no salt, fees paid at the block's end, no gas
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from txparity.executors.limits import CANONICAL_DECIMAL_PATTERN, U64_LIMIT
 
@@ -445,7 +447,7 @@ class Receipt:
 
     @staticmethod
     def rejected(reason: RejectReason) -> Receipt:
-        return Receipt(Status.REJECTED, reason, 0)
+        return _REJECTED[reason]
 
     @staticmethod
     def applied(gas_used: int, logs: tuple[Log, ...] = ()) -> Receipt:
@@ -468,6 +470,10 @@ class Receipt:
         return shown
 
 
+# A rejected transaction's receipt says nothing but its reason: one value per reason.
+_REJECTED = {reason: Receipt(Status.REJECTED, reason, 0) for reason in RejectReason}
+
+
 # ---------------------------------------------------------------- state items
 #
 # Each key names one item of state. Absent items read as their key's ``default``:
@@ -485,61 +491,151 @@ class Receipt:
 # out of reach. No read is added to what a version 1 transaction reads.
 
 
-@dataclass(frozen=True, slots=True)
-class NonceKey:
+# Keys are looked up in dictionaries at every read and write of every executor,
+# the hottest path of a run, so they are not dataclasses: a frozen dataclass hashes
+# and compares through generated Python code, twice per read. Each key is instead an
+# immutable tuple ``(kind, *fields)``, hashed and compared by the interpreter itself;
+# the kind, first, keeps two kinds with the same fields apart (an account's balance
+# is never a contract's). Each key still names its fields (``key.address``), matches
+# class patterns (``case BalanceKey(address, asset)``) and shows as
+# ``BalanceKey(address='a', asset='TOS')``.
+
+
+_new_item = tuple.__new__  # looked up once, as ``collections.namedtuple`` does
+
+
+class _Item(tuple[object, ...]):
+    """The identity of one state item: ``(kind, *fields)``."""
+
+    __slots__ = ()
+    __match_args__: ClassVar[tuple[str, ...]]
+
+    def __repr__(self) -> str:
+        shown = (
+            f"{name}={value!r}" for name, value in zip(self.__match_args__, self[1:], strict=True)
+        )
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def __getnewargs__(self) -> tuple[object, ...]:
+        return self[1:]
+
+
+class NonceKey(_Item):
     """An account's nonce; an account exists exactly when this item is not None."""
 
-    address: str
+    __slots__ = ()
+    __match_args__ = ("address",)
     default: ClassVar[None] = None
 
+    def __new__(cls, address: str) -> NonceKey:
+        return _new_item(cls, ("nonce", address))
 
-@dataclass(frozen=True, slots=True)
-class BalanceKey:
-    address: str
-    asset: str
+    @property
+    def address(self) -> str:
+        return cast(str, self[1])
+
+
+class BalanceKey(_Item):
+    __slots__ = ()
+    __match_args__ = ("address", "asset")
     default: ClassVar[int] = 0
 
+    def __new__(cls, address: str, asset: str) -> BalanceKey:
+        return _new_item(cls, ("balance", address, asset))
 
-@dataclass(frozen=True, slots=True)
-class CodeKey:
+    @property
+    def address(self) -> str:
+        return cast(str, self[1])
+
+    @property
+    def asset(self) -> str:
+        return cast(str, self[2])
+
+
+class CodeKey(_Item):
     """A contract's code and creation (``ContractCode``); a contract exists exactly
     when this item is not None."""
 
-    address: str
+    __slots__ = ()
+    __match_args__ = ("address",)
     default: ClassVar[None] = None
 
+    def __new__(cls, address: str) -> CodeKey:
+        return _new_item(cls, ("code", address))
 
-@dataclass(frozen=True, slots=True)
-class ContractBalanceKey:
-    address: str
-    asset: str
+    @property
+    def address(self) -> str:
+        return cast(str, self[1])
+
+
+class ContractBalanceKey(_Item):
+    __slots__ = ()
+    __match_args__ = ("address", "asset")
     default: ClassVar[int] = 0
 
+    def __new__(cls, address: str, asset: str) -> ContractBalanceKey:
+        return _new_item(cls, ("contract_balance", address, asset))
 
-@dataclass(frozen=True, slots=True)
-class ContractNonceKey:
+    @property
+    def address(self) -> str:
+        return cast(str, self[1])
+
+    @property
+    def asset(self) -> str:
+        return cast(str, self[2])
+
+
+class ContractNonceKey(_Item):
     """A contract's nonce: the contracts it has created with ``CLONE`` (SPEC 10.1)."""
 
-    address: str
+    __slots__ = ()
+    __match_args__ = ("address",)
     default: ClassVar[int] = 0
 
+    def __new__(cls, address: str) -> ContractNonceKey:
+        return _new_item(cls, ("contract_nonce", address))
 
-@dataclass(frozen=True, slots=True)
-class StorageKey:
+    @property
+    def address(self) -> str:
+        return cast(str, self[1])
+
+
+class StorageKey(_Item):
     """A storage slot of the contract that ``creation`` put at ``address``."""
 
-    address: str
-    slot: int
-    creation: str = GENESIS_CREATION
+    __slots__ = ()
+    __match_args__ = ("address", "slot", "creation")
     default: ClassVar[int] = 0
 
+    def __new__(cls, address: str, slot: int, creation: str = GENESIS_CREATION) -> StorageKey:
+        return _new_item(cls, ("storage", address, slot, creation))
 
-@dataclass(frozen=True, slots=True)
-class BurnedKey:
+    @property
+    def address(self) -> str:
+        return cast(str, self[1])
+
+    @property
+    def slot(self) -> int:
+        return cast(int, self[2])
+
+    @property
+    def creation(self) -> str:
+        return cast(str, self[3])
+
+
+class BurnedKey(_Item):
     """The block's running total of burned ``asset``: only ever added to."""
 
-    asset: str
+    __slots__ = ()
+    __match_args__ = ("asset",)
     default: ClassVar[int] = 0
+
+    def __new__(cls, asset: str) -> BurnedKey:
+        return _new_item(cls, ("burned", asset))
+
+    @property
+    def asset(self) -> str:
+        return cast(str, self[1])
 
 
 StateKey = (

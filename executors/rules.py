@@ -49,8 +49,7 @@ Readings where SPEC.md leaves room, chosen here and applied by every executor:
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from txparity.executors.limits import (
     ADDRESS_PATTERN,
@@ -164,7 +163,7 @@ def apply_transaction(
     scratch = Scratch(view)
     reason = validate(scratch, tx)
     if reason is not None:
-        return Outcome(Receipt.rejected(reason), WriteSet({}))
+        return Outcome(Receipt.rejected(reason), EMPTY_WRITE_SET)
     scratch.set_nonce(tx.source, tx.nonce + 1)
     receipt = _run_effect(scratch, tx, context)
     paid = tx.fee + receipt.gas_used
@@ -176,8 +175,10 @@ def apply_transaction(
 
 
 def validate(scratch: Scratch, tx: Transaction) -> RejectReason | None:
-    """Run the checks of SPEC 5.1 in order; return the first failing check's reason."""
-    for reason, check in _CHECKS:
+    """Run the checks of SPEC 5.1 in order; return the first failing check's reason.
+
+    Only the checks that concern ``tx``'s kind run: every other one passes anyway."""
+    for reason, check in _CHECKS_OF_KIND[type(tx)]:
         if not check(scratch, tx):
             return reason
     return None
@@ -248,47 +249,56 @@ def deploy_address_free(scratch: Scratch, tx: Transaction) -> bool:
 
 def funds_suffice(scratch: Scratch, tx: Transaction) -> bool:
     """``insufficient_funds``: per asset, the balance covers all the tx may spend."""
-    return all(
-        scratch.balance(tx.source, asset) >= amount for asset, amount in maximum_spend(tx).items()
-    )
+    for asset, amount in maximum_spend(tx).items():
+        if scratch.balance(tx.source, asset) < amount:
+            return False
+    return True
 
 
 def maximum_spend(tx: Transaction) -> dict[str, int]:
     """Per asset: ``fee`` + outputs + burn + deposits + ``max_gas`` (SPEC 5.1)."""
-    spend: defaultdict[str, int] = defaultdict(int)
-    spend[NATIVE_ASSET] += tx.fee
-    for asset, amount in _spent_by_kind(tx):
-        spend[asset] += amount
-    return dict(spend)
-
-
-def _spent_by_kind(tx: Transaction) -> Iterator[tuple[str, int]]:
+    spend = {NATIVE_ASSET: tx.fee}
     match tx:
         case Transfer(outputs=outputs):
-            yield from ((o.asset, o.amount) for o in outputs)
+            for output in outputs:
+                spend[output.asset] = spend.get(output.asset, 0) + output.amount
         case Burn(asset=asset, amount=amount):
-            yield asset, amount
+            spend[asset] = spend.get(asset, 0) + amount
         case Invoke(deposits=deposits, max_gas=max_gas):
-            yield from deposits.items()
-            yield NATIVE_ASSET, max_gas
+            for asset, amount in deposits.items():
+                spend[asset] = spend.get(asset, 0) + amount
+            spend[NATIVE_ASSET] += max_gas
         case Deploy():
             pass
+    return spend
 
 
-_CHECKS: tuple[tuple[RejectReason, Callable[[Scratch, Transaction], bool]], ...] = (
-    (RejectReason.MALFORMED, is_well_formed),
-    (RejectReason.UNKNOWN_SENDER, sender_exists),
-    (RejectReason.BAD_NONCE, nonce_matches),
-    (RejectReason.SELF_TRANSFER, not_to_self),
-    (RejectReason.NOT_AN_ACCOUNT, destinations_are_accounts),
-    (RejectReason.NO_CONTRACT, contract_exists),
-    (RejectReason.NO_ENTRY, entry_exists),
-    (RejectReason.CONTRACT_EXISTS, deploy_address_free),
-    (RejectReason.INSUFFICIENT_FUNDS, funds_suffice),
+Check = Callable[[Scratch, Transaction], bool]
+_EVERY_KIND = (Transfer, Burn, Deploy, Invoke)
+
+_CHECKS: tuple[tuple[RejectReason, Check, tuple[type[Transaction], ...]], ...] = (
+    # reason, check, the kinds it concerns
+    (RejectReason.MALFORMED, is_well_formed, _EVERY_KIND),
+    (RejectReason.UNKNOWN_SENDER, sender_exists, _EVERY_KIND),
+    (RejectReason.BAD_NONCE, nonce_matches, _EVERY_KIND),
+    (RejectReason.SELF_TRANSFER, not_to_self, (Transfer,)),
+    (RejectReason.NOT_AN_ACCOUNT, destinations_are_accounts, (Transfer,)),
+    (RejectReason.NO_CONTRACT, contract_exists, (Invoke,)),
+    (RejectReason.NO_ENTRY, entry_exists, (Invoke,)),
+    (RejectReason.CONTRACT_EXISTS, deploy_address_free, (Deploy,)),
+    (RejectReason.INSUFFICIENT_FUNDS, funds_suffice, _EVERY_KIND),
 )
+
+_CHECKS_OF_KIND: dict[type[Transaction], tuple[tuple[RejectReason, Check], ...]] = {
+    kind: tuple((reason, check) for reason, check, kinds in _CHECKS if kind in kinds)
+    for kind in _EVERY_KIND
+}
 
 
 # ---------------------------------------------------------------- effects
+
+_APPLIED_WITHOUT_GAS = Receipt.applied(0)
+"""The receipt of every included transfer, burn and deploy: they run no code."""
 
 
 def _run_effect(scratch: Scratch, tx: Transaction, context: BlockContext | None) -> Receipt:
@@ -309,14 +319,14 @@ def transfer(scratch: Scratch, tx: Transfer) -> Receipt:
     for output in tx.outputs:
         scratch.debit_account(tx.source, output.asset, output.amount)
         scratch.credit_account(output.dest, output.asset, output.amount)
-    return Receipt.applied(0)
+    return _APPLIED_WITHOUT_GAS
 
 
 def burn(scratch: Scratch, tx: Burn) -> Receipt:
     """Debit the amount from the source and add it to the block's burn total."""
     scratch.debit_account(tx.source, tx.asset, tx.amount)
     scratch.burn(tx.asset, tx.amount)
-    return Receipt.applied(0)
+    return _APPLIED_WITHOUT_GAS
 
 
 def deploy(scratch: Scratch, tx: Deploy) -> Receipt:
@@ -324,7 +334,7 @@ def deploy(scratch: Scratch, tx: Deploy) -> Receipt:
     balances and empty storage."""
     assert not isinstance(tx.code, MalformedCode), "validation rejects malformed code"
     scratch.create_contract(tx.new_address, tx.code, creation_of(tx))
-    return Receipt.applied(0)
+    return _APPLIED_WITHOUT_GAS
 
 
 def invoke(scratch: Scratch, tx: Invoke, context: BlockContext | None = None) -> Receipt:

@@ -13,10 +13,11 @@ leaves all of it behind, out of reach, with one write.
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import Protocol, overload
 
 from txparity.executors.model import (
     BalanceKey,
+    BurnedKey,
     Code,
     CodeKey,
     ContractBalanceKey,
@@ -30,14 +31,13 @@ from txparity.executors.model import (
 
 __all__ = ["Scratch", "StateView"]
 
+_IntKey = BalanceKey | ContractBalanceKey | ContractNonceKey | StorageKey | BurnedKey
+
 
 class StateView(Protocol):
     """Answers reads of state items; an absent item reads as its key's default."""
 
     def read(self, key: StateKey) -> StateValue: ...
-
-
-_UNWRITTEN = object()  # what ``Scratch.writes`` answers for a key it does not hold
 
 
 class Scratch:
@@ -50,11 +50,19 @@ class Scratch:
         self.writes: dict[StateKey, StateValue] = {}
         self.burned: dict[str, int] = {}
 
+    # Each key kind has one value type: these say which, so that the typed reads
+    # below need no cast.
+    @overload
+    def read(self, key: NonceKey) -> int | None: ...
+    @overload
+    def read(self, key: CodeKey) -> ContractCode | None: ...
+    @overload
+    def read(self, key: _IntKey) -> int: ...
     def read(self, key: StateKey) -> StateValue:
-        value = self.writes.get(key, _UNWRITTEN)
-        if value is _UNWRITTEN:
-            return self._base.read(key)
-        return cast(StateValue, value)
+        writes = self.writes
+        if key in writes:
+            return writes[key]
+        return self._base.read(key)
 
     def child(self) -> Scratch:
         """A nested scratch whose writes reach this one only through ``merge``."""
@@ -65,29 +73,29 @@ class Scratch:
         for asset, amount in child.burned.items():
             self.burned[asset] = self.burned.get(asset, 0) + amount
 
-    # Typed reads. The casts hold because each key kind has one value type.
+    # Typed reads.
 
     def nonce(self, address: str) -> int | None:
-        return cast(int | None, self.read(NonceKey(address)))
+        return self.read(NonceKey(address))
 
     def balance(self, address: str, asset: str) -> int:
-        return cast(int, self.read(BalanceKey(address, asset)))
+        return self.read(BalanceKey(address, asset))
 
     def contract_code(self, address: str) -> ContractCode | None:
-        return cast(ContractCode | None, self.read(CodeKey(address)))
+        return self.read(CodeKey(address))
 
     def code(self, address: str) -> Code | None:
         deployed = self.contract_code(address)
         return None if deployed is None else deployed.code
 
     def contract_balance(self, address: str, asset: str) -> int:
-        return cast(int, self.read(ContractBalanceKey(address, asset)))
+        return self.read(ContractBalanceKey(address, asset))
 
     def contract_nonce(self, address: str) -> int:
-        return cast(int, self.read(ContractNonceKey(address)))
+        return self.read(ContractNonceKey(address))
 
     def storage(self, address: str, creation: str, slot: int) -> int:
-        return cast(int, self.read(StorageKey(address, slot, creation)))
+        return self.read(StorageKey(address, slot, creation))
 
     def names(self, address: str) -> bool:
         """Whether ``address`` names an account or a contract (SPEC 2, 10.1)."""
@@ -122,19 +130,19 @@ class Scratch:
         if self.nonce(address) is None:
             self.set_nonce(address, 0)
         key = BalanceKey(address, asset)
-        self.writes[key] = cast(int, self.read(key)) + amount
+        self.writes[key] = self.read(key) + amount
 
     def debit_account(self, address: str, asset: str, amount: int) -> None:
         key = BalanceKey(address, asset)
-        self.writes[key] = cast(int, self.read(key)) - amount
+        self.writes[key] = self.read(key) - amount
 
     def credit_contract(self, address: str, asset: str, amount: int) -> None:
         key = ContractBalanceKey(address, asset)
-        self.writes[key] = cast(int, self.read(key)) + amount
+        self.writes[key] = self.read(key) + amount
 
     def debit_contract(self, address: str, asset: str, amount: int) -> None:
         key = ContractBalanceKey(address, asset)
-        self.writes[key] = cast(int, self.read(key)) - amount
+        self.writes[key] = self.read(key) - amount
 
     def burn(self, asset: str, amount: int) -> None:
         self.burned[asset] = self.burned.get(asset, 0) + amount

@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from txparity.executors.limits import MAX_ADDRESS_LENGTH, MAX_FRAMES, U64_LIMIT
 from txparity.executors.model import NATIVE_ASSET, Log, Op, RevertReason, Version, clone_address
-from txparity.executors.vm.machine import Frame, Operand, OpRow, RunFailed
+from txparity.executors.vm.machine import Frame, Operand, OpRow, RunFailed, caller_word
 
 __all__ = ["INSTRUCTIONS"]
 
@@ -128,8 +128,9 @@ def arg(frame: Frame, index: int) -> None:
 
 def caller(frame: Frame) -> None:
     """``CALLER``: push the ``caller_word`` of the transaction's source (the same in
-    every frame). Fails with ``stack`` on overflow."""
-    frame.push(frame.machine.caller)
+    every frame; worked out only when a frame asks, as few do). Fails with ``stack``
+    on overflow."""
+    frame.push(caller_word(frame.machine.source))
 
 
 def balance(frame: Frame) -> None:

@@ -82,14 +82,14 @@ def caller_word(source: str) -> int:
 
 
 class Machine:
-    """What the frames of one run share: the scratch, the caller, the gas, the
+    """What the frames of one run share: the scratch, the source, the gas, the
     instruction set, the creation of every contract the run creates, the logs in the
     order appended and the contracts ``DESTROY`` marked in the order of first
     marking."""
 
     __slots__ = (
-        "caller", "creation", "gas_used", "instructions", "logs", "marked", "max_gas",
-        "scratch", "source",
+        "creation", "gas_used", "instructions", "logs", "marked", "max_gas", "scratch",
+        "source",
     )  # fmt: skip
 
     def __init__(
@@ -98,7 +98,6 @@ class Machine:
     ) -> None:  # fmt: skip
         self.scratch = scratch
         self.source = source
-        self.caller = caller_word(source)
         self.max_gas = max_gas
         self.creation = creation
         self.gas_used = 0
@@ -119,10 +118,11 @@ class Machine:
         """Run one frame of ``contract`` (put there by ``creation``) to its end and
         return its result (top of stack, or 0)."""
         frame = Frame(self, contract, creation, args, depth)
-        while frame.running and frame.counter < len(program):
+        instructions, charge, end = self.instructions, self.charge, len(program)
+        while frame.running and frame.counter < end:
             instruction = program[frame.counter]
-            row = self.instructions[instruction.op]
-            self.charge(row.cost)
+            row = instructions[instruction.op]
+            charge(row.cost)
             frame.counter += 1
             row.run(frame, *instruction.operands)
         return frame.stack[-1] if frame.stack else 0
