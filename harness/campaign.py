@@ -1,7 +1,12 @@
 """Fuzz campaigns: time- or count-bounded, on every core, never losing a finding.
 
-A campaign first replays the corpus (``harness.opening_replay``), then generates
-cases and checks each one differentially. Case ``i`` of a campaign with seed ``S``
+A campaign replays the corpus (``harness.opening_replay``) and generates cases,
+checking each one differentially. With one worker the replay comes first. With
+several, the parent starts the worker processes first and replays while they
+generate, so that the first generated case does not wait for the replay; a
+worker waits for the replay's outcome only before it claims a fingerprint (below),
+so a worker never saves what the replay found still open, nor races the replay's
+own shrink. Case ``i`` of a campaign with seed ``S``
 is drawn from the case strategy with the bytes of ``Random(f"{S}:{i}")`` through
 Hypothesis's ``fuzz_one_input``, so a case depends only on the seed and its
 index (with the profile and the format): the same ``--seed`` and ``--cases`` give
@@ -38,6 +43,7 @@ A campaign's settings are an ``Options`` value (``harness.options``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
@@ -169,14 +175,15 @@ class _Worker:
     """One worker's share of the campaign: cases ``w, w + n, ...`` until done, the
     deadline, or ``stopping()``; every event goes to ``emit``.
 
-    ``settled`` are the corpus files that the campaign's replay found agreeing (or
-    could not read): they hold no open bug, so the fingerprint they are filed under
-    is saved again when it is found again (a regression, or another bug with the
-    same fingerprint, such as another hang of the same executor)."""
+    ``settled`` gives the corpus files that the campaign's replay found agreeing (or
+    could not read), waiting for the replay to end if it has not: they hold no open
+    bug, so the fingerprint they are filed under is saved again when it is found
+    again (a regression, or another bug with the same fingerprint, such as another
+    hang of the same executor)."""
 
     def __init__(self, options: Options, number: int, deadline: float | None,
                  emit: Callable[[Event], None], stopping: StopFlag,
-                 settled: frozenset[Path]) -> None:  # fmt: skip
+                 settled: Callable[[], frozenset[Path]]) -> None:  # fmt: skip
         self.options = options
         self.number = number
         self.deadline = deadline
@@ -223,8 +230,9 @@ class _Worker:
             return
         self.handled.add(fingerprint)
         directory = self.options.corpus / fingerprint
+        settled = self.settled()  # the replay has ended, and released its claims
         with claimed(self.options.corpus, fingerprint) as held:
-            taken = directory if not held else _covering_entry(directory, self.settled)
+            taken = directory if not held else _covering_entry(directory, settled)
             if taken is not None:
                 self.emit((EventKind.FOUND, _find(divergence, FindStatus.IN_CORPUS, taken,
                                                   self.options)))  # fmt: skip
@@ -288,14 +296,16 @@ _USER_ERRORS = (InputError, CorpusError)
 
 
 def _process_main(options: Options, worker: int, deadline: float | None,
-                  settled: frozenset[Path], events: multiprocessing.Queue[Event],
-                  stop: _Flag) -> None:  # fmt: skip
+                  replayed: multiprocessing.Queue[frozenset[Path]],
+                  events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
     """A worker process; ``deadline`` is a ``time.monotonic()`` value of the parent's,
     a clock every process of the machine shares, so that the time the worker took to
-    start is counted too."""
+    start is counted too. The parent puts the replay's settled files on
+    ``replayed`` once the replay has ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _die_with_the_parent()
     _pin_to_a_core(worker)
+    settled = functools.cache(replayed.get)  # read once, when first needed
     try:
         _Worker(options, worker, deadline, events.put, stop.is_set, settled).run()
     except _USER_ERRORS as error:  # the user's to fix, as it would be with one worker
@@ -427,12 +437,16 @@ def run_campaign(
     try:
         with _first_interrupt_sets(stop):
             deadline = None if options.seconds is None else started + options.seconds
-            settled = replay_corpus(options, collector.summary, collector.found_at_replay,
-                                    stop.is_set, deadline)  # fmt: skip
+
+            def replay() -> frozenset[Path]:
+                return replay_corpus(options, collector.summary, collector.found_at_replay,
+                                     stop.is_set, deadline)  # fmt: skip
+
             if options.workers == 1:
+                settled = replay()
                 _work_here(options, deadline, settled, collector, report, every_s, stop.is_set)
             else:
-                _run_processes(options, deadline, settled, collector, report, every_s, stop)
+                _run_processes(options, deadline, replay, collector, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
     collector.summary.seconds = _since(started)
@@ -478,34 +492,54 @@ def _work_here(options: Options, deadline: float | None, settled: frozenset[Path
             report()
 
     try:
-        _Worker(options, 0, deadline, emit, stopping, settled).run()
+        _Worker(options, 0, deadline, emit, stopping, lambda: settled).run()
     except _USER_ERRORS as error:
         collector.apply((EventKind.INPUT_ERROR, str(error)))
 
 
-def _run_processes(options: Options, deadline: float | None, settled: frozenset[Path],
-                   collector: _Collector, report: Callable[[], None], every_s: float,
-                   stop: _Flag) -> None:  # fmt: skip
+def _run_processes(options: Options, deadline: float | None,
+                   replay: Callable[[], frozenset[Path]], collector: _Collector,
+                   report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
+    """The workers, started first; then the replay, here, while they generate; then
+    their events, tallied until every one is done."""
     context = _worker_context()
     events: multiprocessing.Queue[Event] = context.Queue()
+    replayed: list[multiprocessing.Queue[frozenset[Path]]] = []
+    for _ in range(options.workers):
+        replayed.append(context.Queue())
+        # A worker that never needs the replay's outcome never reads it: the parent
+        # must not wait at exit for it to be read.
+        replayed[-1].cancel_join_thread()
     processes = [
         context.Process(
             target=_process_main,
-            args=(options, worker, deadline, settled, events, stop),
+            args=(options, worker, deadline, replayed[worker], events, stop),
             daemon=True,
         )
         for worker in range(options.workers)
     ]
+    told = False
     try:
         _start(processes, stop)
+        settled = replay()
+        _tell(replayed, settled)
+        told = True
         _gather(events, processes, collector, report, every_s, stop)
     finally:
+        if not told:  # the replay failed, or a second Ctrl-C cut it: no worker waits on
+            _tell(replayed, frozenset())  # it; nothing settled, so nothing is saved twice
         for process in processes:
             if process.pid is None:  # never started
                 continue
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+
+
+def _tell(replayed: Sequence[multiprocessing.Queue[frozenset[Path]]],
+          settled: frozenset[Path]) -> None:  # fmt: skip
+    for queue_of_worker in replayed:
+        queue_of_worker.put(settled)
 
 
 _Context = multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext
@@ -518,10 +552,10 @@ def _worker_context() -> _Context:
     A spawned worker is a new interpreter that imports the campaign again (most
     of a second on a busy machine) before it draws its first case; a forked one
     has the parent's modules already and starts drawing at once. Forking is safe
-    here: the parent forks from its main thread while no thread of its own runs
-    (every target the replay used is closed, its threads joined), and the
-    worker's first act is to ignore SIGINT, which it has done already by then
-    (``_start``).
+    here: the parent forks from its main thread before it runs anything that
+    starts a thread (the replay comes after; the targets ``fuzz`` checked first
+    are closed, their threads joined), and the worker's first act is to ignore
+    SIGINT, which it has done already by then (``_start``).
     """
     if sys.platform == "linux":
         return multiprocessing.get_context("fork")
