@@ -59,7 +59,7 @@ from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hypothesis import HealthCheck, given, settings
 
@@ -67,20 +67,19 @@ from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
 from txparity.harness.claims import TEMPORARY_PREFIX, remove_stale_temporaries
-from txparity.harness.corpus import (
-    CorpusError,
-    Kept,
-    claimed,
-    replay_command,
-    save_and_shrink,
-)
 from txparity.harness.differential import Divergence, Runner, Tally
-from txparity.harness.errors import HarnessError, InputError
-from txparity.harness.opening_replay import replay_corpus
+from txparity.harness.errors import CorpusError, HarnessError, InputError
 from txparity.harness.options import Options
 from txparity.harness.strategies import DEFAULT_FORMAT, CaseFormat, cases
 from txparity.harness.summary import Find, FindStatus, Progress, Summary
 from txparity.harness.targets import target_spec
+
+# The corpus (with the entry format, the shrinker and the reproducer under it) and
+# the opening replay are loaded when first needed: in the parent once the workers
+# have forked, in a worker at its first divergence. A worker's first case waits
+# for none of them.
+if TYPE_CHECKING:
+    from txparity.harness.corpus import Kept
 
 __all__ = [
     "CampaignError",
@@ -230,6 +229,8 @@ class _Worker:
             return
         self.handled.add(fingerprint)
         directory = self.options.corpus / fingerprint
+        from txparity.harness.corpus import claimed
+
         settled = self.settled()  # the replay has ended, and released its claims
         with claimed(self.options.corpus, fingerprint) as held:
             taken = directory if not held else _covering_entry(directory, settled)
@@ -242,6 +243,8 @@ class _Worker:
         self.emit((EventKind.FOUND, _saved_find(divergence, kept, self.options)))
 
     def _save_and_shrink(self, divergence: Divergence, runner: Runner) -> Kept:
+        from txparity.harness.corpus import save_and_shrink
+
         fingerprint = divergence.fingerprint
         self._doing(f"shrinking {fingerprint}")
 
@@ -270,6 +273,8 @@ def _covering_entry(directory: Path, settled: frozenset[Path]) -> Path | None:
 
 
 def _find(divergence: Divergence, status: FindStatus, where: Path, options: Options) -> Find:
+    from txparity.harness.corpus import replay_command
+
     return Find(
         fingerprint=divergence.fingerprint, kind=divergence.kind.value,
         executor=divergence.executor, first_item=divergence.first_item,
@@ -439,6 +444,8 @@ def run_campaign(
             deadline = None if options.seconds is None else started + options.seconds
 
             def replay() -> frozenset[Path]:
+                from txparity.harness.opening_replay import replay_corpus
+
                 return replay_corpus(options, collector.summary, collector.found_at_replay,
                                      stop.is_set, deadline)  # fmt: skip
 
