@@ -1,7 +1,12 @@
 """Fuzz campaigns: time- or count-bounded, on every core, never losing a finding.
 
-A campaign first replays the corpus (``harness.opening_replay``), then generates
-cases and checks each one differentially. Case ``i`` of a campaign with seed ``S``
+A campaign replays the corpus (``harness.opening_replay``) and generates cases,
+checking each one differentially. With one worker the replay comes first. With
+several, the parent starts the worker processes first and replays while they
+generate, so that the first generated case does not wait for the replay; a
+worker waits for the replay's outcome only before it claims a fingerprint (below),
+so a worker never saves what the replay found still open, nor races the replay's
+own shrink. Case ``i`` of a campaign with seed ``S``
 is drawn from the case strategy with the bytes of ``Random(f"{S}:{i}")`` through
 Hypothesis's ``fuzz_one_input``, so a case depends only on the seed and its
 index (with the profile and the format): the same ``--seed`` and ``--cases`` give
@@ -38,6 +43,7 @@ A campaign's settings are an ``Options`` value (``harness.options``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
@@ -53,7 +59,7 @@ from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hypothesis import HealthCheck, given, settings
 
@@ -61,20 +67,19 @@ from txparity.executors.codec import canonical_json, case_from_json, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
 from txparity.harness.claims import TEMPORARY_PREFIX, remove_stale_temporaries
-from txparity.harness.corpus import (
-    CorpusError,
-    Kept,
-    claimed,
-    replay_command,
-    save_and_shrink,
-)
 from txparity.harness.differential import Divergence, Runner, Tally
-from txparity.harness.errors import HarnessError, InputError
-from txparity.harness.opening_replay import replay_corpus
+from txparity.harness.errors import CorpusError, HarnessError, InputError
 from txparity.harness.options import Options
 from txparity.harness.strategies import DEFAULT_FORMAT, CaseFormat, cases
 from txparity.harness.summary import Find, FindStatus, Progress, Summary
 from txparity.harness.targets import target_spec
+
+# The corpus (with the entry format, the shrinker and the reproducer under it) and
+# the opening replay are loaded when first needed: in the parent once the workers
+# have forked, in a worker at its first divergence. A worker's first case waits
+# for none of them.
+if TYPE_CHECKING:
+    from txparity.harness.corpus import Kept
 
 __all__ = [
     "CampaignError",
@@ -169,14 +174,15 @@ class _Worker:
     """One worker's share of the campaign: cases ``w, w + n, ...`` until done, the
     deadline, or ``stopping()``; every event goes to ``emit``.
 
-    ``settled`` are the corpus files that the campaign's replay found agreeing (or
-    could not read): they hold no open bug, so the fingerprint they are filed under
-    is saved again when it is found again (a regression, or another bug with the
-    same fingerprint, such as another hang of the same executor)."""
+    ``settled`` gives the corpus files that the campaign's replay found agreeing (or
+    could not read), waiting for the replay to end if it has not: they hold no open
+    bug, so the fingerprint they are filed under is saved again when it is found
+    again (a regression, or another bug with the same fingerprint, such as another
+    hang of the same executor)."""
 
     def __init__(self, options: Options, number: int, deadline: float | None,
                  emit: Callable[[Event], None], stopping: StopFlag,
-                 settled: frozenset[Path]) -> None:  # fmt: skip
+                 settled: Callable[[], frozenset[Path]]) -> None:  # fmt: skip
         self.options = options
         self.number = number
         self.deadline = deadline
@@ -223,8 +229,11 @@ class _Worker:
             return
         self.handled.add(fingerprint)
         directory = self.options.corpus / fingerprint
+        from txparity.harness.corpus import claimed
+
+        settled = self.settled()  # the replay has ended, and released its claims
         with claimed(self.options.corpus, fingerprint) as held:
-            taken = directory if not held else _covering_entry(directory, self.settled)
+            taken = directory if not held else _covering_entry(directory, settled)
             if taken is not None:
                 self.emit((EventKind.FOUND, _find(divergence, FindStatus.IN_CORPUS, taken,
                                                   self.options)))  # fmt: skip
@@ -234,6 +243,8 @@ class _Worker:
         self.emit((EventKind.FOUND, _saved_find(divergence, kept, self.options)))
 
     def _save_and_shrink(self, divergence: Divergence, runner: Runner) -> Kept:
+        from txparity.harness.corpus import save_and_shrink
+
         fingerprint = divergence.fingerprint
         self._doing(f"shrinking {fingerprint}")
 
@@ -262,6 +273,8 @@ def _covering_entry(directory: Path, settled: frozenset[Path]) -> Path | None:
 
 
 def _find(divergence: Divergence, status: FindStatus, where: Path, options: Options) -> Find:
+    from txparity.harness.corpus import replay_command
+
     return Find(
         fingerprint=divergence.fingerprint, kind=divergence.kind.value,
         executor=divergence.executor, first_item=divergence.first_item,
@@ -288,14 +301,16 @@ _USER_ERRORS = (InputError, CorpusError)
 
 
 def _process_main(options: Options, worker: int, deadline: float | None,
-                  settled: frozenset[Path], events: multiprocessing.Queue[Event],
-                  stop: _Flag) -> None:  # fmt: skip
+                  replayed: multiprocessing.Queue[frozenset[Path]],
+                  events: multiprocessing.Queue[Event], stop: _Flag) -> None:  # fmt: skip
     """A worker process; ``deadline`` is a ``time.monotonic()`` value of the parent's,
     a clock every process of the machine shares, so that the time the worker took to
-    start is counted too."""
+    start is counted too. The parent puts the replay's settled files on
+    ``replayed`` once the replay has ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _die_with_the_parent()
     _pin_to_a_core(worker)
+    settled = functools.cache(replayed.get)  # read once, when first needed
     try:
         _Worker(options, worker, deadline, events.put, stop.is_set, settled).run()
     except _USER_ERRORS as error:  # the user's to fix, as it would be with one worker
@@ -427,12 +442,18 @@ def run_campaign(
     try:
         with _first_interrupt_sets(stop):
             deadline = None if options.seconds is None else started + options.seconds
-            settled = replay_corpus(options, collector.summary, collector.found_at_replay,
-                                    stop.is_set, deadline)  # fmt: skip
+
+            def replay() -> frozenset[Path]:
+                from txparity.harness.opening_replay import replay_corpus
+
+                return replay_corpus(options, collector.summary, collector.found_at_replay,
+                                     stop.is_set, deadline)  # fmt: skip
+
             if options.workers == 1:
+                settled = replay()
                 _work_here(options, deadline, settled, collector, report, every_s, stop.is_set)
             else:
-                _run_processes(options, deadline, settled, collector, report, every_s, stop)
+                _run_processes(options, deadline, replay, collector, report, every_s, stop)
     except KeyboardInterrupt:
         stop.set()  # the second Ctrl-C
     collector.summary.seconds = _since(started)
@@ -478,34 +499,54 @@ def _work_here(options: Options, deadline: float | None, settled: frozenset[Path
             report()
 
     try:
-        _Worker(options, 0, deadline, emit, stopping, settled).run()
+        _Worker(options, 0, deadline, emit, stopping, lambda: settled).run()
     except _USER_ERRORS as error:
         collector.apply((EventKind.INPUT_ERROR, str(error)))
 
 
-def _run_processes(options: Options, deadline: float | None, settled: frozenset[Path],
-                   collector: _Collector, report: Callable[[], None], every_s: float,
-                   stop: _Flag) -> None:  # fmt: skip
+def _run_processes(options: Options, deadline: float | None,
+                   replay: Callable[[], frozenset[Path]], collector: _Collector,
+                   report: Callable[[], None], every_s: float, stop: _Flag) -> None:  # fmt: skip
+    """The workers, started first; then the replay, here, while they generate; then
+    their events, tallied until every one is done."""
     context = _worker_context()
     events: multiprocessing.Queue[Event] = context.Queue()
+    replayed: list[multiprocessing.Queue[frozenset[Path]]] = []
+    for _ in range(options.workers):
+        replayed.append(context.Queue())
+        # A worker that never needs the replay's outcome never reads it: the parent
+        # must not wait at exit for it to be read.
+        replayed[-1].cancel_join_thread()
     processes = [
         context.Process(
             target=_process_main,
-            args=(options, worker, deadline, settled, events, stop),
+            args=(options, worker, deadline, replayed[worker], events, stop),
             daemon=True,
         )
         for worker in range(options.workers)
     ]
+    told = False
     try:
         _start(processes, stop)
+        settled = replay()
+        _tell(replayed, settled)
+        told = True
         _gather(events, processes, collector, report, every_s, stop)
     finally:
+        if not told:  # the replay failed, or a second Ctrl-C cut it: no worker waits on
+            _tell(replayed, frozenset())  # it; nothing settled, so nothing is saved twice
         for process in processes:
             if process.pid is None:  # never started
                 continue
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+
+
+def _tell(replayed: Sequence[multiprocessing.Queue[frozenset[Path]]],
+          settled: frozenset[Path]) -> None:  # fmt: skip
+    for queue_of_worker in replayed:
+        queue_of_worker.put(settled)
 
 
 _Context = multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext
@@ -518,10 +559,10 @@ def _worker_context() -> _Context:
     A spawned worker is a new interpreter that imports the campaign again (most
     of a second on a busy machine) before it draws its first case; a forked one
     has the parent's modules already and starts drawing at once. Forking is safe
-    here: the parent forks from its main thread while no thread of its own runs
-    (every target the replay used is closed, its threads joined), and the
-    worker's first act is to ignore SIGINT, which it has done already by then
-    (``_start``).
+    here: the parent forks from its main thread before it runs anything that
+    starts a thread (the replay comes after; the targets ``fuzz`` checked first
+    are closed, their threads joined), and the worker's first act is to ignore
+    SIGINT, which it has done already by then (``_start``).
     """
     if sys.platform == "linux":
         return multiprocessing.get_context("fork")

@@ -35,14 +35,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from txparity.harness.errors import InputError
 
 __all__ = [
     "CLAIM_NAME",
     "STALE_TEMPORARY_S",
     "TEMPORARY_PREFIX",
+    "check_writable",
     "claim",
     "remove_stale_temporaries",
 ]
@@ -111,3 +115,23 @@ def remove_stale_temporaries(directory: Path, now: float | None = None) -> list[
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+def check_writable(corpus: Path) -> None:
+    """Raise ``InputError`` now if files could not be saved under ``corpus``, rather
+    than when a command first has something to save.
+
+    Nothing is left behind: a probe file is made and removed in ``corpus``, or, if
+    it does not exist yet, in its nearest existing ancestor (save_entry makes the
+    directories between)."""
+    existing = corpus.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(20, f"{existing} is not a directory")
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=f"{TEMPORARY_PREFIX}probe-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InputError(f"cannot write to corpus directory {corpus}: {reason}") from None

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from txparity.harness.bench.measure import StepDone
 from txparity.harness.campaign import Progress, Summary
-from txparity.harness.shrink import ShrinkResult
 from txparity.harness.summary import Find, FindStatus
+
+if TYPE_CHECKING:  # named in signatures only: a campaign's display loads neither
+    from txparity.harness.bench.measure import StepDone
+    from txparity.harness.shrink import ShrinkResult
 
 __all__ = [
     "BenchDisplay",

@@ -37,7 +37,7 @@ from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Case
 from txparity.executors.shapes import CASE_HASH_LENGTH, case_digest
 from txparity.harness.casefile import UnreadableFile, read_file
-from txparity.harness.claims import TEMPORARY_PREFIX, claim
+from txparity.harness.claims import TEMPORARY_PREFIX, check_writable, claim
 from txparity.harness.differential import Divergence, Runner
 from txparity.harness.entry import (
     ENTRY_FORMAT,
@@ -53,7 +53,6 @@ from txparity.harness.entry import (
     entry_of,
     is_external,
 )
-from txparity.harness.errors import InputError
 from txparity.harness.reproduce import Recheck, reproduce
 from txparity.harness.shrink import ShrinkResult, shrink
 from txparity.harness.targets import Target
@@ -120,26 +119,6 @@ def executor_command(path: Path, spec: str) -> str:
         command = spec.split(":", 1)[1]
         return f"{shlex.join(['python3', '-c', _CASE_LINE, str(path)])} | {command}"
     return shlex.join(["txparity", "run", str(path), "--executor", spec, "--stats"])
-
-
-def check_writable(corpus: Path) -> None:
-    """Raise ``InputError`` now if files could not be saved under ``corpus``, rather
-    than when a command first has something to save.
-
-    Nothing is left behind: a probe file is made and removed in ``corpus``, or, if
-    it does not exist yet, in its nearest existing ancestor (save_entry makes the
-    directories between)."""
-    existing = corpus.absolute()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    try:
-        if not existing.is_dir():
-            raise NotADirectoryError(20, f"{existing} is not a directory")
-        with tempfile.NamedTemporaryFile(dir=existing, prefix=f"{TEMPORARY_PREFIX}probe-"):
-            pass
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise InputError(f"cannot write to corpus directory {corpus}: {reason}") from None
 
 
 @contextlib.contextmanager

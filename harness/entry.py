@@ -49,7 +49,7 @@ from txparity.executors.registry import parse_name
 from txparity.executors.shapes import FINGERPRINT_LENGTH
 from txparity.harness.casefile import COUNTEREXAMPLE_FORMAT
 from txparity.harness.differential import Divergence, DivergenceKind, Equivalence
-from txparity.harness.errors import HarnessError
+from txparity.harness.errors import CorpusError
 from txparity.harness.options import NO_REFERENCE, REPRODUCE_SEEDS_MOST, expand_specs
 from txparity.harness.reproduce import REPLAYABLE_SCHEDULES, Recheck, found_on_threads
 from txparity.harness.shrink import ShrinkStop
@@ -83,10 +83,6 @@ MAX_ENTRY_TRANSACTIONS = 1000
 MAX_ENTRY_GAS = 10 * MAX_GAS_LIMIT
 _FINGERPRINT = re.compile(f"[0-9a-f]{{{FINGERPRINT_LENGTH}}}")
 E = TypeVar("E", bound=StrEnum)
-
-
-class CorpusError(HarnessError):
-    """A corpus file that cannot be read as a counterexample, or be written."""
 
 
 @dataclass(frozen=True, slots=True)

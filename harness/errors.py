@@ -8,6 +8,7 @@ line and exit status 2. Any other exception is a bug of the harness.
 from __future__ import annotations
 
 __all__ = [
+    "CorpusError",
     "HarnessError",
     "InputError",
     "KnobsError",
@@ -24,6 +25,10 @@ class HarnessError(Exception):
 
 class InputError(HarnessError):
     """A file, argument or executor that the user named cannot be used."""
+
+
+class CorpusError(HarnessError):
+    """A corpus file that cannot be read as a counterexample, or be written."""
 
 
 class UnknownProfile(InputError):

@@ -686,9 +686,7 @@ def test_a_find_at_the_deadline_is_saved_unshrunk_and_says_so(tmp_path: Path) ->
     events: list[Any] = []
     with Runner(options.executors, options) as runner:
         [divergence] = runner.check(case).divergences
-        worker = _Worker(
-            options, 0, time.monotonic() - 1, events.append, lambda: False, frozenset()
-        )
+        worker = _Worker(options, 0, time.monotonic() - 1, events.append, lambda: False, frozenset)
         worker.keep(divergence, runner)
     [find] = [payload for kind, payload in events if kind is EventKind.FOUND]
     assert (find.shrink_stopped, find.txs_found, find.txs_saved) == ("time", 10, 10)
@@ -830,13 +828,11 @@ def test_a_new_hang_is_saved_beside_a_fixed_one(tmp_path: Path) -> None:
     options = replace(runner.options, corpus=corpus)
     events: list[Any] = []
     with runner:
-        _Worker(options, 0, None, events.append, lambda: False, frozenset()).keep(
-            divergence, runner
-        )
+        _Worker(options, 0, None, events.append, lambda: False, frozenset).keep(divergence, runner)
         [open_one] = [p for kind, p in events if kind is EventKind.FOUND]
         assert (open_one.status, open_one.where) == (FindStatus.IN_CORPUS, str(old))
         events.clear()
-        _Worker(options, 0, None, events.append, lambda: False, frozenset({old})).keep(
+        _Worker(options, 0, None, events.append, lambda: False, lambda: frozenset({old})).keep(
             divergence, runner
         )
     [saved] = [p for kind, p in events if kind is EventKind.FOUND]

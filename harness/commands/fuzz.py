@@ -7,6 +7,7 @@ import sys
 
 from txparity.executors.codec import canonical_json
 from txparity.harness.campaign import run_campaign
+from txparity.harness.claims import check_writable
 from txparity.harness.commands import (
     EXIT_DIVERGENCE,
     EXIT_INTERRUPTED,
@@ -15,7 +16,6 @@ from txparity.harness.commands import (
     ignore_interrupts,
 )
 from txparity.harness.console import ProgressDisplay, summary_table
-from txparity.harness.corpus import check_writable
 from txparity.harness.differential import Runner
 from txparity.harness.options import Command, Options, options_from
 from txparity.harness.output_file import check_output
