@@ -105,6 +105,14 @@ def test_hypothesis_write_writes_a_test_that_draws_valid_cases(tmp_path: Path) -
     )
     assert "decode_case(canonical_json(encoded)) == case" in body
     (tmp_path / "test_written.py").write_text(body)
+    # What is under test is what the written test draws, not how fast a busy machine
+    # draws it: the timing checks are off, every other health check stays.
+    (tmp_path / "conftest.py").write_text(
+        "from hypothesis import HealthCheck, settings\n"
+        "settings.register_profile('busy', deadline=None, "
+        "suppress_health_check=[HealthCheck.too_slow])\n"
+        "settings.load_profile('busy')\n"
+    )
     ran = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_written.py"],
         cwd=tmp_path, capture_output=True, text=True,
