@@ -533,8 +533,9 @@ def _run_processes(options: Options, deadline: float | None,
         told = True
         _gather(events, processes, collector, report, every_s, stop)
     finally:
-        if not told:  # the replay failed, or a second Ctrl-C cut it: no worker waits on
-            _tell(replayed, frozenset())  # it; nothing settled, so nothing is saved twice
+        if not told:  # the replay failed, or a second Ctrl-C cut it: the campaign ends,
+            stop.set()  # and no worker waits on the replay; nothing settled, so nothing
+            _tell(replayed, frozenset())  # is saved twice
         for process in processes:
             if process.pid is None:  # never started
                 continue
