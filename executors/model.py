@@ -520,7 +520,27 @@ class _Item(tuple[object, ...]):
         return self[1:]
 
 
-class NonceKey(_Item):
+class _AtAddress(_Item):
+    """An item of the account or contract at ``address``, the key's first field."""
+
+    __slots__ = ()
+
+    @property
+    def address(self) -> str:
+        return cast(str, self[1])
+
+
+class _AssetAtAddress(_AtAddress):
+    """An amount of ``asset`` held at ``address``: the key's first two fields."""
+
+    __slots__ = ()
+
+    @property
+    def asset(self) -> str:
+        return cast(str, self[2])
+
+
+class NonceKey(_AtAddress):
     """An account's nonce; an account exists exactly when this item is not None."""
 
     __slots__ = ()
@@ -530,12 +550,8 @@ class NonceKey(_Item):
     def __new__(cls, address: str) -> NonceKey:
         return _new_item(cls, ("nonce", address))
 
-    @property
-    def address(self) -> str:
-        return cast(str, self[1])
 
-
-class BalanceKey(_Item):
+class BalanceKey(_AssetAtAddress):
     __slots__ = ()
     __match_args__ = ("address", "asset")
     default: ClassVar[int] = 0
@@ -543,16 +559,8 @@ class BalanceKey(_Item):
     def __new__(cls, address: str, asset: str) -> BalanceKey:
         return _new_item(cls, ("balance", address, asset))
 
-    @property
-    def address(self) -> str:
-        return cast(str, self[1])
 
-    @property
-    def asset(self) -> str:
-        return cast(str, self[2])
-
-
-class CodeKey(_Item):
+class CodeKey(_AtAddress):
     """A contract's code and creation (``ContractCode``); a contract exists exactly
     when this item is not None."""
 
@@ -563,12 +571,8 @@ class CodeKey(_Item):
     def __new__(cls, address: str) -> CodeKey:
         return _new_item(cls, ("code", address))
 
-    @property
-    def address(self) -> str:
-        return cast(str, self[1])
 
-
-class ContractBalanceKey(_Item):
+class ContractBalanceKey(_AssetAtAddress):
     __slots__ = ()
     __match_args__ = ("address", "asset")
     default: ClassVar[int] = 0
@@ -576,16 +580,8 @@ class ContractBalanceKey(_Item):
     def __new__(cls, address: str, asset: str) -> ContractBalanceKey:
         return _new_item(cls, ("contract_balance", address, asset))
 
-    @property
-    def address(self) -> str:
-        return cast(str, self[1])
 
-    @property
-    def asset(self) -> str:
-        return cast(str, self[2])
-
-
-class ContractNonceKey(_Item):
+class ContractNonceKey(_AtAddress):
     """A contract's nonce: the contracts it has created with ``CLONE`` (SPEC 10.1)."""
 
     __slots__ = ()
@@ -595,12 +591,8 @@ class ContractNonceKey(_Item):
     def __new__(cls, address: str) -> ContractNonceKey:
         return _new_item(cls, ("contract_nonce", address))
 
-    @property
-    def address(self) -> str:
-        return cast(str, self[1])
 
-
-class StorageKey(_Item):
+class StorageKey(_AtAddress):
     """A storage slot of the contract that ``creation`` put at ``address``."""
 
     __slots__ = ()
@@ -609,10 +601,6 @@ class StorageKey(_Item):
 
     def __new__(cls, address: str, slot: int, creation: str = GENESIS_CREATION) -> StorageKey:
         return _new_item(cls, ("storage", address, slot, creation))
-
-    @property
-    def address(self) -> str:
-        return cast(str, self[1])
 
     @property
     def slot(self) -> int:
