@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
@@ -148,7 +149,10 @@ class EventKind(StrEnum):
     """What a worker tells the parent."""
 
     CASE = "case"  # a case was checked: its tallies
-    DIVERGENCE = "divergence"  # its fingerprint, and whether the reference is to blame
+    # its fingerprint, whether the reference is to blame, and when it was seen: a
+    # time.monotonic() of the worker's, a clock the whole machine shares, since the
+    # parent may read the event only after its replay
+    DIVERGENCE = "divergence"
     FOUND = "found"  # a Find: a new fingerprint, saved or already in the corpus
     HARNESS_BUG = "harness_bug"
     WORKER_ERROR = "worker_error"  # a worker died of an exception
@@ -224,7 +228,8 @@ class _Worker:
     def keep(self, divergence: Divergence, runner: Runner) -> None:
         """Count the divergence; save and shrink it if its fingerprint is new."""
         fingerprint = divergence.fingerprint
-        self.emit((EventKind.DIVERGENCE, (fingerprint, divergence.of_reference)))
+        seen = time.monotonic()
+        self.emit((EventKind.DIVERGENCE, (fingerprint, divergence.of_reference, seen)))
         if fingerprint in self.handled:
             return
         self.handled.add(fingerprint)
@@ -377,7 +382,8 @@ class _Collector:
             self.summary.metrics = Metrics()
 
     def found_at_replay(self, find: Find) -> None:
-        self.apply((EventKind.DIVERGENCE, (find.fingerprint, find.kind == "reference")))
+        of_reference = find.kind == "reference"
+        self.apply((EventKind.DIVERGENCE, (find.fingerprint, of_reference, time.monotonic())))
         self.apply((EventKind.FOUND, find))
 
     def apply(self, event: Event) -> None:
@@ -391,14 +397,16 @@ class _Collector:
                 for spec, tally in tallies.items():
                     summary.executors[spec] = summary.executors.get(spec, Tally()) + tally
             case EventKind.DIVERGENCE:
-                fingerprint, of_reference = payload
+                fingerprint, of_reference, seen = payload
                 summary.fingerprints.add(fingerprint)
                 if of_reference:
                     summary.reference_failures += 1
                     return
                 summary.divergences += 1
-                if summary.first_divergence_s is None:
-                    summary.first_divergence_s = time.monotonic() - self.started
+                first = summary.first_divergence_s
+                # Workers' events arrive in any order: the earliest seen is the first.
+                earlier = math.inf if first is None else first
+                summary.first_divergence_s = min(seen - self.started, earlier)
             case EventKind.FOUND:
                 summary.add_find(payload)
                 if payload.status is FindStatus.SAVED:

@@ -28,6 +28,7 @@ from txparity.executors.mutants import MUTANTS
 from txparity.harness.campaign import (
     EventKind,
     Summary,
+    _Collector,
     _first_interrupt_sets,
     _generator_bug,
     _Worker,
@@ -153,6 +154,25 @@ def test_a_corpus_entry_that_still_diverges_is_a_divergence_found_at_replay(
     assert again.fingerprints == first.fingerprints
     assert again.first_divergence_s is not None
     assert again.first_divergence_s < again.seconds
+
+
+def test_the_first_divergence_is_timed_when_a_worker_saw_it_not_when_it_was_read(
+    tmp_path: Path,
+) -> None:
+    """The parent reads workers' events late (after its replay) and in any order:
+    the first divergence is the earliest one seen, and the reference's failures are
+    not executors' divergences."""
+    options = Options.for_command(
+        Command.FUZZ, executors=("batched@memory/seeded",), corpus=tmp_path, seed=0
+    )
+    collector = _Collector(options, started=100.0)
+    collector.apply((EventKind.DIVERGENCE, ("f" * 16, True, 100.125)))
+    collector.apply((EventKind.DIVERGENCE, ("a" * 16, False, 100.75)))
+    collector.apply((EventKind.DIVERGENCE, ("b" * 16, False, 100.5)))
+    collector.apply((EventKind.DIVERGENCE, ("a" * 16, False, 101.0)))
+    summary = collector.summary
+    assert (summary.first_divergence_s, summary.divergences) == (0.5, 3)
+    assert summary.reference_failures == 1
 
 
 def test_drawing_is_deterministic_per_seed_and_index() -> None:
