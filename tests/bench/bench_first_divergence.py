@@ -15,12 +15,15 @@ schedule so that a case's answer depends on the case alone. Per bug and per run
   starting the process to its first divergence: the process's wall time, less the
   campaign's own ``seconds``, plus its ``first_divergence_s`` (both from its JSON
   summary), so that start-up is counted;
+- ``campaign``: that run's ``first_divergence_s`` alone, from the campaign's start
+  (the command's imports done) to the first divergence a worker saw: the part that
+  compares with ``loop``, which starts with everything imported;
 - ``loop``: the plainest generate-run-compare loop, in this process: start the
   external executor, then draw case ``i`` of seed ``r``, run the reference, ask the
   executor, compare canonical bytes, until they differ.
 
-It prints the median of each per bug and over all bugs, and their ratio, from the
-same runs.
+It prints the median of each per bug and over all bugs, and the ratios to ``loop``,
+from the same runs.
 """
 
 from __future__ import annotations
@@ -53,7 +56,8 @@ def external(mutant: str) -> str:
     return "cmd:" + shlex.join(command)
 
 
-def fuzz(spec: str, profile: str, seed: int, workers: int) -> float | None:
+def fuzz(spec: str, profile: str, seed: int, workers: int) -> tuple[float, float] | None:
+    """From the process's start and from the campaign's start to the first divergence."""
     with tempfile.TemporaryDirectory(prefix="txparity-bench-") as scratch:
         corpus = Path(scratch) / "corpus"
         shutil.copytree(CORPUS, corpus)
@@ -66,7 +70,7 @@ def fuzz(spec: str, profile: str, seed: int, workers: int) -> float | None:
         wall = time.perf_counter() - started
     summary = json.loads(done.stdout.splitlines()[-1])
     first = summary["first_divergence_s"]
-    return None if first is None else wall - summary["seconds"] + first
+    return None if first is None else (wall - summary["seconds"] + first, first)
 
 
 def loop(spec: str, profile: str, seed: int) -> float | None:
@@ -95,24 +99,31 @@ def main() -> None:
     arguments = parser.parse_args()
     bugs = sorted((name, m.profile) for name, m in MUTANTS.items() if m.profile != "v2")
     bugs = [(name, profile) for name, profile in bugs if name in (arguments.bugs or [name])]
-    every_fuzz, every_loop = [], []
-    print(f"{'planted bug':26} {'profile':10} {'fuzz s':>7} {'loop s':>7}")
+    every: tuple[list[float], list[float], list[float]] = ([], [], [])
+    print(f"{'planted bug':26} {'profile':10} {'fuzz s':>7} {'campaign s':>10} {'loop s':>7}")
     for name, profile in bugs:
         spec = external(name)
         fuzzed = [fuzz(spec, profile, seed, arguments.workers) for seed in range(arguments.runs)]
         looped = [loop(spec, profile, seed) for seed in range(arguments.runs)]
-        found_f = [s for s in fuzzed if s is not None]
-        found_l = [s for s in looped if s is not None]
-        every_fuzz += found_f
-        every_loop += found_l
-        missed = len(found_f) != arguments.runs or len(found_l) != arguments.runs
+        found = [f for f in fuzzed if f is not None]
+        columns = (
+            [f[0] for f in found],
+            [f[1] for f in found],
+            [s for s in looped if s is not None],
+        )
+        for column, values in zip(every, columns, strict=True):
+            column += values
         runs = arguments.runs
-        note = f"  (found in {len(found_f)} and {len(found_l)} of {runs})" if missed else ""
-        print(f"{name:26} {profile:10} {_median(found_f):>7} {_median(found_l):>7}{note}")
-    print(f"{'all':26} {'':10} {_median(every_fuzz):>7} {_median(every_loop):>7}")
-    if every_fuzz and every_loop:
-        ratio = statistics.median(every_fuzz) / statistics.median(every_loop)
-        print(f"fuzz / loop {ratio:.1f}x")
+        missed = len(columns[0]) != runs or len(columns[2]) != runs
+        note = f"  (found in {len(columns[0])} and {len(columns[2])} of {runs})" if missed else ""
+        figures = " ".join(f"{_median(c):>{w}}" for c, w in zip(columns, (7, 10, 7), strict=True))
+        print(f"{name:26} {profile:10} {figures}{note}")
+    figures = " ".join(f"{_median(c):>{w}}" for c, w in zip(every, (7, 10, 7), strict=True))
+    print(f"{'all':26} {'':10} {figures}")
+    if all(every):
+        loop_median = statistics.median(every[2])
+        print(f"fuzz / loop {statistics.median(every[0]) / loop_median:.1f}x, "
+              f"campaign / loop {statistics.median(every[1]) / loop_median:.1f}x")  # fmt: skip
 
 
 def _median(values: list[float]) -> str:
