@@ -755,6 +755,54 @@ def test_the_campaigns_deadline_not_the_shrink_budget_stops_a_shrink(
     assert load_entry(Path(find.where)).shrink_stopped is ShrinkStop.TIME
 
 
+# Run as ``python -c``: a fuzz campaign that prints, at its first fork (its first
+# worker), the txparity modules it has imported by then.
+_IMPORTED_AT_FORK = """
+import json, os, runpy, sys
+printed = []
+
+def print_modules():
+    if not printed:
+        printed.append(True)
+        names = sorted(name for name in sys.modules if name.startswith("txparity."))
+        print(json.dumps(names), file=sys.stderr, flush=True)
+
+os.register_at_fork(before=print_modules)
+sys.argv = ["txparity", *sys.argv[1:]]
+runpy.run_module("txparity", run_name="__main__")
+"""
+# What the fuzz parent loads after its workers start, or never: the corpus files'
+# format, the shrinker and the replay. Each worker loads them at its first divergence.
+_AFTER_THE_FORK = {
+    "txparity.harness.corpus",
+    "txparity.harness.entry",
+    "txparity.harness.opening_replay",
+    "txparity.harness.replay",
+    "txparity.harness.reproduce",
+    "txparity.harness.shrink",
+    "txparity.harness.strategies._generate",
+}
+
+
+def test_fuzz_starts_its_workers_before_loading_the_corpus_machinery(tmp_path: Path) -> None:
+    """With several workers, the parent forks them as soon as it can: the corpus
+    format, the shrinker and the replay are loaded after the fork (the workers
+    generate while the parent replays), and the case strategies in each worker."""
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTED_AT_FORK, "fuzz", "--executor", "batched@memory/seeded",
+         "--profile", "mixed", "--seed", "0", "--cases", "4", "--workers", "2",
+         "--corpus", str(tmp_path / "corpus"), "--json"],
+        capture_output=True, text=True, timeout=EXIT_BOUND_S,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert (summary["cases"], summary["divergences"]) == (4, 0)
+    [printed] = [line for line in done.stderr.splitlines() if line.startswith("[")]
+    loaded = set(json.loads(printed))
+    assert "txparity.harness.campaign" in loaded
+    assert loaded & _AFTER_THE_FORK == set()
+
+
 # ---------------------------------------------------------------- finds that survive kills
 
 LOST_FEES_SPEC = "batched-lost-fees@memory/seeded"
