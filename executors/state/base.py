@@ -96,12 +96,14 @@ def canonical_state(
     """Shape stored items as SPEC 7's state, or 10.5's from version 2 on; absent
     values, and storage under any creation but its contract's current one, are left
     out."""
-    present = [(key, value) for key, value in items if not is_absent(key, value)]
     accounts: dict[str, dict[str, object]] = {}
     contracts: dict[str, dict[str, object]] = {}
     burned: dict[str, object] = {}
     creations: dict[str, str] = {}
-    for key, value in present:
+    held: list[tuple[StateKey, StateValue]] = []  # shaped once every holder is known
+    for key, value in items:
+        if is_absent(key, value):
+            continue
         match key:
             case NonceKey(address):
                 accounts[address] = {"balances": {}, "nonce": value}
@@ -109,7 +111,9 @@ def canonical_state(
                 assert isinstance(value, ContractCode)
                 contracts[address] = _contract_shape(value.code, version)
                 creations[address] = value.creation
-    for key, value in present:
+            case _:
+                held.append((key, value))
+    for key, value in held:
         match key:
             case BalanceKey(address, asset):
                 _part(accounts, address, key, "balances")[asset] = value
