@@ -17,6 +17,8 @@ Whether ill-formed code makes a case invalid (genesis) or a transaction
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from txparity.executors.errors import ExecutorError
 from txparity.executors.limits import (
     ADDRESS_PATTERN,
@@ -80,31 +82,52 @@ def _parse_program(program: list[object], path: str, version: Version) -> Progra
     length = len(program)
     if length > MAX_PROGRAM_LENGTH:
         raise CodeNotWellFormed(path, f"more than {MAX_PROGRAM_LENGTH} instructions")
-    instructions = []
-    for index, item in enumerate(program):
-        try:
-            instructions.append(_parse_instruction(item, length, version))
-        except CodeNotWellFormed as problem:
-            # Spelled out only for a message: most instructions are well-formed.
-            raise CodeNotWellFormed(f"{path}[{index}]{problem.path}", problem.message) from None
-    return tuple(instructions)
+    try:
+        return tuple([_parse_instruction(item, length, version) for item in program])
+    except CodeNotWellFormed:
+        # Spelled out only for a message: most programs are well-formed.
+        for index, item in enumerate(program):
+            try:
+                _parse_instruction(item, length, version)
+            except CodeNotWellFormed as problem:
+                where = f"{path}[{index}]{problem.path}"
+                raise CodeNotWellFormed(where, problem.message) from None
+        raise
 
 
-_OPS_BY_NAME: dict[str, Op] = {op.name: op for op in Op}
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """How an op is written: the op, the version that added it, the kinds of its
+    operands, and for an op without operands its one instruction, which every
+    program shares (instructions are values)."""
+
+    op: Op
+    since: Version
+    operands: tuple[Operand, ...]
+    bare: Instruction | None
+
+    @staticmethod
+    def of(op: Op) -> _Form:
+        row = INSTRUCTIONS[op]
+        return _Form(op, row.since, row.operands, None if row.operands else Instruction(op))
+
+
+_FORMS: dict[str, _Form] = {op.name: _Form.of(op) for op in Op}
 
 
 def _parse_instruction(item: object, length: int, version: Version) -> Instruction:
     """One instruction of a program of ``length``; a problem's path is relative to it."""
     if not isinstance(item, list) or not item:
         raise CodeNotWellFormed("", "an instruction must be a non-empty list")
-    name, *operands = item
-    op = _OPS_BY_NAME.get(name) if isinstance(name, str) else None
-    if op is None:
+    name = item[0]
+    form = _FORMS.get(name) if isinstance(name, str) else None
+    if form is None:
         raise CodeNotWellFormed("", f"unknown op {name!r}")
-    row = INSTRUCTIONS[op]
-    if row.since > version:
-        raise CodeNotWellFormed("", f"unknown op {name!r} {later_version(row.since, version)}")
-    kinds = row.operands
+    if form.since > version:
+        raise CodeNotWellFormed("", f"unknown op {name!r} {later_version(form.since, version)}")
+    if form.bare is not None and len(item) == 1:
+        return form.bare
+    op, kinds, operands = form.op, form.operands, item[1:]
     if len(operands) != len(kinds):
         raise CodeNotWellFormed("", f"{op} takes {len(kinds)} operand(s)")
     for position, kind in enumerate(kinds):

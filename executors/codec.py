@@ -374,6 +374,8 @@ class _Grammar:
     def fields(self, value: object, path: str, kind: str) -> dict[str, object]:
         """``_fields`` with ``kind``'s added fields optional, or refused by version."""
         shape = self.shapes[kind]
+        if isinstance(value, dict) and value.keys() == shape.required_set:
+            return value
         if isinstance(value, dict) and not value.keys() <= shape.allowed:
             later = self.later[kind]
             for name in value:
@@ -408,6 +410,8 @@ def _fields(value: object, path: str, shape: _Shape) -> dict[str, object]:
     if not isinstance(value, dict):
         raise InvalidCase(path or "case", "must be an object")
     names = value.keys()
+    if names == shape.required_set:  # nearly every object: one comparison
+        return value
     if not names <= shape.allowed:
         unknown = next(name for name in value if name not in shape.allowed)
         raise InvalidCase(key_path(path, unknown), "unknown field")

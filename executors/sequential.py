@@ -79,7 +79,8 @@ def execute_sequentially(
         outcome = apply_transaction(state, tx, context)
         state.commit(outcome.write_set)
         if outcome.receipt.status is not Status.REJECTED:
-            on_step(FeeOf(index))
+            if on_step is not _unobserved:  # a step value only for whoever observes
+                on_step(FeeOf(index))
             state.commit(fee_after_transaction(state, context, outcome.write_set.fee))
         receipts.append(outcome.receipt)
         fees += outcome.write_set.fee

@@ -16,7 +16,7 @@ read of every item alike.)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from txparity.executors.errors import InvariantViolation
 from txparity.executors.model import (
@@ -96,31 +96,42 @@ def canonical_state(
     """Shape stored items as SPEC 7's state, or 10.5's from version 2 on; absent
     values, and storage under any creation but its contract's current one, are left
     out."""
-    present = [(key, value) for key, value in items if not is_absent(key, value)]
     accounts: dict[str, dict[str, object]] = {}
     contracts: dict[str, dict[str, object]] = {}
     burned: dict[str, object] = {}
     creations: dict[str, str] = {}
-    for key, value in present:
+    held: list[tuple[StateKey, StateValue]] = []  # shaped once every holder is known
+    # A key's fields are read by position (a key is the tuple ``(kind, *fields)``,
+    # ``model.py``): by name, each would cost a call, for every item of every dump.
+    for key, value in items:
+        if is_absent(key, value):
+            continue
         match key:
-            case NonceKey(address):
-                accounts[address] = {"balances": {}, "nonce": value}
-            case CodeKey(address):
+            case NonceKey():
+                accounts[cast(str, key[1])] = {"balances": {}, "nonce": value}
+            case CodeKey():
                 assert isinstance(value, ContractCode)
+                address = cast(str, key[1])
                 contracts[address] = _contract_shape(value.code, version)
                 creations[address] = value.creation
-    for key, value in present:
+            case _:
+                held.append((key, value))
+    for key, value in held:
         match key:
-            case BalanceKey(address, asset):
+            case BalanceKey():
+                address, asset = cast("tuple[str, str]", key[1:])
                 _part(accounts, address, key, "balances")[asset] = value
-            case ContractBalanceKey(address, asset):
+            case ContractBalanceKey():
+                address, asset = cast("tuple[str, str]", key[1:])
                 _part(contracts, address, key, "balances")[asset] = value
-            case ContractNonceKey(address):
-                _contract_nonce(contracts, address, key, version, value)
-            case StorageKey(address, slot, creation) if creations.get(address) == creation:
-                _part(contracts, address, key, "storage")[str(slot)] = value
-            case BurnedKey(asset):
-                burned[asset] = value
+            case ContractNonceKey():
+                _contract_nonce(contracts, cast(str, key[1]), key, version, value)
+            case StorageKey():
+                address, slot, creation = cast("tuple[str, int, str]", key[1:])
+                if creations.get(address) == creation:
+                    _part(contracts, address, key, "storage")[str(slot)] = value
+            case BurnedKey():
+                burned[cast(str, key[1])] = value
     return {"accounts": accounts, "contracts": contracts, "burned": burned}
 
 

@@ -133,13 +133,15 @@ class Frame:
     storage it reads and writes), its arguments, depth, stack and counter."""
 
     __slots__ = (
-        "args", "contract", "counter", "creation", "depth", "machine", "running", "stack"
+        "args", "contract", "counter", "creation", "depth", "machine", "running", "scratch",
+        "stack",
     )  # fmt: skip
 
     def __init__(
         self, machine: Machine, contract: str, creation: str, args: tuple[int, ...], depth: int
     ):
         self.machine = machine
+        self.scratch = machine.scratch  # the run's, which every instruction on state uses
         self.contract = contract
         self.creation = creation
         self.args = args
@@ -147,10 +149,6 @@ class Frame:
         self.stack: list[int] = []
         self.counter = 0  # the next instruction to run; a jump sets it
         self.running = True  # until STOP; running past the last instruction also stops
-
-    @property
-    def scratch(self) -> Scratch:
-        return self.machine.scratch
 
     def pop(self) -> int:
         """Take the top of the stack; ``stack`` if it is empty."""
