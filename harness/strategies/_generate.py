@@ -214,9 +214,7 @@ def _account(draw: st.DrawFn) -> AccountPlan:
     return AccountPlan(nonce, tos, lacks if lacks <= len(EXTRA_ASSETS) else 0, others)
 
 
-_STORAGE = st.lists(
-    st.tuples(ints(0, 9), ints(0, 1000)), max_size=3, unique_by=_first_item
-)
+_STORAGE = st.lists(st.tuples(ints(0, 9), ints(0, 1000)), max_size=3, unique_by=_first_item)
 
 
 @cached
