@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHRINK_TO_FIXED_POINT_S, planted_bugs
+from tests.conftest import SHRINK_TO_FIXED_POINT_S, CountedClock, planted_bugs
 from txparity.executors.codec import canonical_json, encode_case
 from txparity.executors.model import Account, Case, Genesis, Version
 from txparity.executors.mutants import MUTANTS
@@ -719,17 +719,6 @@ def test_a_find_at_the_deadline_is_saved_unshrunk_and_says_so(tmp_path: Path) ->
     assert (entry.shrink_stopped, entry.case) == (ShrinkStop.TIME, case)
 
 
-class _CountedClock:
-    """A clock that moves one second each time it is read."""
-
-    def __init__(self) -> None:
-        self.readings = 0
-
-    def monotonic(self) -> float:
-        self.readings += 1
-        return float(self.readings)
-
-
 def test_the_campaigns_deadline_not_the_shrink_budget_stops_a_shrink(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -746,7 +735,7 @@ def test_the_campaigns_deadline_not_the_shrink_budget_stops_a_shrink(
     events: list[Any] = []
     with Runner(options.executors, options) as runner:
         [divergence] = runner.check(case).divergences
-        monkeypatch.setattr(shrink_module, "time", _CountedClock())
+        monkeypatch.setattr(shrink_module, "time", CountedClock())
         deadline = time.monotonic() + 60
         worker = _Worker(options, 0, deadline, events.append, lambda: False, frozenset)
         worker.keep(divergence, runner)

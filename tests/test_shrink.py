@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import Json, account, burn, deploy, invoke, transfer_outputs
-from tests.conftest import SHRINK_TO_FIXED_POINT_S
+from tests.conftest import SHRINK_TO_FIXED_POINT_S, CountedClock
 from txparity.executors.codec import canonical_json, case_from_json, decode_case, encode_case
 from txparity.executors.errors import InvalidCase
 from txparity.executors.model import Version
@@ -495,25 +495,13 @@ def test_a_shrink_to_its_fixed_point_says_so() -> None:
     assert (result.stopped, as_text(result.divergence)) == (ShrinkStop.FIXED_POINT, minimal)
 
 
-class _CountedClock:
-    """A clock that moves one second each time it is read: a shrink's time runs
-    out after a set number of readings, on any machine."""
-
-    def __init__(self) -> None:
-        self.readings = 0
-
-    def monotonic(self) -> float:
-        self.readings += 1
-        return float(self.readings)
-
-
 def test_time_stops_a_shrink_partway_whatever_its_candidates_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Given 40 of the clock's seconds and a million candidates, the shrink stops
     on time, before its fixed point, keeping a smaller case that still diverges."""
     spec, start, minimal, _, _ = PINNED["lost-fees"]
-    monkeypatch.setattr(shrink_module, "time", _CountedClock())
+    monkeypatch.setattr(shrink_module, "time", CountedClock())
     with Runner([spec]) as runner:
         original = found(runner, start)
         result = shrink(original, runner, runner.targets[0], 40, candidates=10**6)
