@@ -43,7 +43,7 @@ from txparity.harness.options import Command, Options
 from txparity.harness.replay import replay_entry
 from txparity.harness.shrink import ShrinkStop
 from txparity.harness.strategies import DEFAULT_FORMAT, CaseFormat
-from txparity.harness.summary import FindStatus
+from txparity.harness.summary import Find, FindStatus
 
 Json = dict[str, Any]
 
@@ -696,20 +696,28 @@ def test_the_same_seed_saves_byte_identical_files_on_a_busy_machine(tmp_path: Pa
 # ---------------------------------------------------------------- --seconds holds
 
 
+def kept_before_the_deadline(options: Options, seconds_left: float) -> tuple[Case, Find]:
+    """Case 0 of seed 0 (``mixed``, version 1) and what a worker kept of its
+    divergence, found ``seconds_left`` before the campaign's deadline."""
+    case = draw_case("mixed", 0, 0, CaseFormat.V1)
+    assert case is not None
+    events: list[Any] = []
+    with Runner(options.executors, options) as runner:
+        [divergence] = runner.check(case).divergences
+        deadline = time.monotonic() + seconds_left
+        worker = _Worker(options, 0, deadline, events.append, lambda: False, frozenset)
+        worker.keep(divergence, runner)
+    [find] = [payload for kind, payload in events if kind is EventKind.FOUND]
+    return case, find
+
+
 def test_a_find_at_the_deadline_is_saved_unshrunk_and_says_so(tmp_path: Path) -> None:
     """No time is left: the find is saved as found, its re-check on replayable
     schedules makes no replay, and the shrink records that time stopped it."""
     options = Options.for_command(
         Command.FUZZ, executors=("batched-lost-fees@memory/threads",), corpus=tmp_path,
     )  # fmt: skip
-    case = draw_case("mixed", 0, 0, CaseFormat.V1)
-    assert case is not None
-    events: list[Any] = []
-    with Runner(options.executors, options) as runner:
-        [divergence] = runner.check(case).divergences
-        worker = _Worker(options, 0, time.monotonic() - 1, events.append, lambda: False, frozenset)
-        worker.keep(divergence, runner)
-    [find] = [payload for kind, payload in events if kind is EventKind.FOUND]
+    case, find = kept_before_the_deadline(options, -1)
     assert (find.shrink_stopped, find.txs_found, find.txs_saved) == ("time", 10, 10)
     assert find.note == (
         "found once on real threads (batched-lost-fees@memory/threads), not reproduced in "
@@ -730,16 +738,8 @@ def test_the_campaigns_deadline_not_the_shrink_budget_stops_a_shrink(
         Command.FUZZ, executors=("batched-lost-fees@memory/seeded",), corpus=tmp_path,
         shrink_candidates=10**6, shrink_seconds=600.0,
     )  # fmt: skip
-    case = draw_case("mixed", 0, 0, CaseFormat.V1)
-    assert case is not None
-    events: list[Any] = []
-    with Runner(options.executors, options) as runner:
-        [divergence] = runner.check(case).divergences
-        monkeypatch.setattr(shrink_module, "time", CountedClock())
-        deadline = time.monotonic() + 60
-        worker = _Worker(options, 0, deadline, events.append, lambda: False, frozenset)
-        worker.keep(divergence, runner)
-    [find] = [payload for kind, payload in events if kind is EventKind.FOUND]
+    monkeypatch.setattr(shrink_module, "time", CountedClock())
+    _, find = kept_before_the_deadline(options, 60)
     assert (find.shrink_stopped, find.txs_found, find.txs_saved) == ("time", 10, 4)
     assert load_entry(Path(find.where)).shrink_stopped is ShrinkStop.TIME
 
