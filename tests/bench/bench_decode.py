@@ -2,7 +2,7 @@
 
 Not a test: run it and read the figures.
 
-    python -m tests.bench.bench_decode [--cases 400] [--runs 5] [--profile mixed]
+    python -m tests.bench.bench_decode [--cases 400] [--runs 5] [--profile mixed] [--python PATH]
 
 Draws ``cases`` generated version 1 cases (campaign seed 0, as ``txparity fuzz --seed 0 --format 1``
 would) into one JSON-lines file, then times, in alternation, ``runs`` times each:
@@ -20,6 +20,9 @@ compared line by line first: a figure from a wrong answer would mean nothing. It
 prints the median of each and the speed of txparity relative to the plain
 executor (``plain / txparity``: 1.0 is as fast, 0.5 half as fast), from the
 same runs.
+
+``--python`` names the interpreter of the install whose processes are timed (this
+one by default; see ``tests.bench.children``); the phases are always this process's.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.bench.children import away_from_the_source, child_environment, describe_install
 from txparity.executors.codec import canonical_json, decode_case, encode_case, encode_result
 
 PLAIN = Path(__file__).with_name("plain_sequential.py")
-TXPARITY_RUN = [sys.executable, "-m", "txparity", "run", "--jsonl", "-",
-                "--executor", "sequential", "--backend", "memory"]  # fmt: skip
+RUN_ARGUMENTS = ["-m", "txparity", "run", "--jsonl", "-",
+                 "--executor", "sequential", "--backend", "memory"]  # fmt: skip
 
 
 def case_lines(profile: str, count: int) -> bytes:
@@ -45,7 +49,7 @@ def case_lines(profile: str, count: int) -> bytes:
 
     # Version 1 only: the plain executor speaks nothing else.
     drawer = CaseDrawer(profile, 0, case_format("1"))
-    lines = []
+    lines: list[str] = []
     index = 0
     while len(lines) < count:
         case = drawer.draw(index)
@@ -87,7 +91,9 @@ def phase_times(lines: list[bytes]) -> dict[str, float]:
 def timed(command: list[str], cases: Path) -> tuple[float, bytes]:
     with cases.open("rb") as stream:
         started = time.perf_counter()
-        done = subprocess.run(command, stdin=stream, capture_output=True, check=True)
+        done = subprocess.run(
+            command, stdin=stream, capture_output=True, check=True, env=child_environment()
+        )
         return time.perf_counter() - started, done.stdout
 
 
@@ -96,12 +102,14 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=400)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", default="mixed")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter to measure")
     arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="txparity-bench-") as scratch:
+    txparity_run = [arguments.python, *RUN_ARGUMENTS]
+    with tempfile.TemporaryDirectory(prefix="txparity-bench-") as scratch, away_from_the_source():
         cases = Path(scratch) / "cases.jsonl"
         cases.write_bytes(case_lines(arguments.profile, arguments.cases))
-        plain_command = [sys.executable, str(PLAIN)]
-        _, expected = timed(TXPARITY_RUN, cases)
+        plain_command = [arguments.python, str(PLAIN)]
+        _, expected = timed(txparity_run, cases)  # also writes the bytecode cache
         _, answered = timed(plain_command, cases)
         ours_lines, plain_lines = expected.splitlines(), answered.splitlines()
         if len(ours_lines) != arguments.cases or len(plain_lines) != arguments.cases:
@@ -111,11 +119,12 @@ def main() -> None:
             sys.exit(f"the plain executor answers {wrong} case(s) differently: no figure")
         ours, plain = [], []
         for _ in range(arguments.runs):
-            ours.append(timed(TXPARITY_RUN, cases)[0])
+            ours.append(timed(txparity_run, cases)[0])
             plain.append(timed(plain_command, cases)[0])
         lines = cases.read_bytes().splitlines()
         phases = [phase_times(lines) for _ in range(arguments.runs)]
     ours_s, plain_s = statistics.median(ours), statistics.median(plain)
+    print(describe_install(arguments.python))
     print(f"{arguments.cases} cases ({arguments.profile}), median of {arguments.runs} runs")
     print(f"txparity run --jsonl  {ours_s:6.3f} s")
     print(f"plain executor        {plain_s:6.3f} s")

@@ -3,6 +3,7 @@
 Not a test: run it and read the figures.
 
     python -m tests.bench.bench_first_divergence [--runs 3] [--workers 2] [--bugs NAME ...]
+        [--python PATH]
 
 Each external executor is ``txparity run --jsonl -`` running one planted bug of
 version 1 (a ``cmd:`` executor, started as a process of its own), on the ``seeded``
@@ -24,6 +25,13 @@ schedule so that a case's answer depends on the case alone. Per bug and per run
 
 It prints the median of each per bug and over all bugs, and the ratios to ``loop``,
 from the same runs.
+
+``--python`` names the interpreter of the install to measure (this one by default):
+the ``fuzz`` process and every external executor run with it, and with their
+bytecode cache (``tests.bench.children``). The header says what that install is.
+In a development install (editable, with the ``test`` extra) the first divergence
+costs more than in a ``pip install .``: the re-check of the reference on SQLite
+that precedes it imports sqlite-utils, which imports numpy when it can.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.bench.children import away_from_the_source, child_environment, describe_install
 from txparity.executors.execution import run_case
 from txparity.executors.mutants import MUTANTS
 from txparity.executors.sequential import SequentialExecutor
@@ -50,23 +59,26 @@ CORPUS = Path(__file__).parents[2] / "corpus"
 MAX_CASES = 400
 
 
-def external(mutant: str) -> str:
-    command = [sys.executable, "-m", "txparity", "run", "--jsonl", "-",
+def external(python: str, mutant: str) -> str:
+    command = [python, "-m", "txparity", "run", "--jsonl", "-",
                "--executor", f"{mutant}@memory/seeded"]  # fmt: skip
     return "cmd:" + shlex.join(command)
 
 
-def fuzz(spec: str, profile: str, seed: int, workers: int) -> tuple[float, float] | None:
+def fuzz(
+    python: str, spec: str, profile: str, seed: int, workers: int
+) -> tuple[float, float] | None:
     """From the process's start and from the campaign's start to the first divergence."""
     with tempfile.TemporaryDirectory(prefix="txparity-bench-") as scratch:
         corpus = Path(scratch) / "corpus"
         shutil.copytree(CORPUS, corpus)
-        command = [sys.executable, "-m", "txparity", "fuzz", "--executor", spec,
+        command = [python, "-m", "txparity", "fuzz", "--executor", spec,
                    "--profile", profile, "--seed", str(seed), "--cases", str(MAX_CASES),
                    "--workers", str(workers), "--shrink-candidates", "1",
                    "--reproduce-seeds", "1", "--corpus", str(corpus), "--json"]  # fmt: skip
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              env=child_environment())  # fmt: skip
         wall = time.perf_counter() - started
     summary = json.loads(done.stdout.splitlines()[-1])
     first = summary["first_divergence_s"]
@@ -96,15 +108,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--bugs", nargs="+", help="these planted bugs only (default: all of v1)")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter to measure")
     arguments = parser.parse_args()
+    python = arguments.python
     bugs = sorted((name, m.profile) for name, m in MUTANTS.items() if m.profile != "v2")
     bugs = [(name, profile) for name, profile in bugs if name in (arguments.bugs or [name])]
+    print(describe_install(python))
+    with away_from_the_source():
+        _measure(python, bugs, arguments.runs, arguments.workers)
+
+
+def _measure(python: str, bugs: list[tuple[str, str]], runs: int, workers: int) -> None:
     every: tuple[list[float], list[float], list[float]] = ([], [], [])
     print(f"{'planted bug':26} {'profile':10} {'fuzz s':>7} {'campaign s':>10} {'loop s':>7}")
     for name, profile in bugs:
-        spec = external(name)
-        fuzzed = [fuzz(spec, profile, seed, arguments.workers) for seed in range(arguments.runs)]
-        looped = [loop(spec, profile, seed) for seed in range(arguments.runs)]
+        spec = external(python, name)
+        fuzzed = [fuzz(python, spec, profile, seed, workers) for seed in range(runs)]
+        looped = [loop(spec, profile, seed) for seed in range(runs)]
         found = [f for f in fuzzed if f is not None]
         columns = (
             [f[0] for f in found],
@@ -113,7 +133,6 @@ def main() -> None:
         )
         for column, values in zip(every, columns, strict=True):
             column += values
-        runs = arguments.runs
         missed = len(columns[0]) != runs or len(columns[2]) != runs
         note = f"  (found in {len(columns[0])} and {len(columns[2])} of {runs})" if missed else ""
         figures = " ".join(f"{_median(c):>{w}}" for c, w in zip(columns, (7, 10, 7), strict=True))

@@ -49,6 +49,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from tests.bench.children import away_from_the_source, child_environment, describe_install
 from tests.conftest import VECTORS_DIR, load_vector
 
 CASE = VECTORS_DIR / "simple_transfer.json"
@@ -96,11 +97,6 @@ def first_answer(python: str, line: str, expected: str, env: Mapping[str, str]) 
     return seconds
 
 
-def child_environment() -> dict[str, str]:
-    """This process's environment, with the bytecode cache allowed."""
-    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -112,7 +108,7 @@ def main() -> None:
     line = json.dumps(case) + "\n"
     figures: dict[str, list[float]] = {"bare": [], "answer": [], "file": [], "imports": []}
     stderr = ""
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, away_from_the_source():
         case_file = Path(scratch) / "case.json"
         case_file.write_text(line)
         run_file = [python, "-m", "txparity", "run", str(case_file)]
@@ -126,7 +122,8 @@ def main() -> None:
             top = sum(us for _, us, depth in imports(stderr) if depth == 0)
             figures["imports"].append(top / 1e6)
     median = {name: statistics.median(values) for name, values in figures.items()}
-    print(f"{python}: median of {arguments.runs} runs, load {os.getloadavg()[0]:.2f}")
+    print(describe_install(python))
+    print(f"median of {arguments.runs} runs, load {os.getloadavg()[0]:.2f}")
     print(f"bare python                        {1000 * median['bare']:7.1f} ms")
     print(f"run --jsonl -, first answer        {1000 * median['answer']:7.1f} ms")
     print(f"run FILE, start to exit            {1000 * median['file']:7.1f} ms")
