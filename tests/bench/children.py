@@ -47,9 +47,10 @@ def child_environment() -> dict[str, str]:
 
 def describe_install(python: str) -> str:
     """One line on the install ``python`` runs, for a benchmark's header."""
-    done = subprocess.run(
-        [python, "-c", _DESCRIBE], capture_output=True, text=True, env=child_environment()
-    )
+    with away_from_the_source():  # where no source tree's metadata is found first
+        done = subprocess.run(
+            [python, "-c", _DESCRIBE], capture_output=True, text=True, env=child_environment()
+        )
     if done.returncode != 0:
         return f"{python}: cannot tell its install ({done.stderr.strip().splitlines()[-1:]})"
     version, kind, numpy = done.stdout.split()
